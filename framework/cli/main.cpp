@@ -1,0 +1,181 @@
+// The `archlab` program: run, check, plugins.
+// Exit status: 0 success, 2 bad input (configuration, plugins, output path), 1 failure at run time.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "archlab/config.hpp"
+#include "archlab/errors.hpp"
+#include "archlab/plugin_loader.hpp"
+#include "archlab/run.hpp"
+#include "archlab/text.hpp"
+#include "archlab/units.hpp"
+#include "archlab/version.hpp"
+
+namespace {
+
+constexpr int kExitBadInput = 2;
+constexpr int kExitRunFailure = 1;
+
+std::vector<archlab::Override> parse_overrides(const std::vector<std::string>& items) {
+  std::vector<archlab::Override> overrides;
+  for (const std::string& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw archlab::ConfigError("--set " + item + ": expected key=value, for example --set seed=7");
+    }
+    overrides.push_back({item.substr(0, eq), item.substr(eq + 1)});
+  }
+  return overrides;
+}
+
+archlab::ExperimentSpec load(const std::string& file, const std::vector<std::string>& sets,
+                             const archlab::PluginRegistry& registry) {
+  const auto overrides = parse_overrides(sets);
+  if (file.empty()) {
+    return archlab::load_experiment_text(archlab::default_experiment_text(), "built-in default", ".", overrides,
+                                         registry);
+  }
+  return archlab::load_experiment(file, overrides, registry);
+}
+
+void print_plugins(const archlab::PluginRegistry& registry, bool verbose) {
+  using archlab::to_string;
+  std::printf("Plugin search path:\n");
+  for (const auto& dir : registry.search_path()) std::printf("  %s\n", dir.c_str());
+  std::printf("\n%-14s %-24s %-8s %s\n", "KIND", "NAME", "VERSION", "DESCRIPTION");
+  for (const auto& plugin : registry.plugins()) {
+    const auto& d = plugin->descriptor();
+    std::printf("%-14s %-24s %-8s %s\n", to_string(d.kind), d.name, d.version, d.description);
+    if (!verbose || d.component == nullptr) continue;
+    const auto& c = *d.component;
+    std::printf("    file: %s\n", plugin->path().c_str());
+    std::printf("    parameters:\n");
+    for (std::uint32_t i = 0; i < c.nparams; ++i) {
+      const auto& p = c.params[i];
+      std::string type = to_string(p.type);
+      if (p.type == archlab::ParamType::Choice && p.choices != nullptr) type += " {" + std::string(p.choices) + "}";
+      std::printf("      %-20s %-16s %-22s %s\n", p.name, type.c_str(),
+                  p.default_text != nullptr ? (std::string("= ") + p.default_text).c_str() : "(required)", p.doc);
+    }
+    std::printf("    ports:\n");
+    for (std::uint32_t i = 0; i < c.nports; ++i) {
+      std::printf("      %-20s %-16s %s\n", c.ports[i].name,
+                  c.ports[i].direction == archlab::PortDirection::In ? "in" : "out", c.ports[i].doc);
+    }
+    std::printf("    statistics:\n");
+    for (std::uint32_t i = 0; i < c.nstats; ++i) {
+      std::printf("      %-20s %-16s %s\n", c.stats[i].name, c.stats[i].unit, c.stats[i].doc);
+    }
+  }
+  if (!registry.failures().empty()) {
+    std::printf("\nFiles that failed to load:\n");
+    for (const auto& failure : registry.failures()) std::printf("  %s\n", failure.message.c_str());
+  }
+}
+
+void print_report(const archlab::RunReport& report) {
+  const auto& r = report.result;
+  std::printf("engine      %s\n", report.engine.c_str());
+  std::printf("status      %s\n", r.status.c_str());
+  std::printf("sim time    %s\n", archlab::units::format_time(r.final_time).c_str());
+  std::printf("events      %llu (%llu pending)\n", static_cast<unsigned long long>(r.events),
+              static_cast<unsigned long long>(r.pending));
+  std::printf("wall time   %.3f s (%.3g events/s)\n", r.wall_seconds,
+              r.wall_seconds > 0 ? static_cast<double>(r.events) / r.wall_seconds : 0.0);
+  for (const auto& total : report.totals) {
+    std::printf("  %-24s %-20s %.6g %s\n", total.type.c_str(), total.stat.c_str(), total.total, total.unit.c_str());
+  }
+  if (!report.output.empty()) std::printf("output      %s\n", report.output.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"archlab: discrete-event simulation for ML hardware co-design"};
+  app.set_version_flag("--version", archlab::kVersion);
+  app.require_subcommand(1);
+
+  std::string run_file;
+  std::vector<std::string> run_sets;
+  std::string run_output;
+  std::string run_engine;
+  bool quiet = false;
+  auto* run = app.add_subcommand("run", "Run an experiment (without FILE: the built-in default PHOLD run)");
+  run->add_option("file", run_file, "experiment file (TOML)");
+  run->add_option("--set", run_sets, "override a value: key.path=value (repeatable)");
+  run->add_option("-o,--output", run_output, "output HDF5 file (overrides `output`)");
+  run->add_option("--engine", run_engine, "engine (overrides `engine`)");
+  run->add_flag("-q,--quiet", quiet, "no progress line");
+
+  std::string check_file;
+  std::vector<std::string> check_sets;
+  auto* check = app.add_subcommand("check", "Validate an experiment or system model file without running it");
+  check->add_option("file", check_file, "experiment or system model file (TOML)")->required();
+  check->add_option("--set", check_sets, "override a value: key.path=value (repeatable)");
+
+  bool verbose = false;
+  auto* plugins = app.add_subcommand("plugins", "List the plugins found on the search path");
+  plugins->add_flag("-v,--verbose", verbose, "show every parameter, port and statistic");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : kExitBadInput;
+  }
+
+  try {
+    const archlab::PluginRegistry registry;
+    if (*plugins) {
+      print_plugins(registry, verbose);
+      return 0;
+    }
+    if (*check) {
+      const auto overrides = parse_overrides(check_sets);
+      if (archlab::is_system_file(check_file)) {
+        const auto system = archlab::load_system(check_file, overrides, registry);
+        std::printf("%s: OK (system model: %zu components, %zu links)\n", check_file.c_str(),
+                    system.components.size(), system.links.size());
+      } else {
+        const auto spec = archlab::load_experiment(check_file, overrides, registry);
+        archlab::check_experiment(spec);
+        std::printf("%s: OK (experiment: %zu components, %zu links, engine %s)\n", check_file.c_str(),
+                    spec.system.components.size(), spec.system.links.size(), spec.engine.c_str());
+      }
+      return 0;
+    }
+    if (!run_engine.empty()) run_sets.push_back("engine=\"" + run_engine + "\"");
+    if (!run_output.empty()) run_sets.push_back("output=\"" + run_output + "\"");
+    const auto spec = load(run_file, run_sets, registry);
+    const bool show_progress = !quiet && ::isatty(STDERR_FILENO);
+    std::function<void(const archlab::Progress&)> progress;
+    if (show_progress) {
+      progress = [](const archlab::Progress& p) {
+        std::fprintf(stderr, "\r  sim time %-14s events %-12llu %.3g events/s   ",
+                     archlab::units::format_time(p.sim_time).c_str(), static_cast<unsigned long long>(p.events),
+                     p.wall_seconds > 0 ? static_cast<double>(p.events) / p.wall_seconds : 0.0);
+      };
+    }
+    std::printf("running %s\n", spec.experiment_name.c_str());
+    std::fflush(stdout);
+    const auto report = archlab::run_experiment(spec, progress);
+    if (show_progress) std::fprintf(stderr, "\r%80s\r", "");
+    print_report(report);
+    return 0;
+  } catch (const archlab::ConfigError& error) {
+    std::fprintf(stderr, "error: %s\n", error.what());
+    return kExitBadInput;
+  } catch (const archlab::PluginError& error) {
+    std::fprintf(stderr, "error: %s\n", error.what());
+    return kExitBadInput;
+  } catch (const archlab::OutputError& error) {
+    std::fprintf(stderr, "error: %s\n", error.what());
+    return kExitBadInput;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "error: run failed: %s\n", error.what());
+    return kExitRunFailure;
+  }
+}

@@ -1,0 +1,423 @@
+// The component API: what a plugin author writes, and the plain-data contract between a
+// component plugin and the engines.
+//
+// A component type is a struct with
+//   - `Params` and `State`: trivially copyable; Params is filled from TOML through `params[]`;
+//   - `params[]`, `ports[]`, `stats[]`: the declared schema, next to the model;
+//   - `static ARCHLAB_HD void init(State&, const Params&, Context&)`: runs once at time 0;
+//   - `static ARCHLAB_HD void handle(State&, const Params&, const Event&, Context&)`;
+//   - optionally `static const char* validate(const Params&)` for checks across parameters
+//     (returns nullptr when fine, else a message), and `kMaxSendsPerEvent` (default 16).
+// `ARCHLAB_REGISTER_COMPONENT(Type, kind, "version", "one line")` turns it into a plugin.
+// See workloads/phold/phold.cpp for a complete example.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "archlab/event.hpp"
+#include "archlab/rng.hpp"
+
+namespace archlab {
+
+/// Bumped whenever any struct in this header changes layout or meaning.
+#ifdef ARCHLAB_ABI_VERSION_OVERRIDE
+inline constexpr std::uint32_t kAbiVersion = ARCHLAB_ABI_VERSION_OVERRIDE;
+#else
+inline constexpr std::uint32_t kAbiVersion = 1;
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Declared schema
+// ---------------------------------------------------------------------------------------------
+
+/// How a parameter is written in TOML and stored in Params.
+enum class ParamType : std::uint32_t {
+  Int,        ///< integer, stored as std::int64_t
+  UInt,       ///< non-negative integer, std::uint64_t
+  Float,      ///< number without unit, double
+  Bool,       ///< true/false, bool
+  Time,       ///< "2 ns", stored as Tick (picoseconds)
+  Frequency,  ///< "1.5 GHz", stored as double hertz
+  Size,       ///< "64 KiB", stored as std::uint64_t bytes
+  Bandwidth,  ///< "256 GB/s", stored as double bytes per second
+  Choice,     ///< one of `choices` ("a|b|c"), stored as std::uint32_t index
+};
+
+struct ParamSpec {
+  const char* name;
+  ParamType type;
+  std::uint32_t offset;      ///< byte offset in Params
+  const char* default_text;  ///< default as written in TOML, quotes optional for units and choices ("16", "0.1 ns", "fifo"); nullptr: required
+  const char* doc;
+  const char* choices;  ///< Choice only: "a|b|c"
+  double min_value;     ///< inclusive bounds in stored units; min > max means unbounded
+  double max_value;
+};
+
+enum class PortDirection : std::uint32_t { In, Out };
+
+struct PortSpec {
+  const char* name;
+  PortDirection direction;
+  const char* doc;
+};
+
+struct StatSpec {
+  const char* name;
+  const char* unit;  ///< "events", "ps", "bytes", "pJ", ...
+  const char* doc;
+};
+
+template <ParamType T>
+struct ParamStorage;
+template <> struct ParamStorage<ParamType::Int> { using type = std::int64_t; };
+template <> struct ParamStorage<ParamType::UInt> { using type = std::uint64_t; };
+template <> struct ParamStorage<ParamType::Float> { using type = double; };
+template <> struct ParamStorage<ParamType::Bool> { using type = bool; };
+template <> struct ParamStorage<ParamType::Time> { using type = Tick; };
+template <> struct ParamStorage<ParamType::Frequency> { using type = double; };
+template <> struct ParamStorage<ParamType::Size> { using type = std::uint64_t; };
+template <> struct ParamStorage<ParamType::Bandwidth> { using type = double; };
+template <> struct ParamStorage<ParamType::Choice> { using type = std::uint32_t; };
+
+template <ParamType T, class Member>
+constexpr ParamSpec make_param(const char* name, std::size_t offset, const char* default_text, const char* doc,
+                               double min_value = 1.0, double max_value = 0.0, const char* choices = nullptr) {
+  static_assert(std::is_same_v<Member, typename ParamStorage<T>::type>,
+                "the Params member's C++ type does not match the declared ParamType");
+  return ParamSpec{name, T, static_cast<std::uint32_t>(offset), default_text, doc, choices, min_value, max_value};
+}
+
+/// One entry of `params[]`: ARCHLAB_PARAM(Params, member, UInt, "16", "what it means").
+/// Pass nullptr as the default to make the parameter required.
+#define ARCHLAB_PARAM(Struct, member, type, default_text, doc)                                                   \
+  ::archlab::make_param<::archlab::ParamType::type, decltype(Struct::member)>(#member, offsetof(Struct, member), \
+                                                                             default_text, doc)
+/// A numeric parameter with inclusive bounds, in stored units (picoseconds, bytes, hertz, ...).
+#define ARCHLAB_PARAM_RANGE(Struct, member, type, default_text, doc, lo, hi)                                     \
+  ::archlab::make_param<::archlab::ParamType::type, decltype(Struct::member)>(#member, offsetof(Struct, member), \
+                                                                             default_text, doc, lo, hi)
+/// A choice among names: ARCHLAB_PARAM_CHOICE(Params, policy, "fifo|lru", "fifo", "doc").
+#define ARCHLAB_PARAM_CHOICE(Struct, member, choices, default_text, doc)                                            \
+  ::archlab::make_param<::archlab::ParamType::Choice, decltype(Struct::member)>(#member, offsetof(Struct, member), \
+                                                                               default_text, doc, 1.0, 0.0, choices)
+
+// ---------------------------------------------------------------------------------------------
+// Runtime tables shared by the engine and a plugin's batch entry (plain data, host or device)
+// ---------------------------------------------------------------------------------------------
+
+inline constexpr std::uint32_t kNoLink = ~std::uint32_t{0};
+/// The port of events a component schedules for itself.
+inline constexpr PortId kSelfPort = 0xffff;
+
+/// A link from one output port to a range of receivers: `to = "lp[*].in"` is one entry.
+struct LinkEntry {
+  ComponentId dst_base;    ///< global id of the first receiver
+  std::uint32_t dst_count; ///< receivers reachable through this link; the sender picks one by index
+  Tick latency;            ///< at least one tick
+  PortId dst_port;
+  std::uint16_t reserved16;
+  std::uint32_t reserved32;
+};
+
+/// Everything the engine keeps for the instances of one component type.
+struct TypeRuntime {
+  ComponentId base;              ///< global id of local instance 0; instances are contiguous
+  std::uint32_t count;
+  void* states;                  ///< count * state_size bytes
+  std::uint32_t state_size;
+  std::uint32_t params_size;
+  const void* params;            ///< one Params per group (a TOML component entry or replica)
+  const std::uint32_t* group_of; ///< [count] group of each instance
+  const std::uint32_t* group_first; ///< [groups] first local index of each group
+  const std::uint32_t* port_links;  ///< [count * nports] index into links, or kNoLink
+  std::uint32_t nports;
+  std::uint32_t nstats;
+  const LinkEntry* links;
+  std::uint64_t* send_seq;       ///< [count] per-instance send counters (the order key)
+  std::uint64_t* rng_ctr;        ///< [count] per-instance random-number counters
+  double* stats;                 ///< [count * nstats]
+  std::uint64_t seed;
+};
+
+/// Why a handler's call was cut short. Handlers cannot throw; the engine reports these.
+enum class HandlerError : std::uint32_t { None, UnconnectedPort, IndexOutOfRange, OutputOverflow };
+
+/// Where a handler's events go: a fixed buffer (batch entries, device) or a host callback (init).
+struct EventSink {
+  Event* out;
+  std::uint32_t capacity;
+  std::uint32_t count;
+  void (*emit)(void* user, const Event& event);  ///< host only; used when non-null
+  void* user;
+  HandlerError error;
+  ComponentId error_component;
+  PortId error_port;
+};
+
+/// One call of a plugin's CPU batch entry: handle `events` (all of this type, in order)
+/// until done, until the sink is nearly full, or until a handler produced an event earlier
+/// than `horizon` (the engine must merge it before going on). `consumed` says how far it got.
+struct BatchArgs {
+  const TypeRuntime* rt;
+  const Event* events;
+  std::uint32_t count;
+  std::uint32_t consumed;
+  Tick horizon;
+  EventSink* sink;
+};
+
+/// Run init() of local instances [first, last).
+struct InitArgs {
+  const TypeRuntime* rt;
+  std::uint32_t first;
+  std::uint32_t last;
+  EventSink* sink;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Context: what a handler may do
+// ---------------------------------------------------------------------------------------------
+
+class Context {
+ public:
+  ARCHLAB_HD Context(const TypeRuntime& rt, EventSink& sink) : rt_(rt), sink_(sink) {}
+
+  ARCHLAB_HD void bind(Tick now, std::uint32_t local) {
+    now_ = now;
+    local_ = local;
+  }
+
+  /// Current simulated time.
+  ARCHLAB_HD Tick now() const { return now_; }
+  /// This component's global id.
+  ARCHLAB_HD ComponentId self() const { return rt_.base + local_; }
+  /// This component's index in its array (`lp[7]` is 7).
+  ARCHLAB_HD std::uint32_t index() const { return local_ - rt_.group_first[rt_.group_of[local_]]; }
+  /// How many receivers the link on `port` reaches (0 when unconnected).
+  ARCHLAB_HD std::uint32_t fanout(PortId port) const {
+    const std::uint32_t link = port_link(port);
+    return link == kNoLink ? 0 : rt_.links[link].dst_count;
+  }
+  /// Latency of the link on `port` (0 when unconnected).
+  ARCHLAB_HD Tick latency(PortId port) const {
+    const std::uint32_t link = port_link(port);
+    return link == kNoLink ? 0 : rt_.links[link].latency;
+  }
+
+  /// Send an event out of `port` to receiver `index` of its link; it arrives after the link
+  /// latency plus `extra_delay`.
+  ARCHLAB_HD void send(PortId port, Tick extra_delay, std::uint16_t kind, const Payload& payload,
+                       std::uint32_t index = 0) {
+    const std::uint32_t link = port_link(port);
+    if (link == kNoLink) return fail(HandlerError::UnconnectedPort, port);
+    const LinkEntry& entry = rt_.links[link];
+    if (index >= entry.dst_count) return fail(HandlerError::IndexOutOfRange, port);
+    emit(now_ + entry.latency + extra_delay, entry.dst_base + index, entry.dst_port, kind, payload);
+  }
+
+  /// Schedule an event for this component itself (arrives on kSelfPort), `delay` may be 0.
+  ARCHLAB_HD void schedule_self(Tick delay, std::uint16_t kind, const Payload& payload) {
+    emit(now_ + delay, self(), kSelfPort, kind, payload);
+  }
+
+  /// 64 fresh random bits from this component's stream.
+  ARCHLAB_HD std::uint64_t rng() { return random_bits(rt_.seed, self(), rt_.rng_ctr[local_]++); }
+
+  /// Add to one of this component's declared statistics.
+  ARCHLAB_HD void stat_add(std::uint32_t stat, double value) { rt_.stats[local_ * rt_.nstats + stat] += value; }
+
+ private:
+  ARCHLAB_HD std::uint32_t port_link(PortId port) const {
+    return port < rt_.nports ? rt_.port_links[local_ * rt_.nports + port] : kNoLink;
+  }
+
+  ARCHLAB_HD void fail(HandlerError error, PortId port) {
+    if (sink_.error == HandlerError::None) {
+      sink_.error = error;
+      sink_.error_component = self();
+      sink_.error_port = port;
+    }
+  }
+
+  ARCHLAB_HD void emit(Tick time, ComponentId target, PortId port, std::uint16_t kind, const Payload& payload) {
+    Event event;
+    event.time = time;
+    event.seq = rt_.send_seq[local_]++;
+    event.src = self();
+    event.target = target;
+    event.port = port;
+    event.kind = kind;
+    event.reserved = 0;
+    event.payload = payload;
+#if !defined(__CUDA_ARCH__)
+    if (sink_.emit != nullptr) {
+      sink_.emit(sink_.user, event);
+      return;
+    }
+#endif
+    if (sink_.count >= sink_.capacity) return fail(HandlerError::OutputOverflow, port);
+    sink_.out[sink_.count++] = event;
+  }
+
+  const TypeRuntime& rt_;
+  EventSink& sink_;
+  Tick now_ = 0;
+  std::uint32_t local_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Plugin descriptor (the C ABI every plugin exports) and the registration macro
+// ---------------------------------------------------------------------------------------------
+
+enum class PluginKind : std::uint32_t { Compute, Memory, Interconnect, Workload, Tuner };
+
+struct ComponentDescriptor {
+  const ParamSpec* params;
+  std::uint32_t nparams;
+  const PortSpec* ports;
+  std::uint32_t nports;
+  const StatSpec* stats;
+  std::uint32_t nstats;
+  std::uint32_t params_size;
+  std::uint32_t params_align;
+  std::uint32_t state_size;
+  std::uint32_t state_align;
+  std::uint32_t max_sends_per_event;
+  const char* (*validate)(const void* params);
+  void (*init_cpu)(InitArgs* args);
+  void (*batch_cpu)(BatchArgs* args);
+  const void* batch_cuda;  ///< non-null when the plugin was built with a device batch entry
+};
+
+/// Returned by the one symbol every plugin exports, `archlab_plugin`. abi_version stays the
+/// first member in every version, so a loader can read it before trusting anything else.
+struct PluginDescriptor {
+  std::uint32_t abi_version;
+  std::uint32_t descriptor_size;
+  PluginKind kind;
+  const char* name;
+  const char* version;
+  const char* description;
+  const ComponentDescriptor* component;  ///< component kinds
+  const void* tuner;                     ///< Tuner kind
+};
+
+namespace detail {
+
+template <class T>
+concept HasValidate = requires(const typename T::Params& p) {
+  { T::validate(p) } -> std::convertible_to<const char*>;
+};
+template <class T>
+concept HasMaxSends = requires { T::kMaxSendsPerEvent; };
+
+template <class T>
+constexpr std::uint32_t max_sends_per_event() {
+  if constexpr (HasMaxSends<T>) {
+    return T::kMaxSendsPerEvent;
+  } else {
+    return 16;
+  }
+}
+
+template <class T>
+const char* validate_entry(const void* params) {
+  if constexpr (HasValidate<T>) {
+    return T::validate(*static_cast<const typename T::Params*>(params));
+  } else {
+    (void)params;
+    return nullptr;
+  }
+}
+
+template <class T>
+typename T::State* states_of(const TypeRuntime& rt) {
+  return static_cast<typename T::State*>(rt.states);
+}
+template <class T>
+const typename T::Params& params_of(const TypeRuntime& rt, std::uint32_t local) {
+  return static_cast<const typename T::Params*>(rt.params)[rt.group_of[local]];
+}
+
+template <class T>
+void init_entry(InitArgs* args) {
+  const TypeRuntime& rt = *args->rt;
+  Context ctx(rt, *args->sink);
+  for (std::uint32_t local = args->first; local < args->last; ++local) {
+    ctx.bind(0, local);
+    T::init(states_of<T>(rt)[local], params_of<T>(rt, local), ctx);
+  }
+}
+
+template <class T>
+void batch_entry(BatchArgs* args) {
+  const TypeRuntime& rt = *args->rt;
+  EventSink& sink = *args->sink;
+  Context ctx(rt, sink);
+  typename T::State* states = states_of<T>(rt);
+  constexpr std::uint32_t kReserve = max_sends_per_event<T>();
+  std::uint32_t i = 0;
+  while (i < args->count) {
+    if (sink.capacity - sink.count < kReserve) break;
+    const Event& event = args->events[i];
+    const std::uint32_t local = event.target - rt.base;
+    const std::uint32_t first_out = sink.count;
+    ctx.bind(event.time, local);
+    T::handle(states[local], params_of<T>(rt, local), event, ctx);
+    ++i;
+    if (sink.error != HandlerError::None) break;
+    bool early = false;
+    for (std::uint32_t k = first_out; k < sink.count; ++k) early |= sink.out[k].time < args->horizon;
+    if (early) break;
+  }
+  args->consumed = i;
+}
+
+template <class T>
+constexpr ComponentDescriptor make_component_descriptor(const void* batch_cuda) {
+  static_assert(std::is_trivially_copyable_v<typename T::Params>, "Params must be trivially copyable");
+  static_assert(std::is_trivially_copyable_v<typename T::State>, "State must be trivially copyable");
+  return ComponentDescriptor{
+      T::params,
+      static_cast<std::uint32_t>(std::extent_v<decltype(T::params)>),
+      T::ports,
+      static_cast<std::uint32_t>(std::extent_v<decltype(T::ports)>),
+      T::stats,
+      static_cast<std::uint32_t>(std::extent_v<decltype(T::stats)>),
+      static_cast<std::uint32_t>(sizeof(typename T::Params)),
+      static_cast<std::uint32_t>(alignof(typename T::Params)),
+      static_cast<std::uint32_t>(sizeof(typename T::State)),
+      static_cast<std::uint32_t>(alignof(typename T::State)),
+      max_sends_per_event<T>(),
+      &validate_entry<T>,
+      &init_entry<T>,
+      &batch_entry<T>,
+      batch_cuda,
+  };
+}
+
+}  // namespace detail
+}  // namespace archlab
+
+#define ARCHLAB_DETAIL_KIND_compute ::archlab::PluginKind::Compute
+#define ARCHLAB_DETAIL_KIND_memory ::archlab::PluginKind::Memory
+#define ARCHLAB_DETAIL_KIND_interconnect ::archlab::PluginKind::Interconnect
+#define ARCHLAB_DETAIL_KIND_workload ::archlab::PluginKind::Workload
+
+/// Export component type `Type` as this plugin's one component. `kind` is one of compute,
+/// memory, interconnect, workload; the plugin's name is `Type::kName` ("workload.phold").
+#define ARCHLAB_REGISTER_COMPONENT(Type, kind, version_text, description_text)                             \
+  namespace {                                                                                               \
+  constexpr ::archlab::ComponentDescriptor archlab_component_descriptor =                                   \
+      ::archlab::detail::make_component_descriptor<Type>(nullptr);                                          \
+  constexpr ::archlab::PluginDescriptor archlab_plugin_descriptor{                                          \
+      ::archlab::kAbiVersion,       sizeof(::archlab::PluginDescriptor), ARCHLAB_DETAIL_KIND_##kind,        \
+      Type::kName,                  version_text,                         description_text,                 \
+      &archlab_component_descriptor, nullptr};                                                              \
+  }                                                                                                         \
+  extern "C" __attribute__((visibility("default"))) const ::archlab::PluginDescriptor* archlab_plugin() {   \
+    return &archlab_plugin_descriptor;                                                                      \
+  }

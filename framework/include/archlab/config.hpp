@@ -1,0 +1,100 @@
+// Configuration: system model files and experiment files (TOML), checked against every
+// plugin's declared schema. Errors throw ConfigError whose message starts with file:line:col.
+//
+// A system model file:                      An experiment file:
+//   [components.lp]                           system = "phold.toml"   # or an inline [system] table
+//   type = "workload.phold"                   engine = "sequential"   # auto | sequential | windowed | cuda
+//   count = 1024                              seed = 1
+//   remote = 0.9                              stop_time = "1 us"
+//                                             max_events = 0          # 0: no limit
+//   [[links]]                                 output = "run.h5"
+//   from = "lp[*].out"                        stats_interval = "100 ns"
+//   to = "lp[*].in"                           trace = false
+//   latency = "0.1 ns"                        [workloads.<name>]      # workload components, as above
+//                                             [[links]]               # links to and from workloads
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "archlab/component.hpp"
+#include "archlab/plugin_loader.hpp"
+
+namespace archlab {
+
+struct ComponentSpec {
+  std::string name;
+  std::string type;
+  std::uint32_t count = 1;
+  std::uint32_t replica = 0;
+  std::shared_ptr<const Plugin> plugin;
+  std::vector<std::byte> params;  ///< the filled Params struct
+  std::string where;              ///< file:line:col of its table
+};
+
+/// One side of a link: "lp[*].in", "cpu.out", "dram[3].req".
+struct Endpoint {
+  std::string component;
+  bool all = false;           ///< [*]
+  bool indexed = false;       ///< [i]
+  std::uint32_t index = 0;
+  std::string port;
+};
+
+struct LinkSpec {
+  std::string from_text;
+  std::string to_text;
+  Endpoint from;
+  Endpoint to;
+  Tick latency = 0;
+  std::string where;
+};
+
+struct SystemSpec {
+  std::vector<ComponentSpec> components;
+  std::vector<LinkSpec> links;
+  const ComponentSpec* find(std::string_view name) const;
+};
+
+struct ExperimentSpec {
+  std::string experiment_name;  ///< file name, or "built-in default"
+  std::string experiment_text;
+  std::string system_text;
+  std::string effective_text;  ///< everything after --set overrides, as TOML
+  SystemSpec system;
+  std::string engine = "auto";
+  std::uint64_t seed = 1;
+  unsigned threads = 0;           ///< 0: as many as the machine has
+  Tick stop_time = kTickMax;
+  std::uint64_t max_events = 0;   ///< 0: no limit
+  std::filesystem::path output;   ///< empty: no file
+  Tick stats_interval = 0;        ///< 0: final values only
+  bool trace = false;
+  double flush_seconds = 1.0;
+};
+
+/// "key.path=value": the value is read as TOML ("3", "0.5", "true", "\"x\"") or else as a string.
+struct Override {
+  std::string key;
+  std::string value;
+};
+
+ExperimentSpec load_experiment(const std::filesystem::path& path, const std::vector<Override>& overrides,
+                               const PluginRegistry& registry);
+/// From text; a `system = "file"` is read relative to `base_dir`.
+ExperimentSpec load_experiment_text(const std::string& text, const std::string& name,
+                                    const std::filesystem::path& base_dir, const std::vector<Override>& overrides,
+                                    const PluginRegistry& registry);
+SystemSpec load_system(const std::filesystem::path& path, const std::vector<Override>& overrides,
+                       const PluginRegistry& registry);
+/// True when the file looks like a system model (top-level `components`) rather than an experiment.
+bool is_system_file(const std::filesystem::path& path);
+
+/// The built-in default experiment (a PHOLD run) that `archlab run` uses without a file.
+const std::string& default_experiment_text();
+
+}  // namespace archlab

@@ -1,0 +1,63 @@
+// Engines run a SystemInstance. Every engine handles each component's events in the total
+// order (time, src, seq), so every engine gives the same statistics for the same system and seed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archlab/output.hpp"
+#include "archlab/system.hpp"
+
+namespace archlab {
+
+struct Progress {
+  Tick sim_time;
+  std::uint64_t events;
+  double wall_seconds;
+};
+
+struct EngineOptions {
+  Tick stop_time = kTickMax;     ///< events at or after this time are not handled
+  std::uint64_t max_events = 0;  ///< 0: none; checked at window ends, so a run may pass it by one window
+  Tick stats_interval = 0;       ///< 0: no time series
+  bool trace = false;
+  unsigned threads = 0;
+  std::function<void(const Progress&)> progress;  ///< called about twice a second
+};
+
+/// Receives what a run produces while it runs (the HDF5 writer, a test).
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void on_sample(StatSample sample) = 0;
+  virtual void on_trace(std::vector<TraceRecord> records) = 0;
+};
+
+struct RunResult {
+  std::string status;  ///< "completed" (no events left), "stop_time", "event_limit"
+  Tick final_time = 0; ///< time of the last handled event
+  std::uint64_t events = 0;
+  std::uint64_t pending = 0;
+  double wall_seconds = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual std::string_view name() const = 0;
+  /// Throws RunError when a handler fails (for example, sends on an unconnected port).
+  virtual RunResult run(SystemInstance& system, const EngineOptions& options, RunObserver* observer) = 0;
+};
+
+/// The engine of that name ("sequential"; "auto" picks the best available). Unknown or
+/// unavailable names throw ConfigError listing the valid ones.
+std::unique_ptr<Engine> make_engine(std::string_view name);
+std::vector<std::string> engine_names();
+
+std::unique_ptr<Engine> make_sequential_engine();
+
+}  // namespace archlab

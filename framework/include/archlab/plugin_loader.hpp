@@ -1,0 +1,64 @@
+// Finding and loading plugins (Boost.DLL). A Plugin owns its library handle; everything made
+// from a plugin holds a shared_ptr to it, so the code stays mapped as long as it is used.
+#pragma once
+
+#include <boost/dll/shared_library.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archlab/component.hpp"
+
+namespace archlab {
+
+const char* to_string(PluginKind kind);
+const char* to_string(ParamType type);
+
+class Plugin {
+ public:
+  /// Loads one shared object; throws PluginError with the dlopen text, a missing-symbol or an
+  /// ABI-mismatch message.
+  static std::shared_ptr<const Plugin> load(const std::filesystem::path& path);
+
+  const PluginDescriptor& descriptor() const { return *descriptor_; }
+  const ComponentDescriptor* component() const { return descriptor_->component; }
+  std::string_view name() const { return descriptor_->name; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Plugin(boost::dll::shared_library library, const PluginDescriptor* descriptor, std::filesystem::path path);
+
+  boost::dll::shared_library library_;
+  const PluginDescriptor* descriptor_;
+  std::filesystem::path path_;
+};
+
+struct PluginLoadFailure {
+  std::filesystem::path path;
+  std::string message;
+};
+
+/// Every plugin found on a search path. The first of two plugins with one name wins.
+class PluginRegistry {
+ public:
+  /// ARCHLAB_PLUGIN_PATH (colon-separated), then the install tree next to the running program,
+  /// then the build tree this archlab was built in.
+  static std::vector<std::filesystem::path> default_search_path();
+
+  explicit PluginRegistry(std::vector<std::filesystem::path> search_path = default_search_path());
+
+  /// The plugin of that name; throws PluginError listing the known names of that kind.
+  std::shared_ptr<const Plugin> find(std::string_view name) const;
+  const std::vector<std::shared_ptr<const Plugin>>& plugins() const { return plugins_; }
+  const std::vector<PluginLoadFailure>& failures() const { return failures_; }
+  const std::vector<std::filesystem::path>& search_path() const { return search_path_; }
+
+ private:
+  std::vector<std::filesystem::path> search_path_;
+  std::vector<std::shared_ptr<const Plugin>> plugins_;
+  std::vector<PluginLoadFailure> failures_;
+};
+
+}  // namespace archlab

@@ -1,0 +1,35 @@
+// One whole run: build the system, open the output file, run the engine, write the summary.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "archlab/config.hpp"
+#include "archlab/engine.hpp"
+
+namespace archlab {
+
+struct StatTotal {
+  std::string type;
+  std::string stat;
+  std::string unit;
+  double total;
+};
+
+struct RunReport {
+  std::string engine;
+  RunResult result;
+  std::vector<StatTotal> totals;  ///< each statistic summed over all instances
+  std::filesystem::path output;
+};
+
+/// Throws ConfigError/PluginError/OutputError before anything runs (bad input), RunError when
+/// the simulation fails; a failed run still closes its output file with the failure recorded.
+RunReport run_experiment(const ExperimentSpec& spec, const std::function<void(const Progress&)>& progress = {});
+
+/// Everything `archlab check` does: build the system as a run would, without running it.
+void check_experiment(const ExperimentSpec& spec);
+
+}  // namespace archlab

@@ -1,0 +1,64 @@
+// A system ready to simulate: the runtime tables of every component type, built from a
+// SystemSpec. Instances of one type have contiguous global ids, so a type's batch entry sees
+// plain arrays indexed by (id - base).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "archlab/component.hpp"
+#include "archlab/config.hpp"
+#include "archlab/output.hpp"
+
+namespace archlab {
+
+struct ComponentType {
+  std::shared_ptr<const Plugin> plugin;  ///< keeps the code of init/batch mapped
+  const ComponentDescriptor* descriptor = nullptr;
+  std::string name;
+  TypeRuntime rt{};
+  // Storage behind rt's pointers.
+  std::vector<std::byte> states;
+  std::vector<std::byte> params;
+  std::vector<std::uint32_t> group_of;
+  std::vector<std::uint32_t> group_first;
+  std::vector<std::uint32_t> port_links;
+  std::vector<std::uint64_t> send_seq;
+  std::vector<std::uint64_t> rng_ctr;
+  std::vector<double> stats;
+};
+
+class SystemInstance {
+ public:
+  SystemInstance(const SystemSpec& spec, std::uint64_t seed);
+  SystemInstance(const SystemInstance&) = delete;
+  SystemInstance& operator=(const SystemInstance&) = delete;
+
+  std::vector<std::unique_ptr<ComponentType>>& types() { return types_; }
+  const std::vector<std::unique_ptr<ComponentType>>& types() const { return types_; }
+  /// Index into types() of the type that component `id` belongs to.
+  std::uint32_t type_index(ComponentId id) const;
+  std::uint32_t component_count() const { return component_count_; }
+  /// Smallest link latency: the lookahead. kTickMax when there are no links.
+  Tick lookahead() const { return lookahead_; }
+  /// "lp[3] (workload.phold)", for messages.
+  std::string describe(ComponentId id) const;
+  std::string port_name(ComponentId id, PortId port) const;
+
+  /// Everything the output file needs to know before the run.
+  OutputLayout output_layout() const;
+  /// Current statistics of every type, as StatSample::values wants them.
+  std::vector<std::vector<double>> stat_values() const;
+
+ private:
+  std::vector<std::unique_ptr<ComponentType>> types_;
+  std::vector<LinkEntry> links_;
+  std::vector<ComponentRow> rows_;
+  std::vector<LinkRow> link_rows_;
+  std::uint32_t component_count_ = 0;
+  Tick lookahead_ = kTickMax;
+};
+
+}  // namespace archlab

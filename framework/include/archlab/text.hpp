@@ -1,0 +1,16 @@
+// Small string helpers for messages: nearest-name suggestions and joining.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace archlab::text {
+
+/// Levenshtein distance.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+/// The candidate closest to `name`, or "" when none is close enough to be a likely typo.
+std::string nearest(std::string_view name, const std::vector<std::string>& candidates);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+}  // namespace archlab::text

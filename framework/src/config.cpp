@@ -1,0 +1,591 @@
+#include "archlab/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "archlab/errors.hpp"
+#include "archlab/text.hpp"
+#include "archlab/units.hpp"
+
+namespace archlab {
+namespace {
+
+// --------------------------------------------------------------------------------------------
+// Locations and errors
+// --------------------------------------------------------------------------------------------
+
+std::string where(const toml::node& node, const std::string& fallback) {
+  const auto& source = node.source();
+  if (source.begin.line == 0) return fallback;
+  const std::string file = source.path ? *source.path : fallback;
+  return file + ":" + std::to_string(source.begin.line) + ":" + std::to_string(source.begin.column);
+}
+
+[[noreturn]] void fail(const std::string& location, const std::string& message) {
+  throw ConfigError(location + ": " + message);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path.string() + ": cannot open file: " + std::strerror(errno));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+toml::table parse_toml(const std::string& text, const std::string& name) {
+  try {
+    return toml::parse(text, name);
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    throw ConfigError(name + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) +
+                      ": malformed TOML: " + std::string(error.description()));
+  }
+}
+
+std::string suggestion(std::string_view name, const std::vector<std::string>& valid) {
+  const std::string nearest = text::nearest(name, valid);
+  std::string message = nearest.empty() ? "" : " (did you mean '" + nearest + "'?)";
+  return message + "; valid: " + (valid.empty() ? std::string("none") : text::join(valid, ", "));
+}
+
+// --------------------------------------------------------------------------------------------
+// --set overrides
+// --------------------------------------------------------------------------------------------
+
+void apply_override(toml::table& root, const Override& override) {
+  std::vector<std::string> path;
+  std::stringstream segments(override.key);
+  for (std::string segment; std::getline(segments, segment, '.');) {
+    if (segment.empty()) throw ConfigError("--set " + override.key + ": empty key segment");
+    path.push_back(segment);
+  }
+  if (path.empty()) throw ConfigError("--set: expected key=value, got '=" + override.value + "'");
+  toml::table* table = &root;
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+    toml::node* next = table->get(path[i]);
+    if (next == nullptr) {
+      table->insert(path[i], toml::table{});
+      next = table->get(path[i]);
+    }
+    if (!next->is_table()) {
+      throw ConfigError("--set " + override.key + ": '" + path[i] + "' is not a table");
+    }
+    table = next->as_table();
+  }
+  // The value as TOML when it parses as one, else as a plain string ("10 ns" needs no quotes).
+  toml::table parsed;
+  bool is_toml = true;
+  try {
+    parsed = toml::parse("value = " + override.value);
+  } catch (const toml::parse_error&) {
+    is_toml = false;
+  }
+  if (is_toml && parsed.contains("value")) {
+    table->insert_or_assign(path.back(), *parsed.get("value"));
+  } else {
+    table->insert_or_assign(path.back(), override.value);
+  }
+}
+
+// --------------------------------------------------------------------------------------------
+// Parameters
+// --------------------------------------------------------------------------------------------
+
+template <class T>
+void store(std::vector<std::byte>& blob, std::uint32_t offset, T value) {
+  std::memcpy(blob.data() + offset, &value, sizeof value);
+}
+
+void check_range(const ParamSpec& spec, double value, const std::string& location, const std::string& owner) {
+  if (spec.min_value > spec.max_value) return;
+  if (value < spec.min_value || value > spec.max_value) {
+    std::ostringstream bounds;
+    bounds << "[" << spec.min_value << ", " << spec.max_value << "]";
+    fail(location, owner + ": parameter '" + spec.name + "' is out of range " + bounds.str() +
+                       (spec.type == ParamType::Time ? " ps" : ""));
+  }
+}
+
+/// Parse one value for `spec` and store it in the Params blob.
+void fill_param(const ParamSpec& spec, const toml::node& node, std::vector<std::byte>& blob, const std::string& location,
+                const std::string& owner) {
+  const std::string name = spec.name;
+  auto type_error = [&](const char* expected) {
+    fail(location, owner + ": parameter '" + name + "' must be " + expected + ", got " +
+                       std::string(node.is_string() ? "a string" : node.is_integer() ? "an integer"
+                                                             : node.is_floating_point() ? "a float"
+                                                             : node.is_boolean()        ? "a boolean"
+                                                                                        : "a table or array"));
+  };
+  auto unit_value = [&](auto parse, const char* example) {
+    if (!node.is_string()) {
+      if (node.is_integer() || node.is_floating_point()) {
+        fail(location, owner + ": parameter '" + name + "' needs a unit: write it as a string like \"" + example + "\"");
+      }
+      type_error("a string with a unit");
+    }
+    try {
+      return parse(**node.as_string());
+    } catch (const std::invalid_argument& error) {
+      fail(location, owner + ": parameter '" + name + "': " + error.what());
+    }
+  };
+  switch (spec.type) {
+    case ParamType::Int: {
+      if (!node.is_integer()) type_error("an integer");
+      const std::int64_t value = **node.as_integer();
+      check_range(spec, static_cast<double>(value), location, owner);
+      store(blob, spec.offset, value);
+      break;
+    }
+    case ParamType::UInt: {
+      if (!node.is_integer()) type_error("a non-negative integer");
+      const std::int64_t value = **node.as_integer();
+      if (value < 0) fail(location, owner + ": parameter '" + name + "' must not be negative");
+      check_range(spec, static_cast<double>(value), location, owner);
+      store(blob, spec.offset, static_cast<std::uint64_t>(value));
+      break;
+    }
+    case ParamType::Float: {
+      if (!node.is_number()) type_error("a number");
+      const double value = node.is_integer() ? static_cast<double>(**node.as_integer()) : **node.as_floating_point();
+      if (!std::isfinite(value)) fail(location, owner + ": parameter '" + name + "' must be finite");
+      check_range(spec, value, location, owner);
+      store(blob, spec.offset, value);
+      break;
+    }
+    case ParamType::Bool:
+      if (!node.is_boolean()) type_error("true or false");
+      store(blob, spec.offset, **node.as_boolean());
+      break;
+    case ParamType::Time: {
+      const Tick value = unit_value(units::parse_time, "2 ns");
+      check_range(spec, static_cast<double>(value), location, owner);
+      store(blob, spec.offset, value);
+      break;
+    }
+    case ParamType::Frequency: {
+      const double value = unit_value(units::parse_frequency, "1.5 GHz");
+      check_range(spec, value, location, owner);
+      store(blob, spec.offset, value);
+      break;
+    }
+    case ParamType::Size: {
+      const std::uint64_t value = unit_value(units::parse_size, "64 KiB");
+      check_range(spec, static_cast<double>(value), location, owner);
+      store(blob, spec.offset, value);
+      break;
+    }
+    case ParamType::Bandwidth: {
+      const double value = unit_value(units::parse_bandwidth, "256 GB/s");
+      check_range(spec, value, location, owner);
+      store(blob, spec.offset, value);
+      break;
+    }
+    case ParamType::Choice: {
+      if (!node.is_string()) type_error("a string");
+      const std::string value = **node.as_string();
+      std::vector<std::string> choices;
+      std::stringstream list(spec.choices != nullptr ? spec.choices : "");
+      for (std::string choice; std::getline(list, choice, '|');) choices.push_back(choice);
+      const auto found = std::find(choices.begin(), choices.end(), value);
+      if (found == choices.end()) {
+        fail(location, owner + ": parameter '" + name + "' is '" + value + "'" + suggestion(value, choices));
+      }
+      store(blob, spec.offset, static_cast<std::uint32_t>(found - choices.begin()));
+      break;
+    }
+  }
+}
+
+/// A declared default as a TOML value: unit and choice defaults are plain text ("0.1 ns",
+/// "fifo"), the others TOML literals ("16", "0.9", "true").
+class DefaultValue {
+ public:
+  DefaultValue(const std::string& plugin, const ParamSpec& param) {
+    std::string text = param.default_text;
+    const bool textual = param.type == ParamType::Time || param.type == ParamType::Frequency ||
+                         param.type == ParamType::Size || param.type == ParamType::Bandwidth ||
+                         param.type == ParamType::Choice;
+    if (textual) {
+      if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+      table_.insert("value", text);
+      return;
+    }
+    try {
+      table_ = toml::parse("value = " + text);
+    } catch (const toml::parse_error&) {
+      throw PluginError("plugin '" + plugin + "': parameter '" + param.name + "' has a malformed default '" + text + "'");
+    }
+  }
+  const toml::node& node() const { return *table_.get("value"); }
+
+ private:
+  toml::table table_;
+};
+
+DefaultValue default_node(const std::string& plugin, const ParamSpec& param) { return DefaultValue(plugin, param); }
+
+ComponentSpec build_component(const std::string& name, const toml::node& node, const PluginRegistry& registry,
+                              const std::string& file, bool workload_section) {
+  const std::string location = where(node, file);
+  const toml::table* table = node.as_table();
+  if (table == nullptr) fail(location, "component '" + name + "' must be a table with at least `type`");
+  ComponentSpec spec;
+  spec.name = name;
+  spec.where = location;
+  const toml::node* type_node = table->get("type");
+  if (type_node == nullptr || !type_node->is_string()) {
+    fail(location, "component '" + name + "' needs `type = \"<plugin name>\"` (see `archlab plugins`)");
+  }
+  spec.type = **type_node->as_string();
+  try {
+    spec.plugin = registry.find(spec.type);
+  } catch (const PluginError& error) {
+    fail(where(*type_node, file), "component '" + name + "': " + error.what());
+  }
+  const PluginDescriptor& plugin = spec.plugin->descriptor();
+  if (plugin.kind == PluginKind::Tuner) {
+    fail(where(*type_node, file), "component '" + name + "': '" + spec.type + "' is a tuner, not a component");
+  }
+  if (workload_section && plugin.kind != PluginKind::Workload) {
+    fail(where(*type_node, file), "'" + name + "' under [workloads] has type '" + spec.type + "', which is a " +
+                                      to_string(plugin.kind) + " plugin: put it under [components] in the system");
+  }
+  if (const toml::node* count = table->get("count"); count != nullptr) {
+    if (!count->is_integer() || **count->as_integer() < 1 || **count->as_integer() > 0x7fffffff) {
+      fail(where(*count, file), "component '" + name + "': count must be a positive integer");
+    }
+    spec.count = static_cast<std::uint32_t>(**count->as_integer());
+  }
+
+  const ComponentDescriptor& component = *spec.plugin->component();
+  if (component.params_align > alignof(std::max_align_t)) {
+    throw PluginError("plugin '" + spec.type + "': Params alignment above " + std::to_string(alignof(std::max_align_t)));
+  }
+  spec.params.assign(component.params_size, std::byte{0});
+  const std::string owner = "component '" + name + "' (" + spec.type + ")";
+
+  std::vector<std::string> valid{"type", "count"};
+  for (std::uint32_t i = 0; i < component.nparams; ++i) valid.emplace_back(component.params[i].name);
+  for (const auto& [key, value] : *table) {
+    if (std::find(valid.begin(), valid.end(), key.str()) == valid.end()) {
+      fail(where(value, file), owner + ": unknown parameter '" + std::string(key.str()) + "'" +
+                                   suggestion(key.str(), valid));
+    }
+  }
+  for (std::uint32_t i = 0; i < component.nparams; ++i) {
+    const ParamSpec& param = component.params[i];
+    if (const toml::node* value = table->get(param.name); value != nullptr) {
+      fill_param(param, *value, spec.params, where(*value, file), owner);
+    } else if (param.default_text != nullptr) {
+      fill_param(param, default_node(spec.type, param).node(), spec.params, "plugin '" + spec.type + "' default",
+                 owner);
+    } else {
+      fail(location, owner + ": missing required parameter '" + param.name + "' (" + param.doc + ")");
+    }
+  }
+  if (const char* problem = component.validate(spec.params.data()); problem != nullptr) {
+    fail(location, owner + ": " + problem);
+  }
+  return spec;
+}
+
+// --------------------------------------------------------------------------------------------
+// Links
+// --------------------------------------------------------------------------------------------
+
+Endpoint parse_endpoint(const std::string& text, const std::string& location) {
+  Endpoint endpoint;
+  const auto dot = text.rfind('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == text.size()) {
+    fail(location, "link endpoint '" + text + "' must be component.port, component[*].port or component[i].port");
+  }
+  endpoint.port = text.substr(dot + 1);
+  std::string head = text.substr(0, dot);
+  if (const auto bracket = head.find('['); bracket != std::string::npos) {
+    if (head.back() != ']') fail(location, "link endpoint '" + text + "': unclosed '['");
+    const std::string inside = head.substr(bracket + 1, head.size() - bracket - 2);
+    head = head.substr(0, bracket);
+    if (inside == "*") {
+      endpoint.all = true;
+    } else {
+      const auto [end, ec] = std::from_chars(inside.data(), inside.data() + inside.size(), endpoint.index);
+      if (ec != std::errc{} || end != inside.data() + inside.size()) {
+        fail(location, "link endpoint '" + text + "': index must be a number or *");
+      }
+      endpoint.indexed = true;
+    }
+  }
+  endpoint.component = head;
+  return endpoint;
+}
+
+std::uint32_t port_index(const ComponentSpec& component, const std::string& port, PortDirection direction,
+                         const std::string& endpoint_text, const std::string& location) {
+  const ComponentDescriptor& descriptor = *component.plugin->component();
+  std::vector<std::string> names;
+  for (std::uint32_t i = 0; i < descriptor.nports; ++i) {
+    if (descriptor.ports[i].direction == direction) names.emplace_back(descriptor.ports[i].name);
+    if (port == descriptor.ports[i].name) {
+      if (descriptor.ports[i].direction != direction) {
+        fail(location, "'" + endpoint_text + "': port '" + port + "' of " + component.type + " is an " +
+                           (direction == PortDirection::Out ? "input" : "output") + " port; a link goes from an output to an input");
+      }
+      return i;
+    }
+  }
+  fail(location, "'" + endpoint_text + "': " + component.type + " has no " +
+                     (direction == PortDirection::Out ? "output" : "input") + " port '" + port + "'" +
+                     suggestion(port, names));
+}
+
+void check_endpoint(const SystemSpec& system, const Endpoint& endpoint, const std::string& text,
+                    PortDirection direction, const std::string& location) {
+  const ComponentSpec* component = system.find(endpoint.component);
+  if (component == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& c : system.components) names.push_back(c.name);
+    fail(location, "link endpoint '" + text + "': no component named '" + endpoint.component + "'" +
+                       suggestion(endpoint.component, names));
+  }
+  if (endpoint.indexed && endpoint.index >= component->count) {
+    fail(location, "link endpoint '" + text + "': index " + std::to_string(endpoint.index) + " is out of range (" +
+                       endpoint.component + " has count " + std::to_string(component->count) + ")");
+  }
+  if (!endpoint.all && !endpoint.indexed && component->count > 1) {
+    fail(location, "link endpoint '" + text + "': " + endpoint.component + " is an array of " +
+                       std::to_string(component->count) + "; write " + endpoint.component + "[*]." + endpoint.port +
+                       " or " + endpoint.component + "[i]." + endpoint.port);
+  }
+  port_index(*component, endpoint.port, direction, text, location);
+}
+
+void add_links(SystemSpec& system, const toml::node* links_node, const std::string& file) {
+  if (links_node == nullptr) return;
+  const toml::array* links = links_node->as_array();
+  if (links == nullptr) fail(where(*links_node, file), "`links` must be an array of tables: [[links]]");
+  for (const toml::node& node : *links) {
+    const std::string location = where(node, file);
+    const toml::table* table = node.as_table();
+    if (table == nullptr) fail(location, "each [[links]] entry must be a table");
+    for (const auto& [key, value] : *table) {
+      const std::vector<std::string> valid{"from", "to", "latency"};
+      if (std::find(valid.begin(), valid.end(), key.str()) == valid.end()) {
+        fail(where(value, file), "link: unknown key '" + std::string(key.str()) + "'" + suggestion(key.str(), valid));
+      }
+    }
+    LinkSpec link;
+    link.where = location;
+    for (const char* key : {"from", "to", "latency"}) {
+      const toml::node* value = table->get(key);
+      if (value == nullptr || !value->is_string()) fail(location, std::string("link needs `") + key + "` (a string)");
+    }
+    link.from_text = **table->get("from")->as_string();
+    link.to_text = **table->get("to")->as_string();
+    link.from = parse_endpoint(link.from_text, where(*table->get("from"), file));
+    link.to = parse_endpoint(link.to_text, where(*table->get("to"), file));
+    check_endpoint(system, link.from, link.from_text, PortDirection::Out, where(*table->get("from"), file));
+    check_endpoint(system, link.to, link.to_text, PortDirection::In, where(*table->get("to"), file));
+    const std::string latency_where = where(*table->get("latency"), file);
+    try {
+      link.latency = units::parse_time(**table->get("latency")->as_string());
+    } catch (const std::invalid_argument& error) {
+      fail(latency_where, std::string("link latency: ") + error.what());
+    }
+    if (link.latency == 0) {
+      fail(latency_where, "link latency must be at least 1 ps: a zero-latency link would leave the engines no lookahead");
+    }
+    // One output port of one instance feeds one link.
+    for (const LinkSpec& other : system.links) {
+      const bool same_port = other.from.component == link.from.component && other.from.port == link.from.port;
+      const bool overlap = other.from.all || link.from.all || other.from.index == link.from.index;
+      if (same_port && overlap) {
+        fail(location, "'" + link.from_text + "' is already connected by the link at " + other.where);
+      }
+    }
+    system.links.push_back(std::move(link));
+  }
+}
+
+void add_components(SystemSpec& system, const toml::node* node, const PluginRegistry& registry,
+                    const std::string& file, bool workload_section) {
+  if (node == nullptr) return;
+  const toml::table* table = node->as_table();
+  const char* section = workload_section ? "workloads" : "components";
+  if (table == nullptr) fail(where(*node, file), std::string("`") + section + "` must be a table of components");
+  for (const auto& [key, value] : *table) {
+    const std::string name(key.str());
+    if (name.empty() || name.find_first_of(".[]* ") != std::string::npos) {
+      fail(where(value, file), "component name '" + name + "' may not contain '.', '[', ']', '*' or spaces");
+    }
+    if (const ComponentSpec* existing = system.find(name); existing != nullptr) {
+      fail(where(value, file), "duplicate component name '" + name + "' (first defined at " + existing->where + ")");
+    }
+    system.components.push_back(build_component(name, value, registry, file, workload_section));
+  }
+}
+
+void check_keys(const toml::table& table, const std::vector<std::string>& valid, const std::string& file,
+                const char* what) {
+  for (const auto& [key, value] : table) {
+    if (std::find(valid.begin(), valid.end(), key.str()) == valid.end()) {
+      fail(where(value, file), std::string("unknown ") + what + " key '" + std::string(key.str()) + "'" +
+                                   suggestion(key.str(), valid));
+    }
+  }
+}
+
+SystemSpec build_system(const toml::table& table, const PluginRegistry& registry, const std::string& file) {
+  check_keys(table, {"components", "links"}, file, "system");
+  SystemSpec system;
+  add_components(system, table.get("components"), registry, file, false);
+  add_links(system, table.get("links"), file);
+  return system;
+}
+
+std::string to_toml_text(const toml::table& table) {
+  std::ostringstream out;
+  out << table;
+  return out.str();
+}
+
+template <class T>
+T get_value(const toml::table& table, const char* key, const std::string& file, const char* expected, T fallback) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return fallback;
+  const auto value = node->value<T>();
+  if (!value) fail(where(*node, file), std::string("`") + key + "` must be " + expected);
+  return *value;
+}
+
+Tick get_time(const toml::table& table, const char* key, const std::string& file, Tick fallback) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return fallback;
+  if (!node->is_string()) fail(where(*node, file), std::string("`") + key + "` must be a time with a unit, like \"1 us\"");
+  try {
+    return units::parse_time(**node->as_string());
+  } catch (const std::invalid_argument& error) {
+    fail(where(*node, file), std::string("`") + key + "`: " + error.what());
+  }
+}
+
+}  // namespace
+
+const ComponentSpec* SystemSpec::find(std::string_view name) const {
+  for (const auto& component : components) {
+    if (component.name == name) return &component;
+  }
+  return nullptr;
+}
+
+bool is_system_file(const std::filesystem::path& path) {
+  const toml::table table = parse_toml(read_file(path), path.string());
+  return table.contains("components") && !table.contains("system");
+}
+
+SystemSpec load_system(const std::filesystem::path& path, const std::vector<Override>& overrides,
+                       const PluginRegistry& registry) {
+  toml::table table = parse_toml(read_file(path), path.string());
+  for (const Override& override : overrides) apply_override(table, override);
+  return build_system(table, registry, path.string());
+}
+
+ExperimentSpec load_experiment_text(const std::string& text, const std::string& name,
+                                    const std::filesystem::path& base_dir, const std::vector<Override>& overrides,
+                                    const PluginRegistry& registry) {
+  ExperimentSpec spec;
+  spec.experiment_name = name;
+  spec.experiment_text = text;
+  toml::table root = parse_toml(text, name);
+
+  // A system file is grafted in as an inline table so that --set reaches into it too.
+  std::string system_file = name;
+  if (const toml::node* system = root.get("system"); system != nullptr && system->is_string()) {
+    const std::filesystem::path system_path = base_dir / std::filesystem::path(**system->as_string());
+    try {
+      spec.system_text = read_file(system_path);
+    } catch (const ConfigError& error) {
+      fail(where(*system, name), std::string("system model: ") + error.what());
+    }
+    system_file = system_path.string();
+    toml::table system_table = parse_toml(spec.system_text, system_file);
+    root.insert_or_assign("system", std::move(system_table));
+  }
+  for (const Override& override : overrides) apply_override(root, override);
+  spec.effective_text = to_toml_text(root);
+
+  check_keys(root,
+             {"system", "workloads", "links", "engine", "seed", "threads", "stop_time", "max_events", "output",
+              "stats_interval", "trace", "flush_seconds"},
+             name, "experiment");
+  const toml::node* system = root.get("system");
+  if (system == nullptr) fail(name, "missing `system`: a system model file name or an inline [system] table");
+  if (!system->is_table()) fail(where(*system, name), "`system` must be a file name or a table");
+  spec.system = build_system(*system->as_table(), registry, system_file);
+  add_components(spec.system, root.get("workloads"), registry, name, true);
+  add_links(spec.system, root.get("links"), name);
+  if (spec.system.components.empty()) fail(name, "the system has no components");
+
+  spec.engine = get_value<std::string>(root, "engine", name, "a string", "auto");
+  const std::vector<std::string> engines{"auto", "sequential", "windowed", "cuda"};
+  if (std::find(engines.begin(), engines.end(), spec.engine) == engines.end()) {
+    fail(where(*root.get("engine"), name), "unknown engine '" + spec.engine + "'" + suggestion(spec.engine, engines));
+  }
+  const std::int64_t seed = get_value<std::int64_t>(root, "seed", name, "an integer", 1);
+  if (seed < 0) fail(where(*root.get("seed"), name), "`seed` must not be negative");
+  spec.seed = static_cast<std::uint64_t>(seed);
+  const std::int64_t threads = get_value<std::int64_t>(root, "threads", name, "an integer", 0);
+  if (threads < 0 || threads > 4096) fail(where(*root.get("threads"), name), "`threads` must be in [0, 4096]");
+  spec.threads = static_cast<unsigned>(threads);
+  spec.stop_time = get_time(root, "stop_time", name, kTickMax);
+  const std::int64_t max_events = get_value<std::int64_t>(root, "max_events", name, "an integer", 0);
+  if (max_events < 0) fail(where(*root.get("max_events"), name), "`max_events` must not be negative");
+  spec.max_events = static_cast<std::uint64_t>(max_events);
+  spec.output = get_value<std::string>(root, "output", name, "a file name", "");
+  spec.stats_interval = get_time(root, "stats_interval", name, 0);
+  spec.trace = get_value<bool>(root, "trace", name, "true or false", false);
+  spec.flush_seconds = get_value<double>(root, "flush_seconds", name, "a number of seconds", 1.0);
+  if (!(spec.flush_seconds > 0)) fail(where(*root.get("flush_seconds"), name), "`flush_seconds` must be positive");
+  return spec;
+}
+
+ExperimentSpec load_experiment(const std::filesystem::path& path, const std::vector<Override>& overrides,
+                               const PluginRegistry& registry) {
+  return load_experiment_text(read_file(path), path.string(), path.parent_path(), overrides, registry);
+}
+
+const std::string& default_experiment_text() {
+  static const std::string text = R"(# archlab's built-in default: PHOLD, 64K LPs x 16 events, on the sequential engine.
+engine = "sequential"
+seed = 1
+stop_time = "200 ns"
+output = "archlab-default.h5"
+stats_interval = "20 ns"
+
+[system.components]
+
+[workloads.lp]
+type = "workload.phold"
+count = 65536
+events_per_lp = 16
+remote = 0.9
+lookahead = "0.1 ns"
+mean = "1 ns"
+
+[[links]]
+from = "lp[*].out"
+to = "lp[*].in"
+latency = "0.1 ns"
+)";
+  return text;
+}
+
+}  // namespace archlab

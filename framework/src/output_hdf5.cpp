@@ -1,0 +1,869 @@
+// RunWriter on the HDF5 C API, in the layout of DESIGN.md "HDF5 output".
+//
+// Crash safety comes from HDF5's single-writer/multiple-reader (SWMR) mode: create() builds
+// every object the file will ever hold (the /summary datasets too, filled with NaN), then
+// switches the file to SWMR writing. From then on HDF5 orders its metadata writes so that the
+// file on disk is consistent at every moment, and a process killed by SIGKILL leaves a file
+// with everything up to the last flush. Without SWMR a killed writer can leave chunk indices
+// that point at half-written chunks. The price: until the file is closed, its superblock
+// carries the "open for SWMR write" flag, so a killed run's file opens with
+// h5py.File(path, "r", swmr=True) (or after `h5clear -s`); a finished or aborted run's file
+// opens plainly.
+#include <hdf5.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstddef>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "archlab/errors.hpp"
+#include "archlab/output.hpp"
+
+namespace archlab {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Chunks near this size compress well and stay small enough to rewrite at every flush.
+constexpr std::size_t kTargetChunkBytes = 64 * 1024;
+constexpr hsize_t kMaxChunkRows = 1024;
+constexpr hsize_t kTableChunkRows = 4096;
+constexpr hsize_t kTraceChunkRows = 4096;
+// h5py's default gzip level: higher levels cost much more time and gain little on numbers.
+constexpr unsigned kDeflateLevel = 4;
+// The status is a fixed-length string because SWMR cannot grow variable-length data.
+constexpr std::size_t kStatusBytes = 4096;
+// Past this much queued data, add_* waits for the writer instead of growing memory without bound.
+constexpr std::size_t kMaxQueuedBytes = std::size_t{256} << 20;
+
+// Builds of HDF5 without --enable-threadsafe must never be entered from two threads; the
+// threadsafe build takes its own global lock anyway, so this costs nothing there.
+std::mutex& hdf5_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// HDF5 prints its error stack to stderr unless told not to; the stack is per thread in
+// threadsafe builds, so every thread that calls HDF5 says so.
+void silence_hdf5_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+/// The most specific message on this thread's HDF5 error stack: the one that says why.
+std::string hdf5_error_detail() {
+  std::string detail;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned depth, const H5E_error2_t* error, void* out) -> herr_t {
+        if (depth == 0 && error->desc != nullptr) *static_cast<std::string*>(out) = error->desc;
+        return 0;
+      },
+      &detail);
+  H5Eclear2(H5E_DEFAULT);
+  return detail.empty() ? "no detail from HDF5" : detail;
+}
+
+/// One HDF5 identifier and the function that releases it.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+
+  Handle() = default;
+  Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Handle(Handle&& other) noexcept
+      : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
+  Handle& operator=(Handle&& other) noexcept {
+    if (this != &other) {
+      reset();
+      id_ = std::exchange(other.id_, H5I_INVALID_HID);
+      closer_ = other.closer_;
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { reset(); }
+
+  [[nodiscard]] hid_t get() const { return id_; }
+
+  /// Closes now and returns HDF5's verdict: closing the file writes its last metadata.
+  [[nodiscard]] herr_t close() {
+    const herr_t status = id_ >= 0 ? closer_(id_) : 0;
+    id_ = H5I_INVALID_HID;
+    return status;
+  }
+
+  void reset() noexcept {
+    if (id_ >= 0) closer_(id_);
+    id_ = H5I_INVALID_HID;
+  }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  Closer closer_ = nullptr;
+};
+
+/// Checks HDF5 results against one file and says which operation failed and why.
+class Checker {
+ public:
+  explicit Checker(fs::path path) : path_(std::move(path)) {}
+
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+  [[nodiscard]] Handle handle(hid_t id, Handle::Closer closer, std::string_view operation) const {
+    if (id < 0) fail(operation);
+    return {id, closer};
+  }
+
+  void status(herr_t result, std::string_view operation) const {
+    if (result < 0) fail(operation);
+  }
+
+  [[noreturn]] void fail(std::string_view operation) const {
+    throw OutputError("HDF5 " + std::string(operation) + " failed for '" + path_.string() +
+                      "': " + hdf5_error_detail());
+  }
+
+ private:
+  fs::path path_;
+};
+
+/// Why a file cannot be created at `path`, when that can be told without trying.
+std::string creation_problem(const fs::path& path) {
+  std::error_code error;
+  if (fs::is_directory(path, error)) return "it is a directory";
+  const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (!fs::exists(parent, error)) return "directory '" + parent.string() + "' does not exist";
+  if (!fs::is_directory(parent, error)) return "'" + parent.string() + "' is not a directory";
+  return {};
+}
+
+/// HDF5's open() failure text carries the system's reason ("error message = 'Permission denied'").
+std::string system_reason(const std::string& detail) {
+  constexpr std::string_view kMarker = "error message = '";
+  const std::size_t begin = detail.find(kMarker);
+  if (begin == std::string::npos) return detail;
+  const std::size_t text = begin + kMarker.size();
+  const std::size_t end = detail.find('\'', text);
+  if (end == std::string::npos) return detail;
+  return detail.substr(text, end - text) + " (HDF5: " + detail + ")";
+}
+
+/// Group and dataset names come from plugin and statistic names; HDF5 reads '/' as a path.
+void check_object_name(const std::string& name, std::string_view what, const fs::path& path) {
+  if (name.empty() || name == "." || name.find('/') != std::string::npos) {
+    throw OutputError("cannot write '" + path.string() + "': " + std::string(what) + " '" + name +
+                      "' cannot be an HDF5 name (it must be non-empty, not '.', and without '/')");
+  }
+}
+
+void check_layout(const OutputLayout& layout, const fs::path& path) {
+  std::set<std::string> types;
+  for (const StatGroup& group : layout.stat_groups) {
+    check_object_name(group.type, "statistics type", path);
+    // /stats/time and /stats/engine are the engine's own.
+    if (group.type == "time" || group.type == "engine") {
+      throw OutputError("cannot write '" + path.string() + "': statistics type '" + group.type +
+                        "' collides with /stats/" + group.type + ", which archlab writes itself");
+    }
+    if (!types.insert(group.type).second) {
+      throw OutputError("cannot write '" + path.string() + "': statistics type '" + group.type +
+                        "' appears twice in the layout");
+    }
+    std::set<std::string> names;
+    for (const std::string& name : group.stat_names) {
+      check_object_name(name, "statistic of '" + group.type + "'", path);
+      if (!names.insert(name).second) {
+        throw OutputError("cannot write '" + path.string() + "': statistic '" + name + "' of '" + group.type +
+                          "' is declared twice");
+      }
+    }
+  }
+}
+
+/// values[g] must be [instances x stats] of group g, as StatSample promises.
+void check_sample_shape(const StatSample& sample, const std::vector<StatGroup>& groups, std::string_view what,
+                        const fs::path& path) {
+  if (sample.values.size() != groups.size()) {
+    throw OutputError("cannot write " + std::string(what) + " at tick " + std::to_string(sample.time) + " to '" +
+                      path.string() + "': it has values for " + std::to_string(sample.values.size()) +
+                      " statistics types, the layout declares " + std::to_string(groups.size()));
+  }
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const std::size_t expected = std::size_t{groups[g].instances} * groups[g].stat_names.size();
+    if (sample.values[g].size() != expected) {
+      throw OutputError("cannot write " + std::string(what) + " at tick " + std::to_string(sample.time) + " to '" +
+                        path.string() + "': '" + groups[g].type + "' has " + std::to_string(sample.values[g].size()) +
+                        " values, expected instances x stats = " + std::to_string(groups[g].instances) + " x " +
+                        std::to_string(groups[g].stat_names.size()));
+    }
+  }
+}
+
+/// Cuts at a character boundary so a long UTF-8 status still decodes.
+std::string truncate_utf8(std::string text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
+  text.resize(end);
+  return text;
+}
+
+std::size_t approximate_bytes(const StatSample& sample) {
+  std::size_t bytes = sizeof(sample);
+  for (const auto& values : sample.values) bytes += values.size() * sizeof(double);
+  return bytes;
+}
+
+/// A packed compound type with fixed-length UTF-8 strings, and rows serialised to match it.
+class TableBuilder {
+ public:
+  TableBuilder(const Checker& check, std::size_t rows) : check_(check), rows_(rows) {}
+
+  void add_uint32(const char* name, std::vector<std::uint32_t> column) {
+    columns_.push_back({name, Kind::U32, sizeof(std::uint32_t), {}, std::move(column), {}});
+  }
+  void add_uint64(const char* name, std::vector<std::uint64_t> column) {
+    columns_.push_back({name, Kind::U64, sizeof(std::uint64_t), {}, {}, std::move(column)});
+  }
+  void add_string(const char* name, std::vector<std::string> column) {
+    std::size_t width = 1;  // HDF5 has no zero-length strings
+    for (const std::string& text : column) width = std::max(width, text.size());
+    columns_.push_back({name, Kind::String, width, std::move(column), {}, {}});
+  }
+
+  [[nodiscard]] Handle make_type() const {
+    Handle type = check_.handle(H5Tcreate(H5T_COMPOUND, row_bytes()), H5Tclose, "H5Tcreate (table row)");
+    std::size_t offset = 0;
+    for (const Column& column : columns_) {
+      Handle member;
+      switch (column.kind) {
+        case Kind::U32: member = check_.handle(H5Tcopy(H5T_NATIVE_UINT32), H5Tclose, "H5Tcopy"); break;
+        case Kind::U64: member = check_.handle(H5Tcopy(H5T_NATIVE_UINT64), H5Tclose, "H5Tcopy"); break;
+        case Kind::String:
+          member = check_.handle(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
+          check_.status(H5Tset_size(member.get(), column.width), "H5Tset_size");
+          // Null padding is what numpy's 'S' dtype means, so h5py hands the text back unchanged.
+          check_.status(H5Tset_strpad(member.get(), H5T_STR_NULLPAD), "H5Tset_strpad");
+          check_.status(H5Tset_cset(member.get(), H5T_CSET_UTF8), "H5Tset_cset");
+          break;
+      }
+      check_.status(H5Tinsert(type.get(), column.name, offset, member.get()),
+                    std::string("H5Tinsert ") + column.name);
+      offset += column.width;
+    }
+    return type;
+  }
+
+  [[nodiscard]] std::vector<std::byte> rows() const {
+    const std::size_t stride = row_bytes();
+    std::vector<std::byte> bytes(stride * rows_);
+    std::size_t offset = 0;
+    for (const Column& column : columns_) {
+      for (std::size_t row = 0; row < rows_; ++row) {
+        std::byte* field = bytes.data() + row * stride + offset;
+        switch (column.kind) {
+          case Kind::U32: std::memcpy(field, &column.u32[row], sizeof(std::uint32_t)); break;
+          case Kind::U64: std::memcpy(field, &column.u64[row], sizeof(std::uint64_t)); break;
+          case Kind::String: std::memcpy(field, column.text[row].data(), column.text[row].size()); break;
+        }
+      }
+      offset += column.width;
+    }
+    return bytes;
+  }
+
+ private:
+  enum class Kind { U32, U64, String };
+  struct Column {
+    const char* name;
+    Kind kind;
+    std::size_t width;
+    std::vector<std::string> text;
+    std::vector<std::uint32_t> u32;
+    std::vector<std::uint64_t> u64;
+  };
+
+  [[nodiscard]] std::size_t row_bytes() const {
+    std::size_t bytes = 0;
+    for (const Column& column : columns_) bytes += column.width;
+    return bytes;
+  }
+
+  const Checker& check_;
+  std::size_t rows_;
+  std::vector<Column> columns_;
+};
+
+/// The open file and its datasets. Used by one thread at a time, always under hdf5_mutex().
+class RunFile {
+ public:
+  RunFile(const fs::path& path, const OutputLayout& layout) : check_(path), groups_(layout.stat_groups) {
+    check_layout(layout, path);
+    create_file();
+    write_metadata(layout.metadata);
+    write_table("components", components_table(layout.components));
+    write_table("links", links_table(layout.links));
+    create_stats();
+    create_summary();
+    if (layout.trace) create_trace();
+    // From here on no object or attribute may be added: SWMR readers must never see the tree change.
+    check_.status(H5Fstart_swmr_write(file_.get()), "H5Fstart_swmr_write");
+  }
+
+  RunFile(const RunFile&) = delete;
+  RunFile& operator=(const RunFile&) = delete;
+  ~RunFile() = default;
+
+  void append_samples(std::span<const StatSample> samples) {
+    if (samples.empty()) return;
+    const hsize_t first = samples_written_;
+    const hsize_t count = samples.size();
+
+    std::vector<std::uint64_t> column(count);
+    for (hsize_t i = 0; i < count; ++i) column[i] = samples[i].time;
+    append(time_, "/stats/time", first, count, 1, 0, H5T_NATIVE_UINT64, column.data());
+    for (hsize_t i = 0; i < count; ++i) column[i] = samples[i].events;
+    append(events_, "/stats/engine/events", first, count, 1, 0, H5T_NATIVE_UINT64, column.data());
+    for (hsize_t i = 0; i < count; ++i) column[i] = samples[i].pending;
+    append(pending_, "/stats/engine/pending", first, count, 1, 0, H5T_NATIVE_UINT64, column.data());
+
+    std::vector<double> matrix;
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      const std::size_t instances = groups_[g].instances;
+      const std::size_t stats = groups_[g].stat_names.size();
+      matrix.resize(count * instances);
+      for (std::size_t s = 0; s < stats; ++s) {
+        // A sample stores [instances x stats]; a dataset holds one stat as [samples x instances].
+        for (hsize_t i = 0; i < count; ++i) {
+          const std::vector<double>& values = samples[i].values[g];
+          for (std::size_t instance = 0; instance < instances; ++instance) {
+            matrix[i * instances + instance] = values[instance * stats + s];
+          }
+        }
+        append(stats_[g][s], stat_path(g, s), first, count, 2, instances, H5T_NATIVE_DOUBLE, matrix.data());
+      }
+    }
+    samples_written_ += count;
+  }
+
+  void append_trace(std::span<const TraceRecord> records) {
+    if (records.empty()) return;
+    append(trace_, "/trace/events", trace_rows_, records.size(), 1, 0, trace_memory_type_.get(), records.data());
+    trace_rows_ += records.size();
+  }
+
+  void write_summary(const RunSummary& summary) {
+    write_scalar(final_time_, "/summary/engine/final_time", H5T_NATIVE_UINT64, &summary.final_time);
+    write_scalar(final_events_, "/summary/engine/events", H5T_NATIVE_UINT64, &summary.events);
+    write_scalar(wall_seconds_, "/summary/engine/wall_seconds", H5T_NATIVE_DOUBLE, &summary.wall_seconds);
+    // A run that failed early may have no final statistics; their datasets then keep NaN.
+    if (!summary.final_stats.values.empty()) {
+      std::vector<double> column;
+      for (std::size_t g = 0; g < groups_.size(); ++g) {
+        const std::size_t instances = groups_[g].instances;
+        const std::size_t stats = groups_[g].stat_names.size();
+        column.resize(instances);
+        for (std::size_t s = 0; s < stats; ++s) {
+          for (std::size_t instance = 0; instance < instances; ++instance) {
+            column[instance] = summary.final_stats.values[g][instance * stats + s];
+          }
+          if (instances > 0) {
+            write_scalar(summary_[g][s], "/summary/" + groups_[g].type + "/" + groups_[g].stat_names[s],
+                         H5T_NATIVE_DOUBLE, column.data());
+          }
+        }
+      }
+    }
+    write_status(summary.status);
+  }
+
+  void write_status(const std::string& status) {
+    std::vector<char> text(kStatusBytes, '\0');
+    const std::string fitted = truncate_utf8(status, kStatusBytes);
+    std::copy(fitted.begin(), fitted.end(), text.begin());
+    Handle type = string_type(kStatusBytes);
+    write_scalar(status_, "/summary/engine/status", type.get(), text.data());
+  }
+
+  void flush() { check_.status(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "H5Fflush"); }
+
+  /// Closing clears the SWMR flag in the superblock, after which plain readers open the file.
+  void close() {
+    std::vector<Handle*> datasets{&time_, &events_, &pending_, &trace_, &final_time_, &final_events_,
+                                  &wall_seconds_, &status_};
+    for (auto& group : stats_)
+      for (Handle& dataset : group) datasets.push_back(&dataset);
+    for (auto& group : summary_)
+      for (Handle& dataset : group) datasets.push_back(&dataset);
+    for (Handle* dataset : datasets) check_.status(dataset->close(), "H5Dclose");
+    trace_memory_type_.reset();
+    check_.status(file_.close(), "H5Fclose");
+  }
+
+ private:
+  void create_file() {
+    const fs::path& path = check_.path();
+    const std::string problem = creation_problem(path);
+    if (!problem.empty()) {
+      throw OutputError("cannot create output file '" + path.string() + "': " + problem);
+    }
+    Handle access = check_.handle(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate (file access)");
+    // SWMR needs the 1.10 file format; pinning the upper bound too keeps files readable by any HDF5 >= 1.10.
+    check_.status(H5Pset_libver_bounds(access.get(), H5F_LIBVER_V110, H5F_LIBVER_V110), "H5Pset_libver_bounds");
+    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get());
+    if (file < 0) {
+      throw OutputError("cannot create output file '" + path.string() + "': " + system_reason(hdf5_error_detail()));
+    }
+    file_ = Handle(file, H5Fclose);
+  }
+
+  void write_metadata(const RunMetadata& metadata) {
+    write_string_attribute("archlab_version", metadata.archlab_version);
+    write_attribute("format_version", H5T_STD_U32LE, H5T_NATIVE_UINT32, &kFileFormatVersion);
+    write_string_attribute("engine", metadata.engine);
+    write_attribute("seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &metadata.seed);
+    write_string_attribute("experiment_toml", metadata.experiment_toml);
+    write_string_attribute("system_toml", metadata.system_toml);
+    write_string_attribute("effective_toml", metadata.effective_toml);
+  }
+
+  void write_string_attribute(const char* name, const std::string& value) {
+    // Variable-length UTF-8 is what h5py returns as str; the TOML texts have no useful upper bound.
+    Handle type = check_.handle(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
+    check_.status(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size");
+    check_.status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "H5Tset_cset");
+    const char* text = value.c_str();
+    write_attribute(name, type.get(), type.get(), static_cast<const void*>(&text));
+  }
+
+  void write_attribute(const char* name, hid_t file_type, hid_t memory_type, const void* value) {
+    const std::string what = std::string("attribute ") + name;
+    Handle space = check_.handle(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate");
+    Handle attribute = check_.handle(
+        H5Acreate2(file_.get(), name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "H5Acreate2 " + what);
+    check_.status(H5Awrite(attribute.get(), memory_type, value), "H5Awrite " + what);
+    check_.status(attribute.close(), "H5Aclose " + what);
+  }
+
+  [[nodiscard]] Handle string_type(std::size_t bytes) const {
+    Handle type = check_.handle(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
+    check_.status(H5Tset_size(type.get(), bytes), "H5Tset_size");
+    check_.status(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), "H5Tset_strpad");
+    check_.status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "H5Tset_cset");
+    return type;
+  }
+
+  TableBuilder components_table(const std::vector<ComponentRow>& rows) const {
+    TableBuilder table(check_, rows.size());
+    auto column = [&](auto member) {
+      std::vector<std::remove_cvref_t<decltype(rows[0].*member)>> values;
+      values.reserve(rows.size());
+      for (const ComponentRow& row : rows) values.push_back(row.*member);
+      return values;
+    };
+    table.add_uint32("id", column(&ComponentRow::id));
+    table.add_string("name", column(&ComponentRow::name));
+    table.add_uint32("index", column(&ComponentRow::index));
+    table.add_string("type", column(&ComponentRow::type));
+    table.add_uint32("replica", column(&ComponentRow::replica));
+    return table;
+  }
+
+  TableBuilder links_table(const std::vector<LinkRow>& rows) const {
+    TableBuilder table(check_, rows.size());
+    auto column = [&](auto member) {
+      std::vector<std::remove_cvref_t<decltype(rows[0].*member)>> values;
+      values.reserve(rows.size());
+      for (const LinkRow& row : rows) values.push_back(row.*member);
+      return values;
+    };
+    table.add_string("from", column(&LinkRow::from));
+    table.add_string("to", column(&LinkRow::to));
+    table.add_uint32("src_first", column(&LinkRow::src_first));
+    table.add_uint32("src_count", column(&LinkRow::src_count));
+    table.add_uint32("dst_first", column(&LinkRow::dst_first));
+    table.add_uint32("dst_count", column(&LinkRow::dst_count));
+    table.add_uint64("latency", column(&LinkRow::latency));
+    return table;
+  }
+
+  // Rows fixed by create(); unlimited anyway because a chunk may not exceed a fixed dimension,
+  // and an empty table still needs a chunk size of at least one.
+  void write_table(const char* name, const TableBuilder& table) {
+    Handle type = table.make_type();
+    const std::vector<std::byte> rows = table.rows();
+    const std::size_t row_bytes = H5Tget_size(type.get());
+    const hsize_t count = row_bytes == 0 ? 0 : rows.size() / row_bytes;
+    const hsize_t chunk = std::clamp<hsize_t>(count, 1, kTableChunkRows);
+    Handle dataset = create_extensible(file_.get(), name, type.get(), 1, &count, &chunk);
+    if (count > 0) {
+      check_.status(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()),
+                    std::string("H5Dwrite /") + name);
+    }
+  }
+
+  /// A chunked, shuffled and deflated dataset of `rank` dimensions whose first one grows.
+  Handle create_extensible(hid_t parent, const std::string& name, hid_t type, int rank, const hsize_t* dims,
+                           const hsize_t* chunk) {
+    hsize_t max_dims[2] = {H5S_UNLIMITED, 0};
+    if (rank == 2) max_dims[1] = dims[1] == 0 ? H5S_UNLIMITED : dims[1];
+    Handle space = check_.handle(H5Screate_simple(rank, dims, max_dims), H5Sclose, "H5Screate_simple " + name);
+    Handle create = check_.handle(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate (dataset create)");
+    check_.status(H5Pset_chunk(create.get(), rank, chunk), "H5Pset_chunk " + name);
+    check_.status(H5Pset_shuffle(create.get()), "H5Pset_shuffle " + name);
+    check_.status(H5Pset_deflate(create.get(), kDeflateLevel), "H5Pset_deflate " + name);
+    return check_.handle(H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT),
+                         H5Dclose, "H5Dcreate2 " + name);
+  }
+
+  /// A fixed-size dataset with storage allocated now, so writing it later changes no metadata.
+  Handle create_fixed(hid_t parent, const std::string& name, hid_t type, int rank, const hsize_t* dims,
+                      const void* fill) {
+    Handle space = rank == 0 ? check_.handle(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate " + name)
+                             : check_.handle(H5Screate_simple(rank, dims, nullptr), H5Sclose, "H5Screate_simple " + name);
+    Handle create = check_.handle(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate (dataset create)");
+    check_.status(H5Pset_alloc_time(create.get(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time " + name);
+    if (fill != nullptr) check_.status(H5Pset_fill_value(create.get(), type, fill), "H5Pset_fill_value " + name);
+    return check_.handle(H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT),
+                         H5Dclose, "H5Dcreate2 " + name);
+  }
+
+  Handle create_group(hid_t parent, const std::string& name) {
+    return check_.handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                         "H5Gcreate2 " + name);
+  }
+
+  void create_stats() {
+    Handle stats = create_group(file_.get(), "stats");
+    const hsize_t empty = 0;
+    const hsize_t series_chunk = kMaxChunkRows;
+    time_ = create_extensible(stats.get(), "time", H5T_STD_U64LE, 1, &empty, &series_chunk);
+    Handle engine = create_group(stats.get(), "engine");
+    events_ = create_extensible(engine.get(), "events", H5T_STD_U64LE, 1, &empty, &series_chunk);
+    pending_ = create_extensible(engine.get(), "pending", H5T_STD_U64LE, 1, &empty, &series_chunk);
+
+    for (const StatGroup& group : groups_) {
+      Handle type_group = create_group(stats.get(), group.type);
+      const hsize_t columns = group.instances;
+      // Wide groups split instances over several chunks so that one chunk stays near the target size.
+      const hsize_t chunk_columns =
+          std::clamp<hsize_t>(columns, 1, kTargetChunkBytes / sizeof(double));
+      const hsize_t chunk_rows =
+          std::clamp<hsize_t>(kTargetChunkBytes / (sizeof(double) * chunk_columns), 1, kMaxChunkRows);
+      const hsize_t dims[2] = {0, columns};
+      const hsize_t chunk[2] = {chunk_rows, chunk_columns};
+      std::vector<Handle>& datasets = stats_.emplace_back();
+      for (const std::string& name : group.stat_names) {
+        datasets.push_back(create_extensible(type_group.get(), name, H5T_IEEE_F64LE, 2, dims, chunk));
+      }
+    }
+  }
+
+  void create_summary() {
+    Handle summary = create_group(file_.get(), "summary");
+    // NaN until the run finishes: a killed run must not look like one whose statistics were zero.
+    const double not_yet = std::numeric_limits<double>::quiet_NaN();
+    for (const StatGroup& group : groups_) {
+      Handle type_group = create_group(summary.get(), group.type);
+      const hsize_t instances = group.instances;
+      std::vector<Handle>& datasets = summary_.emplace_back();
+      for (const std::string& name : group.stat_names) {
+        datasets.push_back(create_fixed(type_group.get(), name, H5T_IEEE_F64LE, 1, &instances, &not_yet));
+      }
+    }
+    Handle engine = create_group(summary.get(), "engine");
+    const std::uint64_t zero = 0;
+    final_time_ = create_fixed(engine.get(), "final_time", H5T_STD_U64LE, 0, nullptr, &zero);
+    final_events_ = create_fixed(engine.get(), "events", H5T_STD_U64LE, 0, nullptr, &zero);
+    wall_seconds_ = create_fixed(engine.get(), "wall_seconds", H5T_IEEE_F64LE, 0, nullptr, &not_yet);
+    Handle status_type = string_type(kStatusBytes);
+    status_ = create_fixed(engine.get(), "status", status_type.get(), 0, nullptr, nullptr);
+    // A reader that finds "running" and no live writer is looking at a killed run.
+    write_status("running");
+  }
+
+  void create_trace() {
+    trace_memory_type_ =
+        check_.handle(H5Tcreate(H5T_COMPOUND, sizeof(TraceRecord)), H5Tclose, "H5Tcreate (trace record)");
+    const hid_t type = trace_memory_type_.get();
+    check_.status(H5Tinsert(type, "time", offsetof(TraceRecord, time), H5T_NATIVE_UINT64), "H5Tinsert time");
+    check_.status(H5Tinsert(type, "seq", offsetof(TraceRecord, seq), H5T_NATIVE_UINT64), "H5Tinsert seq");
+    check_.status(H5Tinsert(type, "src", offsetof(TraceRecord, src), H5T_NATIVE_UINT32), "H5Tinsert src");
+    check_.status(H5Tinsert(type, "target", offsetof(TraceRecord, target), H5T_NATIVE_UINT32), "H5Tinsert target");
+    check_.status(H5Tinsert(type, "port", offsetof(TraceRecord, port), H5T_NATIVE_UINT16), "H5Tinsert port");
+    check_.status(H5Tinsert(type, "kind", offsetof(TraceRecord, kind), H5T_NATIVE_UINT16), "H5Tinsert kind");
+    // The file keeps records without the struct's tail padding.
+    Handle file_type = check_.handle(H5Tcopy(type), H5Tclose, "H5Tcopy (trace record)");
+    check_.status(H5Tpack(file_type.get()), "H5Tpack (trace record)");
+
+    Handle trace = create_group(file_.get(), "trace");
+    const hsize_t empty = 0;
+    const hsize_t chunk = kTraceChunkRows;
+    trace_ = create_extensible(trace.get(), "events", file_type.get(), 1, &empty, &chunk);
+  }
+
+  [[nodiscard]] std::string stat_path(std::size_t group, std::size_t stat) const {
+    return "/stats/" + groups_[group].type + "/" + groups_[group].stat_names[stat];
+  }
+
+  /// Grows `dataset` to first + count rows and writes them: [count] for rank 1, [count x columns] for rank 2.
+  void append(const Handle& dataset, const std::string& name, hsize_t first, hsize_t count, int rank,
+              hsize_t columns, hid_t memory_type, const void* data) {
+    const hsize_t new_dims[2] = {first + count, columns};
+    check_.status(H5Dset_extent(dataset.get(), new_dims), "H5Dset_extent " + name);
+    if (rank == 2 && columns == 0) return;  // a group without instances has nothing to write
+    Handle file_space = check_.handle(H5Dget_space(dataset.get()), H5Sclose, "H5Dget_space " + name);
+    const hsize_t start[2] = {first, 0};
+    const hsize_t size[2] = {count, columns};
+    check_.status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, size, nullptr),
+                  "H5Sselect_hyperslab " + name);
+    Handle memory_space =
+        check_.handle(H5Screate_simple(rank, size, nullptr), H5Sclose, "H5Screate_simple " + name);
+    check_.status(H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data),
+                  "H5Dwrite " + name);
+  }
+
+  void write_scalar(const Handle& dataset, const std::string& name, hid_t memory_type, const void* value) {
+    check_.status(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, value), "H5Dwrite " + name);
+  }
+
+  Checker check_;
+  std::vector<StatGroup> groups_;
+  Handle file_;
+  Handle time_, events_, pending_;
+  std::vector<std::vector<Handle>> stats_;    // [group][stat]
+  std::vector<std::vector<Handle>> summary_;  // [group][stat]
+  Handle final_time_, final_events_, wall_seconds_, status_;
+  Handle trace_;
+  Handle trace_memory_type_;
+  hsize_t samples_written_ = 0;
+  hsize_t trace_rows_ = 0;
+};
+
+class Hdf5RunWriter final : public RunWriter {
+ public:
+  Hdf5RunWriter(const fs::path& path, const OutputLayout& layout, const OutputOptions& options)
+      : path_(path),
+        groups_(layout.stat_groups),
+        trace_(layout.trace),
+        flush_interval_(std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(std::max(0.0, options.flush_interval_seconds)))) {
+    {
+      const std::lock_guard hdf5(hdf5_mutex());
+      silence_hdf5_errors();
+      file_ = std::make_unique<RunFile>(path, layout);
+    }
+    thread_ = std::thread([this] { run(); });
+  }
+
+  Hdf5RunWriter(const Hdf5RunWriter&) = delete;
+  Hdf5RunWriter& operator=(const Hdf5RunWriter&) = delete;
+
+  // Without finish() the run was abandoned (an exception unwound past it): say so in the file.
+  ~Hdf5RunWriter() override {
+    if (!thread_.joinable()) return;
+    {
+      const std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    work_ready_.notify_one();
+    thread_.join();
+  }
+
+  void add_sample(StatSample sample) override {
+    check_sample_shape(sample, groups_, "a sample", path_);
+    const std::size_t bytes = approximate_bytes(sample);
+    enqueue(Job{std::move(sample)}, bytes);
+  }
+
+  void add_trace(std::vector<TraceRecord> records) override {
+    if (!trace_) {
+      throw OutputError("cannot write trace records to '" + path_.string() + "': its layout has trace off");
+    }
+    const std::size_t bytes = records.size() * sizeof(TraceRecord);
+    enqueue(Job{std::move(records)}, bytes);
+  }
+
+  void finish(RunSummary summary) override {
+    if (!summary.final_stats.values.empty()) {
+      check_sample_shape(summary.final_stats, groups_, "the final statistics", path_);
+    }
+    {
+      const std::lock_guard lock(mutex_);
+      throw_if_closing();
+      summary_ = std::move(summary);
+      closing_ = true;
+    }
+    work_ready_.notify_one();
+    thread_.join();
+    const std::lock_guard lock(mutex_);
+    if (error_) throw OutputError(*error_);
+  }
+
+ private:
+  using Job = std::variant<StatSample, std::vector<TraceRecord>>;
+
+  void enqueue(Job job, std::size_t bytes) {
+    {
+      std::unique_lock lock(mutex_);
+      space_free_.wait(lock, [&] { return queued_bytes_ < kMaxQueuedBytes || error_ || closing_; });
+      throw_if_closing();
+      if (error_) throw OutputError(*error_);
+      queue_.push_back(std::move(job));
+      queued_bytes_ += bytes;
+    }
+    work_ready_.notify_one();
+  }
+
+  void throw_if_closing() const {
+    if (closing_) throw OutputError("output file '" + path_.string() + "' is already finished");
+  }
+
+  /// The writer thread: drains the queue, flushes on schedule, and closes the file at the end.
+  void run() {
+    {
+      const std::lock_guard hdf5(hdf5_mutex());
+      silence_hdf5_errors();
+    }
+    bool dirty = false;
+    bool first_sample_flushed = false;
+    Clock::time_point last_flush = Clock::now();
+    for (;;) {
+      std::deque<Job> batch;
+      bool closing = false;
+      {
+        std::unique_lock lock(mutex_);
+        const auto has_work = [&] { return !queue_.empty() || closing_; };
+        if (dirty) {
+          work_ready_.wait_until(lock, last_flush + flush_interval_, has_work);
+        } else {
+          work_ready_.wait(lock, has_work);
+        }
+        closing = closing_;
+        if (!closing) {  // close() below writes what the queue holds then
+          batch.swap(queue_);
+          queued_bytes_ = 0;
+        }
+      }
+      space_free_.notify_all();
+      if (closing) break;
+      if (failed()) continue;  // keep draining so producers never block on a dead writer
+      guarded([&] {
+        const bool had_samples = write_batch(batch);
+        dirty = dirty || !batch.empty();
+        const Clock::time_point now = Clock::now();
+        const bool first_sample = had_samples && !first_sample_flushed;
+        if (dirty && (first_sample || now - last_flush >= flush_interval_)) {
+          file_->flush();
+          last_flush = now;
+          dirty = false;
+          first_sample_flushed = first_sample_flushed || had_samples;
+        }
+      });
+    }
+    close();
+  }
+
+  void close() {
+    std::deque<Job> rest;
+    std::optional<RunSummary> summary;
+    {
+      const std::lock_guard lock(mutex_);
+      rest.swap(queue_);
+      summary = std::move(summary_);
+    }
+    if (!failed()) {
+      guarded([&] {
+        write_batch(rest);
+        if (summary) {
+          file_->write_summary(*summary);
+        } else {
+          file_->write_status("aborted");
+        }
+      });
+    }
+    // Close even after an error: a closed file has consistent metadata and no SWMR flag.
+    guarded([&] { file_->close(); });
+    const std::lock_guard hdf5(hdf5_mutex());
+    file_.reset();
+  }
+
+  /// Writes the jobs in order, gathering runs of samples into one append. True if any were samples.
+  /// The caller holds hdf5_mutex().
+  bool write_batch(std::deque<Job>& batch) {
+    bool had_samples = false;
+    std::vector<StatSample> samples;
+    auto write_samples = [&] {
+      file_->append_samples(samples);
+      samples.clear();
+    };
+    for (Job& job : batch) {
+      if (auto* sample = std::get_if<StatSample>(&job)) {
+        samples.push_back(std::move(*sample));
+        had_samples = true;
+      } else {
+        write_samples();
+        file_->append_trace(std::get<std::vector<TraceRecord>>(job));
+      }
+    }
+    write_samples();
+    return had_samples;
+  }
+
+  /// Runs one step of file work, keeping the first error for the next add_* or finish call.
+  template <typename Work>
+  void guarded(Work&& work) {
+    try {
+      const std::lock_guard hdf5(hdf5_mutex());
+      std::forward<Work>(work)();
+    } catch (const std::exception& error) {
+      const std::lock_guard lock(mutex_);
+      if (!error_) error_ = error.what();
+    }
+    space_free_.notify_all();
+  }
+
+  bool failed() {
+    const std::lock_guard lock(mutex_);
+    return error_.has_value();
+  }
+
+  fs::path path_;
+  std::vector<StatGroup> groups_;
+  bool trace_;
+  Clock::duration flush_interval_;
+  std::unique_ptr<RunFile> file_;  // touched only by the writer thread once it runs
+
+  std::mutex mutex_;  // guards everything below
+  std::condition_variable work_ready_;
+  std::condition_variable space_free_;
+  std::deque<Job> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool closing_ = false;
+  std::optional<RunSummary> summary_;
+  std::optional<std::string> error_;
+
+  std::thread thread_;  // last: starts only when everything it uses exists
+};
+
+}  // namespace
+
+std::unique_ptr<RunWriter> RunWriter::create(const std::filesystem::path& path, const OutputLayout& layout,
+                                             const OutputOptions& options) {
+  return std::make_unique<Hdf5RunWriter>(path, layout, options);
+}
+
+}  // namespace archlab

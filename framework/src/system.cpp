@@ -1,0 +1,165 @@
+#include "archlab/system.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "archlab/errors.hpp"
+
+namespace archlab {
+namespace {
+
+std::uint32_t port_of(const ComponentDescriptor& descriptor, const std::string& name) {
+  for (std::uint32_t i = 0; i < descriptor.nports; ++i) {
+    if (name == descriptor.ports[i].name) return i;
+  }
+  throw ConfigError("no port '" + name + "'");  // checked when the configuration was read
+}
+
+}  // namespace
+
+SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
+  // Types in order of first appearance; each type's groups (TOML entries) in file order.
+  std::map<std::string, std::uint32_t> type_by_name;
+  std::vector<std::vector<const ComponentSpec*>> groups;
+  for (const ComponentSpec& component : spec.components) {
+    auto [it, inserted] = type_by_name.try_emplace(component.type, static_cast<std::uint32_t>(types_.size()));
+    if (inserted) {
+      auto type = std::make_unique<ComponentType>();
+      type->plugin = component.plugin;
+      type->descriptor = component.plugin->component();
+      type->name = component.type;
+      types_.push_back(std::move(type));
+      groups.emplace_back();
+    }
+    groups[it->second].push_back(&component);
+  }
+
+  // Global ids and the per-instance tables.
+  std::map<std::string, ComponentId> first_id;
+  ComponentId next_id = 0;
+  for (std::size_t t = 0; t < types_.size(); ++t) {
+    ComponentType& type = *types_[t];
+    const ComponentDescriptor& d = *type.descriptor;
+    std::uint64_t count = 0;
+    for (const ComponentSpec* group : groups[t]) count += group->count;
+    if (next_id + count >= kNoComponent) throw ConfigError("too many components (at most 2^32 - 2)");
+    type.rt.base = next_id;
+    type.rt.count = static_cast<std::uint32_t>(count);
+    for (std::uint32_t g = 0; g < groups[t].size(); ++g) {
+      const ComponentSpec& group = *groups[t][g];
+      first_id[group.name] = next_id;
+      type.group_first.push_back(next_id - type.rt.base);
+      type.params.insert(type.params.end(), group.params.begin(), group.params.end());
+      type.group_of.insert(type.group_of.end(), group.count, g);
+      for (std::uint32_t i = 0; i < group.count; ++i) {
+        rows_.push_back({next_id + i, group.name, i, group.type, group.replica});
+      }
+      next_id += group.count;
+    }
+    type.states.assign(static_cast<std::size_t>(count) * std::max<std::uint32_t>(d.state_size, 1), std::byte{0});
+    type.port_links.assign(static_cast<std::size_t>(count) * d.nports, kNoLink);
+    type.send_seq.assign(count, 0);
+    type.rng_ctr.assign(count, 0);
+    type.stats.assign(static_cast<std::size_t>(count) * d.nstats, 0.0);
+  }
+  component_count_ = next_id;
+
+  // Links: one entry per [[links]] table, shared by all its senders.
+  for (const LinkSpec& link : spec.links) {
+    const ComponentSpec& from = *spec.find(link.from.component);
+    const ComponentSpec& to = *spec.find(link.to.component);
+    LinkEntry entry{};
+    entry.dst_base = first_id.at(to.name) + (link.to.indexed ? link.to.index : 0);
+    entry.dst_count = link.to.all ? to.count : 1;
+    entry.latency = link.latency;
+    entry.dst_port = static_cast<PortId>(port_of(*to.plugin->component(), link.to.port));
+    const auto link_index = static_cast<std::uint32_t>(links_.size());
+    links_.push_back(entry);
+    lookahead_ = std::min(lookahead_, link.latency);
+
+    const ComponentId src_first = first_id.at(from.name) + (link.from.indexed ? link.from.index : 0);
+    const std::uint32_t src_count = link.from.all ? from.count : 1;
+    ComponentType& type = *types_[type_index(src_first)];
+    const std::uint32_t port = port_of(*type.descriptor, link.from.port);
+    for (std::uint32_t i = 0; i < src_count; ++i) {
+      type.port_links[static_cast<std::size_t>(src_first + i - type.rt.base) * type.descriptor->nports + port] =
+          link_index;
+    }
+    link_rows_.push_back({link.from_text, link.to_text, src_first, src_count, entry.dst_base, entry.dst_count,
+                          link.latency});
+  }
+
+  for (auto& type_ptr : types_) {
+    ComponentType& type = *type_ptr;
+    const ComponentDescriptor& d = *type.descriptor;
+    TypeRuntime& rt = type.rt;
+    rt.states = type.states.data();
+    rt.state_size = std::max<std::uint32_t>(d.state_size, 1);
+    rt.params_size = d.params_size;
+    rt.params = type.params.data();
+    rt.group_of = type.group_of.data();
+    rt.group_first = type.group_first.data();
+    rt.port_links = type.port_links.data();
+    rt.nports = d.nports;
+    rt.nstats = d.nstats;
+    rt.links = links_.data();
+    rt.send_seq = type.send_seq.data();
+    rt.rng_ctr = type.rng_ctr.data();
+    rt.stats = type.stats.data();
+    rt.seed = seed;
+  }
+}
+
+std::uint32_t SystemInstance::type_index(ComponentId id) const {
+  for (std::uint32_t t = 0; t < types_.size(); ++t) {
+    if (id - types_[t]->rt.base < types_[t]->rt.count) return t;
+  }
+  throw RunError("component id " + std::to_string(id) + " does not exist");
+}
+
+std::string SystemInstance::describe(ComponentId id) const {
+  if (id >= rows_.size()) return "component " + std::to_string(id);
+  const ComponentRow& row = rows_[id];
+  const ComponentType& type = *types_[type_index(id)];
+  const std::uint32_t local = id - type.rt.base;
+  const std::uint32_t group_count = (type.group_of[local] + 1 < type.group_first.size()
+                                         ? type.group_first[type.group_of[local] + 1]
+                                         : type.rt.count) -
+                                    type.group_first[type.group_of[local]];
+  const std::string index = group_count > 1 ? "[" + std::to_string(row.index) + "]" : "";
+  return row.name + index + " (" + row.type + ")";
+}
+
+std::string SystemInstance::port_name(ComponentId id, PortId port) const {
+  if (port == kSelfPort) return "self";
+  const ComponentDescriptor& d = *types_[type_index(id)]->descriptor;
+  return port < d.nports ? d.ports[port].name : "#" + std::to_string(port);
+}
+
+OutputLayout SystemInstance::output_layout() const {
+  OutputLayout layout;
+  layout.components = rows_;
+  layout.links = link_rows_;
+  for (const auto& type : types_) {
+    StatGroup group;
+    group.type = type->name;
+    group.first_id = type->rt.base;
+    group.instances = type->rt.count;
+    for (std::uint32_t s = 0; s < type->descriptor->nstats; ++s) {
+      group.stat_names.emplace_back(type->descriptor->stats[s].name);
+      group.stat_units.emplace_back(type->descriptor->stats[s].unit);
+    }
+    layout.stat_groups.push_back(std::move(group));
+  }
+  return layout;
+}
+
+std::vector<std::vector<double>> SystemInstance::stat_values() const {
+  std::vector<std::vector<double>> values;
+  values.reserve(types_.size());
+  for (const auto& type : types_) values.push_back(type->stats);
+  return values;
+}
+
+}  // namespace archlab

@@ -1,0 +1,161 @@
+#include "archlab/units.hpp"
+
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+#include <utility>
+
+namespace archlab::units {
+namespace {
+
+struct Unit {
+  std::string_view name;
+  long double scale;  // in the base unit (ps, Hz, bytes, bytes/s)
+};
+
+constexpr std::array kTimeUnits{Unit{"ps", 1.0L}, Unit{"ns", 1e3L}, Unit{"us", 1e6L}, Unit{"ms", 1e9L},
+                                Unit{"s", 1e12L}};
+constexpr std::array kFrequencyUnits{Unit{"Hz", 1.0L}, Unit{"kHz", 1e3L}, Unit{"MHz", 1e6L}, Unit{"GHz", 1e9L},
+                                     Unit{"THz", 1e12L}};
+constexpr std::array kSizeUnits{Unit{"B", 1.0L},
+                                Unit{"KB", 1e3L},
+                                Unit{"MB", 1e6L},
+                                Unit{"GB", 1e9L},
+                                Unit{"TB", 1e12L},
+                                Unit{"KiB", 1024.0L},
+                                Unit{"MiB", 1024.0L * 1024},
+                                Unit{"GiB", 1024.0L * 1024 * 1024},
+                                Unit{"TiB", 1024.0L * 1024 * 1024 * 1024}};
+constexpr std::array kBandwidthUnits{Unit{"B/s", 1.0L},
+                                     Unit{"KB/s", 1e3L},
+                                     Unit{"MB/s", 1e6L},
+                                     Unit{"GB/s", 1e9L},
+                                     Unit{"TB/s", 1e12L},
+                                     Unit{"KiB/s", 1024.0L},
+                                     Unit{"MiB/s", 1024.0L * 1024},
+                                     Unit{"GiB/s", 1024.0L * 1024 * 1024},
+                                     Unit{"TiB/s", 1024.0L * 1024 * 1024 * 1024}};
+
+template <std::size_t N>
+std::string unit_list(const std::array<Unit, N>& units) {
+  std::string list;
+  for (const Unit& unit : units) list += (list.empty() ? "" : ", ") + std::string(unit.name);
+  return list;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
+/// A decimal number kept exact as mantissa * 10^exponent, so "0.1 ns" is exactly 100 ps.
+struct Decimal {
+  long double mantissa = 0;
+  int exponent = 0;
+  long double value() const { return mantissa * std::pow(10.0L, exponent); }
+};
+
+template <std::size_t N>
+std::pair<Decimal, const Unit*> split(std::string_view text, const std::array<Unit, N>& units, const char* what,
+                                      const char* example) {
+  const std::string_view original = text;
+  text = trim(text);
+  std::size_t pos = 0;
+  Decimal number;
+  bool digits = false;
+  if (pos < text.size() && text[pos] == '+') ++pos;
+  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+    number.mantissa = number.mantissa * 10 + (text[pos++] - '0');
+    digits = true;
+  }
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+      number.mantissa = number.mantissa * 10 + (text[pos++] - '0');
+      --number.exponent;
+      digits = true;
+    }
+  }
+  if (digits && pos < text.size() && (text[pos] == 'e' || text[pos] == 'E') && pos + 1 < text.size() &&
+      (std::isdigit(static_cast<unsigned char>(text[pos + 1])) || text[pos + 1] == '-' || text[pos + 1] == '+')) {
+    ++pos;
+    int sign = 1;
+    if (text[pos] == '-' || text[pos] == '+') sign = text[pos++] == '-' ? -1 : 1;
+    int exp = 0;
+    bool exp_digits = false;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+      exp = exp * 10 + (text[pos++] - '0');
+      exp_digits = true;
+      if (exp > 400) break;
+    }
+    if (!exp_digits) digits = false;
+    number.exponent += sign * exp;
+  }
+  const std::string_view unit = trim(text.substr(pos));
+  if (!digits) {
+    throw std::invalid_argument("'" + std::string(original) + "' is not a " + what + ": expected a number and a unit, like \"" +
+                                example + "\"");
+  }
+  if (unit.empty()) {
+    throw std::invalid_argument("'" + std::string(original) + "' has no unit: write a " + what + " like \"" + example +
+                                "\" (units: " + unit_list(units) + ")");
+  }
+  for (const Unit& candidate : units) {
+    if (candidate.name == unit) return {number, &candidate};
+  }
+  throw std::invalid_argument("'" + std::string(original) + "': unknown " + what + " unit '" + std::string(unit) +
+                              "' (units: " + unit_list(units) + ")");
+}
+
+}  // namespace
+
+Tick parse_time(std::string_view text) {
+  const auto [number, unit] = split(text, kTimeUnits, "time", "2 ns");
+  const long double ps = number.value() * unit->scale;
+  if (ps > 1.8e19L) throw std::invalid_argument("'" + std::string(text) + "' is too long a time (at most 2^64 ps)");
+  const long double whole = std::round(ps);
+  if (std::fabs(ps - whole) > 1e-6L * std::max(1.0L, whole)) {
+    throw std::invalid_argument("'" + std::string(text) + "' is not a whole number of picoseconds (archlab's time step)");
+  }
+  return static_cast<Tick>(whole);
+}
+
+double parse_frequency(std::string_view text) {
+  const auto [number, unit] = split(text, kFrequencyUnits, "frequency", "1.5 GHz");
+  return static_cast<double>(number.value() * unit->scale);
+}
+
+std::uint64_t parse_size(std::string_view text) {
+  const auto [number, unit] = split(text, kSizeUnits, "size", "64 KiB");
+  const long double bytes = number.value() * unit->scale;
+  const long double whole = std::round(bytes);
+  if (std::fabs(bytes - whole) > 1e-6L * std::max(1.0L, whole)) {
+    throw std::invalid_argument("'" + std::string(text) + "' is not a whole number of bytes");
+  }
+  if (whole > 1.8e19L) throw std::invalid_argument("'" + std::string(text) + "' is too large a size");
+  return static_cast<std::uint64_t>(whole);
+}
+
+double parse_bandwidth(std::string_view text) {
+  const auto [number, unit] = split(text, kBandwidthUnits, "bandwidth", "256 GB/s");
+  return static_cast<double>(number.value() * unit->scale);
+}
+
+std::string format_time(Tick ps) {
+  char buffer[64];
+  if (ps < 1000) {
+    std::snprintf(buffer, sizeof buffer, "%llu ps", static_cast<unsigned long long>(ps));
+  } else if (ps < 1000000) {
+    std::snprintf(buffer, sizeof buffer, "%.3f ns", static_cast<double>(ps) / 1e3);
+  } else if (ps < 1000000000ull) {
+    std::snprintf(buffer, sizeof buffer, "%.3f us", static_cast<double>(ps) / 1e6);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%.3f ms", static_cast<double>(ps) / 1e9);
+  }
+  return buffer;
+}
+
+}  // namespace archlab::units

@@ -1,0 +1,143 @@
+// The `archlab` program as a user runs it: exit codes, messages, and no half-written output.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include "../test_support.hpp"
+
+using archlab::testing::contains;
+using archlab::testing::TempDir;
+
+namespace {
+
+struct Outcome {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome archlab_cli(const std::string& arguments, const std::string& env = "") {
+  const std::string command = env + " " + ARCHLAB_EXE + " " + arguments + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  Outcome outcome;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
+  const int raw = ::pclose(pipe);
+  outcome.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return outcome;
+}
+
+const std::string kTestPlugins = std::string("ARCHLAB_PLUGIN_PATH=") + ARCHLAB_TEST_PLUGIN_DIR;
+
+const std::string kExperiment = R"(engine = "sequential"
+stop_time = "20 ns"
+stats_interval = "5 ns"
+[system.components]
+[workloads.lp]
+type = "workload.phold"
+count = 64
+[[links]]
+from = "lp[*].out"
+to = "lp[*].in"
+latency = "0.1 ns"
+)";
+
+}  // namespace
+
+TEST(Cli, PluginsListsEveryPlugin) {
+  const Outcome plain = archlab_cli("plugins", kTestPlugins);
+  EXPECT_EQ(plain.status, 0) << plain.output;
+  EXPECT_TRUE(contains(plain.output, "workload.phold")) << plain.output;
+  EXPECT_TRUE(contains(plain.output, "test.pingpong")) << plain.output;
+  EXPECT_FALSE(contains(plain.output, "events_per_lp"));
+  const Outcome verbose = archlab_cli("plugins --verbose");
+  EXPECT_EQ(verbose.status, 0);
+  for (const char* part : {"events_per_lp", "= 16", "remote_sends", "lp[*].in", "time"}) {
+    EXPECT_TRUE(contains(verbose.output, part)) << part << "\n" << verbose.output;
+  }
+}
+
+TEST(Cli, PluginsReportsFilesThatAreNotPlugins) {
+  const Outcome outcome = archlab_cli("plugins", std::string("ARCHLAB_PLUGIN_PATH=") + ARCHLAB_BAD_PLUGIN_DIR);
+  EXPECT_EQ(outcome.status, 0);
+  EXPECT_TRUE(contains(outcome.output, "is not an archlab plugin")) << outcome.output;
+  EXPECT_TRUE(contains(outcome.output, "ABI 999")) << outcome.output;
+}
+
+TEST(Cli, RunWritesTheOutputAndExitsZero) {
+  TempDir dir;
+  const auto experiment = dir.write("exp.toml", kExperiment);
+  const auto output = dir.path() / "out.h5";
+  const Outcome outcome = archlab_cli("run " + experiment.string() + " -o " + output.string());
+  EXPECT_EQ(outcome.status, 0) << outcome.output;
+  EXPECT_TRUE(contains(outcome.output, "status      stop_time")) << outcome.output;
+  EXPECT_TRUE(contains(outcome.output, "remote_sends")) << outcome.output;
+  EXPECT_TRUE(std::filesystem::exists(output));
+}
+
+TEST(Cli, CheckValidatesWithoutRunning) {
+  TempDir dir;
+  const auto experiment = dir.write("exp.toml", "output = \"" + (dir.path() / "x.h5").string() + "\"\n" + kExperiment);
+  const Outcome good = archlab_cli("check " + experiment.string());
+  EXPECT_EQ(good.status, 0) << good.output;
+  EXPECT_TRUE(contains(good.output, "OK")) << good.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "x.h5"));
+
+  const Outcome bad = archlab_cli("check " + experiment.string() + " --set workloads.lp.remot=0.5");
+  EXPECT_EQ(bad.status, 2) << bad.output;
+  EXPECT_TRUE(contains(bad.output, "did you mean 'remote'")) << bad.output;
+
+  const auto system = dir.write("machine.toml", "[components.a]\ntype = \"workload.phold\"\nlookahead = \"1\"\n");
+  const Outcome system_check = archlab_cli("check " + system.string());
+  EXPECT_EQ(system_check.status, 2) << system_check.output;
+  EXPECT_TRUE(contains(system_check.output, "machine.toml:3:")) << system_check.output;
+  EXPECT_TRUE(contains(system_check.output, "has no unit")) << system_check.output;
+}
+
+TEST(Cli, BadInputExitsTwoAndWritesNothing) {
+  TempDir dir;
+  const auto output = dir.path() / "never.h5";
+  const auto broken = dir.write("broken.toml", kExperiment + "[workloads.lp2\n");
+  const Outcome syntax = archlab_cli("run " + broken.string() + " -o " + output.string());
+  EXPECT_EQ(syntax.status, 2) << syntax.output;
+  EXPECT_TRUE(contains(syntax.output, "broken.toml:12:")) << syntax.output;
+  EXPECT_FALSE(std::filesystem::exists(output));
+
+  const auto experiment = dir.write("exp.toml", kExperiment);
+  const Outcome unit = archlab_cli("run " + experiment.string() + " -o " + output.string() +
+                                   " --set \"workloads.lp.mean=1 parsec\"");
+  EXPECT_EQ(unit.status, 2) << unit.output;
+  EXPECT_FALSE(std::filesystem::exists(output));
+
+  const Outcome unknown_type = archlab_cli("run " + experiment.string() + " --set workloads.lp.type=\\\"x.y\\\"");
+  EXPECT_EQ(unknown_type.status, 2) << unknown_type.output;
+  EXPECT_TRUE(contains(unknown_type.output, "known plugins: ")) << unknown_type.output;
+
+  const Outcome flag = archlab_cli("run --no-such-flag");
+  EXPECT_EQ(flag.status, 2) << flag.output;
+}
+
+TEST(Cli, UnwritableOutputPathIsBadInput) {
+  TempDir dir;
+  const auto experiment = dir.write("exp.toml", kExperiment);
+  const Outcome missing_dir = archlab_cli("run " + experiment.string() + " -o /nonexistent-dir/out.h5");
+  EXPECT_EQ(missing_dir.status, 2) << missing_dir.output;
+  EXPECT_TRUE(contains(missing_dir.output, "/nonexistent-dir/out.h5")) << missing_dir.output;
+  const Outcome is_dir = archlab_cli("run " + experiment.string() + " -o " + dir.path().string());
+  EXPECT_EQ(is_dir.status, 2) << is_dir.output;
+}
+
+TEST(Cli, FailureAtRunTimeExitsOne) {
+  TempDir dir;
+  const auto experiment = dir.write("exp.toml", R"([system.components.ping]
+type = "test.pingpong"
+starter = true
+rounds = 1
+)");
+  const auto output = dir.path() / "failed.h5";
+  const Outcome outcome = archlab_cli("run " + experiment.string() + " -o " + output.string(), kTestPlugins);
+  EXPECT_EQ(outcome.status, 1) << outcome.output;
+  EXPECT_TRUE(contains(outcome.output, "no link connects")) << outcome.output;
+}

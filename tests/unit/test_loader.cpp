@@ -1,0 +1,87 @@
+#include <gtest/gtest.h>
+
+#include "../test_support.hpp"
+#include "archlab/errors.hpp"
+#include "archlab/plugin_loader.hpp"
+
+using namespace archlab;
+using archlab::testing::contains;
+
+TEST(Loader, FindsInTreeAndTestPluginsThroughTheRealLoader) {
+  const auto& registry = archlab::testing::test_registry();
+  const auto phold = registry.find("workload.phold");
+  EXPECT_EQ(phold->descriptor().kind, PluginKind::Workload);
+  EXPECT_EQ(phold->descriptor().abi_version, kAbiVersion);
+  const auto pingpong = registry.find("test.pingpong");
+  ASSERT_NE(pingpong->component(), nullptr);
+  EXPECT_EQ(pingpong->component()->nparams, 9u);
+  EXPECT_EQ(pingpong->component()->nports, 2u);
+  EXPECT_EQ(pingpong->component()->nstats, 3u);
+  EXPECT_STREQ(pingpong->component()->params[1].name, "rounds");
+  EXPECT_EQ(pingpong->component()->params[1].default_text, nullptr);  // required
+}
+
+TEST(Loader, UnknownNameListsTheKnownOnesAndSuggests) {
+  try {
+    (void)archlab::testing::test_registry().find("workload.phol");
+    FAIL();
+  } catch (const PluginError& e) {
+    EXPECT_TRUE(contains(e.what(), "did you mean 'workload.phold'")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "test.pingpong")) << e.what();
+  }
+}
+
+TEST(Loader, RefusesAnotherAbiVersion) {
+  try {
+    (void)Plugin::load(std::filesystem::path(ARCHLAB_BAD_PLUGIN_DIR) / "archlab_test_abi999.so");
+    FAIL();
+  } catch (const PluginError& e) {
+    EXPECT_TRUE(contains(e.what(), "ABI 999")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "rebuild")) << e.what();
+  }
+}
+
+TEST(Loader, RefusesASharedObjectThatIsNotAPlugin) {
+  try {
+    (void)Plugin::load(std::filesystem::path(ARCHLAB_BAD_PLUGIN_DIR) / "not_a_plugin.so");
+    FAIL();
+  } catch (const PluginError& e) {
+    EXPECT_TRUE(contains(e.what(), "is not an archlab plugin")) << e.what();
+  }
+}
+
+TEST(Loader, KeepsTheDlopenErrorText) {
+  archlab::testing::TempDir dir;
+  const auto bogus = dir.write("archlab_bogus.so", "this is not an ELF file\n");
+  try {
+    (void)Plugin::load(bogus);
+    FAIL();
+  } catch (const PluginError& e) {
+    // glibc says "invalid ELF header" or "file too short"
+    EXPECT_TRUE(contains(e.what(), "ELF") || contains(e.what(), "too short")) << e.what();
+    EXPECT_TRUE(contains(e.what(), bogus.string())) << e.what();
+  }
+  // A registry over that directory records the failure instead of stopping.
+  const PluginRegistry registry({dir.path()});
+  EXPECT_TRUE(registry.plugins().empty());
+  ASSERT_EQ(registry.failures().size(), 1u);
+  EXPECT_EQ(registry.failures()[0].path, bogus);
+}
+
+TEST(Loader, FirstPluginOfANameWins) {
+  const PluginRegistry registry({ARCHLAB_TEST_PLUGIN_DIR, ARCHLAB_TEST_PLUGIN_DIR});
+  EXPECT_EQ(registry.plugins().size(), 1u);
+}
+
+TEST(Loader, LibraryOutlivesTheRegistry) {
+  std::shared_ptr<const Plugin> plugin;
+  {
+    const PluginRegistry registry({ARCHLAB_TEST_PLUGIN_DIR});
+    plugin = registry.find("test.pingpong");
+  }
+  // The registry is gone; the shared_ptr still keeps the code mapped.
+  const ComponentDescriptor& c = *plugin->component();
+  std::vector<std::byte> params(c.params_size);
+  EXPECT_EQ(c.validate(params.data()), nullptr);
+  EXPECT_STREQ(plugin->descriptor().name, "test.pingpong");
+}
