@@ -6,6 +6,7 @@
 //   build/benchmarks/phold_bench --benchmark_filter=65536
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <queue>
@@ -21,7 +22,10 @@ constexpr double kMean = 1.0;
 constexpr double kRemote = 0.9;
 constexpr std::uint32_t kEventsPerLp = 16;
 
-std::uint64_t events_to_run(std::int64_t lps) { return std::max<std::uint64_t>(4'000'000, lps * kEventsPerLp * 4); }
+/// Enough events for each LP to handle several of its own, so both sides reach steady state.
+std::uint64_t events_to_run(std::int64_t lps) {
+  return std::clamp<std::uint64_t>(static_cast<std::uint64_t>(lps) * kEventsPerLp * 16, 16'000'000, 64'000'000);
+}
 
 /// The baseline: the PHOLD loop anyone would write first.
 void BM_PlainPriorityQueue(benchmark::State& state) {

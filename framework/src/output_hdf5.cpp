@@ -8,10 +8,13 @@
 // that point at half-written chunks. The price: until the file is closed, its superblock
 // carries the "open for SWMR write" flag, so a killed run's file opens with
 // h5py.File(path, "r", swmr=True) (or after `h5clear -s`); a finished or aborted run's file
-// opens plainly.
+// opens plainly. The file is built under a hidden temporary name and renamed into place once
+// it is in SWMR mode, so `path` never names a half-built file.
 #include <hdf5.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -25,7 +28,6 @@
 #include <span>
 #include <string_view>
 #include <thread>
-#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -37,16 +39,20 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using Dims = std::vector<hsize_t>;
 
 // Chunks near this size compress well and stay small enough to rewrite at every flush.
-constexpr std::size_t kTargetChunkBytes = 64 * 1024;
+constexpr std::size_t kTargetChunkBytes = std::size_t{64} << 10;
 constexpr hsize_t kMaxChunkRows = 1024;
 constexpr hsize_t kTableChunkRows = 4096;
 constexpr hsize_t kTraceChunkRows = 4096;
 // h5py's default gzip level: higher levels cost much more time and gain little on numbers.
 constexpr unsigned kDeflateLevel = 4;
-// The status is a fixed-length string because SWMR cannot grow variable-length data.
+// The status is a fixed-length string: variable-length data lives in the global heap, which
+// HDF5 does not support changing in SWMR mode.
 constexpr std::size_t kStatusBytes = 4096;
+// Longer intervals would overflow the clock's arithmetic; a day is "never" for a run.
+constexpr double kLongestFlushInterval = 86400.0;
 // Past this much queued data, add_* waits for the writer instead of growing memory without bound.
 constexpr std::size_t kMaxQueuedBytes = std::size_t{256} << 20;
 
@@ -61,7 +67,8 @@ std::mutex& hdf5_mutex() {
 // threadsafe builds, so every thread that calls HDF5 says so.
 void silence_hdf5_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
-/// The most specific message on this thread's HDF5 error stack: the one that says why.
+/// The most specific message on this thread's HDF5 error stack, which says why; when it quotes
+/// the system's reason ("error message = 'No space left on device'"), that reason comes first.
 std::string hdf5_error_detail() {
   std::string detail;
   H5Ewalk2(
@@ -72,7 +79,16 @@ std::string hdf5_error_detail() {
       },
       &detail);
   H5Eclear2(H5E_DEFAULT);
-  return detail.empty() ? "no detail from HDF5" : detail;
+  if (detail.empty()) return "HDF5 gave no reason";
+  std::replace(detail.begin(), detail.end(), '\n', ' ');  // HDF5 embeds ctime() output
+
+  constexpr std::string_view kMarker = "error message = '";
+  const std::size_t marker = detail.find(kMarker);
+  if (marker == std::string::npos) return detail;
+  const std::size_t begin = marker + kMarker.size();
+  const std::size_t end = detail.find('\'', begin);
+  if (end == std::string::npos) return detail;
+  return detail.substr(begin, end - begin) + " (HDF5: " + detail + ")";
 }
 
 /// One HDF5 identifier and the function that releases it.
@@ -82,8 +98,7 @@ class Handle {
 
   Handle() = default;
   Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
-  Handle(Handle&& other) noexcept
-      : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
+  Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
   Handle& operator=(Handle&& other) noexcept {
     if (this != &other) {
       reset();
@@ -150,17 +165,6 @@ std::string creation_problem(const fs::path& path) {
   return {};
 }
 
-/// HDF5's open() failure text carries the system's reason ("error message = 'Permission denied'").
-std::string system_reason(const std::string& detail) {
-  constexpr std::string_view kMarker = "error message = '";
-  const std::size_t begin = detail.find(kMarker);
-  if (begin == std::string::npos) return detail;
-  const std::size_t text = begin + kMarker.size();
-  const std::size_t end = detail.find('\'', text);
-  if (end == std::string::npos) return detail;
-  return detail.substr(text, end - text) + " (HDF5: " + detail + ")";
-}
-
 /// Group and dataset names come from plugin and statistic names; HDF5 reads '/' as a path.
 void check_object_name(const std::string& name, std::string_view what, const fs::path& path) {
   if (name.empty() || name == "." || name.find('/') != std::string::npos) {
@@ -221,6 +225,12 @@ std::string truncate_utf8(std::string text, std::size_t max_bytes) {
   return text;
 }
 
+Clock::duration flush_interval(const OutputOptions& options) {
+  const double seconds = options.flush_interval_seconds;
+  const double bounded = seconds > 0 ? std::min(seconds, kLongestFlushInterval) : 0.0;  // NaN flushes always
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(bounded));
+}
+
 std::size_t approximate_bytes(const StatSample& sample) {
   std::size_t bytes = sizeof(sample);
   for (const auto& values : sample.values) bytes += values.size() * sizeof(double);
@@ -244,6 +254,8 @@ class TableBuilder {
     columns_.push_back({name, Kind::String, width, std::move(column), {}, {}});
   }
 
+  [[nodiscard]] std::size_t size() const { return rows_; }
+
   [[nodiscard]] Handle make_type() const {
     Handle type = check_.handle(H5Tcreate(H5T_COMPOUND, row_bytes()), H5Tclose, "H5Tcreate (table row)");
     std::size_t offset = 0;
@@ -260,8 +272,7 @@ class TableBuilder {
           check_.status(H5Tset_cset(member.get(), H5T_CSET_UTF8), "H5Tset_cset");
           break;
       }
-      check_.status(H5Tinsert(type.get(), column.name, offset, member.get()),
-                    std::string("H5Tinsert ") + column.name);
+      check_.status(H5Tinsert(type.get(), column.name, offset, member.get()), std::string("H5Tinsert ") + column.name);
       offset += column.width;
     }
     return type;
@@ -310,9 +321,14 @@ class TableBuilder {
 /// The open file and its datasets. Used by one thread at a time, always under hdf5_mutex().
 class RunFile {
  public:
+  // The file is built under a temporary name and renamed once in SWMR mode: a process killed
+  // while create() runs leaves no half-built file at `path`, only a hidden temporary one.
   RunFile(const fs::path& path, const OutputLayout& layout) : check_(path), groups_(layout.stat_groups) {
     check_layout(layout, path);
-    create_file();
+    const fs::path building =
+        path.parent_path() / ("." + path.filename().string() + "." + std::to_string(::getpid()) + ".creating");
+    RemoveOnFailure cleanup{building};
+    create_file(building);
     write_metadata(layout.metadata);
     write_table("components", components_table(layout.components));
     write_table("links", links_table(layout.links));
@@ -321,6 +337,13 @@ class RunFile {
     if (layout.trace) create_trace();
     // From here on no object or attribute may be added: SWMR readers must never see the tree change.
     check_.status(H5Fstart_swmr_write(file_.get()), "H5Fstart_swmr_write");
+    std::error_code error;
+    fs::rename(building, path, error);
+    if (error) {
+      throw OutputError("cannot create output file '" + path.string() + "': renaming '" + building.string() +
+                        "' to it failed: " + error.message());
+    }
+    cleanup.path.clear();
   }
 
   RunFile(const RunFile&) = delete;
@@ -366,9 +389,9 @@ class RunFile {
   }
 
   void write_summary(const RunSummary& summary) {
-    write_scalar(final_time_, "/summary/engine/final_time", H5T_NATIVE_UINT64, &summary.final_time);
-    write_scalar(final_events_, "/summary/engine/events", H5T_NATIVE_UINT64, &summary.events);
-    write_scalar(wall_seconds_, "/summary/engine/wall_seconds", H5T_NATIVE_DOUBLE, &summary.wall_seconds);
+    write_whole(final_time_, "/summary/engine/final_time", H5T_NATIVE_UINT64, &summary.final_time);
+    write_whole(final_events_, "/summary/engine/events", H5T_NATIVE_UINT64, &summary.events);
+    write_whole(wall_seconds_, "/summary/engine/wall_seconds", H5T_NATIVE_DOUBLE, &summary.wall_seconds);
     // A run that failed early may have no final statistics; their datasets then keep NaN.
     if (!summary.final_stats.values.empty()) {
       std::vector<double> column;
@@ -381,8 +404,8 @@ class RunFile {
             column[instance] = summary.final_stats.values[g][instance * stats + s];
           }
           if (instances > 0) {
-            write_scalar(summary_[g][s], "/summary/" + groups_[g].type + "/" + groups_[g].stat_names[s],
-                         H5T_NATIVE_DOUBLE, column.data());
+            write_whole(summary_[g][s], "/summary/" + groups_[g].type + "/" + groups_[g].stat_names[s],
+                        H5T_NATIVE_DOUBLE, column.data());
           }
         }
       }
@@ -395,15 +418,15 @@ class RunFile {
     const std::string fitted = truncate_utf8(status, kStatusBytes);
     std::copy(fitted.begin(), fitted.end(), text.begin());
     Handle type = string_type(kStatusBytes);
-    write_scalar(status_, "/summary/engine/status", type.get(), text.data());
+    write_whole(status_, "/summary/engine/status", type.get(), text.data());
   }
 
   void flush() { check_.status(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "H5Fflush"); }
 
   /// Closing clears the SWMR flag in the superblock, after which plain readers open the file.
   void close() {
-    std::vector<Handle*> datasets{&time_, &events_, &pending_, &trace_, &final_time_, &final_events_,
-                                  &wall_seconds_, &status_};
+    std::vector<Handle*> datasets{&time_,       &events_,       &pending_,      &trace_,
+                                  &final_time_, &final_events_, &wall_seconds_, &status_};
     for (auto& group : stats_)
       for (Handle& dataset : group) datasets.push_back(&dataset);
     for (auto& group : summary_)
@@ -414,7 +437,18 @@ class RunFile {
   }
 
  private:
-  void create_file() {
+  struct RemoveOnFailure {
+    fs::path path;  // cleared once the file is in place
+    explicit RemoveOnFailure(fs::path file) : path(std::move(file)) {}
+    RemoveOnFailure(const RemoveOnFailure&) = delete;
+    RemoveOnFailure& operator=(const RemoveOnFailure&) = delete;
+    ~RemoveOnFailure() {
+      std::error_code ignored;
+      if (!path.empty()) fs::remove(path, ignored);
+    }
+  };
+
+  void create_file(const fs::path& building) {
     const fs::path& path = check_.path();
     const std::string problem = creation_problem(path);
     if (!problem.empty()) {
@@ -423,37 +457,42 @@ class RunFile {
     Handle access = check_.handle(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate (file access)");
     // SWMR needs the 1.10 file format; pinning the upper bound too keeps files readable by any HDF5 >= 1.10.
     check_.status(H5Pset_libver_bounds(access.get(), H5F_LIBVER_V110, H5F_LIBVER_V110), "H5Pset_libver_bounds");
-    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get());
+#if H5_VERSION_GE(1, 12, 1) || (H5_VERS_MAJOR == 1 && H5_VERS_MINOR == 10 && H5_VERS_RELEASE >= 7)
+    // Lock where the file system can, but do not refuse to write where it cannot (some NFS and
+    // Lustre mounts); HDF5_USE_FILE_LOCKING still overrides this.
+    check_.status(H5Pset_file_locking(access.get(), true, true), "H5Pset_file_locking");
+#endif
+    const hid_t file = H5Fcreate(building.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get());
     if (file < 0) {
-      throw OutputError("cannot create output file '" + path.string() + "': " + system_reason(hdf5_error_detail()));
+      throw OutputError("cannot create output file '" + path.string() + "': " + hdf5_error_detail());
     }
     file_ = Handle(file, H5Fclose);
   }
 
   void write_metadata(const RunMetadata& metadata) {
-    write_string_attribute("archlab_version", metadata.archlab_version);
-    write_attribute("format_version", H5T_STD_U32LE, H5T_NATIVE_UINT32, &kFileFormatVersion);
-    write_string_attribute("engine", metadata.engine);
-    write_attribute("seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &metadata.seed);
-    write_string_attribute("experiment_toml", metadata.experiment_toml);
-    write_string_attribute("system_toml", metadata.system_toml);
-    write_string_attribute("effective_toml", metadata.effective_toml);
+    write_string_attribute(file_.get(), "archlab_version", metadata.archlab_version);
+    write_attribute(file_.get(), "format_version", H5T_STD_U32LE, H5T_NATIVE_UINT32, &kFileFormatVersion);
+    write_string_attribute(file_.get(), "engine", metadata.engine);
+    write_attribute(file_.get(), "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &metadata.seed);
+    write_string_attribute(file_.get(), "experiment_toml", metadata.experiment_toml);
+    write_string_attribute(file_.get(), "system_toml", metadata.system_toml);
+    write_string_attribute(file_.get(), "effective_toml", metadata.effective_toml);
   }
 
-  void write_string_attribute(const char* name, const std::string& value) {
+  void write_string_attribute(hid_t object, const char* name, const std::string& value) {
     // Variable-length UTF-8 is what h5py returns as str; the TOML texts have no useful upper bound.
     Handle type = check_.handle(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
     check_.status(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size");
     check_.status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "H5Tset_cset");
     const char* text = value.c_str();
-    write_attribute(name, type.get(), type.get(), static_cast<const void*>(&text));
+    write_attribute(object, name, type.get(), type.get(), static_cast<const void*>(&text));
   }
 
-  void write_attribute(const char* name, hid_t file_type, hid_t memory_type, const void* value) {
+  void write_attribute(hid_t object, const char* name, hid_t file_type, hid_t memory_type, const void* value) {
     const std::string what = std::string("attribute ") + name;
     Handle space = check_.handle(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate");
-    Handle attribute = check_.handle(
-        H5Acreate2(file_.get(), name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "H5Acreate2 " + what);
+    Handle attribute = check_.handle(H5Acreate2(object, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                                     H5Aclose, "H5Acreate2 " + what);
     check_.status(H5Awrite(attribute.get(), memory_type, value), "H5Awrite " + what);
     check_.status(attribute.close(), "H5Aclose " + what);
   }
@@ -466,74 +505,73 @@ class RunFile {
     return type;
   }
 
-  TableBuilder components_table(const std::vector<ComponentRow>& rows) const {
+  template <typename Row, typename Value>
+  static std::vector<Value> column(const std::vector<Row>& rows, Value Row::*member) {
+    std::vector<Value> values;
+    values.reserve(rows.size());
+    for (const Row& row : rows) values.push_back(row.*member);
+    return values;
+  }
+
+  [[nodiscard]] TableBuilder components_table(const std::vector<ComponentRow>& rows) const {
     TableBuilder table(check_, rows.size());
-    auto column = [&](auto member) {
-      std::vector<std::remove_cvref_t<decltype(rows[0].*member)>> values;
-      values.reserve(rows.size());
-      for (const ComponentRow& row : rows) values.push_back(row.*member);
-      return values;
-    };
-    table.add_uint32("id", column(&ComponentRow::id));
-    table.add_string("name", column(&ComponentRow::name));
-    table.add_uint32("index", column(&ComponentRow::index));
-    table.add_string("type", column(&ComponentRow::type));
-    table.add_uint32("replica", column(&ComponentRow::replica));
+    table.add_uint32("id", column(rows, &ComponentRow::id));
+    table.add_string("name", column(rows, &ComponentRow::name));
+    table.add_uint32("index", column(rows, &ComponentRow::index));
+    table.add_string("type", column(rows, &ComponentRow::type));
+    table.add_uint32("replica", column(rows, &ComponentRow::replica));
     return table;
   }
 
-  TableBuilder links_table(const std::vector<LinkRow>& rows) const {
+  [[nodiscard]] TableBuilder links_table(const std::vector<LinkRow>& rows) const {
     TableBuilder table(check_, rows.size());
-    auto column = [&](auto member) {
-      std::vector<std::remove_cvref_t<decltype(rows[0].*member)>> values;
-      values.reserve(rows.size());
-      for (const LinkRow& row : rows) values.push_back(row.*member);
-      return values;
-    };
-    table.add_string("from", column(&LinkRow::from));
-    table.add_string("to", column(&LinkRow::to));
-    table.add_uint32("src_first", column(&LinkRow::src_first));
-    table.add_uint32("src_count", column(&LinkRow::src_count));
-    table.add_uint32("dst_first", column(&LinkRow::dst_first));
-    table.add_uint32("dst_count", column(&LinkRow::dst_count));
-    table.add_uint64("latency", column(&LinkRow::latency));
+    table.add_string("from", column(rows, &LinkRow::from));
+    table.add_string("to", column(rows, &LinkRow::to));
+    table.add_uint32("src_first", column(rows, &LinkRow::src_first));
+    table.add_uint32("src_count", column(rows, &LinkRow::src_count));
+    table.add_uint32("dst_first", column(rows, &LinkRow::dst_first));
+    table.add_uint32("dst_count", column(rows, &LinkRow::dst_count));
+    table.add_uint64("latency", column(rows, &LinkRow::latency));
     return table;
   }
 
-  // Rows fixed by create(); unlimited anyway because a chunk may not exceed a fixed dimension,
-  // and an empty table still needs a chunk size of at least one.
+  // Extensible only because that is how an empty table gets a chunk size of at least one.
   void write_table(const char* name, const TableBuilder& table) {
     Handle type = table.make_type();
     const std::vector<std::byte> rows = table.rows();
-    const std::size_t row_bytes = H5Tget_size(type.get());
-    const hsize_t count = row_bytes == 0 ? 0 : rows.size() / row_bytes;
+    const hsize_t count = table.size();
     const hsize_t chunk = std::clamp<hsize_t>(count, 1, kTableChunkRows);
-    Handle dataset = create_extensible(file_.get(), name, type.get(), 1, &count, &chunk);
+    Handle dataset = create_extensible(file_.get(), name, type.get(), {count}, {chunk});
     if (count > 0) {
       check_.status(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()),
                     std::string("H5Dwrite /") + name);
     }
   }
 
-  /// A chunked, shuffled and deflated dataset of `rank` dimensions whose first one grows.
-  Handle create_extensible(hid_t parent, const std::string& name, hid_t type, int rank, const hsize_t* dims,
-                           const hsize_t* chunk) {
-    hsize_t max_dims[2] = {H5S_UNLIMITED, 0};
-    if (rank == 2) max_dims[1] = dims[1] == 0 ? H5S_UNLIMITED : dims[1];
-    Handle space = check_.handle(H5Screate_simple(rank, dims, max_dims), H5Sclose, "H5Screate_simple " + name);
+  /// A chunked, shuffled and deflated dataset whose first dimension grows. The others are fixed,
+  /// except empty ones: a chunk may not exceed a fixed dimension, and no chunk extent can be 0.
+  Handle create_extensible(hid_t parent, const std::string& name, hid_t type, const Dims& dims, const Dims& chunk) {
+    const int rank = static_cast<int>(dims.size());
+    Dims max_dims = dims;
+    for (std::size_t d = 0; d < max_dims.size(); ++d) {
+      if (d == 0 || max_dims[d] == 0) max_dims[d] = H5S_UNLIMITED;
+    }
+    Handle space =
+        check_.handle(H5Screate_simple(rank, dims.data(), max_dims.data()), H5Sclose, "H5Screate_simple " + name);
     Handle create = check_.handle(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate (dataset create)");
-    check_.status(H5Pset_chunk(create.get(), rank, chunk), "H5Pset_chunk " + name);
+    check_.status(H5Pset_chunk(create.get(), rank, chunk.data()), "H5Pset_chunk " + name);
     check_.status(H5Pset_shuffle(create.get()), "H5Pset_shuffle " + name);
     check_.status(H5Pset_deflate(create.get(), kDeflateLevel), "H5Pset_deflate " + name);
     return check_.handle(H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT),
                          H5Dclose, "H5Dcreate2 " + name);
   }
 
-  /// A fixed-size dataset with storage allocated now, so writing it later changes no metadata.
-  Handle create_fixed(hid_t parent, const std::string& name, hid_t type, int rank, const hsize_t* dims,
-                      const void* fill) {
-    Handle space = rank == 0 ? check_.handle(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate " + name)
-                             : check_.handle(H5Screate_simple(rank, dims, nullptr), H5Sclose, "H5Screate_simple " + name);
+  /// A fixed-size dataset (scalar when `dims` is empty) with storage allocated now, so that
+  /// writing it after the switch to SWMR changes no metadata.
+  Handle create_fixed(hid_t parent, const std::string& name, hid_t type, const Dims& dims, const void* fill) {
+    Handle space = dims.empty() ? check_.handle(H5Screate(H5S_SCALAR), H5Sclose, "H5Screate " + name)
+                                : check_.handle(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                                                H5Sclose, "H5Screate_simple " + name);
     Handle create = check_.handle(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate (dataset create)");
     check_.status(H5Pset_alloc_time(create.get(), H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time " + name);
     if (fill != nullptr) check_.status(H5Pset_fill_value(create.get(), type, fill), "H5Pset_fill_value " + name);
@@ -548,28 +586,39 @@ class RunFile {
 
   void create_stats() {
     Handle stats = create_group(file_.get(), "stats");
-    const hsize_t empty = 0;
-    const hsize_t series_chunk = kMaxChunkRows;
-    time_ = create_extensible(stats.get(), "time", H5T_STD_U64LE, 1, &empty, &series_chunk);
+    const Dims empty{0};
+    const Dims series_chunk{kMaxChunkRows};
+    time_ = create_extensible(stats.get(), "time", H5T_STD_U64LE, empty, series_chunk);
     Handle engine = create_group(stats.get(), "engine");
-    events_ = create_extensible(engine.get(), "events", H5T_STD_U64LE, 1, &empty, &series_chunk);
-    pending_ = create_extensible(engine.get(), "pending", H5T_STD_U64LE, 1, &empty, &series_chunk);
+    events_ = create_extensible(engine.get(), "events", H5T_STD_U64LE, empty, series_chunk);
+    pending_ = create_extensible(engine.get(), "pending", H5T_STD_U64LE, empty, series_chunk);
 
     for (const StatGroup& group : groups_) {
       Handle type_group = create_group(stats.get(), group.type);
+      describe_instances(type_group.get(), group);
       const hsize_t columns = group.instances;
       // Wide groups split instances over several chunks so that one chunk stays near the target size.
-      const hsize_t chunk_columns =
-          std::clamp<hsize_t>(columns, 1, kTargetChunkBytes / sizeof(double));
+      const hsize_t chunk_columns = std::clamp<hsize_t>(columns, 1, kTargetChunkBytes / sizeof(double));
       const hsize_t chunk_rows =
           std::clamp<hsize_t>(kTargetChunkBytes / (sizeof(double) * chunk_columns), 1, kMaxChunkRows);
-      const hsize_t dims[2] = {0, columns};
-      const hsize_t chunk[2] = {chunk_rows, chunk_columns};
+      const Dims dims{0, columns};
+      const Dims chunk{chunk_rows, chunk_columns};
       std::vector<Handle>& datasets = stats_.emplace_back();
-      for (const std::string& name : group.stat_names) {
-        datasets.push_back(create_extensible(type_group.get(), name, H5T_IEEE_F64LE, 2, dims, chunk));
+      for (std::size_t s = 0; s < group.stat_names.size(); ++s) {
+        datasets.push_back(create_extensible(type_group.get(), group.stat_names[s], H5T_IEEE_F64LE, dims, chunk));
+        write_unit(datasets.back().get(), group, s);
       }
     }
+  }
+
+  // Column i under a type's group is component first_id + i, and every statistic carries its
+  // unit, so the file explains itself without the plugin at hand.
+  void describe_instances(hid_t type_group, const StatGroup& group) {
+    write_attribute(type_group, "first_id", H5T_STD_U32LE, H5T_NATIVE_UINT32, &group.first_id);
+  }
+
+  void write_unit(hid_t dataset, const StatGroup& group, std::size_t stat) {
+    write_string_attribute(dataset, "unit", stat < group.stat_units.size() ? group.stat_units[stat] : std::string());
   }
 
   void create_summary() {
@@ -578,19 +627,21 @@ class RunFile {
     const double not_yet = std::numeric_limits<double>::quiet_NaN();
     for (const StatGroup& group : groups_) {
       Handle type_group = create_group(summary.get(), group.type);
-      const hsize_t instances = group.instances;
+      describe_instances(type_group.get(), group);
+      const Dims instances{group.instances};
       std::vector<Handle>& datasets = summary_.emplace_back();
-      for (const std::string& name : group.stat_names) {
-        datasets.push_back(create_fixed(type_group.get(), name, H5T_IEEE_F64LE, 1, &instances, &not_yet));
+      for (std::size_t s = 0; s < group.stat_names.size(); ++s) {
+        datasets.push_back(create_fixed(type_group.get(), group.stat_names[s], H5T_IEEE_F64LE, instances, &not_yet));
+        write_unit(datasets.back().get(), group, s);
       }
     }
     Handle engine = create_group(summary.get(), "engine");
     const std::uint64_t zero = 0;
-    final_time_ = create_fixed(engine.get(), "final_time", H5T_STD_U64LE, 0, nullptr, &zero);
-    final_events_ = create_fixed(engine.get(), "events", H5T_STD_U64LE, 0, nullptr, &zero);
-    wall_seconds_ = create_fixed(engine.get(), "wall_seconds", H5T_IEEE_F64LE, 0, nullptr, &not_yet);
+    final_time_ = create_fixed(engine.get(), "final_time", H5T_STD_U64LE, {}, &zero);
+    final_events_ = create_fixed(engine.get(), "events", H5T_STD_U64LE, {}, &zero);
+    wall_seconds_ = create_fixed(engine.get(), "wall_seconds", H5T_IEEE_F64LE, {}, &not_yet);
     Handle status_type = string_type(kStatusBytes);
-    status_ = create_fixed(engine.get(), "status", status_type.get(), 0, nullptr, nullptr);
+    status_ = create_fixed(engine.get(), "status", status_type.get(), {}, nullptr);
     // A reader that finds "running" and no live writer is looking at a killed run.
     write_status("running");
   }
@@ -610,9 +661,7 @@ class RunFile {
     check_.status(H5Tpack(file_type.get()), "H5Tpack (trace record)");
 
     Handle trace = create_group(file_.get(), "trace");
-    const hsize_t empty = 0;
-    const hsize_t chunk = kTraceChunkRows;
-    trace_ = create_extensible(trace.get(), "events", file_type.get(), 1, &empty, &chunk);
+    trace_ = create_extensible(trace.get(), "events", file_type.get(), {0}, {kTraceChunkRows});
   }
 
   [[nodiscard]] std::string stat_path(std::size_t group, std::size_t stat) const {
@@ -620,23 +669,23 @@ class RunFile {
   }
 
   /// Grows `dataset` to first + count rows and writes them: [count] for rank 1, [count x columns] for rank 2.
-  void append(const Handle& dataset, const std::string& name, hsize_t first, hsize_t count, int rank,
-              hsize_t columns, hid_t memory_type, const void* data) {
-    const hsize_t new_dims[2] = {first + count, columns};
-    check_.status(H5Dset_extent(dataset.get(), new_dims), "H5Dset_extent " + name);
+  void append(const Handle& dataset, const std::string& name, hsize_t first, hsize_t count, int rank, hsize_t columns,
+              hid_t memory_type, const void* data) {
+    const std::array<hsize_t, 2> new_dims{first + count, columns};
+    check_.status(H5Dset_extent(dataset.get(), new_dims.data()), "H5Dset_extent " + name);
     if (rank == 2 && columns == 0) return;  // a group without instances has nothing to write
     Handle file_space = check_.handle(H5Dget_space(dataset.get()), H5Sclose, "H5Dget_space " + name);
-    const hsize_t start[2] = {first, 0};
-    const hsize_t size[2] = {count, columns};
-    check_.status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, size, nullptr),
+    const std::array<hsize_t, 2> start{first, 0};
+    const std::array<hsize_t, 2> size{count, columns};
+    check_.status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, size.data(), nullptr),
                   "H5Sselect_hyperslab " + name);
     Handle memory_space =
-        check_.handle(H5Screate_simple(rank, size, nullptr), H5Sclose, "H5Screate_simple " + name);
+        check_.handle(H5Screate_simple(rank, size.data(), nullptr), H5Sclose, "H5Screate_simple " + name);
     check_.status(H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data),
                   "H5Dwrite " + name);
   }
 
-  void write_scalar(const Handle& dataset, const std::string& name, hid_t memory_type, const void* value) {
+  void write_whole(const Handle& dataset, const std::string& name, hid_t memory_type, const void* value) {
     check_.status(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, value), "H5Dwrite " + name);
   }
 
@@ -656,11 +705,7 @@ class RunFile {
 class Hdf5RunWriter final : public RunWriter {
  public:
   Hdf5RunWriter(const fs::path& path, const OutputLayout& layout, const OutputOptions& options)
-      : path_(path),
-        groups_(layout.stat_groups),
-        trace_(layout.trace),
-        flush_interval_(std::chrono::duration_cast<Clock::duration>(
-            std::chrono::duration<double>(std::max(0.0, options.flush_interval_seconds)))) {
+      : path_(path), groups_(layout.stat_groups), trace_(layout.trace), flush_interval_(flush_interval(options)) {
     {
       const std::lock_guard hdf5(hdf5_mutex());
       silence_hdf5_errors();
@@ -829,11 +874,17 @@ class Hdf5RunWriter final : public RunWriter {
     try {
       const std::lock_guard hdf5(hdf5_mutex());
       std::forward<Work>(work)();
+    } catch (const OutputError& error) {
+      remember_error(error.what());
     } catch (const std::exception& error) {
-      const std::lock_guard lock(mutex_);
-      if (!error_) error_ = error.what();
+      remember_error("writing '" + path_.string() + "' failed: " + error.what());
     }
     space_free_.notify_all();
+  }
+
+  void remember_error(std::string message) {
+    const std::lock_guard lock(mutex_);
+    if (!error_) error_ = std::move(message);
   }
 
   bool failed() {

@@ -59,8 +59,7 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     }
     type.states.assign(static_cast<std::size_t>(count) * std::max<std::uint32_t>(d.state_size, 1), std::byte{0});
     type.port_links.assign(static_cast<std::size_t>(count) * d.nports, kNoLink);
-    type.send_seq.assign(count, 0);
-    type.rng_ctr.assign(count, 0);
+    type.counters.assign(count, InstanceCounters{0, 0});
     type.stats.assign(static_cast<std::size_t>(count) * d.nstats, 0.0);
   }
   component_count_ = next_id;
@@ -104,8 +103,7 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     rt.nports = d.nports;
     rt.nstats = d.nstats;
     rt.links = links_.data();
-    rt.send_seq = type.send_seq.data();
-    rt.rng_ctr = type.rng_ctr.data();
+    rt.counters = type.counters.data();
     rt.stats = type.stats.data();
     rt.seed = seed;
   }

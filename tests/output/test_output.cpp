@@ -76,6 +76,7 @@ std::vector<std::string> read_string_column(const Id& file, const char* table, c
   H5Tinsert(row.get(), member, 0, text.get());
   const std::vector<std::array<char, kWidth>> cells = read_all<std::array<char, kWidth>>(file, table, row.get());
   std::vector<std::string> column;
+  column.reserve(cells.size());
   for (const auto& cell : cells) column.emplace_back(cell.data());
   return column;
 }
@@ -86,8 +87,8 @@ std::vector<std::uint32_t> read_uint32_column(const Id& file, const char* table,
   return read_all<std::uint32_t>(file, table, row.get());
 }
 
-std::string read_string_attribute(const Id& file, const char* name) {
-  const Id attribute(H5Aopen(file.get(), name, H5P_DEFAULT), H5Aclose);
+std::string read_string_attribute(const Id& object, const char* name) {
+  const Id attribute(H5Aopen(object.get(), name, H5P_DEFAULT), H5Aclose);
   EXPECT_TRUE(attribute.valid()) << name;
   if (!attribute.valid()) return {};
   const Id type(H5Tcopy(H5T_C_S1), H5Tclose);
@@ -101,8 +102,8 @@ std::string read_string_attribute(const Id& file, const char* name) {
 }
 
 template <typename T>
-T read_scalar_attribute(const Id& file, const char* name, hid_t memory_type) {
-  const Id attribute(H5Aopen(file.get(), name, H5P_DEFAULT), H5Aclose);
+T read_scalar_attribute(const Id& object, const char* name, hid_t memory_type) {
+  const Id attribute(H5Aopen(object.get(), name, H5P_DEFAULT), H5Aclose);
   EXPECT_TRUE(attribute.valid()) << name;
   T value{};
   EXPECT_GE(H5Aread(attribute.get(), memory_type, &value), 0);
@@ -141,8 +142,9 @@ class TempDir {
 
 OutputLayout two_group_layout(bool trace) {
   OutputLayout layout;
-  layout.metadata = {"0.1.0-test", "sequential", 1234567890123ULL, "[experiment]\nname = \"t\"\n",
-                     "[system]\n", "[experiment]\nname = \"t\"\n[system]\n"};
+  layout.metadata = {"0.1.0-test",     "sequential",
+                     1234567890123ULL, "[experiment]\nname = \"t\"\n",
+                     "[system]\n",     "[experiment]\nname = \"t\"\n[system]\n"};
   layout.components = {{0, "lp", 0, "workload.phold", 0},
                        {1, "lp", 1, "workload.phold", 0},
                        {2, "lp", 2, "workload.phold", 0},
@@ -213,9 +215,9 @@ TEST_F(OutputTest, FinishedRunReadsBack) {
 
   EXPECT_EQ(read_string_column(file, "/components", "name"),
             (std::vector<std::string>{"lp", "lp", "lp", "scratchpad", "scratchpad"}));
-  EXPECT_EQ(read_string_column(file, "/components", "type"),
-            (std::vector<std::string>{"workload.phold", "workload.phold", "workload.phold", "memory.sram",
-                                      "memory.sram"}));
+  EXPECT_EQ(
+      read_string_column(file, "/components", "type"),
+      (std::vector<std::string>{"workload.phold", "workload.phold", "workload.phold", "memory.sram", "memory.sram"}));
   EXPECT_EQ(read_uint32_column(file, "/components", "index"), (std::vector<std::uint32_t>{0, 1, 2, 0, 1}));
   EXPECT_EQ(read_uint32_column(file, "/components", "id"), (std::vector<std::uint32_t>{0, 1, 2, 3, 4}));
   EXPECT_EQ(read_string_column(file, "/links", "from"), (std::vector<std::string>{"lp[*].out", "lp[0].mem"}));
@@ -243,6 +245,13 @@ TEST_F(OutputTest, FinishedRunReadsBack) {
     const Id create(H5Dget_create_plist(received.get()), H5Pclose);
     EXPECT_EQ(H5Pget_layout(create.get()), H5D_CHUNKED);
     EXPECT_EQ(H5Pget_nfilters(create.get()), 2);
+  }
+  {
+    // Units and the first component id travel with the statistics.
+    const Id reads(H5Dopen2(file.get(), "/stats/memory.sram/reads", H5P_DEFAULT), H5Dclose);
+    EXPECT_EQ(read_string_attribute(reads, "unit"), "accesses");
+    const Id sram(H5Gopen2(file.get(), "/summary/memory.sram", H5P_DEFAULT), H5Gclose);
+    EXPECT_EQ(read_scalar_attribute<std::uint32_t>(sram, "first_id", H5T_NATIVE_UINT32), 3U);
   }
   const auto reads = read_all<double>(file, "/stats/memory.sram/reads", H5T_NATIVE_DOUBLE);
   ASSERT_EQ(reads.size(), kSamples * 2);
@@ -292,6 +301,27 @@ TEST_F(OutputTest, NoTraceMeansNoTraceGroupAndRejectsRecords) {
   EXPECT_TRUE(std::isnan(sent[0]));
 }
 
+TEST_F(OutputTest, EmptyTablesAndGroupsWithoutInstances) {
+  const fs::path path = dir_.path() / "empty.h5";
+  OutputLayout layout;
+  layout.stat_groups = {{"idle", {"busy"}, {""}, 0, 0}};
+  auto writer = RunWriter::create(path, layout, OutputOptions{});
+  writer->add_sample({10, {{}}, 0, 0});
+  writer->add_sample({20, {{}}, 0, 0});
+  writer->finish(RunSummary{"completed", 20, 0, 0.0, {20, {{}}, 0, 0}});
+
+  const Id file = open_file(path);
+  ASSERT_TRUE(file.valid());
+  EXPECT_EQ(read_all<std::uint64_t>(file, "/stats/time", H5T_NATIVE_UINT64), (std::vector<std::uint64_t>{10, 20}));
+  const Id busy = open_dataset(file, "/stats/idle/busy");
+  ASSERT_TRUE(busy.valid());
+  EXPECT_EQ(dims_of(busy), (std::vector<hsize_t>{2, 0}));
+  const Id components = open_dataset(file, "/components");
+  ASSERT_TRUE(components.valid());
+  EXPECT_EQ(dims_of(components), (std::vector<hsize_t>{0}));
+  EXPECT_EQ(read_string_attribute(file, "engine"), "");
+}
+
 TEST_F(OutputTest, DestroyedWithoutFinishRecordsAborted) {
   const fs::path path = dir_.path() / "aborted.h5";
   const OutputLayout layout = two_group_layout(/*trace=*/false);
@@ -303,8 +333,7 @@ TEST_F(OutputTest, DestroyedWithoutFinishRecordsAborted) {
   const Id file = open_file(path);
   ASSERT_TRUE(file.valid());
   EXPECT_EQ(read_status(file), "aborted");
-  EXPECT_EQ(read_all<std::uint64_t>(file, "/stats/time", H5T_NATIVE_UINT64),
-            (std::vector<std::uint64_t>{1000, 2000}));
+  EXPECT_EQ(read_all<std::uint64_t>(file, "/stats/time", H5T_NATIVE_UINT64), (std::vector<std::uint64_t>{1000, 2000}));
 }
 
 TEST_F(OutputTest, RejectsWrongShapesAndUseAfterFinish) {

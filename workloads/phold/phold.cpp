@@ -46,23 +46,28 @@ struct Phold {
     return p.mean < p.lookahead ? "mean must be at least lookahead" : nullptr;
   }
 
-  ARCHLAB_HD static archlab::Tick increment(const Params& p, archlab::Context& ctx) {
+  /// lookahead + Exp(mean - lookahead), from 64 random bits.
+  ARCHLAB_HD static archlab::Tick increment(const Params& p, std::uint64_t bits) {
     const double spread = static_cast<double>(p.mean - p.lookahead);
-    return p.lookahead + static_cast<archlab::Tick>(archlab::exponential(ctx.rng(), spread));
+    return p.lookahead + static_cast<archlab::Tick>(archlab::exponential(bits, spread));
   }
 
   ARCHLAB_HD static void init(State&, const Params& p, archlab::Context& ctx) {
-    for (std::uint64_t k = 0; k < p.events_per_lp; ++k) ctx.schedule_self(increment(p, ctx), 0, archlab::Payload{});
+    for (std::uint64_t k = 0; k < p.events_per_lp; ++k) {
+      const archlab::Philox4x32 r = ctx.rng4();
+      ctx.schedule_self(increment(p, archlab::join_bits(r.v[2], r.v[3])), 0, archlab::Payload{});
+    }
   }
 
+  // One draw per event: word 0 decides remote or not, word 1 picks the LP, words 2-3 the delay.
   ARCHLAB_HD static void handle(State&, const Params& p, const archlab::Event&, archlab::Context& ctx) {
     ctx.stat_add(kEvents, 1.0);
-    const std::uint64_t choice = ctx.rng();
-    const archlab::Tick delay = increment(p, ctx);
-    const bool remote = archlab::uniform01(choice << 32) < p.remote;
+    const archlab::Philox4x32 r = ctx.rng4();
+    const archlab::Tick delay = increment(p, archlab::join_bits(r.v[2], r.v[3]));
+    const bool remote = archlab::uniform01(archlab::join_bits(r.v[0], 0)) < p.remote;
     const std::uint32_t lps = ctx.fanout(kOut);
     if (remote) {
-      const std::uint32_t dest = archlab::uniform_below(choice, lps);
+      const std::uint32_t dest = archlab::uniform_below(archlab::join_bits(r.v[1], 0), lps);
       if (dest != ctx.index()) ctx.stat_add(kRemoteSends, 1.0);
       const archlab::Tick latency = ctx.latency(kOut);
       ctx.send(kOut, delay > latency ? delay - latency : 0, 0, archlab::Payload{}, dest);

@@ -39,11 +39,21 @@ ARCHLAB_HD inline Philox4x32 philox4x32_10(Philox4x32 ctr, std::uint32_t k0, std
   return ctr;
 }
 
+/// 128 random bits for (seed, component, counter).
+ARCHLAB_HD inline Philox4x32 random_block(std::uint64_t seed, ComponentId component, std::uint64_t counter) {
+  const Philox4x32 ctr{{static_cast<std::uint32_t>(counter), static_cast<std::uint32_t>(counter >> 32), component, 0x61726368u}};
+  return philox4x32_10(ctr, static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
+}
+
+/// Two 32-bit words as one 64-bit value.
+ARCHLAB_HD inline std::uint64_t join_bits(std::uint32_t hi, std::uint32_t lo) {
+  return (static_cast<std::uint64_t>(hi) << 32) | lo;
+}
+
 /// 64 random bits for (seed, component, counter).
 ARCHLAB_HD inline std::uint64_t random_bits(std::uint64_t seed, ComponentId component, std::uint64_t counter) {
-  const Philox4x32 ctr{{static_cast<std::uint32_t>(counter), static_cast<std::uint32_t>(counter >> 32), component, 0x61726368u}};
-  const Philox4x32 out = philox4x32_10(ctr, static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
-  return (static_cast<std::uint64_t>(out.v[0]) << 32) | out.v[1];
+  const Philox4x32 out = random_block(seed, component, counter);
+  return join_bits(out.v[0], out.v[1]);
 }
 
 /// Uniform double in (0, 1]: 53 random bits, never zero (so the logarithm below is finite).
@@ -64,7 +74,7 @@ ARCHLAB_HD inline std::uint32_t uniform_below(std::uint64_t bits, std::uint32_t 
 /// Natural logarithm of x > 0, the same bits on every platform.
 ///
 /// x = m * 2^e with m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(s), s = (m-1)/(m+1),
-/// |s| < 0.1716, so 12 odd terms reach double precision.
+/// |s| < 0.1716, so 13 odd terms of the series reach double precision.
 ARCHLAB_HD inline double deterministic_log(double x) {
   std::uint64_t bits;
   std::memcpy(&bits, &x, sizeof bits);
@@ -78,14 +88,17 @@ ARCHLAB_HD inline double deterministic_log(double x) {
   }
   const double s = (m - 1.0) / (m + 1.0);
   const double s2 = s * s;
-  double term = s;
-  double sum = s;
-  for (int k = 3; k <= 25; k += 2) {
-    term = term * s2;
-    const double contribution = term / static_cast<double>(k);
-    sum = sum + contribution;
+  // Horner form of 1 + s2/3 + s2^2/5 + ... + s2^12/25; the 1/k are compile-time constants.
+  constexpr double kInverseOdd[] = {1.0 / 25, 1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13,
+                                    1.0 / 11, 1.0 / 9,  1.0 / 7,  1.0 / 5,  1.0 / 3};
+  double series = kInverseOdd[0];
+  for (int i = 1; i < 12; ++i) {
+    const double scaled = series * s2;
+    series = scaled + kInverseOdd[i];
   }
-  const double log_m = 2.0 * sum;
+  const double scaled = series * s2;
+  const double one_plus = scaled + 1.0;
+  const double log_m = (2.0 * s) * one_plus;
   const double ln2 = 0.6931471805599453;
   const double log_2e = static_cast<double>(exponent) * ln2;
   return log_2e + log_m;

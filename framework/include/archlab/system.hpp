@@ -25,8 +25,7 @@ struct ComponentType {
   std::vector<std::uint32_t> group_of;
   std::vector<std::uint32_t> group_first;
   std::vector<std::uint32_t> port_links;
-  std::vector<std::uint64_t> send_seq;
-  std::vector<std::uint64_t> rng_ctr;
+  std::vector<InstanceCounters> counters;
   std::vector<double> stats;
 };
 
