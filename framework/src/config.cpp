@@ -566,9 +566,9 @@ const std::string& default_experiment_text() {
   static const std::string text = R"(# archlab's built-in default: PHOLD, 64K LPs x 16 events, on the sequential engine.
 engine = "sequential"
 seed = 1
-stop_time = "200 ns"
+stop_time = "20 ns"
 output = "archlab-default.h5"
-stats_interval = "20 ns"
+stats_interval = "2 ns"
 
 [system.components]
 

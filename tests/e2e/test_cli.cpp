@@ -141,3 +141,11 @@ rounds = 1
   EXPECT_EQ(outcome.status, 1) << outcome.output;
   EXPECT_TRUE(contains(outcome.output, "no link connects")) << outcome.output;
 }
+
+TEST(Cli, ExamplesRun) {
+  TempDir dir;
+  const Outcome phold = archlab_cli(std::string("run ") + ARCHLAB_SOURCE_DIR + "/examples/phold.toml -o " +
+                                    (dir.path() / "phold.h5").string());
+  EXPECT_EQ(phold.status, 0) << phold.output;
+  EXPECT_TRUE(contains(phold.output, "status      stop_time")) << phold.output;
+}
