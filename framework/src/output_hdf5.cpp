@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cmath>
 #include <condition_variable>
 #include <cstddef>
 #include <cstring>
@@ -48,8 +47,8 @@ constexpr hsize_t kTableChunkRows = 4096;
 constexpr hsize_t kTraceChunkRows = 4096;
 // h5py's default gzip level: higher levels cost much more time and gain little on numbers.
 constexpr unsigned kDeflateLevel = 4;
-// The status is a fixed-length string: variable-length data lives in the global heap, which
-// HDF5 does not support changing in SWMR mode.
+// The status is a fixed-length string written in place: variable-length strings go through
+// the global heap, which the SWMR design does not promise to keep consistent for readers.
 constexpr std::size_t kStatusBytes = 4096;
 // Longer intervals would overflow the clock's arithmetic; a day is "never" for a run.
 constexpr double kLongestFlushInterval = 86400.0;

@@ -58,6 +58,7 @@ class H5File {
       char* text = nullptr;
       const hid_t memory = H5Tcopy(H5T_C_S1);
       H5Tset_size(memory, H5T_VARIABLE);
+      H5Tset_cset(memory, H5Tget_cset(type));
       H5Aread(attr, memory, &text);
       value = text != nullptr ? text : "";
       H5free_memory(text);
