@@ -64,7 +64,13 @@ std::mutex& hdf5_mutex() {
 
 // HDF5 prints its error stack to stderr unless told not to; the stack is per thread in
 // threadsafe builds, so every thread that calls HDF5 says so.
-void silence_hdf5_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void silence_hdf5_errors() {
+  // HDF5 1.10's exit handler crashes after a close that failed (disk full): our writers always
+  // close their files themselves, so the handler is not needed. It must be the first HDF5 call.
+  static std::once_flag no_atexit;
+  std::call_once(no_atexit, [] { H5dont_atexit(); });
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 /// The most specific message on this thread's HDF5 error stack, which says why; when it quotes
 /// the system's reason ("error message = 'No space left on device'"), that reason comes first.

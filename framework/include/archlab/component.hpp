@@ -12,6 +12,7 @@
 // See workloads/phold/phold.cpp for a complete example.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
