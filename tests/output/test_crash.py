@@ -10,10 +10,9 @@ import signal
 import subprocess
 import time
 
+import h5py
+import numpy as np
 import pytest
-
-h5py = pytest.importorskip("h5py")
-np = pytest.importorskip("numpy")
 
 STAT_DATASETS = ["workload.phold/sent", "workload.phold/received", "memory.sram/reads"]
 
