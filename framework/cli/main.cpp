@@ -107,7 +107,9 @@ int main(int argc, char** argv) {
   run->add_option("file", run_file, "experiment file (TOML)");
   run->add_option("--set", run_sets, "override a value: key.path=value (repeatable)");
   run->add_option("-o,--output", run_output, "output HDF5 file (overrides `output`)");
-  run->add_option("--engine", run_engine, "engine (overrides `engine`)");
+  run->add_option("--engine", run_engine, "engine: auto, sequential, windowed, cuda (overrides `engine`)");
+  unsigned run_threads = 0;
+  run->add_option("--threads", run_threads, "threads of the windowed engine (overrides `threads`; 0: all cores)");
   run->add_flag("-q,--quiet", quiet, "no progress line");
 
   std::string check_file;
@@ -149,6 +151,7 @@ int main(int argc, char** argv) {
     }
     if (!run_engine.empty()) run_sets.push_back("engine=\"" + run_engine + "\"");
     if (!run_output.empty()) run_sets.push_back("output=\"" + run_output + "\"");
+    if (run_threads > 0) run_sets.push_back("threads=" + std::to_string(run_threads));
     const auto spec = load(run_file, run_sets, registry);
     const bool show_progress = !quiet && ::isatty(STDERR_FILENO);
     std::function<void(const archlab::Progress&)> progress;

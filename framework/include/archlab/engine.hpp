@@ -53,11 +53,13 @@ class Engine {
   virtual RunResult run(SystemInstance& system, const EngineOptions& options, RunObserver* observer) = 0;
 };
 
-/// The engine of that name ("sequential"; "auto" picks the best available). Unknown or
-/// unavailable names throw ConfigError listing the valid ones.
+/// The engine of that name: "sequential", "windowed", "cuda", or "auto" (the best available).
+/// Unknown or unavailable names throw ConfigError listing the valid ones.
 std::unique_ptr<Engine> make_engine(std::string_view name);
 std::vector<std::string> engine_names();
 
 std::unique_ptr<Engine> make_sequential_engine();
+/// Conservative synchronous windows on `EngineOptions::threads` CPU threads (0: all cores).
+std::unique_ptr<Engine> make_windowed_engine();
 
 }  // namespace archlab

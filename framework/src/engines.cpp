@@ -1,0 +1,264 @@
+// The CPU engines. Both run conservative synchronous windows over partitions of the
+// components:
+//
+//   T = the earliest pending time; every event before T + L is safe (L: the smallest link
+//   latency), because nothing not yet handled can send an event earlier than that.
+//   Each partition handles its safe events in the total order (time, src, seq); events for
+//   other partitions wait in outboxes until the window ends.
+//
+// `sequential` is one partition in the calling thread: one calendar queue over all events,
+// handled in the global total order; it is the reference. `windowed` is one partition per
+// thread. Window ends are the same for both (bucket-aligned, cut at sample and stop times),
+// so statistics, traces and even where an event limit stops a run are identical.
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <exception>
+#include <thread>
+
+#include "archlab/engine.hpp"
+#include "archlab/errors.hpp"
+#include "archlab/text.hpp"
+#include "partition.hpp"
+
+namespace archlab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using detail::Partition;
+
+[[noreturn]] void report_handler_error(const SystemInstance& system, const EventSink& sink) {
+  std::string what;
+  switch (sink.error) {
+    case HandlerError::UnconnectedPort: what = "sent on port '%p', which no link connects"; break;
+    case HandlerError::IndexOutOfRange: what = "sent to an index beyond the receivers of port '%p'"; break;
+    case HandlerError::OutputOverflow: what = "sent more events from one event than it declared (kMaxSendsPerEvent)"; break;
+    case HandlerError::None: what = "failed"; break;
+  }
+  if (const auto at = what.find("%p"); at != std::string::npos) {
+    what.replace(at, 2, system.port_name(sink.error_component, sink.error_port));
+  }
+  throw RunError(system.describe(sink.error_component) + " " + what);
+}
+
+/// Everything the windows of one run share: the partitions, and the decisions taken between
+/// windows (where the next one ends, samples, progress, when to stop).
+class WindowedRun {
+ public:
+  WindowedRun(SystemInstance& system, const EngineOptions& options, RunObserver* observer, unsigned partitions)
+      : system_(system), options_(options), observer_(observer), started_(Clock::now()) {
+    const unsigned shift = detail::bucket_shift(system.lookahead());
+    width_ = Tick{1} << shift;
+    const Tick lookahead = system.lookahead();
+    window_buckets_ = lookahead == kTickMax ? 0 : std::max<Tick>(1, lookahead / width_);
+    const std::uint32_t count = system.component_count();
+    partitions = std::max(1u, std::min<unsigned>(partitions, std::max<std::uint32_t>(count, 1)));
+    for (unsigned p = 0; p < partitions; ++p) {
+      bounds_.push_back(static_cast<ComponentId>(static_cast<std::uint64_t>(count) * p / partitions));
+    }
+    for (unsigned p = 0; p < partitions; ++p) {
+      partitions_.push_back(std::make_unique<Partition>(system, p, bounds_, shift, options.trace && observer));
+    }
+    next_sample_ = options.stats_interval > 0 ? options.stats_interval : kTickMax;
+  }
+
+  std::size_t size() const { return partitions_.size(); }
+  Partition& partition(std::size_t p) { return *partitions_[p]; }
+  Tick window_end() const { return window_end_; }
+  bool done() const { return done_; }
+
+  /// Deliver the outboxes addressed to partition p.
+  void deliver_to(std::size_t p) {
+    for (auto& sender : partitions_) partitions_[p]->receive(sender->outbox(static_cast<std::uint32_t>(p)));
+  }
+
+  /// Between windows, with every partition idle: decide the next window. Never throws (it runs
+  /// as a barrier's completion); a failure is kept and ends the run.
+  void plan() noexcept {
+    try {
+      plan_or_throw();
+    } catch (...) {
+      error_ = std::current_exception();
+      done_ = true;
+    }
+  }
+
+  RunResult finish() {
+    for (auto& partition : partitions_) {
+      if (partition->failed()) report_handler_error(system_, partition->sink());
+    }
+    if (error_) std::rethrow_exception(error_);
+    result_.events = events();
+    result_.pending = pending();
+    for (auto& partition : partitions_) result_.final_time = std::max(result_.final_time, partition->last_time());
+    flush_trace(true);
+    result_.wall_seconds = seconds();
+    return result_;
+  }
+
+ private:
+  void plan_or_throw() {
+    for (auto& partition : partitions_) {
+      if (partition->failed()) {
+        done_ = true;
+        return;
+      }
+    }
+    flush_trace(false);
+    Tick earliest = kTickMax;
+    for (auto& partition : partitions_) earliest = std::min(earliest, partition->earliest());
+    const std::uint64_t handled = events();
+    // Samples: every sample time at or before the earliest pending event is complete.
+    if (earliest != kTickMax) {
+      while (next_sample_ <= std::min(earliest, options_.stop_time)) {
+        if (observer_ != nullptr) observer_->on_sample({next_sample_, system_.stat_values(), handled, pending()});
+        next_sample_ += options_.stats_interval;
+      }
+    }
+    if (earliest == kTickMax) return stop("completed");
+    if (earliest >= options_.stop_time) return stop("stop_time");
+    if (options_.max_events > 0 && handled >= options_.max_events) return stop("event_limit");
+
+    Tick end = kTickMax;
+    if (window_buckets_ > 0) {
+      const Tick start = earliest / width_ * width_;
+      end = start + std::min(window_buckets_ * width_, kTickMax - start);
+    }
+    window_end_ = std::min({end, next_sample_, options_.stop_time});
+    progress(handled, earliest);
+  }
+
+  void stop(const char* status) {
+    result_.status = status;
+    done_ = true;
+  }
+
+  std::uint64_t events() const {
+    std::uint64_t total = 0;
+    for (const auto& partition : partitions_) total += partition->events();
+    return total;
+  }
+  std::size_t pending() const {
+    std::size_t total = 0;
+    for (const auto& partition : partitions_) total += partition->pending();
+    return total;
+  }
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
+
+  /// Partitions trace their own events; the file gets them window by window in one order.
+  void flush_trace(bool force) {
+    if (observer_ == nullptr || !options_.trace) return;
+    for (auto& partition : partitions_) {
+      auto& records = partition->trace();
+      pending_trace_.insert(pending_trace_.end(), records.begin(), records.end());
+      records.clear();
+    }
+    // Canonical order: by time, then receiver, then the order the receiver handled them in
+    // (which every engine shares; an event a component schedules for itself with no delay is
+    // handled after the one that caused it, even when its order key is smaller).
+    std::stable_sort(pending_trace_.begin() + static_cast<std::ptrdiff_t>(sorted_trace_), pending_trace_.end(),
+                     [](const TraceRecord& a, const TraceRecord& b) {
+                       return a.time != b.time ? a.time < b.time : a.target < b.target;
+                     });
+    sorted_trace_ = pending_trace_.size();
+    if (!pending_trace_.empty() && (force || pending_trace_.size() >= (std::size_t{1} << 16))) {
+      observer_->on_trace(std::move(pending_trace_));
+      pending_trace_.clear();
+      sorted_trace_ = 0;
+    }
+  }
+
+  void progress(std::uint64_t handled, Tick earliest) {
+    if (!options_.progress || handled < next_progress_check_) return;
+    next_progress_check_ = handled + (std::uint64_t{1} << 16);
+    const auto now = Clock::now();
+    if (now - last_progress_ < std::chrono::milliseconds(500)) return;
+    last_progress_ = now;
+    options_.progress({earliest, handled, seconds()});
+  }
+
+  SystemInstance& system_;
+  const EngineOptions& options_;
+  RunObserver* observer_;
+  Clock::time_point started_;
+  Clock::time_point last_progress_ = started_;
+  std::uint64_t next_progress_check_ = std::uint64_t{1} << 16;
+  Tick width_ = 1;
+  Tick window_buckets_ = 0;  // 0: no links, so no lookahead limit
+  std::vector<ComponentId> bounds_;
+  std::vector<std::unique_ptr<Partition>> partitions_;
+  Tick next_sample_ = kTickMax;
+  Tick window_end_ = 0;
+  bool done_ = false;
+  std::exception_ptr error_;
+  RunResult result_;
+  std::vector<TraceRecord> pending_trace_;
+  std::size_t sorted_trace_ = 0;
+};
+
+class SequentialEngine final : public Engine {
+ public:
+  std::string_view name() const override { return "sequential"; }
+
+  RunResult run(SystemInstance& system, const EngineOptions& options, RunObserver* observer) override {
+    WindowedRun run(system, options, observer, 1);
+    Partition& all = run.partition(0);
+    all.init();
+    run.deliver_to(0);
+    for (run.plan(); !run.done(); run.plan()) all.run_window(run.window_end());
+    return run.finish();
+  }
+};
+
+class WindowedEngine final : public Engine {
+ public:
+  std::string_view name() const override { return "windowed"; }
+
+  RunResult run(SystemInstance& system, const EngineOptions& options, RunObserver* observer) override {
+    unsigned threads = options.threads > 0 ? options.threads : std::thread::hardware_concurrency();
+    WindowedRun run(system, options, observer, std::max(1u, threads));
+    threads = static_cast<unsigned>(run.size());
+
+    auto plan = [&run]() noexcept { run.plan(); };
+    std::barrier<decltype(plan)> planned(threads, plan);
+    std::barrier<> handled(threads);
+    auto work = [&](std::size_t p) {
+      Partition& mine = run.partition(p);
+      mine.init();
+      handled.arrive_and_wait();
+      run.deliver_to(p);
+      while (true) {
+        planned.arrive_and_wait();  // one thread plans the next window meanwhile
+        if (run.done()) return;
+        mine.run_window(run.window_end());
+        handled.arrive_and_wait();
+        run.deliver_to(p);
+      }
+    };
+    std::vector<std::jthread> pool;
+    for (std::size_t p = 1; p < threads; ++p) pool.emplace_back(work, p);
+    work(0);
+    pool.clear();  // joins
+    return run.finish();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_sequential_engine() { return std::make_unique<SequentialEngine>(); }
+std::unique_ptr<Engine> make_windowed_engine() { return std::make_unique<WindowedEngine>(); }
+
+std::vector<std::string> engine_names() { return {"auto", "sequential", "windowed", "cuda"}; }
+
+std::unique_ptr<Engine> make_engine(std::string_view name) {
+  if (name == "sequential") return make_sequential_engine();
+  if (name == "windowed" || name == "auto") return make_windowed_engine();
+  if (name == "cuda") {
+    throw ConfigError("engine 'cuda' is not available in this build of archlab yet; available: auto, sequential, windowed");
+  }
+  const auto names = engine_names();
+  throw ConfigError("unknown engine '" + std::string(name) + "'; valid: " + text::join(names, ", "));
+}
+
+}  // namespace archlab
