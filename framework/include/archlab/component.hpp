@@ -110,6 +110,7 @@ constexpr ParamSpec make_param(const char* name, std::size_t offset, const char*
 // ---------------------------------------------------------------------------------------------
 
 inline constexpr std::uint32_t kNoLink = ~std::uint32_t{0};
+inline constexpr std::uint32_t kNoIndex = ~std::uint32_t{0};
 /// The port of events a component schedules for itself.
 inline constexpr PortId kSelfPort = 0xffff;
 
@@ -211,6 +212,15 @@ class Context {
   ARCHLAB_HD Tick latency(PortId port) const {
     const std::uint32_t link = port_link(port);
     return link == kNoLink ? 0 : rt_.links[link].latency;
+  }
+
+  /// Which receiver of `port`'s link component `id` is (for replying to a request's sender
+  /// through an array link); kNoIndex when `id` is not among them.
+  ARCHLAB_HD std::uint32_t index_of(PortId port, ComponentId id) const {
+    const std::uint32_t link = port_link(port);
+    if (link == kNoLink) return kNoIndex;
+    const LinkEntry& entry = rt_.links[link];
+    return id - entry.dst_base < entry.dst_count ? id - entry.dst_base : kNoIndex;
   }
 
   /// Send an event out of `port` to receiver `index` of its link; it arrives after the link

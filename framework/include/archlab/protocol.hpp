@@ -1,0 +1,38 @@
+// Event kinds and payload layouts that hardware components share, so that a workload, a memory
+// and a compute unit written by different people understand each other. A component may define
+// kinds of its own at kFirstPrivateKind and above.
+#pragma once
+
+#include <cstdint>
+
+#include "archlab/event.hpp"
+
+namespace archlab::protocol {
+
+enum Kind : std::uint16_t {
+  // Compute: a GEMM tile C[M x N] += A[M x K] * B[K x N].
+  //   payload: w[0] = M, w[1] = N, w[2] = K, w[3] = tag (the requester's, returned as is)
+  kGemmTile = 1,
+  //   reply: w[0] = compute cycles, w[1] = MACs, w[3] = tag
+  kGemmDone = 2,
+  // Compute: a vector operation over `elements` elements.
+  //   payload: w[0] = VectorOp, w[1] = elements, w[2] = row length (softmax, layer norm), w[3] = tag
+  kVectorOp = 3,
+  //   reply: w[0] = cycles, w[1] = elements, w[3] = tag
+  kVectorDone = 4,
+  // Memory: read or write `bytes` bytes at `address`.
+  //   payload: w[0] = address, w[1] = bytes, w[3] = tag
+  kMemRead = 5,
+  kMemWrite = 6,
+  //   reply: w[0] = address, w[1] = bytes, w[3] = tag
+  kMemReadDone = 7,
+  kMemWriteDone = 8,
+  kFirstPrivateKind = 256,
+};
+
+enum class VectorOp : std::uint64_t { Elementwise = 0, Reduction = 1, Softmax = 2, LayerNorm = 3, Activation = 4 };
+
+/// Replies go back to the sender through the replying component's `reply_port`, an array link
+/// to the requesters: Context::index_of(reply_port, request.src) says which receiver it is.
+
+}  // namespace archlab::protocol
