@@ -59,14 +59,15 @@ std::string suggestion(std::string_view name, const std::vector<std::string>& va
 // --set overrides
 // --------------------------------------------------------------------------------------------
 
-void apply_override(toml::table& root, const Override& override) {
+/// The table that holds the last segment of a dotted key, created on the way when missing.
+toml::table& parent_of(toml::table& root, const std::string& key, std::string& last, const std::string& context) {
   std::vector<std::string> path;
-  std::stringstream segments(override.key);
+  std::stringstream segments(key);
   for (std::string segment; std::getline(segments, segment, '.');) {
-    if (segment.empty()) throw ConfigError("--set " + override.key + ": empty key segment");
+    if (segment.empty()) throw ConfigError(context + ": empty key segment in '" + key + "'");
     path.push_back(segment);
   }
-  if (path.empty()) throw ConfigError("--set: expected key=value, got '=" + override.value + "'");
+  if (path.empty()) throw ConfigError(context + ": empty key");
   toml::table* table = &root;
   for (std::size_t i = 0; i + 1 < path.size(); ++i) {
     toml::node* next = table->get(path[i]);
@@ -74,11 +75,16 @@ void apply_override(toml::table& root, const Override& override) {
       table->insert(path[i], toml::table{});
       next = table->get(path[i]);
     }
-    if (!next->is_table()) {
-      throw ConfigError("--set " + override.key + ": '" + path[i] + "' is not a table");
-    }
+    if (!next->is_table()) throw ConfigError(context + ": '" + path[i] + "' is not a table");
     table = next->as_table();
   }
+  last = path.back();
+  return *table;
+}
+
+void apply_override(toml::table& root, const Override& override) {
+  std::string last;
+  toml::table& table = parent_of(root, override.key, last, "--set " + override.key);
   // The value as TOML when it parses as one, else as a plain string ("10 ns" needs no quotes).
   toml::table parsed;
   bool is_toml = true;
@@ -88,9 +94,9 @@ void apply_override(toml::table& root, const Override& override) {
     is_toml = false;
   }
   if (is_toml && parsed.contains("value")) {
-    table->insert_or_assign(path.back(), *parsed.get("value"));
+    table.insert_or_assign(last, *parsed.get("value"));
   } else {
-    table->insert_or_assign(path.back(), override.value);
+    table.insert_or_assign(last, override.value);
   }
 }
 
@@ -479,9 +485,9 @@ Tick get_time(const toml::table& table, const char* key, const std::string& file
 
 }  // namespace
 
-const ComponentSpec* SystemSpec::find(std::string_view name) const {
+const ComponentSpec* SystemSpec::find(std::string_view name, std::uint32_t replica) const {
   for (const auto& component : components) {
-    if (component.name == name) return &component;
+    if (component.name == name && component.replica == replica) return &component;
   }
   return nullptr;
 }
@@ -523,16 +529,63 @@ ExperimentSpec load_experiment_text(const std::string& text, const std::string& 
   spec.effective_text = to_toml_text(root);
 
   check_keys(root,
-             {"system", "workloads", "links", "engine", "seed", "threads", "stop_time", "max_events", "output",
-              "stats_interval", "trace", "flush_seconds"},
+             {"system", "workloads", "links", "ensemble", "engine", "seed", "threads", "stop_time", "max_events",
+              "output", "stats_interval", "trace", "flush_seconds"},
              name, "experiment");
-  const toml::node* system = root.get("system");
-  if (system == nullptr) fail(name, "missing `system`: a system model file name or an inline [system] table");
-  if (!system->is_table()) fail(where(*system, name), "`system` must be a file name or a table");
-  spec.system = build_system(*system->as_table(), registry, system_file);
-  add_components(spec.system, root.get("workloads"), registry, name, true);
-  add_links(spec.system, root.get("links"), name);
-  if (spec.system.components.empty()) fail(name, "the system has no components");
+  if (root.get("system") == nullptr) fail(name, "missing `system`: a system model file name or an inline [system] table");
+  if (!root.get("system")->is_table()) fail(where(*root.get("system"), name), "`system` must be a file name or a table");
+
+  // Replicas: the whole system once per design point, each with its own `vary` values.
+  std::uint32_t replicas = 1;
+  std::vector<std::pair<std::string, const toml::array*>> vary;
+  if (const toml::node* ensemble = root.get("ensemble"); ensemble != nullptr) {
+    const toml::table* table = ensemble->as_table();
+    if (table == nullptr) fail(where(*ensemble, name), "`ensemble` must be a table: replicas = N, [ensemble.vary]");
+    check_keys(*table, {"replicas", "vary"}, name, "ensemble");
+    const std::int64_t count = get_value<std::int64_t>(*table, "replicas", name, "an integer", 1);
+    if (count < 1 || count > (1 << 24)) fail(where(*ensemble, name), "`ensemble.replicas` must be in [1, 2^24]");
+    replicas = static_cast<std::uint32_t>(count);
+    if (const toml::node* vary_node = table->get("vary"); vary_node != nullptr) {
+      if (!vary_node->is_table()) fail(where(*vary_node, name), "`ensemble.vary` must be a table of key = [values]");
+      for (const auto& [key, values] : *vary_node->as_table()) {
+        const std::string path(key.str());
+        const bool in_system = path.rfind("system.", 0) == 0 || path.rfind("workloads.", 0) == 0;
+        if (!in_system) {
+          fail(where(values, name), "ensemble.vary key \"" + path +
+                                        "\" must name a system or workload parameter (system.components.X.p, "
+                                        "workloads.X.p)");
+        }
+        const toml::array* array = values.as_array();
+        if (array == nullptr || array->size() != replicas) {
+          fail(where(values, name), "ensemble.vary \"" + path + "\" needs an array of " + std::to_string(replicas) +
+                                        " values, one per replica");
+        }
+        vary.emplace_back(path, array);
+      }
+    }
+  }
+  // The vary keys are overwritten in place for each replica (copies of toml++ tables lose the
+  // source positions that error messages quote).
+  toml::table& design = root;
+  for (std::uint32_t replica = 0; replica < replicas; ++replica) {
+    for (const auto& [path, values] : vary) {
+      std::string last;
+      parent_of(design, path, last, "ensemble.vary").insert_or_assign(last, *values->get(replica));
+    }
+    SystemSpec one = build_system(*design.get("system")->as_table(), registry, system_file);
+    add_components(one, design.get("workloads"), registry, name, true);
+    add_links(one, design.get("links"), name);
+    if (one.components.empty()) fail(name, "the system has no components");
+    for (ComponentSpec& component : one.components) {
+      component.replica = replica;
+      spec.system.components.push_back(std::move(component));
+    }
+    for (LinkSpec& link : one.links) {
+      link.replica = replica;
+      spec.system.links.push_back(std::move(link));
+    }
+  }
+  spec.replicas = replicas;
 
   spec.engine = get_value<std::string>(root, "engine", name, "a string", "auto");
   const std::vector<std::string> engines{"auto", "sequential", "windowed", "cuda"};

@@ -18,12 +18,17 @@ class WriterObserver final : public RunObserver {
 
 std::vector<StatTotal> totals_of(const SystemInstance& system) {
   std::vector<StatTotal> totals;
-  for (const auto& type : system.types()) {
-    const ComponentDescriptor& d = *type->descriptor;
-    for (std::uint32_t s = 0; s < d.nstats; ++s) {
-      double sum = 0;
-      for (std::uint32_t i = 0; i < type->rt.count; ++i) sum += type->stats[static_cast<std::size_t>(i) * d.nstats + s];
-      totals.push_back({type->name, d.stats[s].name, d.stats[s].unit, sum});
+  for (std::uint32_t replica = 0; replica < system.replicas(); ++replica) {
+    for (const auto& type : system.types()) {
+      const ComponentDescriptor& d = *type->descriptor;
+      for (std::uint32_t s = 0; s < d.nstats; ++s) {
+        double sum = 0;
+        for (std::uint32_t i = 0; i < type->rt.count; ++i) {
+          if (system.replica_of(type->rt.base + i) != replica) continue;
+          sum += type->stats[static_cast<std::size_t>(i) * d.nstats + s];
+        }
+        totals.push_back({replica, type->name, d.stats[s].name, d.stats[s].unit, sum});
+      }
     }
   }
   return totals;
@@ -78,6 +83,7 @@ RunReport run_experiment(const ExperimentSpec& spec, const std::function<void(co
     throw;
   }
   report.totals = totals_of(system);
+  report.replicas = system.replicas();
   if (writer) {
     RunSummary summary;
     summary.status = report.result.status;

@@ -36,7 +36,9 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
   }
 
   // Global ids and the per-instance tables.
-  std::map<std::string, ComponentId> first_id;
+  for (const ComponentSpec& component : spec.components) replicas_ = std::max(replicas_, component.replica + 1);
+  std::map<std::pair<std::uint32_t, std::string>, ComponentId> first_id;  // (replica, name)
+  std::vector<std::uint32_t> next_stream(replicas_, 0);                  // rank within each replica
   ComponentId next_id = 0;
   for (std::size_t t = 0; t < types_.size(); ++t) {
     ComponentType& type = *types_[t];
@@ -48,8 +50,10 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     type.rt.count = static_cast<std::uint32_t>(count);
     for (std::uint32_t g = 0; g < groups[t].size(); ++g) {
       const ComponentSpec& group = *groups[t][g];
-      first_id[group.name] = next_id;
+      first_id[{group.replica, group.name}] = next_id;
       type.group_first.push_back(next_id - type.rt.base);
+      type.group_stream.push_back(next_stream[group.replica]);
+      next_stream[group.replica] += group.count;
       type.params.insert(type.params.end(), group.params.begin(), group.params.end());
       type.group_of.insert(type.group_of.end(), group.count, g);
       for (std::uint32_t i = 0; i < group.count; ++i) {
@@ -66,10 +70,10 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
 
   // Links: one entry per [[links]] table, shared by all its senders.
   for (const LinkSpec& link : spec.links) {
-    const ComponentSpec& from = *spec.find(link.from.component);
-    const ComponentSpec& to = *spec.find(link.to.component);
+    const ComponentSpec& from = *spec.find(link.from.component, link.replica);
+    const ComponentSpec& to = *spec.find(link.to.component, link.replica);
     LinkEntry entry{};
-    entry.dst_base = first_id.at(to.name) + (link.to.indexed ? link.to.index : 0);
+    entry.dst_base = first_id.at({link.replica, to.name}) + (link.to.indexed ? link.to.index : 0);
     entry.dst_count = link.to.all ? to.count : 1;
     entry.latency = link.latency;
     entry.dst_port = static_cast<PortId>(port_of(*to.plugin->component(), link.to.port));
@@ -77,7 +81,7 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     links_.push_back(entry);
     lookahead_ = std::min(lookahead_, link.latency);
 
-    const ComponentId src_first = first_id.at(from.name) + (link.from.indexed ? link.from.index : 0);
+    const ComponentId src_first = first_id.at({link.replica, from.name}) + (link.from.indexed ? link.from.index : 0);
     const std::uint32_t src_count = link.from.all ? from.count : 1;
     ComponentType& type = *types_[type_index(src_first)];
     const std::uint32_t port = port_of(*type.descriptor, link.from.port);
@@ -99,6 +103,7 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     rt.params = type.params.data();
     rt.group_of = type.group_of.data();
     rt.group_first = type.group_first.data();
+    rt.group_stream = type.group_stream.data();
     rt.port_links = type.port_links.data();
     rt.nports = d.nports;
     rt.nstats = d.nstats;

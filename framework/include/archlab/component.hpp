@@ -140,6 +140,7 @@ struct TypeRuntime {
   const void* params;            ///< one Params per group (a TOML component entry or replica)
   const std::uint32_t* group_of; ///< [count] group of each instance
   const std::uint32_t* group_first; ///< [groups] first local index of each group
+  const std::uint32_t* group_stream; ///< [groups] random stream of the group's first instance
   const std::uint32_t* port_links;  ///< [count * nports] index into links, or kNoLink
   std::uint32_t nports;
   std::uint32_t nstats;
@@ -240,14 +241,21 @@ class Context {
   }
 
   /// 64 fresh random bits from this component's stream.
-  ARCHLAB_HD std::uint64_t rng() { return random_bits(rt_.seed, self(), rt_.counters[local_].rng_ctr++); }
+  ARCHLAB_HD std::uint64_t rng() { return random_bits(rt_.seed, stream(), rt_.counters[local_].rng_ctr++); }
   /// 128 fresh random bits (four 32-bit words) for the price of one draw.
-  ARCHLAB_HD Philox4x32 rng4() { return random_block(rt_.seed, self(), rt_.counters[local_].rng_ctr++); }
+  ARCHLAB_HD Philox4x32 rng4() { return random_block(rt_.seed, stream(), rt_.counters[local_].rng_ctr++); }
 
   /// Add to one of this component's declared statistics.
   ARCHLAB_HD void stat_add(std::uint32_t stat, double value) { rt_.stats[local_ * rt_.nstats + stat] += value; }
 
  private:
+  /// The component's random stream: its rank within its replica, so that a design point in an
+  /// ensemble draws exactly the numbers it would draw alone.
+  ARCHLAB_HD std::uint32_t stream() const {
+    const std::uint32_t group = rt_.group_of[local_];
+    return rt_.group_stream[group] + (local_ - rt_.group_first[group]);
+  }
+
   ARCHLAB_HD std::uint32_t port_link(PortId port) const {
     return port < rt_.nports ? rt_.port_links[local_ * rt_.nports + port] : kNoLink;
   }

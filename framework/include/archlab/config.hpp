@@ -12,6 +12,10 @@
 //   to = "lp[*].in"                           trace = false
 //   latency = "0.1 ns"                        [workloads.<name>]      # workload components, as above
 //                                             [[links]]               # links to and from workloads
+//                                             [ensemble]              # N replicas in one run
+//                                             replicas = 3
+//                                             [ensemble.vary]         # one value per replica
+//                                             "workloads.lp.remote" = [0.1, 0.5, 0.9]
 #pragma once
 
 #include <cstddef>
@@ -52,12 +56,14 @@ struct LinkSpec {
   Endpoint to;
   Tick latency = 0;
   std::string where;
+  std::uint32_t replica = 0;
 };
 
 struct SystemSpec {
   std::vector<ComponentSpec> components;
   std::vector<LinkSpec> links;
-  const ComponentSpec* find(std::string_view name) const;
+  /// The component of that name in that replica (nullptr: none).
+  const ComponentSpec* find(std::string_view name, std::uint32_t replica = 0) const;
 };
 
 struct ExperimentSpec {
@@ -65,7 +71,8 @@ struct ExperimentSpec {
   std::string experiment_text;
   std::string system_text;
   std::string effective_text;  ///< everything after --set overrides, as TOML
-  SystemSpec system;
+  SystemSpec system;        ///< every replica's components and links
+  std::uint32_t replicas = 1;
   std::string engine = "auto";
   std::uint64_t seed = 1;
   unsigned threads = 0;           ///< 0: as many as the machine has

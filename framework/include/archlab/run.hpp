@@ -12,6 +12,7 @@
 namespace archlab {
 
 struct StatTotal {
+  std::uint32_t replica;
   std::string type;
   std::string stat;
   std::string unit;
@@ -21,7 +22,8 @@ struct StatTotal {
 struct RunReport {
   std::string engine;
   RunResult result;
-  std::vector<StatTotal> totals;  ///< each statistic summed over all instances
+  std::uint32_t replicas = 1;
+  std::vector<StatTotal> totals;  ///< each statistic summed over the instances of each replica
   std::filesystem::path output;
 };
 

@@ -24,6 +24,7 @@ struct ComponentType {
   std::vector<std::byte> params;
   std::vector<std::uint32_t> group_of;
   std::vector<std::uint32_t> group_first;
+  std::vector<std::uint32_t> group_stream;
   std::vector<std::uint32_t> port_links;
   std::vector<InstanceCounters> counters;
   std::vector<double> stats;
@@ -40,6 +41,9 @@ class SystemInstance {
   /// Index into types() of the type that component `id` belongs to.
   std::uint32_t type_index(ComponentId id) const;
   std::uint32_t component_count() const { return component_count_; }
+  std::uint32_t replicas() const { return replicas_; }
+  /// Replica of every component, by id.
+  std::uint32_t replica_of(ComponentId id) const { return rows_[id].replica; }
   /// Smallest link latency: the lookahead. kTickMax when there are no links.
   Tick lookahead() const { return lookahead_; }
   /// "lp[3] (workload.phold)", for messages.
@@ -57,6 +61,7 @@ class SystemInstance {
   std::vector<ComponentRow> rows_;
   std::vector<LinkRow> link_rows_;
   std::uint32_t component_count_ = 0;
+  std::uint32_t replicas_ = 1;
   Tick lookahead_ = kTickMax;
 };
 
