@@ -197,13 +197,27 @@ class CalendarQueue {
   std::vector<Key> scratch_;
 };
 
-/// Bucket width: the largest power of two not above lookahead / 8 (narrow buckets sort fast;
-/// any width up to the lookahead keeps events to other components out of the current bucket).
-inline unsigned bucket_shift(Tick lookahead) {
-  const Tick target = lookahead == kTickMax ? Tick{1024} : std::max<Tick>(1, lookahead / 8);
+/// How a calendar queue is laid out: buckets 2^shift ticks wide, a ring of 2^ring_bits.
+struct CalendarShape {
   unsigned shift = 0;
-  while ((Tick{2} << shift) <= target && shift < 30) ++shift;
-  return shift;
+  unsigned ring_bits = 12;
+};
+
+/// A shape for a pending population of `events` whose times start at `earliest` and lie
+/// `mean_offset` beyond it on average: buckets of about 8K events (narrow buckets sort in
+/// cache), never wider than lookahead / 8 (any width up to the lookahead keeps events for other
+/// components out of the bucket being handled); a ring spanning eight mean offsets.
+inline CalendarShape calendar_shape(Tick lookahead, std::uint64_t events, Tick mean_offset) {
+  constexpr double kEventsPerBucket = 8192;
+  const Tick cap = lookahead == kTickMax ? Tick{1} << 30 : std::max<Tick>(1, lookahead / 8);
+  const double spread = static_cast<double>(std::max<Tick>(mean_offset, 1)) * 2.0;
+  const double ideal = events == 0 ? static_cast<double>(cap) : kEventsPerBucket * spread / static_cast<double>(events);
+  const Tick width = std::min<Tick>(cap, static_cast<Tick>(std::max(1.0, ideal)));
+  CalendarShape shape;
+  while ((Tick{2} << shape.shift) <= width && shape.shift < 30) ++shape.shift;
+  const double slots = 8.0 * static_cast<double>(std::max<Tick>(mean_offset, 1)) / static_cast<double>(Tick{1} << shape.shift);
+  while (static_cast<double>(std::size_t{1} << shape.ring_bits) < slots && shape.ring_bits < 16) ++shape.ring_bits;
+  return shape;
 }
 
 }  // namespace archlab::detail

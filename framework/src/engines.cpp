@@ -48,17 +48,13 @@ class WindowedRun {
  public:
   WindowedRun(SystemInstance& system, const EngineOptions& options, RunObserver* observer, unsigned partitions)
       : system_(system), options_(options), observer_(observer), started_(Clock::now()) {
-    const unsigned shift = detail::bucket_shift(system.lookahead());
-    width_ = Tick{1} << shift;
-    const Tick lookahead = system.lookahead();
-    window_buckets_ = lookahead == kTickMax ? 0 : std::max<Tick>(1, lookahead / width_);
     const std::uint32_t count = system.component_count();
     partitions = std::max(1u, std::min<unsigned>(partitions, std::max<std::uint32_t>(count, 1)));
     for (unsigned p = 0; p < partitions; ++p) {
       bounds_.push_back(static_cast<ComponentId>(static_cast<std::uint64_t>(count) * p / partitions));
     }
     for (unsigned p = 0; p < partitions; ++p) {
-      partitions_.push_back(std::make_unique<Partition>(system, p, bounds_, shift, options.trace && observer));
+      partitions_.push_back(std::make_unique<Partition>(system, p, bounds_, options.trace && observer));
     }
     next_sample_ = options.stats_interval > 0 ? options.stats_interval : kTickMax;
   }
@@ -72,6 +68,22 @@ class WindowedRun {
   void deliver_to(std::size_t p) {
     for (auto& sender : partitions_) partitions_[p]->receive(sender->outbox(static_cast<std::uint32_t>(p)));
   }
+
+  /// After init, with every partition idle: lay out the calendar queues for the initial
+  /// population (the same bucket width everywhere, so every engine has the same windows).
+  void choose_shape() noexcept {
+    std::uint64_t events = 0;
+    Tick earliest = kTickMax;
+    long double time_sum = 0;
+    for (auto& partition : partitions_) partition->population(events, earliest, time_sum);
+    const Tick mean_offset =
+        events == 0 ? 0 : static_cast<Tick>(time_sum / static_cast<long double>(events)) - earliest;
+    shape_ = detail::calendar_shape(system_.lookahead(), events, mean_offset);
+    width_ = Tick{1} << shape_.shift;
+    const Tick lookahead = system_.lookahead();
+    window_buckets_ = lookahead == kTickMax ? 0 : std::max<Tick>(1, lookahead / width_);
+  }
+  detail::CalendarShape shape() const { return shape_; }
 
   /// Between windows, with every partition idle: decide the next window. Never throws (it runs
   /// as a barrier's completion); a failure is kept and ends the run.
@@ -184,6 +196,7 @@ class WindowedRun {
   Clock::time_point started_;
   Clock::time_point last_progress_ = started_;
   std::uint64_t next_progress_check_ = std::uint64_t{1} << 16;
+  detail::CalendarShape shape_;
   Tick width_ = 1;
   Tick window_buckets_ = 0;  // 0: no links, so no lookahead limit
   std::vector<ComponentId> bounds_;
@@ -206,6 +219,8 @@ class SequentialEngine final : public Engine {
     Partition& all = run.partition(0);
     all.init();
     run.deliver_to(0);
+    run.choose_shape();
+    all.start(run.shape());
     for (run.plan(); !run.done(); run.plan()) all.run_window(run.window_end());
     return run.finish();
   }
@@ -221,13 +236,17 @@ class WindowedEngine final : public Engine {
     threads = static_cast<unsigned>(run.size());
 
     auto plan = [&run]() noexcept { run.plan(); };
+    auto shape = [&run]() noexcept { run.choose_shape(); };
     std::barrier<decltype(plan)> planned(threads, plan);
+    std::barrier<decltype(shape)> shaped(threads, shape);
     std::barrier<> handled(threads);
     auto work = [&](std::size_t p) {
       Partition& mine = run.partition(p);
       mine.init();
       handled.arrive_and_wait();
       run.deliver_to(p);
+      shaped.arrive_and_wait();
+      mine.start(run.shape());
       while (true) {
         planned.arrive_and_wait();  // one thread plans the next window meanwhile
         if (run.done()) return;

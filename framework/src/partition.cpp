@@ -14,15 +14,13 @@ constexpr std::size_t kSinkEvents = 1024;
 
 }  // namespace
 
-Partition::Partition(SystemInstance& system, std::uint32_t index, const std::vector<ComponentId>& bounds,
-                     unsigned shift, bool trace)
+Partition::Partition(SystemInstance& system, std::uint32_t index, const std::vector<ComponentId>& bounds, bool trace)
     : system_(system),
       index_(index),
       bounds_(bounds),
       first_(bounds[index]),
       last_(index + 1 < bounds.size() ? bounds[index + 1] : system.component_count()),
       trace_enabled_(trace),
-      queue_(shift, 12, system.component_count()),
       outboxes_(bounds.size()),
       out_(kSinkEvents) {
   sink_.out = out_.data();
@@ -37,12 +35,29 @@ std::uint32_t Partition::owner(ComponentId id) const {
 void Partition::route(const Event& event) {
   if (event.target < first_ || event.target >= last_) {
     outboxes_[owner(event.target)].push_back(event);
+  } else if (!queue_) {
+    staged_.push_back(event);
   } else if (event.time < bucket_end_) {
     late_.push_back(event);  // lands in the bucket being handled: merge it in order
     std::push_heap(late_.begin(), late_.end(), LaterFirst{});
   } else {
-    queue_.push(event);
+    queue_->push(event);
   }
+}
+
+void Partition::population(std::uint64_t& events, Tick& earliest, long double& time_sum) const {
+  for (const Event& event : staged_) {
+    earliest = std::min(earliest, event.time);
+    time_sum += static_cast<long double>(event.time);
+  }
+  events += staged_.size();
+}
+
+void Partition::start(CalendarShape shape) {
+  queue_.emplace(shape.shift, shape.ring_bits, system_.component_count());
+  for (const Event& event : staged_) queue_->push(event);
+  staged_.clear();
+  staged_.shrink_to_fit();
 }
 
 void Partition::init() {
@@ -70,7 +85,7 @@ void Partition::receive(std::vector<Event>& inbox) {
 }
 
 Tick Partition::earliest() {
-  Tick earliest = queue_.earliest();
+  Tick earliest = queue_->earliest();
   if (next_ < bucket_.size()) earliest = std::min(earliest, bucket_[next_].time);
   if (!late_.empty()) earliest = std::min(earliest, late_.front().time);
   return earliest;
@@ -80,9 +95,9 @@ void Partition::run_window(Tick end) {
   auto& types = system_.types();
   while (true) {
     if (next_ == bucket_.size() && late_.empty()) {
-      if (queue_.earliest() >= end) return;
-      queue_.pop_sorted_bucket(bucket_, bucket_start_);
-      bucket_end_ = bucket_start_ + queue_.width();
+      if (queue_->earliest() >= end) return;
+      queue_->pop_sorted_bucket(bucket_, bucket_start_);
+      bucket_end_ = bucket_start_ + queue_->width();
       next_ = 0;
     }
     const bool from_late = !late_.empty() && (next_ == bucket_.size() || event_before(late_.front(), bucket_[next_]));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "archlab/engine.hpp"
@@ -14,11 +15,15 @@ namespace archlab::detail {
 class Partition {
  public:
   /// `bounds` are the first ids of every partition, ascending, bounds[0] == 0.
-  Partition(SystemInstance& system, std::uint32_t index, const std::vector<ComponentId>& bounds, unsigned shift,
-            bool trace);
+  Partition(SystemInstance& system, std::uint32_t index, const std::vector<ComponentId>& bounds, bool trace);
 
-  /// Run init() of the partition's components; their events are routed like any other.
+  /// Run init() of the partition's components; their events are routed like any other, and
+  /// the partition's own wait until start().
   void init();
+  /// The initial population of this partition: count, earliest time, sum of times.
+  void population(std::uint64_t& events, Tick& earliest, long double& time_sum) const;
+  /// Lay out the calendar queue and move the initial events into it.
+  void start(CalendarShape shape);
   /// Handle every event of this partition with time < end, in the total order. Events for
   /// components of other partitions go to outbox(partition).
   void run_window(Tick end);
@@ -27,7 +32,9 @@ class Partition {
 
   /// A lower bound on the time of every pending event (kTickMax: none pending).
   Tick earliest();
-  std::size_t pending() const { return queue_.size() + late_.size() + (bucket_.size() - next_); }
+  std::size_t pending() const {
+    return (queue_ ? queue_->size() : staged_.size()) + late_.size() + (bucket_.size() - next_);
+  }
   std::vector<Event>& outbox(std::uint32_t partition) { return outboxes_[partition]; }
 
   std::uint64_t events() const { return events_; }
@@ -48,7 +55,8 @@ class Partition {
   ComponentId last_;
   bool trace_enabled_;
 
-  CalendarQueue queue_;
+  std::optional<CalendarQueue> queue_;
+  std::vector<Event> staged_;  // own events before start()
   std::vector<Event> bucket_;  // the current bucket, sorted; next_ is its first unhandled event
   std::size_t next_ = 0;
   Tick bucket_start_ = 0;
