@@ -21,6 +21,7 @@
 #include "archlab/errors.hpp"
 #include "archlab/text.hpp"
 #include "partition.hpp"
+#include "window_plan.hpp"
 
 namespace archlab {
 namespace {
@@ -47,7 +48,7 @@ using detail::Partition;
 class WindowedRun {
  public:
   WindowedRun(SystemInstance& system, const EngineOptions& options, RunObserver* observer, unsigned partitions)
-      : system_(system), options_(options), observer_(observer), started_(Clock::now()) {
+      : system_(system), options_(options), observer_(observer), started_(Clock::now()), planner_(options) {
     const std::uint32_t count = system.component_count();
     partitions = std::max(1u, std::min<unsigned>(partitions, std::max<std::uint32_t>(count, 1)));
     for (unsigned p = 0; p < partitions; ++p) {
@@ -56,12 +57,11 @@ class WindowedRun {
     for (unsigned p = 0; p < partitions; ++p) {
       partitions_.push_back(std::make_unique<Partition>(system, p, bounds_, options.trace && observer));
     }
-    next_sample_ = options.stats_interval > 0 ? options.stats_interval : kTickMax;
   }
 
   std::size_t size() const { return partitions_.size(); }
   Partition& partition(std::size_t p) { return *partitions_[p]; }
-  Tick window_end() const { return window_end_; }
+  Tick window_end() const { return planner_.window_end(); }
   bool done() const { return done_; }
 
   /// Deliver the outboxes addressed to partition p.
@@ -76,12 +76,8 @@ class WindowedRun {
     Tick earliest = kTickMax;
     long double time_sum = 0;
     for (auto& partition : partitions_) partition->population(events, earliest, time_sum);
-    const Tick mean_offset =
-        events == 0 ? 0 : static_cast<Tick>(time_sum / static_cast<long double>(events)) - earliest;
-    shape_ = detail::calendar_shape(system_.lookahead(), events, mean_offset);
-    width_ = Tick{1} << shape_.shift;
-    const Tick lookahead = system_.lookahead();
-    window_buckets_ = lookahead == kTickMax ? 0 : std::max<Tick>(1, lookahead / width_);
+    shape_ = detail::shape_for_population(system_.lookahead(), events, earliest, time_sum);
+    planner_.set_shape(shape_, system_.lookahead());
   }
   detail::CalendarShape shape() const { return shape_; }
 
@@ -121,23 +117,10 @@ class WindowedRun {
     Tick earliest = kTickMax;
     for (auto& partition : partitions_) earliest = std::min(earliest, partition->earliest());
     const std::uint64_t handled = events();
-    // Samples: every sample time at or before the earliest pending event is complete.
-    if (earliest != kTickMax) {
-      while (next_sample_ <= std::min(earliest, options_.stop_time)) {
-        if (observer_ != nullptr) observer_->on_sample({next_sample_, system_.stat_values(), handled, pending()});
-        next_sample_ += options_.stats_interval;
-      }
-    }
-    if (earliest == kTickMax) return stop("completed");
-    if (earliest >= options_.stop_time) return stop("stop_time");
-    if (options_.max_events > 0 && handled >= options_.max_events) return stop("event_limit");
-
-    Tick end = kTickMax;
-    if (window_buckets_ > 0) {
-      const Tick start = earliest / width_ * width_;
-      end = start + std::min(window_buckets_ * width_, kTickMax - start);
-    }
-    window_end_ = std::min({end, next_sample_, options_.stop_time});
+    const char* status = planner_.next(earliest, handled, [&](Tick time) {
+      if (observer_ != nullptr) observer_->on_sample({time, system_.stat_values(), handled, pending()});
+    });
+    if (status != nullptr) return stop(status);
     progress(handled, earliest);
   }
 
@@ -166,13 +149,7 @@ class WindowedRun {
       pending_trace_.insert(pending_trace_.end(), records.begin(), records.end());
       records.clear();
     }
-    // Canonical order: by time, then receiver, then the order the receiver handled them in
-    // (which every engine shares; an event a component schedules for itself with no delay is
-    // handled after the one that caused it, even when its order key is smaller).
-    std::stable_sort(pending_trace_.begin() + static_cast<std::ptrdiff_t>(sorted_trace_), pending_trace_.end(),
-                     [](const TraceRecord& a, const TraceRecord& b) {
-                       return a.time != b.time ? a.time < b.time : a.target < b.target;
-                     });
+    detail::sort_trace_window(pending_trace_.data() + sorted_trace_, pending_trace_.data() + pending_trace_.size());
     sorted_trace_ = pending_trace_.size();
     if (!pending_trace_.empty() && (force || pending_trace_.size() >= (std::size_t{1} << 16))) {
       observer_->on_trace(std::move(pending_trace_));
@@ -197,12 +174,9 @@ class WindowedRun {
   Clock::time_point last_progress_ = started_;
   std::uint64_t next_progress_check_ = std::uint64_t{1} << 16;
   detail::CalendarShape shape_;
-  Tick width_ = 1;
-  Tick window_buckets_ = 0;  // 0: no links, so no lookahead limit
+  detail::WindowPlanner planner_;
   std::vector<ComponentId> bounds_;
   std::vector<std::unique_ptr<Partition>> partitions_;
-  Tick next_sample_ = kTickMax;
-  Tick window_end_ = 0;
   bool done_ = false;
   std::exception_ptr error_;
   RunResult result_;

@@ -294,43 +294,6 @@ class Context {
   std::uint32_t local_ = 0;
 };
 
-// ---------------------------------------------------------------------------------------------
-// Plugin descriptor (the C ABI every plugin exports) and the registration macro
-// ---------------------------------------------------------------------------------------------
-
-enum class PluginKind : std::uint32_t { Compute, Memory, Interconnect, Workload, Tuner };
-
-struct ComponentDescriptor {
-  const ParamSpec* params;
-  std::uint32_t nparams;
-  const PortSpec* ports;
-  std::uint32_t nports;
-  const StatSpec* stats;
-  std::uint32_t nstats;
-  std::uint32_t params_size;
-  std::uint32_t params_align;
-  std::uint32_t state_size;
-  std::uint32_t state_align;
-  std::uint32_t max_sends_per_event;
-  const char* (*validate)(const void* params);
-  void (*init_cpu)(InitArgs* args);
-  void (*batch_cpu)(BatchArgs* args);
-  const void* batch_cuda;  ///< non-null when the plugin was built with a device batch entry
-};
-
-/// Returned by the one symbol every plugin exports, `archlab_plugin`. abi_version stays the
-/// first member in every version, so a loader can read it before trusting anything else.
-struct PluginDescriptor {
-  std::uint32_t abi_version;
-  std::uint32_t descriptor_size;
-  PluginKind kind;
-  const char* name;
-  const char* version;
-  const char* description;
-  const ComponentDescriptor* component;  ///< component kinds
-  const void* tuner;                     ///< Tuner kind
-};
-
 namespace detail {
 
 template <class T>
@@ -420,8 +383,64 @@ void batch_entry(BatchArgs* args) {
   args->consumed = i;
 }
 
+}  // namespace detail
+}  // namespace archlab
+
+#include "archlab/segment_batch.hpp"
+
+namespace archlab {
+
+// ---------------------------------------------------------------------------------------------
+// Plugin descriptor (the C ABI every plugin exports) and the registration macro
+// ---------------------------------------------------------------------------------------------
+
+enum class PluginKind : std::uint32_t { Compute, Memory, Interconnect, Workload, Tuner };
+
+struct ComponentDescriptor {
+  const ParamSpec* params;
+  std::uint32_t nparams;
+  const PortSpec* ports;
+  std::uint32_t nports;
+  const StatSpec* stats;
+  std::uint32_t nstats;
+  std::uint32_t params_size;
+  std::uint32_t params_align;
+  std::uint32_t state_size;
+  std::uint32_t state_align;
+  std::uint32_t max_sends_per_event;
+  const char* (*validate)(const void* params);
+  void (*init_cpu)(InitArgs* args);
+  void (*batch_cpu)(BatchArgs* args);
+  void (*batch_segments)(const SegmentBatchArgs* args);  ///< the GPU window batch, host form
+  /// The GPU window batch on the device (a cudaStream_t as `stream`); null without device code.
+  void (*batch_cuda)(const SegmentBatchArgs* args, std::uint32_t max_segments, void* stream);
+};
+
+/// Returned by the one symbol every plugin exports, `archlab_plugin`. abi_version stays the
+/// first member in every version, so a loader can read it before trusting anything else.
+struct PluginDescriptor {
+  std::uint32_t abi_version;
+  std::uint32_t descriptor_size;
+  PluginKind kind;
+  const char* name;
+  const char* version;
+  const char* description;
+  const ComponentDescriptor* component;  ///< component kinds
+  const void* tuner;                     ///< Tuner kind
+};
+
+namespace detail {
+
+#if defined(__CUDACC__)
 template <class T>
-constexpr ComponentDescriptor make_component_descriptor(const void* batch_cuda) {
+constexpr auto kDeviceBatch = &segment_batch_launch<T>;
+#else
+template <class T>
+constexpr void (*kDeviceBatch)(const SegmentBatchArgs*, std::uint32_t, void*) = nullptr;
+#endif
+
+template <class T>
+constexpr ComponentDescriptor make_component_descriptor() {
   static_assert(std::is_trivially_copyable_v<typename T::Params>, "Params must be trivially copyable");
   static_assert(std::is_trivially_copyable_v<typename T::State>, "State must be trivially copyable");
   return ComponentDescriptor{
@@ -439,7 +458,8 @@ constexpr ComponentDescriptor make_component_descriptor(const void* batch_cuda) 
       &validate_entry<T>,
       &init_entry<T>,
       &batch_entry<T>,
-      batch_cuda,
+      &segment_batch_host<T>,
+      kDeviceBatch<T>,
   };
 }
 
@@ -456,7 +476,7 @@ constexpr ComponentDescriptor make_component_descriptor(const void* batch_cuda) 
 #define ARCHLAB_REGISTER_COMPONENT(Type, kind, version_text, description_text)                             \
   namespace {                                                                                               \
   constexpr ::archlab::ComponentDescriptor archlab_component_descriptor =                                   \
-      ::archlab::detail::make_component_descriptor<Type>(nullptr);                                          \
+      ::archlab::detail::make_component_descriptor<Type>();                                          \
   constexpr ::archlab::PluginDescriptor archlab_plugin_descriptor{                                          \
       ::archlab::kAbiVersion,       sizeof(::archlab::PluginDescriptor), ARCHLAB_DETAIL_KIND_##kind,        \
       Type::kName,                  version_text,                         description_text,                 \

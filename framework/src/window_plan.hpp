@@ -1,0 +1,72 @@
+// What every engine decides between two windows (internal to framework/): where the next window
+// ends, which samples are complete, and when to stop. All engines share it, so all of them cut
+// the same windows and stop at the same point.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "archlab/engine.hpp"
+#include "calendar_queue.hpp"
+
+namespace archlab::detail {
+
+/// The calendar shape for an initial population (count, earliest time, sum of times).
+inline CalendarShape shape_for_population(Tick lookahead, std::uint64_t events, Tick earliest, long double time_sum) {
+  const Tick mean_offset = events == 0 ? 0 : static_cast<Tick>(time_sum / static_cast<long double>(events)) - earliest;
+  return calendar_shape(lookahead, events, mean_offset);
+}
+
+class WindowPlanner {
+ public:
+  explicit WindowPlanner(const EngineOptions& options)
+      : options_(options), next_sample_(options.stats_interval > 0 ? options.stats_interval : kTickMax) {}
+
+  void set_shape(CalendarShape shape, Tick lookahead) {
+    width_ = Tick{1} << shape.shift;
+    window_buckets_ = lookahead == kTickMax ? 0 : std::max<Tick>(1, lookahead / width_);
+  }
+
+  /// Given the earliest pending time (a lower bound that is exact once buckets are open) and
+  /// the events handled so far: call sample(time) for every sample now complete, then return
+  /// the status to stop with, or nullptr and set window_end().
+  template <class Sample>
+  const char* next(Tick earliest, std::uint64_t handled, Sample&& sample) {
+    if (earliest != kTickMax) {
+      while (next_sample_ <= std::min(earliest, options_.stop_time)) {
+        sample(next_sample_);
+        next_sample_ += options_.stats_interval;
+      }
+    }
+    if (earliest == kTickMax) return "completed";
+    if (earliest >= options_.stop_time) return "stop_time";
+    if (options_.max_events > 0 && handled >= options_.max_events) return "event_limit";
+    Tick end = kTickMax;
+    if (window_buckets_ > 0) {
+      const Tick start = earliest / width_ * width_;
+      end = start + std::min(window_buckets_ * width_, kTickMax - start);
+    }
+    window_end_ = std::min({end, next_sample_, options_.stop_time});
+    return nullptr;
+  }
+
+  Tick window_end() const { return window_end_; }
+  Tick width() const { return width_; }
+
+ private:
+  const EngineOptions& options_;
+  Tick next_sample_;
+  Tick width_ = 1;
+  Tick window_buckets_ = 0;  // 0: no links, so no lookahead limit
+  Tick window_end_ = 0;
+};
+
+/// Trace records of one window in the canonical order: by time, then receiver, then the order
+/// the receiver handled them in (stable: records arrive in each receiver's handling order).
+inline void sort_trace_window(TraceRecord* first, TraceRecord* last) {
+  std::stable_sort(first, last, [](const TraceRecord& a, const TraceRecord& b) {
+    return a.time != b.time ? a.time < b.time : a.target < b.target;
+  });
+}
+
+}  // namespace archlab::detail
