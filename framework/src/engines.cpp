@@ -246,10 +246,9 @@ std::vector<std::string> engine_names() { return {"auto", "sequential", "windowe
 
 std::unique_ptr<Engine> make_engine(std::string_view name) {
   if (name == "sequential") return make_sequential_engine();
-  if (name == "windowed" || name == "auto") return make_windowed_engine();
-  if (name == "cuda") {
-    throw ConfigError("engine 'cuda' is not available in this build of archlab yet; available: auto, sequential, windowed");
-  }
+  if (name == "windowed") return make_windowed_engine();
+  if (name == "cuda") return make_cuda_engine();
+  if (name == "auto") return cuda_device_available() ? make_cuda_engine() : make_windowed_engine();
   const auto names = engine_names();
   throw ConfigError("unknown engine '" + std::string(name) + "'; valid: " + text::join(names, ", "));
 }

@@ -22,9 +22,12 @@ class WindowPlanner {
   explicit WindowPlanner(const EngineOptions& options)
       : options_(options), next_sample_(options.stats_interval > 0 ? options.stats_interval : kTickMax) {}
 
+  /// Windows span at most the lookahead and at most the calendar's ring (so that a window's
+  /// buckets are all in the ring, for every engine alike).
   void set_shape(CalendarShape shape, Tick lookahead) {
     width_ = Tick{1} << shape.shift;
-    window_buckets_ = lookahead == kTickMax ? 0 : std::max<Tick>(1, lookahead / width_);
+    const Tick ring = Tick{1} << shape.ring_bits;
+    window_buckets_ = lookahead == kTickMax ? ring : std::clamp<Tick>(lookahead / width_, 1, ring);
   }
 
   /// Given the earliest pending time (a lower bound that is exact once buckets are open) and
@@ -41,11 +44,8 @@ class WindowPlanner {
     if (earliest == kTickMax) return "completed";
     if (earliest >= options_.stop_time) return "stop_time";
     if (options_.max_events > 0 && handled >= options_.max_events) return "event_limit";
-    Tick end = kTickMax;
-    if (window_buckets_ > 0) {
-      const Tick start = earliest / width_ * width_;
-      end = start + std::min(window_buckets_ * width_, kTickMax - start);
-    }
+    const Tick start = earliest / width_ * width_;
+    const Tick end = start + std::min(window_buckets_ * width_, kTickMax - start);
     window_end_ = std::min({end, next_sample_, options_.stop_time});
     return nullptr;
   }
@@ -57,7 +57,7 @@ class WindowPlanner {
   const EngineOptions& options_;
   Tick next_sample_;
   Tick width_ = 1;
-  Tick window_buckets_ = 0;  // 0: no links, so no lookahead limit
+  Tick window_buckets_ = 1;
   Tick window_end_ = 0;
 };
 

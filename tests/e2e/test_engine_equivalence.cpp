@@ -1,4 +1,6 @@
-// Every engine gives the statistics and event trace of the sequential engine, bit for bit.
+// Every engine gives the statistics and event trace of the sequential engine, bit for bit:
+// windowed on 1-4 threads, and the CUDA engine's algorithm run on the host (gpu-emulated); the
+// CUDA engine itself is compared in tests/gpu/ on machines with a GPU.
 //
 // The shared part: every file named equivalence*.toml under plugins/, workloads/ and
 // tests/plugins/ is run on every CPU engine; a plugin joins by putting one in its folder.
@@ -32,6 +34,10 @@ struct Outcome {
   Recorded recorded;
 };
 
+std::unique_ptr<Engine> engine_named(const std::string& name) {
+  return name == "gpu-emulated" ? make_gpu_emulation_engine() : make_engine(name);
+}
+
 Outcome run(const ExperimentSpec& spec, const std::string& engine, unsigned threads) {
   SystemInstance system(spec.system, spec.seed);
   EngineOptions options;
@@ -41,7 +47,7 @@ Outcome run(const ExperimentSpec& spec, const std::string& engine, unsigned thre
   options.trace = true;
   options.threads = threads;
   Outcome outcome;
-  outcome.result = make_engine(engine)->run(system, options, &outcome.recorded);
+  outcome.result = engine_named(engine)->run(system, options, &outcome.recorded);
   outcome.stats = system.stat_values();
   return outcome;
 }
@@ -81,6 +87,8 @@ void check_all_engines(const ExperimentSpec& spec, const std::string& name) {
   for (unsigned threads : {1u, 2u, 3u, 4u}) {
     expect_identical(reference, run(spec, "windowed", threads), name + " windowed x" + std::to_string(threads));
   }
+  // The CUDA engine's algorithm, step for step on the host.
+  expect_identical(reference, run(spec, "gpu-emulated", 1), name + " gpu-emulated");
 }
 
 std::vector<std::string> equivalence_files() {

@@ -61,5 +61,12 @@ std::vector<std::string> engine_names();
 std::unique_ptr<Engine> make_sequential_engine();
 /// Conservative synchronous windows on `EngineOptions::threads` CPU threads (0: all cores).
 std::unique_ptr<Engine> make_windowed_engine();
+/// The CUDA engine's algorithm executed on the host, step for step (for tests without a GPU).
+std::unique_ptr<Engine> make_gpu_emulation_engine();
+/// The CUDA engine. Throws ConfigError when this archlab was built without CUDA or no device is
+/// present.
+std::unique_ptr<Engine> make_cuda_engine();
+/// Whether a CUDA device can be used (false in builds without CUDA).
+bool cuda_device_available();
 
 }  // namespace archlab

@@ -64,6 +64,7 @@ struct SegmentBatchArgs {
   std::uint32_t* trace_count;
   std::uint32_t trace_capacity;
   unsigned long long* handled;          ///< events handled, summed over the window
+  unsigned long long* last_time;        ///< latest time of a handled event
   SegmentStatus* status;
 };
 
@@ -109,11 +110,16 @@ ARCHLAB_HD inline void fail_segment(SegmentStatus* status, SegmentError error, s
   status->port = port;
 }
 
-ARCHLAB_HD inline void add_handled(unsigned long long* handled, unsigned long long n) {
+ARCHLAB_HD inline void add_handled(unsigned long long* handled, unsigned long long n, unsigned long long* last_time,
+                                   unsigned long long time) {
 #if defined(__CUDA_ARCH__)
   atomicAdd(handled, n);
+  atomicMax(last_time, time);
 #else
   std::atomic_ref<unsigned long long>(*handled).fetch_add(n, std::memory_order_relaxed);
+  std::atomic_ref<unsigned long long> last(*last_time);
+  for (unsigned long long seen = last.load(); seen < time && !last.compare_exchange_weak(seen, time);) {
+  }
 #endif
 }
 
@@ -134,6 +140,7 @@ ARCHLAB_HD void process_segment(const SegmentBatchArgs& a, std::uint32_t s) {
   EventSink sink{sent, kSends, 0, nullptr, nullptr, HandlerError::None, 0, 0};
   Context ctx(a.rt, sink);
   std::uint32_t handled = 0;
+  Tick last_time = 0;
 
   while (true) {
     const bool from_self = self_count > 0 && (next == last || event_before(self_events[0], a.events[next]));
@@ -160,6 +167,7 @@ ARCHLAB_HD void process_segment(const SegmentBatchArgs& a, std::uint32_t s) {
     sink.count = 0;
     ctx.bind(event.time, local);
     T::handle(state, params, event, ctx);
+    last_time = event.time;
     if (a.trace != nullptr) {
       const std::uint32_t at = reserve_slots(a.trace_count, 1);
       if (at < a.trace_capacity) {
@@ -205,7 +213,7 @@ ARCHLAB_HD void process_segment(const SegmentBatchArgs& a, std::uint32_t s) {
       fail_segment(a.status, SegmentError::OutOverflow, 0, self_events[i].target, 0);
     }
   }
-  add_handled(a.handled, handled);
+  if (handled > 0) add_handled(a.handled, handled, a.last_time, last_time);
 }
 
 /// The host form of the segment batch: every segment of the type, one after the other.
