@@ -22,9 +22,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
-# Python packages for the tests that read archlab files the way users do (h5py).
+# Python packages of the analysis package (python/) and its tests, from PyPI.
 python3 -m pip --version >/dev/null 2>&1 || { echo "pip is missing" >&2; exit 1; }
-python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check h5py numpy pytest || \
-  python3 -m pip install --quiet --disable-pip-version-check --break-system-packages h5py numpy pytest
-import h5py, numpy, pytest
+python_packages=(h5py numpy pandas matplotlib pytest)
+python3 - <<'PY' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "${python_packages[@]}" || \
+  python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "${python_packages[@]}"
+import h5py, numpy, pandas, matplotlib, pytest
 PY

@@ -1,0 +1,4 @@
+"""``python -m archlab`` is ``archlab-analyze``."""
+from .cli import main
+
+raise SystemExit(main())

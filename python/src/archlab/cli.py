@@ -1,0 +1,262 @@
+"""``archlab-analyze``: a look at archlab files without writing code.
+
+    archlab-analyze summary  FILE.h5 [--json]
+    archlab-analyze pareto   FILE.h5 [--objectives X Y] [--csv OUT.csv] [-o OUT.png]
+    archlab-analyze plot     FILE.h5 [FILE.h5 ...] [--kind auto|stats|operators|pareto|convergence] [-o OUT.png]
+    archlab-analyze perfetto FILE.h5 -o OUT.json [--start "10 ns"] [--end "1 us"] [--max-events N]
+
+Exit status: 0 success, 2 bad input (a file that is missing, not archlab's, lacks what was asked
+for; bad options), 1 anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import open as open_file
+from .errors import ArchlabError, UnfinishedRunWarning
+from .run import Run
+from .study import Study
+from .units import format_time, parse_time
+
+PROGRAM = "archlab-analyze"
+
+
+class UsageError(Exception):
+    """A bad combination of options or files (exit status 2)."""
+
+
+def _time_option(text: str) -> int:
+    try:
+        return parse_time(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROGRAM, description="Analyse archlab HDF5 run and study files.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{summary,pareto,plot,perfetto}")
+
+    summary = commands.add_parser("summary", help="metadata, engine counters, per-type totals, study results")
+    summary.add_argument("file", type=Path)
+    summary.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    pareto = commands.add_parser("pareto", help="the Pareto front of a study")
+    pareto.add_argument("file", type=Path)
+    pareto.add_argument("--objectives", nargs=2, metavar=("X", "Y"),
+                        help="objectives for the plot (default: first two)")
+    pareto.add_argument("--csv", type=Path, help="also write the front as CSV")
+    pareto.add_argument("-o", "--output", type=Path, help="also plot the front to this PNG")
+
+    plot = commands.add_parser("plot", help="plot statistics, operators, a Pareto front or tuner convergence")
+    plot.add_argument("files", type=Path, nargs="+")
+    plot.add_argument("--kind", default="auto", choices=["auto", "stats", "operators", "pareto", "convergence"],
+                      help="auto: stats for a run, pareto for a study, convergence for several studies")
+    plot.add_argument("-o", "--output", type=Path, help="PNG to write (default: FILE-KIND.png next to FILE)")
+    plot.add_argument("--stat", help="stats: only this statistic")
+    plot.add_argument("--type", dest="types", action="append", help="stats: only this component type (repeatable)")
+    plot.add_argument("--replica", type=int, help="stats: only this replica of an ensemble")
+    plot.add_argument("--mode", default="rate", choices=["rate", "total"], help="stats: per-interval rate or totals")
+    plot.add_argument("--workload", help="operators: which workload")
+    plot.add_argument("--objective", help="convergence: which objective (default: the first)")
+    plot.add_argument("--objectives", nargs=2, metavar=("X", "Y"), help="pareto: objectives (default: first two)")
+
+    perfetto = commands.add_parser("perfetto", help="Chrome trace JSON for ui.perfetto.dev / chrome://tracing")
+    perfetto.add_argument("file", type=Path)
+    perfetto.add_argument("-o", "--output", type=Path, required=True, help="JSON file to write")
+    perfetto.add_argument("--start", type=_time_option, help="first simulated time to export, e.g. '10 ns'")
+    perfetto.add_argument("--end", type=_time_option, help="export events before this time, e.g. '1 us'")
+    perfetto.add_argument("--max-events", type=int, default=1_000_000,
+                          help="at most this many trace events (default 1000000; 0: all)")
+    return parser
+
+
+def _describe_design(study: Study, row: pd.Series) -> str:
+    def show(names):
+        return ", ".join(f"{n}={_format_value(row[n])}" for n in names)
+    text = f"trial {int(row['trial'])}: {show(study.parameters)}" if study.parameters else f"trial {int(row['trial'])}"
+    return text + f" -> {show(study.objectives)}"
+
+
+def _format_value(value) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _summary_data(run: Run) -> dict:
+    components = run.components
+    data = {
+        "file": str(run.path), "kind": run.kind, "archlab_version": run.archlab_version,
+        "format_version": run.format_version, "engine": run.engine, "seed": run.seed, "status": run.status,
+        "finished": run.finished, "final_time_ps": run.final_time, "events": run.events,
+        "wall_seconds": run.wall_seconds if np.isfinite(run.wall_seconds) else None, "components": len(components),
+        "components_by_type": {str(k): int(v) for k, v in components["type"].value_counts(sort=False).items()},
+        "replicas": run.replicas, "links": len(run.links), "samples": len(run.times),
+        "trace_events": run.trace_length if run.has_trace else 0, "workloads": run.workloads,
+        "totals": [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+                   for row in run.totals().to_dict("records")],
+    }
+    if len(run.times) > 1:
+        data["sample_interval_ps"] = int(run.times[1]) - int(run.times[0])
+    if isinstance(run, Study):
+        trials = run.trials
+        data["study"] = {"tuner": run.tuner, "trials": len(trials), "feasible": int(trials["feasible"].sum()),
+                         "failed": int((trials["status"].astype(str) != "ok").sum()),
+                         "objectives": run.directions, "parameters": run.parameters,
+                         "constraints": run.constraints,
+                         "pareto_trials": trials.loc[trials["pareto"], "trial"].tolist()}
+        if trials["feasible"].any():
+            best = run.best()
+            data["study"]["best"] = {k: _json_scalar(best[k]) for k in ["trial"] + run.parameters + run.objectives}
+    return data
+
+
+def _json_scalar(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _print_summary(run: Run) -> None:
+    data = _summary_data(run)
+    print(f"file        {data['file']}")
+    print(f"archlab     {data['archlab_version']} (file format {data['format_version']}), {data['kind']}")
+    print(f"engine      {data['engine']}")
+    print(f"seed        {data['seed']}")
+    if run.has_engine_summary:
+        unfinished = "" if run.finished else "  (the run did not finish: data up to the last flush)"
+        print(f"status      {data['status']}{unfinished}")
+        print(f"sim time    {format_time(data['final_time_ps'])}")
+        print(f"events      {data['events']}")
+        if data["wall_seconds"] is not None:
+            print(f"wall time   {data['wall_seconds']:.3f} s")
+    if data["components"]:
+        by_type = ", ".join(f"{t} x{n}" for t, n in data["components_by_type"].items())
+        replicas = f" in {data['replicas']} replicas" if data["replicas"] > 1 else ""
+        print(f"components  {data['components']}{replicas}: {by_type}")
+        print(f"links       {data['links']}")
+    if data["samples"]:
+        every = f", every {format_time(data['sample_interval_ps'])}" if "sample_interval_ps" in data else ""
+        print(f"samples     {data['samples']}{every}")
+    if data["trace_events"]:
+        print(f"trace       {data['trace_events']} events")
+    if data["workloads"]:
+        print(f"operators   {', '.join(data['workloads'])}")
+    for total in data["totals"]:
+        prefix = f"  replica {total['replica']:<6d}" if data["replicas"] > 1 else ""
+        print(f"{prefix}  {total['type']:<24s} {total['stat']:<20s} {total['total']:.6g} {total['unit']}")
+    if "study" in data:
+        study = data["study"]
+        objectives = ", ".join(f"{name} ({direction})" for name, direction in study["objectives"].items())
+        print(f"study       {study['tuner']}: {study['trials']} trials ({study['feasible']} feasible, "
+              f"{study['failed']} failed); objectives {objectives}")
+        print(f"pareto      {len(study['pareto_trials'])} trials: {', '.join(map(str, study['pareto_trials']))}")
+        if "best" in study:
+            print(f"best        {_describe_design(run, run.best())}")
+
+
+def _plot_path(args, first: Path, kind: str) -> Path:
+    return args.output or first.with_name(f"{first.stem}-{kind}.png")
+
+
+def _command_plot(args) -> None:
+    from . import plots
+    kind = args.kind
+    if kind == "auto":
+        if len(args.files) > 1:
+            kind = "convergence"
+        else:
+            with open_file(args.files[0]) as run:
+                kind = "pareto" if isinstance(run, Study) else "stats"
+    if kind != "convergence" and len(args.files) > 1:
+        raise UsageError(f"--kind {kind} plots one file; give one, or --kind convergence for several studies")
+    path = _plot_path(args, args.files[0], kind)
+    if kind == "convergence":
+        runs = [open_file(f) for f in args.files]
+        try:
+            plots.plot_convergence(runs, objective=args.objective, path=path)
+        finally:
+            for run in runs:
+                run.close()
+    else:
+        with open_file(args.files[0]) as run:
+            if kind == "stats":
+                plots.plot_stats(run, stat=args.stat, types=args.types, replica=args.replica, mode=args.mode, path=path)
+            elif kind == "operators":
+                plots.plot_operators(run, workload=args.workload, path=path)
+            else:
+                plots.plot_pareto(run, objectives=args.objectives, path=path)
+    print(f"wrote {path}")
+
+
+def _command_pareto(args) -> None:
+    with open_file(args.file) as run:
+        if not isinstance(run, Study):
+            raise run._no_study()
+        front = run.pareto
+        columns = ["trial"] + run.parameters + run.objectives + run.constraints
+        print(f"{run.path.name}: {run.tuner}, {len(run.trials)} trials, {len(front)} on the Pareto front "
+              f"({run.pareto_source}); objectives "
+              + ", ".join(f"{o} ({d})" for o, d in run.directions.items()))
+        with pd.option_context("display.max_rows", 200, "display.width", 160):
+            print(front[columns].to_string(index=False))
+        if not front.empty or run.trials["feasible"].any():
+            print(f"best: {_describe_design(run, run.best())}")
+        if args.csv:
+            front[columns].to_csv(args.csv, index=False)
+            print(f"wrote {args.csv}")
+        if args.output:
+            from . import plots
+            plots.plot_pareto(run, objectives=args.objectives, path=args.output)
+            print(f"wrote {args.output}")
+
+
+def _command_perfetto(args) -> None:
+    from .perfetto import write_chrome_trace
+    with open_file(args.file) as run:
+        result = write_chrome_trace(run, args.output, start=args.start, end=args.end,
+                                    max_events=args.max_events or None)
+    for note in result.notes:
+        print(f"{PROGRAM}: note: {note}", file=sys.stderr)
+    print(f"wrote {args.output}: {result.events_written} events, {result.operator_spans} operator spans, "
+          f"{result.tracks} tracks (open in https://ui.perfetto.dev)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+
+    def show_warning(message, category, filename, lineno, file=None, line=None):
+        label = "note" if issubclass(category, UnfinishedRunWarning) else "warning"
+        print(f"{PROGRAM}: {label}: {message}", file=sys.stderr)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = show_warning
+            warnings.simplefilter("always", UnfinishedRunWarning)
+            if args.command == "summary":
+                with open_file(args.file) as run:
+                    if args.json:
+                        print(json.dumps(_summary_data(run), indent=2, default=_json_scalar))
+                    else:
+                        _print_summary(run)
+            elif args.command == "pareto":
+                _command_pareto(args)
+            elif args.command == "plot":
+                _command_plot(args)
+            else:
+                _command_perfetto(args)
+    except (ArchlabError, UsageError, FileNotFoundError, IsADirectoryError) as error:
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Export to the Chrome trace event format (JSON), which ui.perfetto.dev and chrome://tracing open.
+
+Layout of the trace:
+
+* one process per (component type, replica), one thread (track) per component, named by its
+  label (``lp[3]``); every handled event from ``/trace/events`` is an instant event on its
+  target's track, named ``self k<kind>`` or ``port <n> k<kind>``, with src, port, kind, seq as args;
+* one process per workload (and replica) with operator spans (complete events, ``ph = "X"``),
+  laid out on as few tracks as keep them from overlapping.
+
+Timestamps are microseconds (the format's unit), written as exact decimals of the picosecond
+ticks. The file is written as a stream, so exporting a long trace needs little memory.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import NoTraceError
+from .run import SELF_PORT, Run
+from .units import format_time, ps_to_us_text
+
+DEFAULT_MAX_EVENTS = 1_000_000
+_BLOCK_ROWS = 1 << 18
+
+
+@dataclass
+class ExportSummary:
+    """What :func:`write_chrome_trace` wrote."""
+    path: Path
+    events_in_file: int = 0
+    events_written: int = 0
+    operator_spans: int = 0
+    tracks: int = 0
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _ts(ps: int) -> str:
+    return ps_to_us_text(ps)
+
+
+def _lanes(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Greedy interval partitioning: a lane per span such that spans in one lane do not overlap."""
+    order = np.lexsort((ends, starts))
+    lane_ends: list[int] = []
+    lanes = np.zeros(len(starts), dtype=np.int64)
+    for i in order:
+        for lane, lane_end in enumerate(lane_ends):
+            if lane_end <= starts[i]:
+                lanes[i] = lane
+                lane_ends[lane] = ends[i]
+                break
+        else:
+            lanes[i] = len(lane_ends)
+            lane_ends.append(ends[i])
+    return lanes
+
+
+def _json_value(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def write_chrome_trace(run: Run, path: str | os.PathLike, start: int | None = None, end: int | None = None,
+                       max_events: int | None = DEFAULT_MAX_EVENTS) -> ExportSummary:
+    """Writes ``run``'s event trace and operator spans to ``path`` as Chrome trace JSON.
+
+    ``start``/``end`` (ps) restrict the events to a time window; ``max_events`` (None or 0: no
+    limit) caps the instant events written, since trace viewers struggle beyond a few million.
+    Raises :class:`NoTraceError` when the file has neither a trace nor operators.
+    """
+    summary = ExportSummary(path=Path(path))
+    has_operators = bool(run.workloads)
+    if not run.has_trace and not has_operators:
+        raise NoTraceError(f"{run.path}: nothing to export: no event trace (/trace/events; run with "
+                           "`--set trace=true`) and no workload operators (/workload/<name>/operators)")
+    components = run.components
+    type_order = {t: i for i, t in enumerate(dict.fromkeys(components["type"]))} if len(components) else {}
+    pid_by_id = np.zeros(len(components), dtype=np.int64)
+    if len(components):
+        pid_by_id[components["id"].to_numpy()] = [1 + r * len(type_order) + type_order[t] for t, r in
+                                                  zip(components["type"], components["replica"])]
+    used = np.zeros(len(components), dtype=bool)
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('{"displayTimeUnit":"ns","traceEvents":[\n')
+        first = True
+
+        def emit(text: str) -> None:
+            nonlocal first
+            out.write(text if first else ",\n" + text)
+            first = False
+
+        if run.has_trace:
+            rows_first, rows_last = run.trace_rows(start, end)
+            summary.events_in_file = run.trace_length
+            last = rows_last
+            if max_events and rows_last - rows_first > max_events:
+                last = rows_first + max_events
+                summary.truncated = True
+                summary.notes.append(f"wrote the first {max_events} of {rows_last - rows_first} events in the window; "
+                                     "raise --max-events (0: all) or narrow --start/--end")
+            dataset = run._trace_dataset()
+            for block_first in range(rows_first, last, _BLOCK_ROWS):
+                block = dataset[block_first:min(last, block_first + _BLOCK_ROWS)]
+                targets = block["target"].astype(np.int64)
+                used[targets[targets < len(used)]] = True
+                for time, seq, src, target, port, kind in zip(block["time"].tolist(), block["seq"].tolist(),
+                                                              block["src"].tolist(), targets.tolist(),
+                                                              block["port"].tolist(), block["kind"].tolist()):
+                    port_text = "self" if port == SELF_PORT else f"port {port}"
+                    emit(f'{{"ph":"i","s":"t","cat":"event","name":"{port_text} k{kind}","ts":{_ts(time)},'
+                         f'"pid":{pid_by_id[target] if target < len(pid_by_id) else 0},"tid":{target + 1},'
+                         f'"args":{{"src":{src},"port":{port},"kind":{kind},"seq":{seq}}}}}')
+                summary.events_written += len(block)
+
+        # Track names for the components that appear (a 64K-component run names only those).
+        if used.any():
+            shown = components[used[components["id"].to_numpy()]]
+            for (type_name, replica), group in shown.groupby(["type", "replica"], sort=False):
+                pid = int(pid_by_id[group["id"].iloc[0]])
+                name = type_name if run.replicas == 1 else f"{type_name} (replica {replica})"
+                emit(json.dumps({"ph": "M", "name": "process_name", "pid": pid, "tid": 0, "args": {"name": name}}))
+                emit(json.dumps({"ph": "M", "name": "process_sort_index", "pid": pid, "tid": 0,
+                                 "args": {"sort_index": pid}}))
+            for component_id, label, pid in zip(shown["id"].tolist(), shown["component"].tolist(),
+                                                pid_by_id[shown["id"].to_numpy()].tolist()):
+                emit(json.dumps({"ph": "M", "name": "thread_name", "pid": pid, "tid": component_id + 1,
+                                 "args": {"name": label}}))
+                emit(json.dumps({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": component_id + 1,
+                                 "args": {"sort_index": component_id}}))
+            summary.tracks += len(shown)
+
+        next_pid = 1 + (int(pid_by_id.max()) if len(pid_by_id) else 0)
+        for workload in run.workloads:
+            operators = run.operators_of(workload)
+            if start is not None:
+                operators = operators[operators["end"] > start]
+            if end is not None:
+                operators = operators[operators["start"] < end]
+            replica_groups = operators.groupby("replica", sort=True) if "replica" in operators else [(None, operators)]
+            for replica, group in replica_groups:
+                if group.empty:
+                    continue
+                pid = next_pid
+                next_pid += 1
+                name = f"workload {workload}" + (f" (replica {replica})" if replica is not None else "")
+                emit(json.dumps({"ph": "M", "name": "process_name", "pid": pid, "tid": 0, "args": {"name": name}}))
+                starts = group["start"].to_numpy(dtype=np.int64)
+                ends = group["end"].to_numpy(dtype=np.int64)
+                lanes = _lanes(starts, ends)
+                for lane in range(int(lanes.max()) + 1):
+                    emit(json.dumps({"ph": "M", "name": "thread_name", "pid": pid, "tid": lane + 1,
+                                     "args": {"name": "operators" if lane == 0 else f"operators ({lane + 1})"}}))
+                summary.tracks += int(lanes.max()) + 1
+                extra = [c for c in group.columns if c not in ("workload", "name", "start", "end")]
+                for row, lane, op_start, op_end in zip(group.itertuples(index=False), lanes, starts, ends):
+                    record = row._asdict()
+                    args = {c: _json_value(record[c]) for c in extra}
+                    head = json.dumps({"ph": "X", "cat": "operator", "name": str(record["name"]), "pid": pid,
+                                       "tid": int(lane) + 1, "args": args})
+                    emit(head[:-1] + f',"ts":{_ts(op_start)},"dur":{_ts(op_end - op_start)}}}')
+                    summary.operator_spans += 1
+
+        other = {"archlab_file": str(run.path), "engine": run.engine, "archlab_version": run.archlab_version,
+                 "status": run.status, "sim_time": format_time(run.final_time),
+                 "events_in_file": summary.events_in_file, "events_written": summary.events_written,
+                 "truncated": summary.truncated}
+        out.write('\n],"otherData":' + json.dumps(other) + "}\n")
+    return summary
+

@@ -1,0 +1,261 @@
+"""Plots of runs and studies (matplotlib).
+
+Every function returns a ``matplotlib.figure.Figure`` (a notebook shows it) and, given ``path``,
+saves it (PNG, or whatever the suffix names). Figures are made without ``pyplot``, so nothing
+here touches the global backend: it works headless and inside notebooks alike.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .errors import MissingDataError
+from .run import Run
+from .study import Study
+from .units import axis_scale, time_unit_ps
+
+MAX_PANELS = 12
+MAX_REPLICA_LINES = 8
+
+
+def _figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _finish(figure: Figure, path: str | os.PathLike | None, dpi: int = 110) -> Figure:
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, dpi=dpi)
+    return figure
+
+
+def _open(item) -> Run:
+    if isinstance(item, Run):
+        return item
+    from . import open as open_file
+    return open_file(item)
+
+
+def stat_rate(values: np.ndarray, times: np.ndarray, unit: str) -> tuple[np.ndarray, str]:
+    """Per-interval rate of running totals [samples x instances]: per ns, or a busy fraction when
+    the statistic counts time (unit ps/ns/...): that is utilization."""
+    times = np.asarray(times, dtype=np.float64)
+    widths = np.diff(np.concatenate([[0.0], times]))
+    widths[widths <= 0] = np.nan
+    deltas = np.diff(np.vstack([np.zeros((1, values.shape[1])), values]), axis=0)
+    per_time = time_unit_ps(unit)
+    if per_time is not None:
+        return deltas * per_time / widths[:, None], "utilization (busy fraction)"
+    return deltas * 1000.0 / widths[:, None], f"{unit or 'count'} / ns per component"
+
+
+def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None, replica: int | None = None,
+               mode: str = "rate", path: str | os.PathLike | None = None) -> Figure:
+    """Statistics over time, one panel per (component type, statistic): the mean over a type's
+    components, with the min..max range shaded.
+
+    ``mode="rate"`` (default) plots each sampling interval's increase per ns, or the busy fraction
+    (utilization) for statistics that count time; ``mode="total"`` plots the running totals.
+    In an ensemble, each replica gets its own line (``replica`` picks one).
+    """
+    run = _open(run)
+    if mode not in ("rate", "total"):
+        raise ValueError(f"mode '{mode}' is neither 'rate' nor 'total'")
+    times = run.times
+    if len(times) == 0:
+        raise MissingDataError(f"{run.path}: no statistics time series (/stats/time is empty); run with a "
+                               "`stats_interval`")
+    panels = []
+    for type_name in types or run.types:
+        for stat_name in run.stat_names(type_name):
+            if stat is None or stat_name == stat:
+                panels.append((type_name, stat_name))
+    if not panels:
+        raise MissingDataError(f"{run.path}: no statistic '{stat}' in {', '.join(types or run.types) or 'any type'}")
+    panels = panels[:MAX_PANELS]
+    unit_name, scale = axis_scale(float(times[-1]))
+    columns = min(2, len(panels))
+    rows = -(-len(panels) // columns)
+    figure = _figure(6.0 * columns, 2.8 * rows + 0.4)
+    axes = np.atleast_1d(figure.subplots(rows, columns, squeeze=False).ravel())
+    replicas = [replica] if replica is not None else list(range(run.replicas))
+    for ax, (type_name, stat_name) in zip(axes, panels):
+        values, ids = run.stat_array(type_name, stat_name)
+        unit = run.units.get((type_name, stat_name), "")
+        if mode == "rate":
+            values, ylabel = stat_rate(values, times, unit)
+        else:
+            ylabel = f"{unit or 'count'} (running total)"
+        owners = run._replicas_by_id[ids]
+        lines = replicas if len(replicas) <= MAX_REPLICA_LINES else [None]
+        # Each rate holds over the interval that ends at its sample; totals start from 0 at time 0.
+        x = np.concatenate([[0.0], times / scale])
+        for r in lines:
+            chosen = values if r is None else values[:, owners == r]
+            if chosen.shape[1] == 0:
+                continue
+            chosen = np.vstack([chosen[:1] if mode == "rate" else np.zeros((1, chosen.shape[1])), chosen])
+            label = "all replicas" if r is None else (f"replica {r}" if run.replicas > 1 else "mean")
+            step = "pre" if mode == "rate" else None
+            line, = ax.plot(x, np.nanmean(chosen, axis=1), drawstyle="steps-pre" if step else "default", label=label)
+            if chosen.shape[1] > 1:
+                ax.fill_between(x, np.nanmin(chosen, axis=1), np.nanmax(chosen, axis=1), step=step, alpha=0.2,
+                                color=line.get_color(), linewidth=0)
+        count = int((owners == (replica if replica is not None else 0)).sum())
+        per_replica = " per replica" if run.replicas > 1 and replica is None else ""
+        ax.set_title(f"{type_name}: {stat_name}  ({count} components{per_replica})", fontsize=10)
+        ax.set_xlabel(f"simulated time ({unit_name})")
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.set_xlim(0, x[-1])
+        ax.grid(alpha=0.3)
+        if len(lines) > 1 or run.replicas > 1:
+            ax.legend(fontsize=8)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    figure.suptitle(f"{run.path.name}: {'rate per sampling interval' if mode == 'rate' else 'running totals'} "
+                    f"(mean over components, min..max shaded)", fontsize=11)
+    return _finish(figure, path)
+
+
+def _operator_kind(operators: pd.DataFrame) -> pd.Series:
+    for column in ("op", "kind", "op_type", "type"):
+        if column in operators:
+            return operators[column].astype(str)
+    return pd.Series("operator", index=operators.index)
+
+
+def plot_operators(run, workload: str | None = None, top: int = 40,
+                   path: str | os.PathLike | None = None) -> Figure:
+    """Per-operator latency breakdown of one workload: a timeline of its operators (the ``top``
+    longest when there are more), coloured by operator kind, and each kind's share of the total."""
+    run = _open(run)
+    if workload is None:
+        workload = run.operators["workload"].iloc[0]  # raises NoOperatorsError when there are none
+    operators = run.operators_of(workload)
+    if operators.empty:
+        raise MissingDataError(f"{run.path}: workload '{workload}' has an empty operator table")
+    operators = operators.assign(kind_=_operator_kind(operators))
+    shown = operators if len(operators) <= top else operators.nlargest(top, "latency")
+    shown = shown.sort_values("start", kind="stable")
+    end = float(operators["end"].max())
+    unit_name, scale = axis_scale(end)
+    kinds = list(dict.fromkeys(operators["kind_"]))
+    colours = colormaps["tab10" if len(kinds) <= 10 else "tab20"]
+    colour_of = {kind: colours(i % colours.N) for i, kind in enumerate(kinds)}
+
+    figure = _figure(12.0, max(3.0, 0.22 * len(shown) + 1.5))
+    timeline, share = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
+    y = np.arange(len(shown))
+    timeline.barh(y, shown["latency"].to_numpy(dtype=np.float64) / scale, left=shown["start"].to_numpy(
+        dtype=np.float64) / scale, color=[colour_of[k] for k in shown["kind_"]], height=0.7)
+    timeline.set_yticks(y, shown["name"].astype(str), fontsize=7)
+    timeline.invert_yaxis()
+    timeline.set_xlabel(f"simulated time ({unit_name})")
+    more = f" ({len(shown)} longest of {len(operators)})" if len(shown) < len(operators) else ""
+    timeline.set_title(f"{workload}: operators{more}", fontsize=10)
+    timeline.grid(axis="x", alpha=0.3)
+
+    by_kind = operators.groupby("kind_", sort=False)["latency"].sum().astype(np.float64)
+    by_kind = by_kind.sort_values(ascending=True)
+    total = by_kind.sum()
+    share.barh(np.arange(len(by_kind)), by_kind.to_numpy() / scale, color=[colour_of[k] for k in by_kind.index])
+    share.set_yticks(np.arange(len(by_kind)), by_kind.index, fontsize=8)
+    for i, value in enumerate(by_kind.to_numpy()):
+        share.text(value / scale, i, f" {100 * value / total:.0f}%" if total > 0 else "", va="center", fontsize=8)
+    share.set_xlabel(f"summed latency ({unit_name})")
+    share.set_title("latency by operator kind", fontsize=10)
+    share.grid(axis="x", alpha=0.3)
+    return _finish(figure, path)
+
+
+def plot_pareto(study, objectives: Sequence[str] | None = None, chosen: pd.Series | int | None = None,
+                path: str | os.PathLike | None = None) -> Figure:
+    """2-D Pareto front of a study: every trial (infeasible ones as crosses), the front as a
+    staircase, and the chosen design (``chosen``, default :meth:`Study.best`) starred."""
+    study = _open(study)
+    if not isinstance(study, Study):
+        raise study._no_study()
+    objectives = list(objectives or study.objectives[:2])
+    if len(objectives) != 2:
+        raise MissingDataError(f"{study.path}: a Pareto plot needs two objectives; the study has "
+                               f"{', '.join(study.objectives)} (pass objectives=[x, y])")
+    for name in objectives:
+        if name not in study.directions:
+            raise MissingDataError(f"{study.path}: '{name}' is not an objective; objectives: "
+                                   f"{', '.join(study.objectives)}")
+    trials = study.trials
+    x_name, y_name = objectives
+    if list(objectives) == study.objectives[:2] and len(study.objectives) == 2:
+        front = trials[trials["pareto"]]
+    else:
+        from .study import pareto_mask
+        feasible = trials[trials["feasible"]]
+        front = feasible[pareto_mask(feasible[objectives].to_numpy(dtype=np.float64),
+                                     [study.directions[o] for o in objectives])]
+    if chosen is None:
+        chosen = study.best()
+    elif not isinstance(chosen, pd.Series):
+        chosen = trials.set_index("trial").loc[int(chosen)].rename(int(chosen))
+        chosen["trial"] = chosen.name
+
+    figure = _figure(7.0, 5.2)
+    ax = figure.subplots()
+    feasible = trials[trials["feasible"] & ~trials["pareto"]]
+    infeasible = trials[~trials["feasible"] & trials[objectives].notna().all(axis=1)]
+    ax.scatter(feasible[x_name], feasible[y_name], s=16, color="0.6", label=f"feasible ({len(feasible)})")
+    if len(infeasible):
+        ax.scatter(infeasible[x_name], infeasible[y_name], s=16, marker="x", color="tab:red", alpha=0.6,
+                   label=f"infeasible ({len(infeasible)})")
+    ordered = front.sort_values(x_name)
+    y_step = "post" if study.directions[x_name] == study.directions[y_name] else "pre"
+    ax.step(ordered[x_name], ordered[y_name], where=y_step, color="tab:blue", alpha=0.6)
+    ax.scatter(ordered[x_name], ordered[y_name], s=28, color="tab:blue", zorder=3,
+               label=f"Pareto front ({len(front)})")
+    ax.scatter([chosen[x_name]], [chosen[y_name]], s=260, marker="*", color="gold", edgecolor="black", zorder=4,
+               label=f"chosen: trial {int(chosen['trial'])}")
+    ax.annotate(f"trial {int(chosen['trial'])}", (chosen[x_name], chosen[y_name]), textcoords="offset points",
+                xytext=(10, 8), fontsize=9)
+    ax.set_xlabel(f"{x_name} ({study.directions[x_name]})")
+    ax.set_ylabel(f"{y_name} ({study.directions[y_name]})")
+    failed = int((trials["status"].astype(str) != "ok").sum())
+    ax.set_title(f"{study.path.name}: {study.tuner}, {len(trials)} trials"
+                 + (f" ({failed} failed)" if failed else ""), fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _finish(figure, path)
+
+
+def plot_convergence(studies: Iterable, objective: str | None = None, labels: Sequence[str] | None = None,
+                     path: str | os.PathLike | None = None) -> Figure:
+    """Best feasible objective value against trials, one line per study (e.g. one per tuner)."""
+    studies = [_open(s) for s in ([studies] if isinstance(studies, (Run, str, os.PathLike)) else studies)]
+    if not studies:
+        raise ValueError("plot_convergence needs at least one study")
+    for study in studies:
+        if not isinstance(study, Study):
+            raise study._no_study()
+    objective = objective or studies[0].objectives[0]
+    labels = list(labels) if labels is not None else [s.tuner for s in studies]
+    if len(set(labels)) < len(labels):
+        labels = [f"{label} ({s.path.name})" for label, s in zip(labels, studies)]
+    figure = _figure(7.0, 4.5)
+    ax = figure.subplots()
+    for study, label in zip(studies, labels):
+        curve = study.convergence(objective)
+        ax.step(np.arange(1, len(curve) + 1), curve["best"], where="post", label=label)
+    direction = studies[0].directions[objective]
+    ax.set_xlabel("trials")
+    ax.set_ylabel(f"best {objective} so far ({direction})")
+    ax.set_title(f"tuner convergence: {objective}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _finish(figure, path)

@@ -1,0 +1,489 @@
+"""A run file: metadata, components, links, statistics, summaries, operators and the event trace.
+
+Times are ticks of one picosecond (``uint64``) throughout, as in the file. Statistics are what
+components add up with ``stat_add``: every value in ``/stats`` is a running total at that sample.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from .errors import MissingDataError, NoOperatorsError, NoStudyError, NoTraceError, UnfinishedRunWarning
+from .files import decode, decode_columns, text_attr
+from .units import format_time
+
+#: Port number of events a component schedules for itself (``kSelfPort`` in C++).
+SELF_PORT = 0xFFFF
+
+_COMPONENT_COLUMNS = ["id", "component", "name", "index", "type", "replica"]
+_STATS_COLUMNS = ["component", "replica", "type", "stat", "time", "value", "id"]
+
+
+class Run:
+    """An open archlab file. Use :func:`archlab.open`, preferably as a context manager.
+
+    DataFrame properties are read on first use and cached; the file stays open (read-only) until
+    :meth:`close`.
+    """
+
+    kind = "run"
+
+    def __init__(self, file: h5py.File, path: str | os.PathLike, format_version: int, opened_with_swmr: bool):
+        self._file = file
+        self.path = Path(path)
+        self.format_version = format_version
+        self.opened_with_swmr = opened_with_swmr
+        if not self.finished:
+            warnings.warn(UnfinishedRunWarning(self._unfinished_message()), stacklevel=3)
+
+    # -- lifetime -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"<archlab {self.kind} {str(self.path)!r}: {self.engine} engine, status {self.status!r}, "
+                f"{len(self.components)} components, sim time {format_time(self.final_time)}>")
+
+    @property
+    def h5(self) -> h5py.File:
+        """The underlying h5py file, for anything this class does not cover."""
+        return self._file
+
+    # -- metadata -------------------------------------------------------------------------------
+
+    @property
+    def archlab_version(self) -> str:
+        return text_attr(self._file, "archlab_version")
+
+    @property
+    def engine(self) -> str:
+        return text_attr(self._file, "engine")
+
+    @property
+    def seed(self) -> int:
+        return int(self._file.attrs.get("seed", 0))
+
+    @property
+    def experiment_toml(self) -> str:
+        return text_attr(self._file, "experiment_toml")
+
+    @property
+    def system_toml(self) -> str:
+        return text_attr(self._file, "system_toml")
+
+    @property
+    def effective_toml(self) -> str:
+        """The experiment as it ran: every default filled in and every ``--set`` applied."""
+        return text_attr(self._file, "effective_toml")
+
+    @functools.cached_property
+    def config(self) -> dict:
+        """``effective_toml`` parsed into a dict."""
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python < 3.11
+            import tomli as tomllib
+        return tomllib.loads(self.effective_toml)
+
+    def _engine_scalar(self, name: str, default):
+        dataset = self._file.get(f"summary/engine/{name}")
+        return default if dataset is None else dataset[()]
+
+    @property
+    def has_engine_summary(self) -> bool:
+        """False for files without /summary/engine (e.g. a study file holding only /study)."""
+        return "summary/engine" in self._file
+
+    @property
+    def status(self) -> str:
+        """Why the run ended (``stop_time``, ``max_events``, ``failed: ...``); ``running`` if it never did."""
+        value = self._engine_scalar("status", None)
+        return "unknown" if value is None else decode(value)
+
+    @property
+    def finished(self) -> bool:
+        """False for a run that was killed (or is still going): the file has data up to its last flush."""
+        return self.status != "running"
+
+    @property
+    def failed(self) -> bool:
+        return self.status.startswith("failed")
+
+    @property
+    def final_time(self) -> int:
+        """Simulated time at the end (ps); for an unfinished run, the last flushed sample time."""
+        if self.finished:
+            return int(self._engine_scalar("final_time", 0))
+        times = self.times
+        return int(times[-1]) if len(times) else 0
+
+    @property
+    def events(self) -> int:
+        """Events handled; for an unfinished run, the count at the last flushed sample."""
+        if self.finished:
+            return int(self._engine_scalar("events", 0))
+        engine = self.engine_stats
+        return int(engine["events"].iloc[-1]) if len(engine) else 0
+
+    @property
+    def wall_seconds(self) -> float:
+        return float(self._engine_scalar("wall_seconds", float("nan")))
+
+    def _unfinished_message(self) -> str:
+        return (f"{self.path}: the run did not finish (status 'running': killed, or still being written); "
+                f"the file holds {len(self.times)} samples up to the last flush, "
+                f"sim time {format_time(self.final_time)}; summaries come from the last sample")
+
+    # -- components and links -------------------------------------------------------------------
+
+    @functools.cached_property
+    def components(self) -> pd.DataFrame:
+        """One row per component: id, component (label as ``name[index]``, or ``name`` for a
+        single component), name, index, type, replica."""
+        if "components" not in self._file:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in _COMPONENT_COLUMNS})
+        columns = decode_columns(self._file["components"][:])
+        frame = pd.DataFrame(columns)
+        group_size = frame.groupby(["replica", "name"], sort=False)["id"].transform("size")
+        indexed = frame["name"].astype(str) + "[" + frame["index"].astype(str) + "]"
+        frame["component"] = np.where(group_size > 1, indexed, frame["name"])
+        frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
+        return frame[_COMPONENT_COLUMNS + [c for c in frame.columns if c not in _COMPONENT_COLUMNS]]
+
+    @functools.cached_property
+    def _labels(self) -> np.ndarray:
+        """Component label by id (ids are 0..N-1, contiguous)."""
+        components = self.components
+        labels = np.empty(int(components["id"].max()) + 1 if len(components) else 0, dtype=object)
+        labels[components["id"].to_numpy(dtype=np.int64)] = components["component"].to_numpy(dtype=object)
+        return labels
+
+    @functools.cached_property
+    def _replicas_by_id(self) -> np.ndarray:
+        components = self.components
+        replicas = np.zeros(int(components["id"].max()) + 1 if len(components) else 0, dtype=np.uint32)
+        replicas[components["id"].to_numpy(dtype=np.int64)] = components["replica"].to_numpy(dtype=np.uint32)
+        return replicas
+
+    def label(self, component_id: int) -> str:
+        """``lp[3]`` for component id 3 (ids as in ``/trace/events`` and ``/links``)."""
+        return str(self._labels[component_id])
+
+    @property
+    def replicas(self) -> int:
+        components = self.components
+        return int(components["replica"].max()) + 1 if len(components) else 1
+
+    @functools.cached_property
+    def links(self) -> pd.DataFrame:
+        """One row per ``[[links]]`` entry (per replica): from, to, src_first, src_count, dst_first,
+        dst_count, latency (ps), replica."""
+        if "links" not in self._file:
+            return pd.DataFrame(columns=["from", "to", "src_first", "src_count", "dst_first", "dst_count", "latency",
+                                         "replica"])
+        frame = pd.DataFrame(decode_columns(self._file["links"][:]))
+        if "src_first" in frame and len(self._replicas_by_id):
+            frame["replica"] = self._replicas_by_id[frame["src_first"].to_numpy(dtype=np.int64)]
+        return frame
+
+    # -- statistics -----------------------------------------------------------------------------
+
+    @functools.cached_property
+    def _stat_datasets(self) -> dict[str, dict[str, h5py.Dataset]]:
+        """{type: {stat: dataset}} under /stats (engine counters excluded)."""
+        stats = self._file.get("stats")
+        found = {}
+        if stats is None:
+            return found
+        for type_name, group in stats.items():
+            if type_name == "engine" or not isinstance(group, h5py.Group):
+                continue
+            found[type_name] = {name: d for name, d in group.items() if isinstance(d, h5py.Dataset)}
+        return found
+
+    @property
+    def types(self) -> list[str]:
+        """Component types that declare statistics, in file order."""
+        return list(self._stat_datasets)
+
+    def stat_names(self, component_type: str) -> list[str]:
+        try:
+            return list(self._stat_datasets[component_type])
+        except KeyError:
+            raise MissingDataError(f"{self.path}: no statistics for type '{component_type}'; types with statistics: "
+                                   f"{', '.join(self.types) or 'none'}") from None
+
+    @functools.cached_property
+    def units(self) -> dict[tuple[str, str], str]:
+        """{(type, stat): unit}, e.g. ``{("workload.phold", "events"): "events"}``."""
+        units = {}
+        for type_name, datasets in self._stat_datasets.items():
+            for stat, dataset in datasets.items():
+                units[(type_name, stat)] = text_attr(dataset, "unit")
+        for type_name, group in self._summary_groups.items():
+            for stat, dataset in group.items():
+                units.setdefault((type_name, stat), text_attr(dataset, "unit"))
+        return units
+
+    def _first_id(self, group: h5py.Group) -> int:
+        if "first_id" not in group.attrs:
+            raise MissingDataError(f"{self.path}: {group.name} has no 'first_id' attribute; cannot tell its components")
+        return int(group.attrs["first_id"])
+
+    @functools.cached_property
+    def samples(self) -> int:
+        """Number of complete samples: in a killed run's file some datasets may hold a row more than others."""
+        if "stats/time" not in self._file:
+            return 0
+        lengths = [self._file["stats/time"].shape[0]]
+        for datasets in self._stat_datasets.values():
+            lengths += [d.shape[0] for d in datasets.values()]
+        for name in ("events", "pending"):
+            if f"stats/engine/{name}" in self._file:
+                lengths.append(self._file[f"stats/engine/{name}"].shape[0])
+        return min(lengths)
+
+    @property
+    def times(self) -> np.ndarray:
+        """Sample times (ps)."""
+        if "stats/time" not in self._file:
+            return np.zeros(0, dtype=np.uint64)
+        return self._file["stats/time"][: self.samples]
+
+    def stat_array(self, component_type: str, stat: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(values [samples x instances], component ids [instances])`` of one statistic (running totals)."""
+        names = self.stat_names(component_type)
+        if stat not in names:
+            raise MissingDataError(f"{self.path}: type '{component_type}' has no statistic '{stat}'; it has: "
+                                   f"{', '.join(names)}")
+        dataset = self._stat_datasets[component_type][stat]
+        first_id = self._first_id(dataset.parent)
+        return dataset[: self.samples], first_id + np.arange(dataset.shape[1], dtype=np.uint32)
+
+    def stat_series(self, component_type: str, stat: str, replica: int | None = None) -> pd.DataFrame:
+        """One statistic as a wide frame: index time (ps), one column per component label."""
+        values, ids = self.stat_array(component_type, stat)
+        if replica is not None:
+            keep = self._replicas_by_id[ids] == replica
+            values, ids = values[:, keep], ids[keep]
+        columns = self._labels[ids] if self.replicas == 1 or replica is not None else [
+            f"{label} (replica {r})" for label, r in zip(self._labels[ids], self._replicas_by_id[ids])]
+        return pd.DataFrame(values, index=pd.Index(self.times, name="time"), columns=list(columns))
+
+    def stats_frame(self, component_type: str | None = None, stat: str | None = None,
+                    replica: int | None = None) -> pd.DataFrame:
+        """Statistics time series in long format: component, replica, type, stat, time (ps), value, id.
+
+        Filter by type, statistic and replica to keep large runs small.
+        """
+        if component_type is not None:
+            self.stat_names(component_type)  # a clear error for an unknown type
+        parts = []
+        times = self.times
+        for type_name, datasets in self._stat_datasets.items():
+            if component_type is not None and type_name != component_type:
+                continue
+            for stat_name in datasets:
+                if stat is not None and stat_name != stat:
+                    continue
+                values, ids = self.stat_array(type_name, stat_name)
+                if replica is not None:
+                    keep = self._replicas_by_id[ids] == replica
+                    values, ids = values[:, keep], ids[keep]
+                samples, instances = values.shape
+                parts.append(pd.DataFrame({
+                    "component": pd.Categorical(np.repeat(self._labels[ids], samples)),
+                    "replica": np.repeat(self._replicas_by_id[ids], samples),
+                    "type": type_name,
+                    "stat": stat_name,
+                    "time": np.tile(times, instances),
+                    "value": values.T.ravel(),
+                    "id": np.repeat(ids, samples),
+                }))
+        if stat is not None and not parts:
+            raise MissingDataError(f"{self.path}: no statistic '{stat}' in "
+                                   f"{component_type or 'any type'}; statistics: {self._all_stat_names()}")
+        if not parts:
+            frame = pd.DataFrame({c: pd.Series(dtype=object) for c in _STATS_COLUMNS})
+        else:
+            frame = pd.concat(parts, ignore_index=True)
+        for column in ("component", "type", "stat"):
+            frame[column] = frame[column].astype("category")
+        return frame
+
+    def _all_stat_names(self) -> str:
+        return ", ".join(f"{t}/{s}" for t, names in self._stat_datasets.items() for s in names) or "none"
+
+    @functools.cached_property
+    def stats(self) -> pd.DataFrame:
+        """Every statistic's time series, long format (see :meth:`stats_frame`)."""
+        return self.stats_frame()
+
+    @functools.cached_property
+    def engine_stats(self) -> pd.DataFrame:
+        """Engine counters at each sample: time, events (handled so far), pending."""
+        frame = pd.DataFrame({"time": self.times})
+        for name in ("events", "pending"):
+            dataset = self._file.get(f"stats/engine/{name}")
+            frame[name] = dataset[: self.samples] if dataset is not None else np.zeros(len(frame), dtype=np.uint64)
+        return frame
+
+    # -- summaries ------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def _summary_groups(self) -> dict[str, dict[str, h5py.Dataset]]:
+        summary = self._file.get("summary")
+        found = {}
+        if summary is None:
+            return found
+        for type_name, group in summary.items():
+            if type_name != "engine" and isinstance(group, h5py.Group):
+                found[type_name] = {name: d for name, d in group.items() if isinstance(d, h5py.Dataset)}
+        return found
+
+    def _final_values(self, type_name: str, stat: str) -> tuple[np.ndarray, np.ndarray]:
+        dataset = self._summary_groups[type_name][stat]
+        values = dataset[:]
+        ids = self._first_id(dataset.parent) + np.arange(len(values), dtype=np.uint32)
+        if not self.finished and np.all(np.isnan(values)) and self.samples > 0 and type_name in self._stat_datasets:
+            values = self._stat_datasets[type_name][stat][self.samples - 1]
+        return values, ids
+
+    @functools.cached_property
+    def summary(self) -> pd.DataFrame:
+        """Final statistic values, one row per component (columns as in :attr:`components`, then one
+        per statistic; NaN where a type lacks the statistic). For an unfinished run: the last sample."""
+        frame = self.components.set_index("id", drop=False)
+        for type_name, datasets in self._summary_groups.items():
+            for stat in datasets:
+                values, ids = self._final_values(type_name, stat)
+                if stat not in frame:
+                    frame[stat] = np.nan
+                frame.loc[ids, stat] = values
+        return frame.reset_index(drop=True)
+
+    def totals(self) -> pd.DataFrame:
+        """Per replica, type and statistic: the sum over components (what ``archlab run`` prints).
+
+        Columns: replica, type, stat, total, unit.
+        """
+        rows = []
+        for type_name, datasets in self._summary_groups.items():
+            for stat in datasets:
+                values, ids = self._final_values(type_name, stat)
+                replicas = self._replicas_by_id[ids] if len(ids) else np.zeros(0, dtype=np.uint32)
+                for replica in range(self.replicas):
+                    rows.append({"replica": replica, "type": type_name, "stat": stat,
+                                 "total": float(values[replicas == replica].sum()),
+                                 "unit": self.units.get((type_name, stat), "")})
+        frame = pd.DataFrame(rows, columns=["replica", "type", "stat", "total", "unit"])
+        return frame.sort_values(["replica"], kind="stable").reset_index(drop=True)
+
+    # -- workload operators ---------------------------------------------------------------------
+
+    @property
+    def workloads(self) -> list[str]:
+        """Workloads with an operator table (``/workload/<name>/operators``)."""
+        group = self._file.get("workload")
+        if group is None:
+            return []
+        return [name for name, item in group.items() if isinstance(item, h5py.Group) and "operators" in item]
+
+    def _no_operators(self, what: str) -> NoOperatorsError:
+        configured = self.config.get("workloads", {}) if self.effective_toml else {}
+        kinds = ", ".join(f"{name} ({table.get('type', '?')})" for name, table in configured.items()
+                          if isinstance(table, dict))
+        return NoOperatorsError(f"{self.path}: this file has no workload operators ({what}); operator tables come "
+                                f"from operator-graph workloads (DNN models)"
+                                + (f"; this run's workloads: {kinds}" if kinds else ""))
+
+    def operators_of(self, workload: str) -> pd.DataFrame:
+        """One workload's operator table, one row per operator, with ``latency = end - start`` filled in."""
+        if workload not in self.workloads:
+            if not self.workloads:
+                raise self._no_operators(f"no /workload/{workload}/operators")
+            raise NoOperatorsError(f"{self.path}: no operators for workload '{workload}'; workloads with "
+                                   f"operators: {', '.join(self.workloads)}")
+        dataset = self._file[f"workload/{workload}/operators"]
+        frame = pd.DataFrame(decode_columns(dataset[:]))
+        if "latency" not in frame and {"start", "end"} <= set(frame.columns):
+            frame["latency"] = frame["end"] - frame["start"]
+        if "start" not in frame and "latency" in frame:
+            frame["start"] = np.concatenate([[0], np.cumsum(frame["latency"].to_numpy())[:-1]]).astype(np.uint64)
+        if "end" not in frame and {"start", "latency"} <= set(frame.columns):
+            frame["end"] = frame["start"] + frame["latency"]
+        if "name" not in frame:
+            frame["name"] = [f"op{i}" for i in range(len(frame))]
+        frame.insert(0, "workload", workload)
+        return frame
+
+    @functools.cached_property
+    def operators(self) -> pd.DataFrame:
+        """Every workload's operators: workload, name, start, end, latency (ps), and whatever else the
+        file records (op, macs, bytes, energy, utilization, component, replica)."""
+        if not self.workloads:
+            raise self._no_operators("no /workload/<name>/operators")
+        return pd.concat([self.operators_of(w) for w in self.workloads], ignore_index=True)
+
+    # -- study (see archlab.study.Study) -------------------------------------------------------
+
+    def _no_study(self) -> NoStudyError:
+        return NoStudyError(f"{self.path}: this file has no study (no /study group): it holds a single run; "
+                            "study files come from tuning experiments")
+
+    @property
+    def trials(self) -> pd.DataFrame:
+        raise self._no_study()
+
+    @property
+    def pareto(self) -> pd.DataFrame:
+        raise self._no_study()
+
+    # -- event trace ----------------------------------------------------------------------------
+
+    @property
+    def has_trace(self) -> bool:
+        return "trace/events" in self._file
+
+    @property
+    def trace_length(self) -> int:
+        return self._trace_dataset().shape[0]
+
+    def _trace_dataset(self) -> h5py.Dataset:
+        if not self.has_trace:
+            raise NoTraceError(f"{self.path}: this run has no event trace (/trace/events); run with "
+                               "`--set trace=true`")
+        return self._file["trace/events"]
+
+    def trace_rows(self, start: int | None = None, end: int | None = None) -> tuple[int, int]:
+        """Row range ``[first, last)`` of trace records with ``start <= time < end`` (the trace is sorted by time)."""
+        dataset = self._trace_dataset()
+        if start is None and end is None:
+            return 0, dataset.shape[0]
+        times = dataset.fields("time")[:]
+        first = int(np.searchsorted(times, start, side="left")) if start is not None else 0
+        last = int(np.searchsorted(times, end, side="left")) if end is not None else len(times)
+        return first, max(first, last)
+
+    def trace(self, start: int | None = None, end: int | None = None, limit: int | None = None) -> pd.DataFrame:
+        """Handled events: time (ps), seq, src, target (component ids), port (65535: self), kind.
+
+        ``start``/``end`` (ps) select a time window, ``limit`` caps the number of rows.
+        """
+        first, last = self.trace_rows(start, end)
+        if limit is not None:
+            last = min(last, first + limit)
+        return pd.DataFrame(self._trace_dataset()[first:last])

@@ -1,0 +1,92 @@
+"""Every plot renders to a non-empty PNG image."""
+from __future__ import annotations
+
+import shutil
+import struct
+
+import pytest
+
+import archlab
+from archlab import plots
+from synthetic import add_operators, write_study
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def check_png(path, min_width=300, min_height=200):
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width >= min_width and height >= min_height, (width, height)
+    assert len(data) > 10_000, f"{path} is only {len(data)} bytes: an empty plot?"
+
+
+@pytest.mark.parametrize("mode", ["rate", "total"])
+def test_stats_plot(phold_run, tmp_path, mode):
+    with archlab.open(phold_run.path) as run:
+        figure = plots.plot_stats(run, mode=mode, path=tmp_path / "stats.png")
+    assert len([ax for ax in figure.axes if ax.get_visible()]) == 2  # events, remote_sends
+    check_png(tmp_path / "stats.png")
+
+
+def test_stats_plot_of_an_ensemble_draws_a_line_per_replica(ensemble_run, tmp_path):
+    figure = plots.plot_stats(ensemble_run.path, stat="events", path=tmp_path / "ensemble.png")
+    assert len(figure.axes[0].get_lines()) == 3
+    check_png(tmp_path / "ensemble.png")
+
+
+def test_stats_plot_of_a_time_statistic_is_utilization():
+    import numpy as np
+    totals = np.array([[500.0, 1000.0], [1500.0, 2000.0]])  # busy ps, two components
+    rate, label = plots.stat_rate(totals, np.array([1000, 2000]), "ps")
+    assert label.startswith("utilization")
+    np.testing.assert_allclose(rate, [[0.5, 1.0], [1.0, 1.0]])
+
+
+def test_stats_plot_needs_a_time_series(tmp_path):
+    from synthetic import write_root_attributes
+    import h5py
+    path = tmp_path / "bare.h5"
+    with h5py.File(path, "w") as f:
+        write_root_attributes(f)
+    with pytest.raises(archlab.MissingDataError, match="stats_interval"):
+        plots.plot_stats(path)
+
+
+def test_operator_plot(phold_run, tmp_path):
+    path = tmp_path / "ops.h5"
+    shutil.copy(phold_run.path, path)
+    add_operators(path, "resnet")
+    with archlab.open(path) as run:
+        plots.plot_operators(run, path=tmp_path / "operators.png")
+    check_png(tmp_path / "operators.png")
+
+
+def test_operator_plot_without_operators(phold_run):
+    with pytest.raises(archlab.NoOperatorsError):
+        plots.plot_operators(phold_run.path)
+
+
+def test_pareto_plot_marks_the_chosen_design(tmp_path):
+    path = tmp_path / "study.h5"
+    write_study(path, chosen=5)
+    with archlab.open(path) as study:
+        figure = plots.plot_pareto(study, path=tmp_path / "pareto.png")
+    assert "chosen: trial 5" in [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    check_png(tmp_path / "pareto.png")
+
+
+def test_pareto_plot_of_a_run_file(phold_run):
+    with pytest.raises(archlab.NoStudyError):
+        plots.plot_pareto(phold_run.path)
+
+
+def test_convergence_plot_of_several_studies(tmp_path):
+    paths = []
+    for seed, tuner in [(1, "random"), (2, "annealing"), (3, "nsga2")]:
+        paths.append(tmp_path / f"{tuner}.h5")
+        write_study(paths[-1], seed=seed, tuner=tuner)
+    figure = plots.plot_convergence(paths, path=tmp_path / "convergence.png")
+    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["random", "annealing", "nsga2"]
+    check_png(tmp_path / "convergence.png")

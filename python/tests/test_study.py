@@ -1,0 +1,153 @@
+"""Study files (/study) and operator tables (/workload/<name>/operators), on synthetic files in the
+layout python/README.md proposes (the C++ side does not write them yet)."""
+from __future__ import annotations
+
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+
+import archlab
+from synthetic import add_operators, brute_force_pareto, write_root_attributes, write_study
+
+
+@pytest.fixture
+def study_file(tmp_path):
+    path = tmp_path / "study.h5"
+    return path, write_study(path)
+
+
+def test_open_returns_a_study(study_file):
+    path, written = study_file
+    with archlab.open(path) as study:
+        assert isinstance(study, archlab.Study) and isinstance(study, archlab.Run)
+        assert study.tuner == "random"
+        assert study.objectives == ["latency", "energy"]
+        assert study.directions == {"latency": "min", "energy": "min"}
+        assert study.parameters == ["tile", "freq_ghz", "dataflow"]
+        assert study.constraints == ["area_excess"]
+        trials = study.trials
+        assert len(trials) == 40
+        assert list(trials.columns[:10]) == ["trial", "status", "feasible", "pareto", "tile", "freq_ghz", "dataflow",
+                                             "latency", "energy", "area_excess"]
+        assert trials["dataflow"].tolist() == list(written["dataflow"])
+        assert trials["status"].tolist() == list(written["status"])
+        assert np.array_equal(trials["feasible"].to_numpy(), written["feasible"])
+        np.testing.assert_array_equal(trials["latency"].to_numpy(), written["latency"])
+
+
+@pytest.mark.parametrize("store_pareto", [True, False])
+def test_pareto_front_stored_or_computed(tmp_path, store_pareto):
+    path = tmp_path / "study.h5"
+    written = write_study(path, store_pareto=store_pareto)
+    with archlab.open(path) as study:
+        assert study.pareto_source == ("file" if store_pareto else "computed")
+        assert sorted(study.pareto["trial"]) == list(np.flatnonzero(written["pareto"]))
+        assert study.trials["pareto"].sum() == written["pareto"].sum() >= 2
+
+
+def test_feasibility_from_constraint_values_without_a_feasible_field(tmp_path):
+    path = tmp_path / "study.h5"
+    written = write_study(path, store_feasible=False, store_pareto=False, area_limit=50.0)
+    with archlab.open(path) as study:
+        assert np.array_equal(study.trials["feasible"].to_numpy(), written["feasible"])
+        assert not written["feasible"].all()  # the area limit rules some designs out
+        assert not study.pareto["area_excess"].gt(0).any()
+
+
+def test_pareto_mask_matches_brute_force():
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 20, size=(200, 2)).astype(float)  # ties on purpose
+    feasible = np.ones(200, dtype=bool)
+    assert np.array_equal(archlab.pareto_mask(values, ["min", "min"]), brute_force_pareto(values, feasible))
+    flipped = values * np.array([1, -1])
+    assert np.array_equal(archlab.pareto_mask(flipped, ["min", "max"]), brute_force_pareto(values, feasible))
+
+
+def test_best_design(study_file):
+    path, written = study_file
+    latency = np.where(written["feasible"], written["latency"], np.inf)
+    with archlab.open(path) as study:
+        assert study.best("latency")["trial"] == np.argmin(latency)
+        best = study.best()  # multi-objective, nothing chosen: the front's point nearest the ideal
+        assert best["pareto"] and best["feasible"]
+        with pytest.raises(archlab.MissingDataError, match="not an objective"):
+            study.best("area")
+
+
+def test_chosen_design_attribute(tmp_path):
+    path = tmp_path / "study.h5"
+    write_study(path, chosen=5)
+    with archlab.open(path) as study:
+        assert study.best()["trial"] == 5
+
+
+def test_single_objective_study(tmp_path):
+    path = tmp_path / "study.h5"
+    written = write_study(path, single_objective=True)
+    with archlab.open(path) as study:
+        best = study.best()
+        assert best["trial"] == np.argmin(np.where(written["feasible"], written["latency"], np.inf))
+        assert study.pareto["trial"].tolist() == [best["trial"]]
+
+
+def test_convergence_is_the_running_best(study_file):
+    path, written = study_file
+    with archlab.open(path) as study:
+        curve = study.convergence("latency")
+        expected = np.minimum.accumulate(np.where(written["feasible"], written["latency"], np.inf))
+        expected[np.isinf(expected)] = np.nan
+        np.testing.assert_array_equal(curve["best"].to_numpy(), expected)
+
+
+def test_study_without_trials_or_objectives(tmp_path):
+    path = tmp_path / "empty.h5"
+    with h5py.File(path, "w") as f:
+        write_root_attributes(f)
+        f.create_group("study")
+    with archlab.open(path) as study:
+        with pytest.raises(archlab.NoStudyError, match="no 'trials' table"):
+            _ = study.trials
+        with pytest.raises(archlab.MissingDataError, match="no 'objectives' attribute"):
+            _ = study.objectives
+
+
+def test_trials_missing_a_named_field(tmp_path):
+    path = tmp_path / "study.h5"
+    write_study(path)
+    with h5py.File(path, "a") as f:
+        f["study"].attrs["parameters"] = ["tile", "voltage"]
+    with archlab.open(path) as study:
+        with pytest.raises(archlab.MissingDataError, match="lacks the fields voltage"):
+            _ = study.trials
+
+
+def test_operators(tmp_path, phold_run):
+    path = tmp_path / "with-operators.h5"
+    shutil.copy(phold_run.path, path)
+    written = add_operators(path, "resnet")
+    add_operators(path, "bert", overlap=False)
+    with archlab.open(path) as run:
+        assert run.workloads == ["bert", "resnet"]
+        resnet = run.operators_of("resnet")
+        assert resnet["name"].tolist() == written["name"]
+        assert resnet["op"].tolist() == written["op"]
+        assert np.array_equal(resnet["latency"].to_numpy(), written["latency"])
+        assert np.array_equal(resnet["end"].to_numpy() - resnet["start"].to_numpy(), written["latency"])
+        everything = run.operators
+        assert len(everything) == 2 * len(written["name"]) and set(everything["workload"]) == {"bert", "resnet"}
+        with pytest.raises(archlab.NoOperatorsError, match="workloads with operators: bert, resnet"):
+            run.operators_of("gpt")
+
+
+def test_operator_latency_filled_in_from_start_and_end(tmp_path):
+    path = tmp_path / "ops.h5"
+    table = np.zeros(2, dtype=[("name", "S8"), ("start", "<u8"), ("end", "<u8")])
+    table["name"] = [b"a", b"b"]
+    table["start"], table["end"] = [0, 100], [100, 350]
+    with h5py.File(path, "w") as f:
+        write_root_attributes(f)
+        f["workload/tiny/operators"] = table
+    with archlab.open(path) as run:
+        assert run.operators["latency"].tolist() == [100, 250]
