@@ -226,18 +226,19 @@ class Context {
 
   /// Send an event out of `port` to receiver `index` of its link; it arrives after the link
   /// latency plus `extra_delay`.
+  /// `route` is for interconnects (protocol.hpp): the endpoint an event sent into one is for.
   ARCHLAB_HD void send(PortId port, Tick extra_delay, std::uint16_t kind, const Payload& payload,
-                       std::uint32_t index = 0) {
+                       std::uint32_t index = 0, std::uint32_t route = 0) {
     const std::uint32_t link = port_link(port);
     if (link == kNoLink) return fail(HandlerError::UnconnectedPort, port);
     const LinkEntry& entry = rt_.links[link];
     if (index >= entry.dst_count) return fail(HandlerError::IndexOutOfRange, port);
-    emit(now_ + entry.latency + extra_delay, entry.dst_base + index, entry.dst_port, kind, payload);
+    emit(now_ + entry.latency + extra_delay, entry.dst_base + index, entry.dst_port, kind, payload, route);
   }
 
   /// Schedule an event for this component itself (arrives on kSelfPort), `delay` may be 0.
   ARCHLAB_HD void schedule_self(Tick delay, std::uint16_t kind, const Payload& payload) {
-    emit(now_ + delay, self(), kSelfPort, kind, payload);
+    emit(now_ + delay, self(), kSelfPort, kind, payload, 0);
   }
 
   /// 64 fresh random bits from this component's stream.
@@ -268,7 +269,8 @@ class Context {
     }
   }
 
-  ARCHLAB_HD void emit(Tick time, ComponentId target, PortId port, std::uint16_t kind, const Payload& payload) {
+  ARCHLAB_HD void emit(Tick time, ComponentId target, PortId port, std::uint16_t kind, const Payload& payload,
+                       std::uint32_t route) {
     Event event;
     event.time = time;
     event.seq = rt_.counters[local_].send_seq++;
@@ -276,7 +278,7 @@ class Context {
     event.target = target;
     event.port = port;
     event.kind = kind;
-    event.reserved = 0;
+    event.route = route;
     event.payload = payload;
 #if !defined(__CUDA_ARCH__)
     if (sink_.emit != nullptr) {

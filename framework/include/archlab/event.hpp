@@ -37,7 +37,7 @@ struct alignas(64) Event {
   ComponentId target;      ///< receiving component (global id)
   PortId port;             ///< receiving port, by the receiver's declaration order
   std::uint16_t kind;      ///< meaning is the receiving component's business
-  std::uint32_t reserved;  ///< zero; keeps the layout explicit
+  std::uint32_t route;     ///< interconnects only: see protocol.hpp (0 otherwise)
   Payload payload;
 };
 static_assert(sizeof(Event) == 64);

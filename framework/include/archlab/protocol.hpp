@@ -34,5 +34,14 @@ enum class VectorOp : std::uint64_t { Elementwise = 0, Reduction = 1, Softmax = 
 
 /// Replies go back to the sender through the replying component's `reply_port`, an array link
 /// to the requesters: Context::index_of(reply_port, request.src) says which receiver it is.
+///
+/// Interconnects (link, crossbar, mesh) forward events of any kind with their payload untouched.
+/// An interconnect has endpoints 0..N-1. A component that sends into one puts the destination
+/// endpoint in Event::route (Context::send's `route` argument); the interconnect delivers the
+/// event through its output array link to receiver `route`, and sets Event::route to the
+/// endpoint it came from, so the receiver can answer through the interconnect with
+/// route = event.route. Which endpoint a sender is, the interconnect knows from the index of its
+/// input link the event arrived on (Context::index_of on its input-side array link, or one
+/// input port per endpoint).
 
 }  // namespace archlab::protocol
