@@ -409,12 +409,12 @@ void add_links(SystemSpec& system, const toml::node* links_node, const std::stri
     if (link.latency == 0) {
       fail(latency_where, "link latency must be at least 1 ps: a zero-latency link would leave the engines no lookahead");
     }
-    // One output port of one instance feeds one link.
+    // A port may feed several links (their receivers are numbered one after the other), but
+    // the same link twice is a mistake.
     for (const LinkSpec& other : system.links) {
-      const bool same_port = other.from.component == link.from.component && other.from.port == link.from.port;
-      const bool overlap = other.from.all || link.from.all || other.from.index == link.from.index;
-      if (same_port && overlap) {
-        fail(location, "'" + link.from_text + "' is already connected by the link at " + other.where);
+      if (other.from_text == link.from_text && other.to_text == link.to_text) {
+        fail(location, "link from '" + link.from_text + "' to '" + link.to_text + "' is already defined at " +
+                           other.where);
       }
     }
     system.links.push_back(std::move(link));

@@ -261,18 +261,9 @@ class GpuWindowedRun {
 
   void upload_system() {
     auto& types = system_.types();
-    std::vector<LinkEntry> links;
-    // Every type's links point into one shared table: find it through any type.
-    if (!types.empty()) {
-      std::size_t max_link = 0;
-      for (auto& type : types) {
-        for (std::uint32_t link : type->port_links) {
-          if (link != kNoLink) max_link = std::max<std::size_t>(max_link, link + 1);
-        }
-      }
-      links.assign(types[0]->rt.links, types[0]->rt.links + max_link);
-    }
-    const LinkEntry* device_links = device_copy(links);
+    const LinkEntry* device_links = device_copy(system_.links());
+    const PortRoute* device_routes = device_copy(system_.routes());
+    const std::uint32_t* device_route_links = device_copy(system_.route_links());
     std::vector<ComponentId> bases;
     std::vector<std::uint32_t> counts;
     for (auto& type : types) {
@@ -282,7 +273,9 @@ class GpuWindowedRun {
       rt.group_of = device_copy(type->group_of);
       rt.group_first = device_copy(type->group_first);
       rt.group_stream = device_copy(type->group_stream);
-      rt.port_links = device_copy(type->port_links);
+      rt.port_routes = device_copy(type->port_routes);
+      rt.routes = device_routes;
+      rt.route_links = device_route_links;
       rt.links = device_links;
       rt.counters = device_copy(type->counters);
       rt.stats = device_copy(type->stats);

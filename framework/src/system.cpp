@@ -62,13 +62,30 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
       next_id += group.count;
     }
     type.states.assign(static_cast<std::size_t>(count) * std::max<std::uint32_t>(d.state_size, 1), std::byte{0});
-    type.port_links.assign(static_cast<std::size_t>(count) * d.nports, kNoLink);
+    type.port_routes.assign(static_cast<std::size_t>(count) * d.nports, kNoLink);
     type.counters.assign(count, InstanceCounters{0, 0});
     type.stats.assign(static_cast<std::size_t>(count) * d.nstats, 0.0);
   }
   component_count_ = next_id;
 
-  // Links: one entry per [[links]] table, shared by all its senders.
+  // Links: one entry per [[links]] table, shared by all its senders. A port's route is its list
+  // of links; ports with the same list share one route.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> extended;  // (route, link) -> route
+  auto extend = [&](std::uint32_t route, std::uint32_t link) {
+    const auto [it, inserted] = extended.try_emplace({route, link}, static_cast<std::uint32_t>(routes_.size()));
+    if (inserted) {
+      PortRoute longer{static_cast<std::uint32_t>(route_links_.size()), 1};
+      if (route != kNoLink) {
+        const PortRoute shorter = routes_[route];
+        route_links_.insert(route_links_.end(), route_links_.begin() + shorter.first,
+                            route_links_.begin() + shorter.first + shorter.count);
+        longer.count += shorter.count;
+      }
+      route_links_.push_back(link);
+      routes_.push_back(longer);
+    }
+    return it->second;
+  };
   for (const LinkSpec& link : spec.links) {
     const ComponentSpec& from = *spec.find(link.from.component, link.replica);
     const ComponentSpec& to = *spec.find(link.to.component, link.replica);
@@ -85,9 +102,15 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     const std::uint32_t src_count = link.from.all ? from.count : 1;
     ComponentType& type = *types_[type_index(src_first)];
     const std::uint32_t port = port_of(*type.descriptor, link.from.port);
+    std::uint32_t before = kNoLink - 1, after = kNoLink;  // the last extension, reused along an array
     for (std::uint32_t i = 0; i < src_count; ++i) {
-      type.port_links[static_cast<std::size_t>(src_first + i - type.rt.base) * type.descriptor->nports + port] =
-          link_index;
+      std::uint32_t& route =
+          type.port_routes[static_cast<std::size_t>(src_first + i - type.rt.base) * type.descriptor->nports + port];
+      if (route != before) {
+        before = route;
+        after = extend(route, link_index);
+      }
+      route = after;
     }
     link_rows_.push_back({link.from_text, link.to_text, src_first, src_count, entry.dst_base, entry.dst_count,
                           link.latency});
@@ -104,7 +127,9 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     rt.group_of = type.group_of.data();
     rt.group_first = type.group_first.data();
     rt.group_stream = type.group_stream.data();
-    rt.port_links = type.port_links.data();
+    rt.port_routes = type.port_routes.data();
+    rt.routes = routes_.data();
+    rt.route_links = route_links_.data();
     rt.nports = d.nports;
     rt.nstats = d.nstats;
     rt.links = links_.data();

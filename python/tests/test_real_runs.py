@@ -122,8 +122,10 @@ def test_two_component_types_and_a_single_component(mixed_run):
         labels = components.set_index("id")["component"]
         assert labels[0] == "ping[0]" and labels[4] == "pong[0]" and labels[8] == "solo" and labels[9] == "lp[0]"
         summary = run.summary.set_index("component")
-        # statistics land on the right components through each type's first_id
-        assert summary.loc["ping[0]", "received"] == 40 and summary.loc["pong[0]", "received"] == 44
+        # statistics land on the right components through each type's first_id: ping[i] plays
+        # with pong[i]; a round trip takes 2 + 5 + 7 + 3 = 17 ns, so before 500 ns pong[0]
+        # receives at 2 + 17k ns (30 balls) and ping[0] at 14 + 17k ns (29 balls)
+        assert summary.loc["ping[0]", "received"] == 29 and summary.loc["pong[0]", "received"] == 30
         assert np.isnan(summary.loc["lp[3]", "received"]) and np.isnan(summary.loc["ping[1]", "events"])
         assert summary.loc["lp[3]", "events"] > 0
         stats = run.stats_frame("test.pingpong")

@@ -171,3 +171,39 @@ TEST(PingPong, SendingOnAnUnconnectedPortIsARunError) {
     EXPECT_TRUE(contains(e.what(), "ping (test.pingpong) sent on port 'out', which no link connects")) << e.what();
   }
 }
+
+TEST(PingPong, APortWithSeveralLinksNumbersTheirReceiversInOrder) {
+  // ping[i] sends its ball to receiver i of `out`: receivers 0-1 are pong_a[0..1] (first link),
+  // receiver 2 is pong_b (second link).
+  const std::string text = R"(engine = "sequential"
+[system.components.ping]
+type = "test.pingpong"
+count = 3
+starter = true
+rounds = 1
+[system.components.pong_a]
+type = "test.pingpong"
+count = 2
+rounds = 0
+[system.components.pong_b]
+type = "test.pingpong"
+rounds = 0
+[[system.links]]
+from = "ping[*].out"
+to = "pong_a[*].in"
+latency = "1 ns"
+[[system.links]]
+from = "ping[*].out"
+to = "pong_b.in"
+latency = "5 ns"
+)";
+  RunResult result;
+  const auto stats = run_stats(load(text), &result);
+  ASSERT_EQ(stats.size(), 1u);  // one type: ping[0..2], pong_a[0..1], pong_b; 3 statistics each
+  auto received = [&](int id) { return stats[0][id * 3]; };
+  EXPECT_EQ(received(0) + received(1) + received(2), 0.0);  // pings get nothing back
+  EXPECT_EQ(received(3), 1.0);                                // pong_a[0] from ping[0]
+  EXPECT_EQ(received(4), 1.0);                                // pong_a[1] from ping[1]
+  EXPECT_EQ(received(5), 1.0);                                // pong_b from ping[2]
+  EXPECT_EQ(result.final_time, 5000u);                        // the second link's latency
+}

@@ -1,5 +1,6 @@
 // test.pingpong: a component for the tests. It declares a parameter of every type, and plays
-// ping-pong over `out`: a `starter` sends first; every event received is counted and answered
+// ping-pong over `out`: a `starter` sends first (instance i to receiver i modulo the fanout);
+// every event received is counted and answered
 // after `think` until `rounds` answers were sent. Each received event also schedules a zero-
 // delay self event (port kSelfPort), which engines must handle in the same window.
 #include <archlab/component.hpp>
@@ -51,8 +52,14 @@ struct PingPong {
 
   static const char* validate(const Params& p) { return p.offset < -1000 ? "offset must be at least -1000" : nullptr; }
 
+  /// Instance i plays with receiver i modulo the fanout (0 when unconnected: send then fails).
+  ARCHLAB_HD static std::uint32_t receiver(const archlab::Context& ctx) {
+    const std::uint32_t fanout = ctx.fanout(kOut);
+    return fanout > 0 ? ctx.index() % fanout : 0;
+  }
+
   ARCHLAB_HD static void init(State&, const Params& p, archlab::Context& ctx) {
-    if (p.starter) ctx.send(kOut, 0, kBall, archlab::Payload{{0, 0, 0, 0}});
+    if (p.starter) ctx.send(kOut, 0, kBall, archlab::Payload{{0, 0, 0, 0}}, receiver(ctx));
   }
 
   ARCHLAB_HD static void handle(State& s, const Params& p, const archlab::Event& e, archlab::Context& ctx) {
@@ -65,7 +72,7 @@ struct PingPong {
     ctx.schedule_self(0, kTick, archlab::Payload{});
     if (s.sent < p.rounds) {
       ++s.sent;
-      ctx.send(kOut, p.think, kBall, archlab::Payload{{e.payload.w[0] + 1, 0, 0, 0}}, ctx.index() % ctx.fanout(kOut));
+      ctx.send(kOut, p.think, kBall, archlab::Payload{{e.payload.w[0] + 1, 0, 0, 0}}, receiver(ctx));
     }
   }
 };

@@ -226,8 +226,11 @@ TEST(Config, ArraysNeedAnIndexAndIndexesMustExist) {
                        "index 4 is out of range"));
   EXPECT_NO_THROW(load(base + "[[links]]\nfrom = \"lp[*].out\"\nto = \"lp[*].in\"\nlatency = \"1 ns\"\n"));
   EXPECT_TRUE(contains(error_of(base + "[[links]]\nfrom = \"lp[*].out\"\nto = \"lp[*].in\"\nlatency = \"1 ns\"\n"
-                                       "[[links]]\nfrom = \"lp[2].out\"\nto = \"lp[*].in\"\nlatency = \"1 ns\"\n"),
-                       "already connected"));
+                                       "[[links]]\nfrom = \"lp[*].out\"\nto = \"lp[*].in\"\nlatency = \"2 ns\"\n"),
+                       "is already defined at exp.toml:"));
+  // One port, several links: allowed (receivers are numbered across them).
+  EXPECT_NO_THROW(load(base + "[[links]]\nfrom = \"lp[*].out\"\nto = \"lp[*].in\"\nlatency = \"1 ns\"\n"
+                              "[[links]]\nfrom = \"lp[2].out\"\nto = \"lp[*].in\"\nlatency = \"3 ns\"\n"));
 }
 
 TEST(Config, ExperimentKeysAreChecked) {

@@ -130,6 +130,12 @@ struct InstanceCounters {
   std::uint64_t rng_ctr;   ///< random draws so far
 };
 
+/// The links of one output port, in the order the configuration wrote them.
+struct PortRoute {
+  std::uint32_t first;  ///< into TypeRuntime::route_links
+  std::uint32_t count;
+};
+
 /// Everything the engine keeps for the instances of one component type.
 struct TypeRuntime {
   ComponentId base;              ///< global id of local instance 0; instances are contiguous
@@ -141,9 +147,11 @@ struct TypeRuntime {
   const std::uint32_t* group_of; ///< [count] group of each instance
   const std::uint32_t* group_first; ///< [groups] first local index of each group
   const std::uint32_t* group_stream; ///< [groups] random stream of the group's first instance
-  const std::uint32_t* port_links;  ///< [count * nports] index into links, or kNoLink
+  const std::uint32_t* port_routes; ///< [count * nports] index into routes, or kNoLink
   std::uint32_t nports;
   std::uint32_t nstats;
+  const PortRoute* routes;          ///< shared by every type
+  const std::uint32_t* route_links; ///< a route's links: route_links[first .. first + count)
   const LinkEntry* links;
   InstanceCounters* counters;    ///< [count]
   double* stats;                 ///< [count * nstats]
@@ -204,36 +212,49 @@ class Context {
   ARCHLAB_HD ComponentId self() const { return rt_.base + local_; }
   /// This component's index in its array (`lp[7]` is 7).
   ARCHLAB_HD std::uint32_t index() const { return local_ - rt_.group_first[rt_.group_of[local_]]; }
-  /// How many receivers the link on `port` reaches (0 when unconnected).
+  /// How many receivers `port` reaches over all its links (0 when unconnected).
   ARCHLAB_HD std::uint32_t fanout(PortId port) const {
-    const std::uint32_t link = port_link(port);
-    return link == kNoLink ? 0 : rt_.links[link].dst_count;
+    const PortRoute* route = port_route(port);
+    if (route == nullptr) return 0;
+    std::uint32_t total = 0;
+    for (std::uint32_t k = 0; k < route->count; ++k) total += link(route, k).dst_count;
+    return total;
   }
-  /// Latency of the link on `port` (0 when unconnected).
+  /// Latency of `port`'s first link (0 when unconnected).
   ARCHLAB_HD Tick latency(PortId port) const {
-    const std::uint32_t link = port_link(port);
-    return link == kNoLink ? 0 : rt_.links[link].latency;
+    const PortRoute* route = port_route(port);
+    return route == nullptr ? 0 : link(route, 0).latency;
   }
 
-  /// Which receiver of `port`'s link component `id` is (for replying to a request's sender
-  /// through an array link); kNoIndex when `id` is not among them.
+  /// Which receiver of `port` component `id` is (for replying to a request's sender through an
+  /// array link); kNoIndex when `id` is not among them.
   ARCHLAB_HD std::uint32_t index_of(PortId port, ComponentId id) const {
-    const std::uint32_t link = port_link(port);
-    if (link == kNoLink) return kNoIndex;
-    const LinkEntry& entry = rt_.links[link];
-    return id - entry.dst_base < entry.dst_count ? id - entry.dst_base : kNoIndex;
+    const PortRoute* route = port_route(port);
+    if (route == nullptr) return kNoIndex;
+    std::uint32_t offset = 0;
+    for (std::uint32_t k = 0; k < route->count; ++k) {
+      const LinkEntry& entry = link(route, k);
+      if (id - entry.dst_base < entry.dst_count) return offset + (id - entry.dst_base);
+      offset += entry.dst_count;
+    }
+    return kNoIndex;
   }
 
-  /// Send an event out of `port` to receiver `index` of its link; it arrives after the link
-  /// latency plus `extra_delay`.
-  /// `route` is for interconnects (protocol.hpp): the endpoint an event sent into one is for.
+  /// Send an event out of `port` to its receiver `index` (a port's links number their receivers
+  /// one after the other, in the order the links are written); it arrives after that link's
+  /// latency plus `extra_delay`. `route` is for interconnects (protocol.hpp).
   ARCHLAB_HD void send(PortId port, Tick extra_delay, std::uint16_t kind, const Payload& payload,
                        std::uint32_t index = 0, std::uint32_t route = 0) {
-    const std::uint32_t link = port_link(port);
-    if (link == kNoLink) return fail(HandlerError::UnconnectedPort, port);
-    const LinkEntry& entry = rt_.links[link];
-    if (index >= entry.dst_count) return fail(HandlerError::IndexOutOfRange, port);
-    emit(now_ + entry.latency + extra_delay, entry.dst_base + index, entry.dst_port, kind, payload, route);
+    const PortRoute* links = port_route(port);
+    if (links == nullptr) return fail(HandlerError::UnconnectedPort, port);
+    for (std::uint32_t k = 0; k < links->count; ++k) {
+      const LinkEntry& entry = link(links, k);
+      if (index < entry.dst_count) {
+        return emit(now_ + entry.latency + extra_delay, entry.dst_base + index, entry.dst_port, kind, payload, route);
+      }
+      index -= entry.dst_count;
+    }
+    fail(HandlerError::IndexOutOfRange, port);
   }
 
   /// Schedule an event for this component itself (arrives on kSelfPort), `delay` may be 0.
@@ -257,8 +278,13 @@ class Context {
     return rt_.group_stream[group] + (local_ - rt_.group_first[group]);
   }
 
-  ARCHLAB_HD std::uint32_t port_link(PortId port) const {
-    return port < rt_.nports ? rt_.port_links[local_ * rt_.nports + port] : kNoLink;
+  ARCHLAB_HD const PortRoute* port_route(PortId port) const {
+    if (port >= rt_.nports) return nullptr;
+    const std::uint32_t route = rt_.port_routes[local_ * rt_.nports + port];
+    return route == kNoLink ? nullptr : &rt_.routes[route];
+  }
+  ARCHLAB_HD const LinkEntry& link(const PortRoute* route, std::uint32_t k) const {
+    return rt_.links[rt_.route_links[route->first + k]];
   }
 
   ARCHLAB_HD void fail(HandlerError error, PortId port) {
@@ -351,7 +377,7 @@ inline void prefetch_instance(const TypeRuntime& rt, std::uint32_t local) {
   __builtin_prefetch(&rt.counters[local], 1);
   __builtin_prefetch(&rt.stats[static_cast<std::size_t>(local) * rt.nstats], 1);
   __builtin_prefetch(&rt.group_of[local]);
-  if (rt.nports > 0) __builtin_prefetch(&rt.port_links[static_cast<std::size_t>(local) * rt.nports]);
+  if (rt.nports > 0) __builtin_prefetch(&rt.port_routes[static_cast<std::size_t>(local) * rt.nports]);
   if constexpr (sizeof(typename T::State) > 1) __builtin_prefetch(&states_of<T>(rt)[local], 1);
 #else
   (void)rt;

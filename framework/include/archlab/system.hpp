@@ -25,7 +25,7 @@ struct ComponentType {
   std::vector<std::uint32_t> group_of;
   std::vector<std::uint32_t> group_first;
   std::vector<std::uint32_t> group_stream;
-  std::vector<std::uint32_t> port_links;
+  std::vector<std::uint32_t> port_routes;
   std::vector<InstanceCounters> counters;
   std::vector<double> stats;
 };
@@ -44,6 +44,9 @@ class SystemInstance {
   std::uint32_t replicas() const { return replicas_; }
   /// Replica of every component, by id.
   std::uint32_t replica_of(ComponentId id) const { return rows_[id].replica; }
+  const std::vector<LinkEntry>& links() const { return links_; }
+  const std::vector<PortRoute>& routes() const { return routes_; }
+  const std::vector<std::uint32_t>& route_links() const { return route_links_; }
   /// Smallest link latency: the lookahead. kTickMax when there are no links.
   Tick lookahead() const { return lookahead_; }
   /// "lp[3] (workload.phold)", for messages.
@@ -58,6 +61,8 @@ class SystemInstance {
  private:
   std::vector<std::unique_ptr<ComponentType>> types_;
   std::vector<LinkEntry> links_;
+  std::vector<PortRoute> routes_;
+  std::vector<std::uint32_t> route_links_;
   std::vector<ComponentRow> rows_;
   std::vector<LinkRow> link_rows_;
   std::uint32_t component_count_ = 0;
