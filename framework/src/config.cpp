@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -239,8 +240,21 @@ class DefaultValue {
 
 DefaultValue default_node(const std::string& plugin, const ParamSpec& param) { return DefaultValue(plugin, param); }
 
+/// A technology table (models/tech/): per plugin type, values for parameters a component does
+/// not set itself (`[defaults."compute.systolic"] mac_energy_pj = 0.23`).
+struct Technology {
+  std::string file;
+  toml::table table;
+  const toml::table* defaults_for(const std::string& type) const {
+    const toml::node* defaults = table.get("defaults");
+    if (defaults == nullptr || !defaults->is_table()) return nullptr;
+    const toml::node* entry = defaults->as_table()->get(type);
+    return entry != nullptr ? entry->as_table() : nullptr;
+  }
+};
+
 ComponentSpec build_component(const std::string& name, const toml::node& node, const PluginRegistry& registry,
-                              const std::string& file, bool workload_section) {
+                              const std::string& file, bool workload_section, const Technology* technology) {
   const std::string location = where(node, file);
   const toml::table* table = node.as_table();
   if (table == nullptr) fail(location, "component '" + name + "' must be a table with at least `type`");
@@ -287,10 +301,21 @@ ComponentSpec build_component(const std::string& name, const toml::node& node, c
                                    suggestion(key.str(), valid));
     }
   }
+  const toml::table* tech = technology != nullptr ? technology->defaults_for(spec.type) : nullptr;
+  if (tech != nullptr) {
+    for (const auto& [key, value] : *tech) {
+      if (std::find(valid.begin() + 2, valid.end(), key.str()) == valid.end()) {
+        fail(where(value, technology->file), "technology defaults for " + spec.type + ": unknown parameter '" +
+                                                 std::string(key.str()) + "'" + suggestion(key.str(), valid));
+      }
+    }
+  }
   for (std::uint32_t i = 0; i < component.nparams; ++i) {
     const ParamSpec& param = component.params[i];
     if (const toml::node* value = table->get(param.name); value != nullptr) {
       fill_param(param, *value, spec.params, where(*value, file), owner);
+    } else if (const toml::node* from_tech = tech != nullptr ? tech->get(param.name) : nullptr; from_tech != nullptr) {
+      fill_param(param, *from_tech, spec.params, where(*from_tech, technology->file), owner);
     } else if (param.default_text != nullptr) {
       fill_param(param, default_node(spec.type, param).node(), spec.params, "plugin '" + spec.type + "' default",
                  owner);
@@ -422,7 +447,7 @@ void add_links(SystemSpec& system, const toml::node* links_node, const std::stri
 }
 
 void add_components(SystemSpec& system, const toml::node* node, const PluginRegistry& registry,
-                    const std::string& file, bool workload_section) {
+                    const std::string& file, bool workload_section, const Technology* technology = nullptr) {
   if (node == nullptr) return;
   const toml::table* table = node->as_table();
   const char* section = workload_section ? "workloads" : "components";
@@ -435,7 +460,7 @@ void add_components(SystemSpec& system, const toml::node* node, const PluginRegi
     if (const ComponentSpec* existing = system.find(name); existing != nullptr) {
       fail(where(value, file), "duplicate component name '" + name + "' (first defined at " + existing->where + ")");
     }
-    system.components.push_back(build_component(name, value, registry, file, workload_section));
+    system.components.push_back(build_component(name, value, registry, file, workload_section, technology));
   }
 }
 
@@ -450,9 +475,23 @@ void check_keys(const toml::table& table, const std::vector<std::string>& valid,
 }
 
 SystemSpec build_system(const toml::table& table, const PluginRegistry& registry, const std::string& file) {
-  check_keys(table, {"components", "links"}, file, "system");
+  check_keys(table, {"technology", "components", "links"}, file, "system");
   SystemSpec system;
-  add_components(system, table.get("components"), registry, file, false);
+  std::optional<Technology> technology;
+  if (const toml::node* tech = table.get("technology"); tech != nullptr) {
+    if (!tech->is_string()) fail(where(*tech, file), "`technology` must be the file name of a technology table");
+    const std::filesystem::path path = std::filesystem::path(file).parent_path() / **tech->as_string();
+    std::string text;
+    try {
+      text = read_file(path);
+    } catch (const ConfigError& error) {
+      fail(where(*tech, file), std::string("technology table: ") + error.what());
+    }
+    technology = Technology{path.string(), parse_toml(text, path.string())};
+    check_keys(technology->table, {"name", "node_nm", "sources", "energy", "area", "defaults"}, path.string(),
+               "technology table");
+  }
+  add_components(system, table.get("components"), registry, file, false, technology ? &*technology : nullptr);
   add_links(system, table.get("links"), file);
   return system;
 }

@@ -248,3 +248,36 @@ TEST(Config, WorkloadsMustBeWorkloadPlugins) {
       error_of("[system.components]\n[workloads.x]\ntype = \"test.pingpong\"\nrounds = 1\n");
   EXPECT_TRUE(contains(message, "compute plugin")) << message;
 }
+
+TEST(Config, TechnologyTableFillsParametersComponentsDoNotSet) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "tech");
+  dir.write("tech/t.toml", "name = \"test\"\n[defaults.\"test.pingpong\"]\nweight = 2.5\nthink = \"7 ns\"\n");
+  const auto machine = dir.write("machine.toml", "technology = \"tech/t.toml\"\n" + kGoodSystem);
+  const auto exp = dir.write("exp.toml", "system = \"machine.toml\"\n");
+  const ExperimentSpec spec = load_experiment(exp, {}, archlab::testing::test_registry());
+  EXPECT_DOUBLE_EQ(value_of<double>(spec.system.components[0], "weight"), 2.5);     // from the table
+  EXPECT_EQ(value_of<Tick>(spec.system.components[0], "think"), 7000u);             // from the table
+  EXPECT_EQ(value_of<Tick>(spec.system.components[1], "think"), 2000u);             // the component's own
+
+  dir.write("tech/bad.toml", "[defaults.\"test.pingpong\"]\nweigth = 2.5\n");
+  dir.write("bad_machine.toml", "technology = \"tech/bad.toml\"\n" + kGoodSystem);
+  const auto bad = dir.write("bad.toml", "system = \"bad_machine.toml\"\n");
+  try {
+    load_experiment(bad, {}, archlab::testing::test_registry());
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), "bad.toml:2:1")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "did you mean 'weight'")) << e.what();
+  }
+  dir.write("missing_machine.toml", "technology = \"tech/nope.toml\"\n" + kGoodSystem);
+  const auto missing = dir.write("missing.toml", "system = \"missing_machine.toml\"\n");
+  try {
+    load_experiment(missing, {}, archlab::testing::test_registry());
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), "missing_machine.toml:1:")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "technology table")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "nope.toml")) << e.what();
+  }
+}
