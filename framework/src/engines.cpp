@@ -28,20 +28,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using detail::Partition;
-
-[[noreturn]] void report_handler_error(const SystemInstance& system, const EventSink& sink) {
-  std::string what;
-  switch (sink.error) {
-    case HandlerError::UnconnectedPort: what = "sent on port '%p', which no link connects"; break;
-    case HandlerError::IndexOutOfRange: what = "sent to an index beyond the receivers of port '%p'"; break;
-    case HandlerError::OutputOverflow: what = "sent more events from one event than it declared (kMaxSendsPerEvent)"; break;
-    case HandlerError::None: what = "failed"; break;
-  }
-  if (const auto at = what.find("%p"); at != std::string::npos) {
-    what.replace(at, 2, system.port_name(sink.error_component, sink.error_port));
-  }
-  throw RunError(system.describe(sink.error_component) + " " + what);
-}
+using detail::report_handler_error;
 
 /// Everything the windows of one run share: the partitions, and the decisions taken between
 /// windows (where the next one ends, samples, progress, when to stop).

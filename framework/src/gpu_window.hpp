@@ -29,14 +29,6 @@
 
 namespace archlab::detail {
 
-ARCHLAB_HD inline std::uint32_t atomic_add_u32(std::uint32_t* target, std::uint32_t value) {
-#if defined(__CUDA_ARCH__)
-  return atomicAdd(target, value);
-#else
-  return std::atomic_ref<std::uint32_t>(*target).fetch_add(value, std::memory_order_relaxed);
-#endif
-}
-
 ARCHLAB_HD inline void atomic_min_u64(unsigned long long* target, unsigned long long value) {
 #if defined(__CUDA_ARCH__)
   atomicMin(target, value);
@@ -61,7 +53,7 @@ struct ClassifyKernel {
     const Tick bucket = events[i].time >> shift;
     const std::uint32_t slot = bucket < first_bucket + ring ? static_cast<std::uint32_t>(bucket & (ring - 1)) : ring;
     slot_of[i] = slot;
-    atomic_add_u32(&slot_new[slot], 1);
+    reserve_slots(&slot_new[slot], 1);
     atomic_min_u64(&slot_min[slot], events[i].time);
   }
 };
@@ -74,7 +66,7 @@ struct ScatterKernel {
   std::uint32_t* slot_count;
   ARCHLAB_HD void operator()(std::uint32_t i) const {
     const std::uint32_t slot = slot_of[i];
-    slot_base[slot][atomic_add_u32(&slot_count[slot], 1)] = events[i];
+    slot_base[slot][reserve_slots(&slot_count[slot], 1)] = events[i];
   }
 };
 
@@ -145,18 +137,7 @@ struct WindowTotals {
     sink.error = static_cast<HandlerError>(status.handler_error);
     sink.error_component = status.component;
     sink.error_port = static_cast<PortId>(status.port);
-    std::string what;
-    switch (sink.error) {
-      case HandlerError::UnconnectedPort:
-        what = "sent on port '" + system.port_name(status.component, sink.error_port) + "', which no link connects";
-        break;
-      case HandlerError::IndexOutOfRange:
-        what = "sent to an index beyond the receivers of port '" + system.port_name(status.component, sink.error_port) + "'";
-        break;
-      case HandlerError::OutputOverflow: what = "sent more events from one event than it declared (kMaxSendsPerEvent)"; break;
-      case HandlerError::None: what = "failed"; break;
-    }
-    throw RunError(system.describe(status.component) + " " + what);
+    report_handler_error(system, sink);
   }
   if (error == SegmentError::SelfOverflow) {
     throw RunError(system.describe(status.component) + " had more than " + std::to_string(kSegmentSelfEvents) +
@@ -240,11 +221,7 @@ class GpuWindowedRun {
       }
       InitArgs args{&type->rt, 0, type->rt.count, &sink};
       type->descriptor->init_cpu(&args);
-      if (sink.error != HandlerError::None) {
-        SegmentStatus status{static_cast<std::uint32_t>(SegmentError::Handler), static_cast<std::uint32_t>(sink.error),
-                             sink.error_component, sink.error_port};
-        report_segment_error(system_, status);
-      }
+      if (sink.error != HandlerError::None) report_handler_error(system_, sink);
     }
     std::uint64_t count = events.size();
     Tick earliest = kTickMax;

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "archlab/engine.hpp"
+#include "archlab/errors.hpp"
 #include "calendar_queue.hpp"
 
 namespace archlab::detail {
@@ -60,6 +61,22 @@ class WindowPlanner {
   Tick window_buckets_ = 1;
   Tick window_end_ = 0;
 };
+
+/// A handler failed (handlers cannot throw; the sink says how): stop the run with a RunError
+/// naming the component and port.
+[[noreturn]] inline void report_handler_error(const SystemInstance& system, const EventSink& sink) {
+  std::string what;
+  switch (sink.error) {
+    case HandlerError::UnconnectedPort: what = "sent on port '%p', which no link connects"; break;
+    case HandlerError::IndexOutOfRange: what = "sent to an index beyond the receivers of port '%p'"; break;
+    case HandlerError::OutputOverflow: what = "sent more events from one event than it declared (kMaxSendsPerEvent)"; break;
+    case HandlerError::None: what = "failed"; break;
+  }
+  if (const auto at = what.find("%p"); at != std::string::npos) {
+    what.replace(at, 2, system.port_name(sink.error_component, sink.error_port));
+  }
+  throw RunError(system.describe(sink.error_component) + " " + what);
+}
 
 /// Trace records of one window in the canonical order: by time, then receiver, then the order
 /// the receiver handled them in (stable: records arrive in each receiver's handling order).
