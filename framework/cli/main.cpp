@@ -1,4 +1,4 @@
-// The `archlab` program: run, check, plugins.
+// The `archlab` program: run, check, plugins, tune.
 // Exit status: 0 success, 2 bad input (configuration, plugins, output path), 1 failure at run time.
 #include <unistd.h>
 
@@ -11,6 +11,7 @@
 #include "archlab/plugin_loader.hpp"
 #include "archlab/run.hpp"
 #include "archlab/text.hpp"
+#include "archlab/tune.hpp"
 #include "archlab/units.hpp"
 #include "archlab/version.hpp"
 
@@ -92,6 +93,38 @@ void print_report(const archlab::RunReport& report) {
   if (!report.output.empty()) std::printf("output      %s\n", report.output.c_str());
 }
 
+void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& report) {
+  std::size_t failed = 0;
+  for (const auto& trial : report.trials) failed += trial.ok() ? 0 : 1;
+  std::printf("tuner       %s, %zu trials (%zu failed) in %.3f s%s\n", spec.tuner.c_str(), report.trials.size(), failed,
+              report.wall_seconds, report.exhausted ? "; the tuner had no more points to propose" : "");
+  if (!report.output.empty()) std::printf("study       %s\n", report.output.c_str());
+  if (report.pareto.empty()) {
+    std::printf("no feasible trial\n");
+    return;
+  }
+  std::printf(spec.objectives.size() == 1 ? "best design:\n" : "Pareto front (%zu designs):\n", report.pareto.size());
+  std::printf("  %-6s", "trial");
+  for (const auto& dim : spec.space) std::printf(" %-16s", dim.path.substr(dim.path.rfind('.') + 1).c_str());
+  for (const auto& objective : spec.objectives) {
+    std::printf(" %-14s", (objective.name + (objective.maximize ? " (max)" : " (min)")).c_str());
+  }
+  std::printf("\n");
+  for (const std::uint32_t row : report.pareto) {
+    const auto& trial = report.trials[row];
+    std::printf("  %-6u", trial.number);
+    for (std::size_t d = 0; d < spec.space.size(); ++d) {
+      std::string value = spec.space[d].kind == archlab::DimensionKind::Choice
+                              ? spec.space[d].choices.at(static_cast<std::size_t>(trial.point[d]))
+                              : spec.value_toml(d, trial.point[d]);
+      if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
+      std::printf(" %-16s", value.c_str());
+    }
+    for (const double value : trial.objectives) std::printf(" %-14.6g", value);
+    std::printf("\n");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,6 +156,17 @@ int main(int argc, char** argv) {
   auto* plugins = app.add_subcommand("plugins", "List the plugins found on the search path");
   plugins->add_flag("-v,--verbose", verbose, "show every parameter, port and statistic");
 
+  std::string tune_file;
+  std::vector<std::string> tune_sets;
+  std::string tune_output;
+  std::string tune_resume;
+  auto* tune = app.add_subcommand("tune", "Run (or resume) a tuning study: the experiment's [tune] section");
+  tune->add_option("file", tune_file, "experiment file with a [tune] section (TOML)")->required();
+  tune->add_option("--set", tune_sets, "override a value of the experiment: key.path=value (repeatable)");
+  tune->add_option("-o,--output", tune_output, "study file (HDF5; overrides tune.output)");
+  tune->add_option("--resume", tune_resume, "continue the study in this file until the budget is spent");
+  tune->add_flag("-q,--quiet", quiet, "no progress line");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -148,6 +192,28 @@ int main(int argc, char** argv) {
         std::printf("%s: OK (experiment: %zu components, %zu links, engine %s)\n", check_file.c_str(),
                     spec.system.components.size(), spec.system.links.size(), spec.engine.c_str());
       }
+      return 0;
+    }
+    if (*tune) {
+      const auto spec = archlab::load_tune(tune_file, parse_overrides(tune_sets), registry);
+      archlab::StudyOptions options;
+      options.output = tune_output;
+      options.resume = tune_resume;
+      const bool show_progress = !quiet && ::isatty(STDERR_FILENO);
+      if (show_progress) {
+        options.progress = [](const archlab::StudyProgress& p) {
+          std::fprintf(stderr, "\r  trials %llu/%llu (%llu failed)  best %-12s  pareto %-4zu  %.3g trials/s   ",
+                       static_cast<unsigned long long>(p.trials_done), static_cast<unsigned long long>(p.budget),
+                       static_cast<unsigned long long>(p.failed),
+                       p.best ? std::to_string(*p.best).c_str() : "-", p.pareto_size, p.trials_per_second);
+        };
+      }
+      std::printf("tuning %s with %s (budget %llu, batch %u)\n", spec.name.c_str(), spec.tuner.c_str(),
+                  static_cast<unsigned long long>(spec.budget), spec.batch);
+      std::fflush(stdout);
+      const auto report = archlab::run_study(spec, registry, options);
+      if (show_progress) std::fprintf(stderr, "\r%100s\r", "");
+      print_study(spec, report);
       return 0;
     }
     if (!run_engine.empty()) run_sets.push_back("engine=\"" + run_engine + "\"");

@@ -13,6 +13,7 @@
 #include "archlab/errors.hpp"
 #include "archlab/text.hpp"
 #include "archlab/units.hpp"
+#include "config_detail.hpp"
 
 namespace archlab {
 namespace {
@@ -524,6 +525,39 @@ Tick get_time(const toml::table& table, const char* key, const std::string& file
 
 }  // namespace
 
+namespace detail {
+
+std::string toml_where(const toml::node& node, const std::string& fallback) { return where(node, fallback); }
+
+std::vector<std::byte> fill_declared_params(const ParamSpec* specs, std::uint32_t nparams, std::uint32_t params_size,
+                                            const toml::table* table, const std::string& file,
+                                            const std::string& location, const std::string& owner) {
+  std::vector<std::string> valid;
+  for (std::uint32_t i = 0; i < nparams; ++i) valid.emplace_back(specs[i].name);
+  if (table != nullptr) {
+    for (const auto& [key, value] : *table) {
+      if (std::find(valid.begin(), valid.end(), key.str()) == valid.end()) {
+        fail(where(value, file), owner + ": unknown parameter '" + std::string(key.str()) + "'" +
+                                     suggestion(key.str(), valid));
+      }
+    }
+  }
+  std::vector<std::byte> blob(params_size, std::byte{0});
+  for (std::uint32_t i = 0; i < nparams; ++i) {
+    const ParamSpec& param = specs[i];
+    if (const toml::node* value = table != nullptr ? table->get(param.name) : nullptr; value != nullptr) {
+      fill_param(param, *value, blob, where(*value, file), owner);
+    } else if (param.default_text != nullptr) {
+      fill_param(param, default_node(owner, param).node(), blob, owner + " default", owner);
+    } else {
+      fail(location, owner + ": missing required parameter '" + param.name + "' (" + param.doc + ")");
+    }
+  }
+  return blob;
+}
+
+}  // namespace detail
+
 const ComponentSpec* SystemSpec::find(std::string_view name, std::uint32_t replica) const {
   for (const auto& component : components) {
     if (component.name == name && component.replica == replica) return &component;
@@ -569,7 +603,7 @@ ExperimentSpec load_experiment_text(const std::string& text, const std::string& 
 
   check_keys(root,
              {"system", "workloads", "links", "ensemble", "engine", "seed", "threads", "stop_time", "max_events",
-              "output", "stats_interval", "trace", "flush_seconds"},
+              "output", "stats_interval", "trace", "flush_seconds", "tune"},
              name, "experiment");
   if (root.get("system") == nullptr) fail(name, "missing `system`: a system model file name or an inline [system] table");
   if (!root.get("system")->is_table()) fail(where(*root.get("system"), name), "`system` must be a file name or a table");

@@ -1,0 +1,195 @@
+// The co-design loop: an experiment's [tune] section, the study that runs it (each batch a tuner
+// asks for is one ensemble run), and the study file.
+//
+//   [tune]
+//   tuner = "random"                 # a tuner plugin (see `archlab plugins`)
+//   budget = 64                      # trials in all
+//   batch = 8                        # design points per ensemble run
+//   seed = 1                         # the tuner's seed (the simulation keeps the experiment's)
+//   output = "study.h5"              # the study file (or -o)
+//   conditions = ["system.components.sa.rows * system.components.sa.cols <= 16384"]
+//   [tune.params]                    # the tuner's own parameters
+//   [tune.space]                     # parameter path = range or choices
+//   "system.components.sa.rows" = { low = 8, high = 256, log = true, step = 8 }
+//   "system.components.sa.clock" = { low = 0.5, high = 2.0, unit = "GHz" }
+//   "system.components.sa.dataflow" = { choices = ["os", "ws", "is"] }
+//   [tune.objectives]                # name = { stat = "<type>.<stat>" | "sim_time" | "events", goal = "min" | "max" }
+//   latency = { stat = "workload.gemm_driver.completion_time" }
+//   [tune.constraints]               # name = { stat = ..., max = bound } or { stat = ..., min = bound }
+//   area = { stat = "compute.systolic.area", max = 2.0 }
+//
+// A statistic objective is the statistic summed over the replica's instances of that type.
+// Tables sort their keys, so dimensions, objectives and constraints are in key order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "archlab/config.hpp"
+#include "archlab/plugin_loader.hpp"
+#include "archlab/tuner.hpp"
+
+namespace archlab {
+
+struct SpaceParam {
+  std::string path;  ///< "system.components.sa.rows"
+  DimensionKind kind = DimensionKind::Int;
+  double low = 0;
+  double high = 0;
+  double step = 0;   ///< Int: >= 1; Float: 0 = continuous
+  bool log_scale = false;
+  std::string unit;  ///< non-empty: the value is written as "<value> <unit>" (a quantity)
+  std::vector<std::string> choices;      ///< Choice: labels
+  std::vector<std::string> choice_toml;  ///< Choice: each as a TOML value ("\"ws\"", "16")
+  std::string where;
+};
+
+/// A condition over the space's values, "rows * cols <= 16384": + - * / and parentheses over
+/// numbers and dimensions (a dimension by its path or, when unique, its last segment; a choice
+/// dimension's value is its choice when that is a number, else its index).
+class SpaceCondition {
+ public:
+  SpaceCondition(const std::string& text, const std::vector<SpaceParam>& space, const std::string& where);
+  bool holds(const double* point) const;
+  const std::string& text() const { return text_; }
+
+  struct Node;
+
+ private:
+  std::string text_;
+  std::shared_ptr<const Node> left_;
+  std::shared_ptr<const Node> right_;
+  int op_ = 0;
+  std::vector<std::vector<double>> choice_values_;  ///< per dimension: numeric choices, or empty
+};
+
+/// What an objective or constraint measures for one design point.
+struct Metric {
+  enum class Source { Stat, SimTime, Events };
+  Source source = Source::Stat;
+  std::string type;  ///< Stat: component type ("compute.systolic")
+  std::string stat;  ///< Stat: statistic name ("area")
+  std::string text;  ///< as written
+};
+
+struct TuneObjective {
+  std::string name;
+  Metric metric;
+  bool maximize = false;
+};
+
+/// Stored as value - bound (`max`) or bound - value (`min`): feasible when <= 0.
+struct TuneConstraint {
+  std::string name;
+  Metric metric;
+  bool upper = true;  ///< `max = bound`
+  double bound = 0;
+};
+
+struct TuneSpec {
+  std::string name;             ///< experiment file name
+  std::string experiment_text;  ///< the experiment as written (the study file keeps it)
+  std::filesystem::path base_dir;
+  std::vector<Override> overrides;
+  ExperimentSpec base;          ///< the experiment without [tune]: one replica, no output file
+
+  std::string tuner;
+  std::shared_ptr<const Plugin> tuner_plugin;
+  std::vector<std::byte> tuner_params;
+  std::uint64_t budget = 0;
+  std::uint32_t batch = 1;
+  std::uint64_t seed = 1;
+  std::filesystem::path output;
+  std::vector<SpaceParam> space;
+  std::vector<SpaceCondition> conditions;
+  std::vector<TuneObjective> objectives;
+  std::vector<TuneConstraint> constraints;
+
+  const TunerDescriptor& tuner_descriptor() const;
+  /// Whether the point satisfies every condition.
+  bool admissible(const double* point) const;
+  /// A parameter's value as TOML text ("16", "0.5", "\"ws\"", "\"1.5 GHz\"").
+  std::string value_toml(std::size_t dim, double value) const;
+};
+
+/// Throws ConfigError (file:line:col) for a bad [tune] section, before anything runs.
+TuneSpec load_tune(const std::filesystem::path& path, const std::vector<Override>& overrides,
+                   const PluginRegistry& registry);
+TuneSpec load_tune_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir,
+                        const std::vector<Override>& overrides, const PluginRegistry& registry);
+
+/// The experiment that evaluates `points` as one ensemble run, one replica per point, built by
+/// the [ensemble] machinery of load_experiment_text. Throws ConfigError when a point is invalid.
+ExperimentSpec batch_experiment(const TuneSpec& spec, std::span<const std::vector<double>> points,
+                                const PluginRegistry& registry);
+
+struct Trial {
+  std::uint32_t number = 0;
+  std::uint32_t batch = 0;
+  std::uint32_t replica = 0;   ///< the ensemble replica that ran it
+  std::vector<double> point;
+  std::vector<double> objectives;   ///< as measured; NaN when failed
+  std::vector<double> constraints;  ///< value - bound form; NaN when failed
+  std::string status = "ok";        ///< "ok" or "failed: <why>"
+  double wall_seconds = 0;          ///< of the ensemble run it was part of
+  bool ok() const { return status == "ok"; }
+  bool feasible() const;
+};
+
+/// Indices of the rows of `values` (each a vector to minimize) that no other row dominates.
+std::vector<std::uint32_t> pareto_front(const std::vector<std::vector<double>>& values);
+/// Non-dominated sorting: fronts[0] is the Pareto front, fronts[1] the front once it is removed, ...
+std::vector<std::vector<std::uint32_t>> non_dominated_sort(const std::vector<std::vector<double>>& values);
+/// Trial numbers of the Pareto front of the feasible trials (objectives oriented by their goals).
+std::vector<std::uint32_t> study_pareto(const TuneSpec& spec, const std::vector<Trial>& trials);
+
+/// The study file (HDF5): written whole to a temporary name and renamed over `path`, so it is
+/// always either the previous or the new complete study.
+void write_study_file(const std::filesystem::path& path, const TuneSpec& spec, const std::vector<Trial>& trials,
+                      std::span<const std::byte> tuner_state, bool finished);
+struct StudyFile {
+  std::string experiment_toml;
+  std::string tuner;
+  std::vector<Trial> trials;
+  std::vector<std::byte> tuner_state;
+};
+/// Throws OutputError when the file cannot be read, ConfigError when it is not a study of `spec`.
+StudyFile read_study_file(const std::filesystem::path& path, const TuneSpec& spec);
+
+struct StudyProgress {
+  std::uint64_t trials_done;
+  std::uint64_t budget;
+  std::uint64_t failed;
+  std::optional<double> best;  ///< of the first objective, over feasible trials
+  std::size_t pareto_size;
+  double trials_per_second;
+};
+
+struct StudyOptions {
+  std::filesystem::path output;  ///< overrides [tune] output; empty and none there: no file
+  std::filesystem::path resume;  ///< a study file to continue
+  std::function<void(const StudyProgress&)> progress;  ///< after every batch
+  std::uint64_t max_batches = 0;  ///< stop after this many batches in this call (0: none); for tests
+};
+
+struct StudyReport {
+  std::vector<Trial> trials;
+  std::vector<std::uint32_t> pareto;
+  std::optional<std::uint32_t> best;  ///< single objective: the best feasible trial
+  std::filesystem::path output;
+  bool exhausted = false;  ///< the tuner proposed nothing more before the budget was spent
+  double wall_seconds = 0;
+};
+
+/// Runs (or continues) the study. Bad input throws before any trial runs; a design point that
+/// fails becomes a failed trial.
+StudyReport run_study(const TuneSpec& spec, const PluginRegistry& registry, const StudyOptions& options = {});
+
+}  // namespace archlab

@@ -1,0 +1,22 @@
+// Pieces of config.cpp that other framework sources reuse (the [tune] section); not public API.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <toml++/toml.h>
+#include <vector>
+
+#include "archlab/component.hpp"
+
+namespace archlab::detail {
+
+/// "file:line:col" of a TOML node, or `fallback` when it has no position.
+std::string toml_where(const toml::node& node, const std::string& fallback);
+
+/// A Params blob filled from `table` (null: defaults only) against a declared schema, with the
+/// same checks and messages as component parameters; throws ConfigError.
+std::vector<std::byte> fill_declared_params(const ParamSpec* specs, std::uint32_t nparams, std::uint32_t params_size,
+                                            const toml::table* table, const std::string& file,
+                                            const std::string& location, const std::string& owner);
+
+}  // namespace archlab::detail

@@ -1,0 +1,324 @@
+// The co-design loop: ask a batch, run it as one ensemble, tell the results, save the study.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "archlab/errors.hpp"
+#include "archlab/run.hpp"
+#include "archlab/tune.hpp"
+
+namespace archlab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool dominates(const std::vector<double>& a, const std::vector<double>& b) {
+  bool better = false;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (a[k] > b[k]) return false;
+    if (a[k] < b[k]) better = true;
+  }
+  return better;
+}
+
+/// The tuner plugin's object, destroyed through its own library.
+class TunerHandle {
+ public:
+  TunerHandle(const TunerDescriptor& descriptor, void* handle) : d_(&descriptor), handle_(handle) {}
+  TunerHandle(const TunerHandle&) = delete;
+  TunerHandle& operator=(const TunerHandle&) = delete;
+  ~TunerHandle() { d_->destroy(handle_); }
+
+  std::uint32_t ask(std::uint32_t n, double* points) { return d_->ask(handle_, n, points); }
+  void tell(const std::vector<TunerTrial>& trials) {
+    d_->tell(handle_, trials.data(), static_cast<std::uint32_t>(trials.size()));
+  }
+  std::vector<std::byte> save() const {
+    const TunerBytes bytes = d_->save(handle_);
+    std::vector<std::byte> copy(bytes.data, bytes.data + bytes.size);
+    d_->free_bytes(bytes);
+    return copy;
+  }
+
+ private:
+  const TunerDescriptor* d_;
+  void* handle_;
+};
+
+/// The space as the tuner's C ABI sees it; points into `spec`, which outlives it.
+struct SpaceView {
+  std::vector<SpaceDimension> dims;
+  std::vector<std::vector<const char*>> labels;
+  TunerSetup setup{};
+
+  explicit SpaceView(const TuneSpec& spec) {
+    for (const SpaceParam& p : spec.space) {
+      std::vector<const char*> names;
+      for (const auto& label : p.choices) names.push_back(label.c_str());
+      labels.push_back(std::move(names));
+    }
+    for (std::size_t d = 0; d < spec.space.size(); ++d) {
+      const SpaceParam& p = spec.space[d];
+      dims.push_back(SpaceDimension{p.path.c_str(), p.kind, p.low, p.high, p.step, p.log_scale ? 1u : 0u,
+                                    static_cast<std::uint32_t>(p.choices.size()),
+                                    labels[d].empty() ? nullptr : labels[d].data()});
+    }
+    setup.space = TunerSpace{dims.data(), static_cast<std::uint32_t>(dims.size()),
+                             spec.conditions.empty() ? nullptr : &admissible_entry, &spec};
+    setup.nobjectives = static_cast<std::uint32_t>(spec.objectives.size());
+    setup.nconstraints = static_cast<std::uint32_t>(spec.constraints.size());
+    setup.seed = spec.seed;
+    setup.budget = spec.budget;
+  }
+  static bool admissible_entry(const void* user, const double* point) {
+    return static_cast<const TuneSpec*>(user)->admissible(point);
+  }
+};
+
+double metric_value(const Metric& metric, const RunReport& report, std::uint32_t replica) {
+  switch (metric.source) {
+    case Metric::Source::SimTime: return static_cast<double>(report.result.final_time);
+    case Metric::Source::Events: return static_cast<double>(report.result.events);
+    case Metric::Source::Stat: break;
+  }
+  double sum = 0;
+  for (const StatTotal& total : report.totals) {
+    if (total.replica == replica && total.type == metric.type && total.stat == metric.stat) sum += total.total;
+  }
+  return sum;
+}
+
+void fill_results(const TuneSpec& spec, const RunReport& report, std::uint32_t replica, Trial& trial) {
+  trial.objectives.clear();
+  trial.constraints.clear();
+  for (const auto& objective : spec.objectives) trial.objectives.push_back(metric_value(objective.metric, report, replica));
+  for (const auto& constraint : spec.constraints) {
+    const double value = metric_value(constraint.metric, report, replica);
+    trial.constraints.push_back(constraint.upper ? value - constraint.bound : constraint.bound - value);
+  }
+  trial.status = "ok";
+}
+
+void mark_failed(const TuneSpec& spec, Trial& trial, const std::string& why) {
+  trial.objectives.assign(spec.objectives.size(), std::numeric_limits<double>::quiet_NaN());
+  trial.constraints.assign(spec.constraints.size(), std::numeric_limits<double>::quiet_NaN());
+  trial.status = "failed: " + why;
+}
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+/// Evaluates `trials` (their points set) as one ensemble run; when that fails, one by one, so
+/// that only the points that fail become failed trials. Objectives from the final time or the
+/// event count are those of the whole run, so those studies run every point alone.
+void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials) {
+  const bool whole_run_metrics =
+      std::any_of(spec.objectives.begin(), spec.objectives.end(),
+                  [](const TuneObjective& o) { return o.metric.source != Metric::Source::Stat; }) ||
+      std::any_of(spec.constraints.begin(), spec.constraints.end(),
+                  [](const TuneConstraint& c) { return c.metric.source != Metric::Source::Stat; });
+  if (!whole_run_metrics && trials.size() > 1) {
+    const auto start = Clock::now();
+    try {
+      std::vector<std::vector<double>> points;
+      for (const Trial& trial : trials) points.push_back(trial.point);
+      const ExperimentSpec experiment = batch_experiment(spec, points, registry);
+      const RunReport report = run_experiment(experiment);
+      const double wall = seconds_since(start);
+      for (std::uint32_t r = 0; r < trials.size(); ++r) {
+        trials[r].replica = r;
+        trials[r].wall_seconds = wall;
+        fill_results(spec, report, r, trials[r]);
+      }
+      return;
+    } catch (const std::exception&) {
+      // Some point is bad: find out which, below.
+    }
+  }
+  for (Trial& trial : trials) {
+    const auto start = Clock::now();
+    trial.replica = 0;
+    try {
+      const std::vector<std::vector<double>> points{trial.point};
+      const ExperimentSpec experiment = batch_experiment(spec, points, registry);
+      const RunReport report = run_experiment(experiment);
+      fill_results(spec, report, 0, trial);
+    } catch (const ConfigError& error) {
+      mark_failed(spec, trial, std::string("invalid design: ") + error.what());
+    } catch (const std::exception& error) {
+      mark_failed(spec, trial, error.what());
+    }
+    trial.wall_seconds = seconds_since(start);
+  }
+}
+
+std::vector<double> oriented(const TuneSpec& spec, const Trial& trial) {
+  std::vector<double> values = trial.objectives;
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    if (spec.objectives[k].maximize) values[k] = -values[k];
+  }
+  return values;
+}
+
+}  // namespace
+
+std::vector<std::uint32_t> pareto_front(const std::vector<std::vector<double>>& values) {
+  std::vector<std::uint32_t> front;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    bool dominated = false;
+    for (std::size_t j = 0; j < values.size() && !dominated; ++j) dominated = j != i && dominates(values[j], values[i]);
+    if (!dominated) front.push_back(static_cast<std::uint32_t>(i));
+  }
+  return front;
+}
+
+std::vector<std::vector<std::uint32_t>> non_dominated_sort(const std::vector<std::vector<double>>& values) {
+  std::vector<std::vector<std::uint32_t>> fronts;
+  std::vector<std::uint32_t> left(values.size());
+  for (std::uint32_t i = 0; i < left.size(); ++i) left[i] = i;
+  while (!left.empty()) {
+    std::vector<std::vector<double>> rest;
+    for (std::uint32_t i : left) rest.push_back(values[i]);
+    std::vector<std::uint32_t> front;
+    std::vector<std::uint32_t> next;
+    const std::vector<std::uint32_t> local = pareto_front(rest);
+    std::size_t k = 0;
+    for (std::uint32_t n = 0; n < left.size(); ++n) {
+      if (k < local.size() && local[k] == n) {
+        front.push_back(left[n]);
+        ++k;
+      } else {
+        next.push_back(left[n]);
+      }
+    }
+    fronts.push_back(std::move(front));
+    left = std::move(next);
+  }
+  return fronts;
+}
+
+std::vector<std::uint32_t> study_pareto(const TuneSpec& spec, const std::vector<Trial>& trials) {
+  std::vector<std::vector<double>> values;
+  std::vector<std::uint32_t> rows;
+  for (const Trial& trial : trials) {
+    if (!trial.feasible()) continue;
+    values.push_back(oriented(spec, trial));
+    rows.push_back(trial.number);
+  }
+  std::vector<std::uint32_t> front;
+  for (std::uint32_t i : pareto_front(values)) front.push_back(rows[i]);
+  if (spec.objectives.size() == 1 && front.size() > 1) front.erase(front.begin() + 1, front.end());  // ties: earliest
+  return front;
+}
+
+StudyReport run_study(const TuneSpec& spec, const PluginRegistry& registry, const StudyOptions& options) {
+  const auto start = Clock::now();
+  const TunerDescriptor& td = spec.tuner_descriptor();
+  const SpaceView view(spec);
+  StudyReport report;
+  report.output = !options.output.empty() ? options.output : !spec.output.empty() ? spec.output : options.resume;
+
+  std::vector<Trial> trials;
+  void* raw = nullptr;
+  if (!options.resume.empty()) {
+    StudyFile file = read_study_file(options.resume, spec);
+    if (file.tuner != spec.tuner) {
+      throw ConfigError(options.resume.string() + ": the study ran tuner '" + file.tuner + "', the experiment names '" +
+                        spec.tuner + "'");
+    }
+    raw = td.restore(spec.tuner_params.data(), &view.setup, file.tuner_state.data(), file.tuner_state.size());
+    if (raw == nullptr) {
+      throw ConfigError(options.resume.string() + ": the saved state is not a state of tuner '" + spec.tuner +
+                        "' with these parameters and this space");
+    }
+    trials = std::move(file.trials);
+  } else {
+    char error[512] = "";
+    raw = td.create(spec.tuner_params.data(), &view.setup, error, sizeof error);
+    if (raw == nullptr) throw ConfigError(spec.name + ": tuner '" + spec.tuner + "' refused the study: " + error);
+  }
+  TunerHandle tuner(td, raw);
+
+  std::uint32_t batch_number = trials.empty() ? 0 : trials.back().batch + 1;
+  std::uint64_t batches = 0;
+  const std::size_t done_before = trials.size();
+  const std::size_t ndims = spec.space.size();
+  constexpr int kMaxRejectedRounds = 100;
+  while (trials.size() < spec.budget && (options.max_batches == 0 || batches < options.max_batches)) {
+    const auto want = static_cast<std::uint32_t>(std::min<std::uint64_t>(spec.batch, spec.budget - trials.size()));
+    std::vector<Trial> batch;
+    for (int round = 0; round < kMaxRejectedRounds && batch.size() < want; ++round) {
+      const auto need = static_cast<std::uint32_t>(want - batch.size());
+      std::vector<double> points(static_cast<std::size_t>(need) * ndims);
+      const std::uint32_t got = std::min(tuner.ask(need, points.data()), need);
+      if (got == 0) break;
+      // The framework checks conditions too; a tuner that ignores them is told, and asked again.
+      std::vector<TunerTrial> rejected;
+      const std::vector<double> nan_objectives(spec.objectives.size(), std::numeric_limits<double>::quiet_NaN());
+      const std::vector<double> nan_constraints(spec.constraints.size(), std::numeric_limits<double>::quiet_NaN());
+      for (std::uint32_t i = 0; i < got; ++i) {
+        const double* point = points.data() + static_cast<std::size_t>(i) * ndims;
+        if (spec.admissible(point)) {
+          Trial trial;
+          trial.point.assign(point, point + ndims);
+          batch.push_back(std::move(trial));
+        } else {
+          rejected.push_back(TunerTrial{~std::uint64_t{0}, point, nan_objectives.data(), nan_constraints.data(), 1,
+                                        "violates a space condition"});
+        }
+      }
+      if (rejected.empty()) break;
+      tuner.tell(rejected);
+    }
+    if (batch.empty()) {
+      report.exhausted = true;
+      break;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i].number = static_cast<std::uint32_t>(trials.size() + i);
+      batch[i].batch = batch_number;
+    }
+    evaluate(spec, registry, batch);
+
+    std::vector<std::vector<double>> minimized;
+    std::vector<TunerTrial> told;
+    minimized.reserve(batch.size());
+    for (const Trial& trial : batch) minimized.push_back(oriented(spec, trial));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const Trial& trial = batch[i];
+      told.push_back(TunerTrial{trial.number, trial.point.data(), minimized[i].data(), trial.constraints.data(),
+                                trial.ok() ? 0u : 1u, trial.ok() ? "" : trial.status.c_str()});
+    }
+    tuner.tell(told);
+    for (Trial& trial : batch) trials.push_back(std::move(trial));
+    ++batch_number;
+    ++batches;
+    if (!report.output.empty()) write_study_file(report.output, spec, trials, tuner.save(), false);
+
+    if (options.progress) {
+      StudyProgress progress{};
+      progress.trials_done = trials.size();
+      progress.budget = spec.budget;
+      progress.failed = static_cast<std::uint64_t>(std::count_if(trials.begin(), trials.end(), [](const Trial& t) { return !t.ok(); }));
+      for (const Trial& trial : trials) {
+        if (!trial.feasible()) continue;
+        const double value = oriented(spec, trial)[0];
+        if (!progress.best || value < *progress.best) progress.best = value;
+      }
+      if (progress.best && spec.objectives[0].maximize) progress.best = -*progress.best;
+      progress.pareto_size = study_pareto(spec, trials).size();
+      const double elapsed = seconds_since(start);
+      progress.trials_per_second = elapsed > 0 ? static_cast<double>(trials.size() - done_before) / elapsed : 0.0;
+      options.progress(progress);
+    }
+  }
+  const bool finished = trials.size() >= spec.budget || report.exhausted;
+  if (!report.output.empty() && (finished || batches == 0)) write_study_file(report.output, spec, trials, tuner.save(), finished);
+  report.pareto = study_pareto(spec, trials);
+  if (spec.objectives.size() == 1 && !report.pareto.empty()) report.best = report.pareto[0];
+  report.trials = std::move(trials);
+  report.wall_seconds = seconds_since(start);
+  return report;
+}
+
+}  // namespace archlab

@@ -1,0 +1,640 @@
+// The experiment's [tune] section: tuner, budget, space, conditions, objectives, constraints.
+// Every mistake is a ConfigError before any trial runs.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "archlab/errors.hpp"
+#include "archlab/text.hpp"
+#include "archlab/tune.hpp"
+#include "config_detail.hpp"
+
+namespace archlab {
+namespace {
+
+using detail::toml_where;
+
+[[noreturn]] void fail(const std::string& location, const std::string& message) {
+  throw ConfigError(location + ": " + message);
+}
+
+std::string valid_list(std::string_view name, const std::vector<std::string>& valid) {
+  const std::string nearest = text::nearest(name, valid);
+  return (nearest.empty() ? "" : " (did you mean '" + nearest + "'?)") + std::string("; valid: ") +
+         (valid.empty() ? std::string("none") : text::join(valid, ", "));
+}
+
+void check_keys(const toml::table& table, const std::vector<std::string>& valid, const std::string& file,
+                const std::string& what) {
+  for (const auto& [key, value] : table) {
+    if (std::find(valid.begin(), valid.end(), key.str()) == valid.end()) {
+      fail(toml_where(value, file), "unknown " + what + " key '" + std::string(key.str()) + "'" +
+                                        valid_list(key.str(), valid));
+    }
+  }
+}
+
+const toml::table* table_at(const toml::table& parent, const char* key, const std::string& file,
+                            const std::string& what) {
+  const toml::node* node = parent.get(key);
+  if (node == nullptr) return nullptr;
+  if (!node->is_table()) fail(toml_where(*node, file), what + " must be a table");
+  return node->as_table();
+}
+
+std::optional<double> number_of(const toml::node* node) {
+  if (node == nullptr) return std::nullopt;
+  if (node->is_integer()) return static_cast<double>(**node->as_integer());
+  if (node->is_floating_point()) return **node->as_floating_point();
+  return std::nullopt;
+}
+
+std::string toml_text(const toml::node& node) {
+  std::ostringstream out;
+  node.visit([&](const auto& value) { out << value; });
+  return out.str();
+}
+
+SpaceParam parse_dimension(const std::string& path, const toml::node& node, const std::string& file) {
+  SpaceParam dim;
+  dim.path = path;
+  dim.where = toml_where(node, file);
+  const std::string what = "tune.space \"" + path + "\"";
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    fail(dim.where, what + " must be a table: { low = 8, high = 256 } or { choices = [\"os\", \"ws\"] }");
+  }
+  check_keys(*table, {"low", "high", "step", "log", "unit", "choices", "type"}, file, what);
+  if (const toml::node* choices = table->get("choices"); choices != nullptr) {
+    for (const char* other : {"low", "high", "step", "log", "unit", "type"}) {
+      if (table->contains(other)) fail(dim.where, what + ": `choices` cannot be combined with `" + other + "`");
+    }
+    const toml::array* array = choices->as_array();
+    if (array == nullptr || array->empty()) fail(toml_where(*choices, file), what + ": `choices` must be a non-empty array");
+    dim.kind = DimensionKind::Choice;
+    std::set<std::string> seen;
+    for (const toml::node& choice : *array) {
+      if (!(choice.is_string() || choice.is_integer() || choice.is_floating_point() || choice.is_boolean())) {
+        fail(toml_where(choice, file), what + ": a choice must be a string, number or boolean");
+      }
+      const std::string label = choice.is_string() ? std::string(**choice.as_string()) : toml_text(choice);
+      if (!seen.insert(label).second) fail(toml_where(choice, file), what + ": choice '" + label + "' appears twice");
+      dim.choices.push_back(label);
+      dim.choice_toml.push_back(toml_text(choice));
+    }
+    return dim;
+  }
+  const auto low = number_of(table->get("low"));
+  const auto high = number_of(table->get("high"));
+  if (!low || !high) fail(dim.where, what + " needs numbers `low` and `high` (or `choices`)");
+  if (!std::isfinite(*low) || !std::isfinite(*high) || *low > *high) {
+    fail(dim.where, what + ": needs finite low <= high");
+  }
+  const toml::node* step_node = table->get("step");
+  const auto step = number_of(step_node);
+  if (step_node != nullptr && (!step || !(*step > 0))) fail(toml_where(*step_node, file), what + ": `step` must be > 0");
+  bool integral = table->get("low")->is_integer() && table->get("high")->is_integer() &&
+                  (step_node == nullptr || step_node->is_integer());
+  if (const toml::node* type = table->get("type"); type != nullptr) {
+    const auto text = type->value<std::string>();
+    if (!text || (*text != "int" && *text != "float")) fail(toml_where(*type, file), what + ": `type` is \"int\" or \"float\"");
+    if (*text == "int" && !integral) fail(toml_where(*type, file), what + ": an int dimension needs integer low, high, step");
+    integral = *text == "int";
+  }
+  dim.kind = integral ? DimensionKind::Int : DimensionKind::Float;
+  dim.low = *low;
+  dim.high = *high;
+  dim.step = step.value_or(integral ? 1.0 : 0.0);
+  if (const toml::node* log = table->get("log"); log != nullptr) {
+    if (!log->is_boolean()) fail(toml_where(*log, file), what + ": `log` must be true or false");
+    dim.log_scale = **log->as_boolean();
+    if (dim.log_scale && !(dim.low > 0)) fail(toml_where(*log, file), what + ": a log-scale dimension needs low > 0");
+  }
+  if (const toml::node* unit = table->get("unit"); unit != nullptr) {
+    if (!unit->is_string() || unit->as_string()->get().empty()) {
+      fail(toml_where(*unit, file), what + ": `unit` must be a unit name such as \"GHz\"");
+    }
+    dim.unit = **unit->as_string();
+  }
+  return dim;
+}
+
+/// Checks that a space path names a declared parameter of a component of the base system.
+void check_parameter_path(const SpaceParam& dim, const ExperimentSpec& base) {
+  const std::string& path = dim.path;
+  std::vector<std::string> parts;
+  std::stringstream segments(path);
+  for (std::string segment; std::getline(segments, segment, '.');) parts.push_back(segment);
+  std::string component;
+  std::string param;
+  if (parts.size() == 4 && parts[0] == "system" && parts[1] == "components") {
+    component = parts[2];
+    param = parts[3];
+  } else if (parts.size() == 3 && parts[0] == "workloads") {
+    component = parts[1];
+    param = parts[2];
+  } else {
+    fail(dim.where, "tune.space key \"" + path +
+                        "\" must name a component or workload parameter: system.components.<name>.<param> or "
+                        "workloads.<name>.<param>");
+  }
+  const ComponentSpec* spec = base.system.find(component);
+  if (spec == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& c : base.system.components) names.push_back(c.name);
+    fail(dim.where, "tune.space \"" + path + "\": no component '" + component + "'" + valid_list(component, names));
+  }
+  const ComponentDescriptor& d = *spec->plugin->component();
+  std::vector<std::string> params;
+  for (std::uint32_t i = 0; i < d.nparams; ++i) params.emplace_back(d.params[i].name);
+  if (std::find(params.begin(), params.end(), param) == params.end()) {
+    fail(dim.where, "tune.space \"" + path + "\": " + spec->type + " has no parameter '" + param + "'" +
+                        valid_list(param, params));
+  }
+}
+
+Metric parse_metric(const std::string& text, const std::string& location, const ExperimentSpec& base,
+                    const std::string& what) {
+  Metric metric;
+  metric.text = text;
+  if (text == "sim_time") {
+    metric.source = Metric::Source::SimTime;
+    return metric;
+  }
+  if (text == "events") {
+    metric.source = Metric::Source::Events;
+    return metric;
+  }
+  std::vector<std::string> types;
+  for (const auto& c : base.system.components) {
+    if (std::find(types.begin(), types.end(), c.type) == types.end()) types.push_back(c.type);
+  }
+  const auto dot = text.rfind('.');
+  const std::string type = dot == std::string::npos ? text : text.substr(0, dot);
+  const auto found = std::find_if(base.system.components.begin(), base.system.components.end(),
+                                  [&](const ComponentSpec& c) { return c.type == type; });
+  if (dot == std::string::npos || found == base.system.components.end()) {
+    std::vector<std::string> valid{"sim_time", "events"};
+    for (const auto& t : types) valid.push_back(t + ".<stat>");
+    fail(location, what + ": unknown statistic '" + text + "': write \"<component type>.<statistic>\", \"sim_time\" or "
+                                                           "\"events\"" + valid_list(text, valid));
+  }
+  const ComponentDescriptor& d = *found->plugin->component();
+  std::vector<std::string> stats;
+  for (std::uint32_t i = 0; i < d.nstats; ++i) stats.emplace_back(d.stats[i].name);
+  const std::string stat = text.substr(dot + 1);
+  if (std::find(stats.begin(), stats.end(), stat) == stats.end()) {
+    fail(location, what + ": " + type + " has no statistic '" + stat + "'" + valid_list(stat, stats));
+  }
+  metric.type = type;
+  metric.stat = stat;
+  return metric;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path.string() + ": cannot open file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+toml::table parse(const std::string& text, const std::string& name) {
+  try {
+    return toml::parse(text, name);
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    throw ConfigError(name + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) +
+                      ": malformed TOML: " + std::string(error.description()));
+  }
+}
+
+// --------------------------------------------------------------------------------------------
+// Conditions
+// --------------------------------------------------------------------------------------------
+
+enum Compare { kLe = 1, kGe, kLt, kGt, kEq, kNe };
+
+class ConditionParser {
+ public:
+  ConditionParser(const std::string& text, const std::vector<SpaceParam>& space, const std::string& where)
+      : text_(text), space_(space), where_(where) {}
+
+  std::shared_ptr<const SpaceCondition::Node> expression();
+  int comparison();
+  bool at_end() {
+    skip();
+    return pos_ == text_.size();
+  }
+  [[noreturn]] void error(const std::string& message) const {
+    fail(where_, "condition \"" + text_ + "\": " + message + " (at column " + std::to_string(pos_ + 1) + ")");
+  }
+
+ private:
+  void skip() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  std::shared_ptr<const SpaceCondition::Node> term();
+  std::shared_ptr<const SpaceCondition::Node> factor();
+
+  const std::string& text_;
+  const std::vector<SpaceParam>& space_;
+  std::string where_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+struct SpaceCondition::Node {
+  char op = 0;  ///< 0: number, 'd': dimension, '+', '-', '*', '/', 'n' (negate)
+  double value = 0;
+  std::size_t dim = 0;
+  std::shared_ptr<const Node> left;
+  std::shared_ptr<const Node> right;
+
+  double eval(const double* point, const std::vector<std::vector<double>>& choice_values) const {
+    switch (op) {
+      case 0: return value;
+      case 'd': {
+        const double v = point[dim];
+        const auto& numeric = choice_values[dim];
+        if (!numeric.empty()) return numeric[static_cast<std::size_t>(v)];
+        return v;
+      }
+      case 'n': return -left->eval(point, choice_values);
+      case '+': return left->eval(point, choice_values) + right->eval(point, choice_values);
+      case '-': return left->eval(point, choice_values) - right->eval(point, choice_values);
+      case '*': return left->eval(point, choice_values) * right->eval(point, choice_values);
+      case '/': return left->eval(point, choice_values) / right->eval(point, choice_values);
+      default: return NAN;
+    }
+  }
+};
+
+namespace {
+
+using NodePtr = std::shared_ptr<const SpaceCondition::Node>;
+
+NodePtr binary(char op, NodePtr left, NodePtr right) {
+  auto node = std::make_shared<SpaceCondition::Node>();
+  node->op = op;
+  node->left = std::move(left);
+  node->right = std::move(right);
+  return node;
+}
+
+NodePtr ConditionParser::expression() {
+  NodePtr left = term();
+  for (;;) {
+    skip();
+    if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) {
+      const char op = text_[pos_++];
+      left = binary(op, left, term());
+    } else {
+      return left;
+    }
+  }
+}
+
+NodePtr ConditionParser::term() {
+  NodePtr left = factor();
+  for (;;) {
+    skip();
+    if (pos_ < text_.size() && (text_[pos_] == '*' || text_[pos_] == '/')) {
+      const char op = text_[pos_++];
+      left = binary(op, left, factor());
+    } else {
+      return left;
+    }
+  }
+}
+
+NodePtr ConditionParser::factor() {
+  skip();
+  if (pos_ >= text_.size()) error("expected a number, a parameter or '('");
+  const char c = text_[pos_];
+  auto node = std::make_shared<SpaceCondition::Node>();
+  if (c == '(') {
+    ++pos_;
+    NodePtr inner = expression();
+    skip();
+    if (pos_ >= text_.size() || text_[pos_] != ')') error("expected ')'");
+    ++pos_;
+    return inner;
+  }
+  if (c == '-') {
+    ++pos_;
+    node->op = 'n';
+    node->left = factor();
+    return node;
+  }
+  if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
+    std::size_t used = 0;
+    try {
+      node->value = std::stod(text_.substr(pos_), &used);
+    } catch (const std::exception&) {
+      error("malformed number");
+    }
+    pos_ += used;
+    return node;
+  }
+  if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_' || text_[pos_] == '.')) {
+      ++pos_;
+    }
+    const std::string name = text_.substr(start, pos_ - start);
+    std::vector<std::size_t> matches;
+    std::vector<std::string> names;
+    for (std::size_t d = 0; d < space_.size(); ++d) {
+      const std::string& path = space_[d].path;
+      names.push_back(path);
+      const std::string last = path.substr(path.rfind('.') + 1);
+      if (path == name) {
+        matches = {d};
+        break;
+      }
+      if (last == name) matches.push_back(d);
+    }
+    if (matches.size() != 1) {
+      pos_ = start;
+      error((matches.empty() ? "'" + name + "' is not a dimension of the space"
+                             : "'" + name + "' names several dimensions; write the whole path") +
+            valid_list(name, names));
+    }
+    node->op = 'd';
+    node->dim = matches[0];
+    return node;
+  }
+  error(std::string("unexpected '") + c + "'");
+}
+
+int ConditionParser::comparison() {
+  skip();
+  const std::string rest = text_.substr(pos_, 2);
+  const std::pair<const char*, int> ops[] = {{"<=", kLe}, {">=", kGe}, {"==", kEq}, {"!=", kNe}, {"<", kLt}, {">", kGt}};
+  for (const auto& [symbol, op] : ops) {
+    if (rest.rfind(symbol, 0) == 0) {
+      pos_ += std::char_traits<char>::length(symbol);
+      return op;
+    }
+  }
+  error("expected a comparison: <=, >=, <, >, ==, !=");
+}
+
+}  // namespace
+
+SpaceCondition::SpaceCondition(const std::string& text, const std::vector<SpaceParam>& space, const std::string& where)
+    : text_(text) {
+  ConditionParser parser(text, space, where);
+  left_ = parser.expression();
+  op_ = parser.comparison();
+  right_ = parser.expression();
+  if (!parser.at_end()) parser.error("unexpected text after the condition");
+  for (const SpaceParam& dim : space) {
+    std::vector<double> numeric;
+    if (dim.kind == DimensionKind::Choice) {
+      for (const std::string& label : dim.choices) {
+        char* end = nullptr;
+        const double value = std::strtod(label.c_str(), &end);
+        if (end == label.c_str() || *end != '\0') {
+          numeric.clear();
+          break;
+        }
+        numeric.push_back(value);
+      }
+    }
+    choice_values_.push_back(std::move(numeric));
+  }
+}
+
+bool SpaceCondition::holds(const double* point) const {
+  const double a = left_->eval(point, choice_values_);
+  const double b = right_->eval(point, choice_values_);
+  switch (op_) {
+    case kLe: return a <= b;
+    case kGe: return a >= b;
+    case kLt: return a < b;
+    case kGt: return a > b;
+    case kEq: return a == b;
+    case kNe: return a != b;
+    default: return false;
+  }
+}
+
+const TunerDescriptor& TuneSpec::tuner_descriptor() const {
+  return *static_cast<const TunerDescriptor*>(tuner_plugin->descriptor().tuner);
+}
+
+bool TuneSpec::admissible(const double* point) const {
+  return std::all_of(conditions.begin(), conditions.end(), [&](const SpaceCondition& c) { return c.holds(point); });
+}
+
+std::string TuneSpec::value_toml(std::size_t dim, double value) const {
+  const SpaceParam& p = space[dim];
+  if (p.kind == DimensionKind::Choice) return p.choice_toml.at(static_cast<std::size_t>(value));
+  std::ostringstream out;
+  out.precision(17);
+  if (p.kind == DimensionKind::Int) {
+    out << static_cast<long long>(std::llround(value));
+  } else {
+    out << value;
+    if (p.unit.empty() && out.str().find_first_of(".eEn") == std::string::npos) out << ".0";
+  }
+  if (!p.unit.empty()) out << " " << p.unit;
+  if (!p.unit.empty()) return std::string("\"").append(out.str()).append("\"");
+  return out.str();
+}
+
+bool Trial::feasible() const {
+  return ok() && std::all_of(constraints.begin(), constraints.end(), [](double c) { return c <= 0; });
+}
+
+TuneSpec load_tune(const std::filesystem::path& path, const std::vector<Override>& overrides,
+                   const PluginRegistry& registry) {
+  return load_tune_text(read_text(path), path.string(), path.parent_path(), overrides, registry);
+}
+
+TuneSpec load_tune_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir,
+                        const std::vector<Override>& overrides, const PluginRegistry& registry) {
+  TuneSpec spec;
+  spec.name = name;
+  spec.experiment_text = text;
+  spec.base_dir = base_dir;
+  spec.overrides = overrides;
+  const toml::table root = parse(text, name);
+  const toml::node* tune_node = root.get("tune");
+  if (tune_node == nullptr) fail(name, "no [tune] section: `archlab tune` needs a tuner, a space and objectives");
+  if (!tune_node->is_table()) fail(toml_where(*tune_node, name), "`tune` must be a table");
+  if (const toml::node* ensemble = root.get("ensemble"); ensemble != nullptr) {
+    fail(toml_where(*ensemble, name), "[ensemble] and [tune] cannot be combined: the tuner's batches are the ensemble");
+  }
+  const toml::table& tune = *tune_node->as_table();
+  check_keys(tune,
+             {"tuner", "budget", "batch", "seed", "output", "conditions", "params", "space", "objectives", "constraints"},
+             name, "tune");
+
+  // The system as it stands, for the checks below (and a bad system fails here, before any trial).
+  spec.base = load_experiment_text(text, name, base_dir, overrides, registry);
+  spec.base.output.clear();
+
+  const std::string tune_where = toml_where(*tune_node, name);
+  const toml::node* tuner_node = tune.get("tuner");
+  if (tuner_node == nullptr || !tuner_node->is_string()) fail(tune_where, "[tune] needs `tuner = \"<name>\"` (see `archlab plugins`)");
+  spec.tuner = **tuner_node->as_string();
+  try {
+    spec.tuner_plugin = registry.find(spec.tuner);
+  } catch (const PluginError& error) {
+    std::vector<std::string> tuners;
+    for (const auto& plugin : registry.plugins()) {
+      if (plugin->descriptor().kind == PluginKind::Tuner) tuners.emplace_back(plugin->name());
+    }
+    fail(toml_where(*tuner_node, name), "unknown tuner '" + spec.tuner + "'" + valid_list(spec.tuner, tuners));
+  }
+  const PluginDescriptor& plugin = spec.tuner_plugin->descriptor();
+  if (plugin.kind != PluginKind::Tuner || plugin.tuner == nullptr) {
+    fail(toml_where(*tuner_node, name), "'" + spec.tuner + "' is a " + to_string(plugin.kind) + " plugin, not a tuner");
+  }
+  const auto& td = *static_cast<const TunerDescriptor*>(plugin.tuner);
+  if (td.abi_version != kTunerAbiVersion || td.descriptor_size != sizeof(TunerDescriptor)) {
+    throw PluginError("tuner plugin '" + spec.tuner + "' (" + spec.tuner_plugin->path().string() +
+                      ") was built for tuner ABI " + std::to_string(td.abi_version) + ", this archlab uses " +
+                      std::to_string(kTunerAbiVersion) + ": rebuild it");
+  }
+  const toml::table* params = table_at(tune, "params", name, "tune.params");
+  spec.tuner_params = detail::fill_declared_params(td.params, td.nparams, td.params_size, params, name, tune_where,
+                                                   "tuner '" + spec.tuner + "'");
+
+  auto integer = [&](const char* key, std::int64_t fallback, std::int64_t low, std::int64_t high) {
+    const toml::node* node = tune.get(key);
+    if (node == nullptr) {
+      if (fallback < 0) fail(tune_where, std::string("[tune] needs `") + key + "`");
+      return fallback;
+    }
+    if (!node->is_integer() || **node->as_integer() < low || **node->as_integer() > high) {
+      fail(toml_where(*node, name), std::string("tune.") + key + " must be an integer in [" + std::to_string(low) +
+                                        ", " + std::to_string(high) + "]");
+    }
+    return **node->as_integer();
+  };
+  spec.budget = static_cast<std::uint64_t>(integer("budget", -1, 1, 1 << 30));
+  spec.batch = static_cast<std::uint32_t>(integer("batch", 1, 1, 1 << 20));
+  spec.seed = static_cast<std::uint64_t>(integer("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
+  if (spec.budget < spec.batch) {
+    fail(toml_where(*tune.get("budget"), name), "tune.budget (" + std::to_string(spec.budget) +
+                                                    ") is smaller than one batch (tune.batch = " +
+                                                    std::to_string(spec.batch) + ")");
+  }
+  if (const toml::node* output = tune.get("output"); output != nullptr) {
+    if (!output->is_string()) fail(toml_where(*output, name), "tune.output must be a file name");
+    spec.output = base_dir / std::filesystem::path(std::string(**output->as_string()));
+  }
+
+  const toml::table* space = table_at(tune, "space", name, "tune.space");
+  if (space == nullptr || space->empty()) {
+    fail(space != nullptr ? toml_where(*tune.get("space"), name) : tune_where,
+         "tune.space is empty: name at least one parameter to search, e.g. \"system.components.sa.rows\" = { low = 8, "
+         "high = 256 }");
+  }
+  for (const auto& [key, value] : *space) {
+    SpaceParam dim = parse_dimension(std::string(key.str()), value, name);
+    check_parameter_path(dim, spec.base);
+    spec.space.push_back(std::move(dim));
+  }
+  if (const toml::node* conditions = tune.get("conditions"); conditions != nullptr) {
+    const toml::array* array = conditions->as_array();
+    if (array == nullptr) fail(toml_where(*conditions, name), "tune.conditions must be an array of strings");
+    for (const toml::node& condition : *array) {
+      if (!condition.is_string()) fail(toml_where(condition, name), "a condition must be a string like \"rows * cols <= 16384\"");
+      spec.conditions.emplace_back(std::string(**condition.as_string()), spec.space, toml_where(condition, name));
+    }
+  }
+
+  std::set<std::string> field_names{"trial", "batch", "replica", "status", "wall_seconds", "feasible"};
+  for (const SpaceParam& dim : spec.space) field_names.insert(dim.path);
+  auto claim = [&](const std::string& field, const std::string& location) {
+    if (!field_names.insert(field).second) {
+      fail(location, "the name '" + field + "' is already taken (a parameter, objective, constraint or trial field)");
+    }
+  };
+  const toml::table* objectives = table_at(tune, "objectives", name, "tune.objectives");
+  if (objectives == nullptr || objectives->empty()) {
+    fail(tune_where, "[tune.objectives] is empty: name at least one, e.g. latency = { stat = \"sim_time\" }");
+  }
+  for (const auto& [key, value] : *objectives) {
+    const std::string location = toml_where(value, name);
+    const std::string what = "objective '" + std::string(key.str()) + "'";
+    const toml::table* table = value.as_table();
+    if (table == nullptr) fail(location, what + " must be a table: { stat = \"<type>.<stat>\", goal = \"min\" }");
+    check_keys(*table, {"stat", "goal"}, name, what);
+    const auto stat = table->get("stat") != nullptr ? table->get("stat")->value<std::string>() : std::nullopt;
+    if (!stat) fail(location, what + " needs `stat = \"<component type>.<statistic>\"` (or \"sim_time\", \"events\")");
+    TuneObjective objective;
+    objective.name = std::string(key.str());
+    objective.metric = parse_metric(*stat, toml_where(*table->get("stat"), name), spec.base, what);
+    if (const toml::node* goal = table->get("goal"); goal != nullptr) {
+      const auto text_goal = goal->value<std::string>();
+      if (!text_goal || (*text_goal != "min" && *text_goal != "max")) {
+        fail(toml_where(*goal, name), what + ": `goal` is \"min\" or \"max\"");
+      }
+      objective.maximize = *text_goal == "max";
+    }
+    claim(objective.name, location);
+    spec.objectives.push_back(std::move(objective));
+  }
+  if (const toml::table* constraints = table_at(tune, "constraints", name, "tune.constraints"); constraints != nullptr) {
+    for (const auto& [key, value] : *constraints) {
+      const std::string location = toml_where(value, name);
+      const std::string what = "constraint '" + std::string(key.str()) + "'";
+      const toml::table* table = value.as_table();
+      if (table == nullptr) fail(location, what + " must be a table: { stat = \"<type>.<stat>\", max = 400 }");
+      check_keys(*table, {"stat", "max", "min"}, name, what);
+      const auto stat = table->get("stat") != nullptr ? table->get("stat")->value<std::string>() : std::nullopt;
+      if (!stat) fail(location, what + " needs `stat = \"<component type>.<statistic>\"` (or \"sim_time\", \"events\")");
+      const auto max = number_of(table->get("max"));
+      const auto min = number_of(table->get("min"));
+      if (max.has_value() == min.has_value()) fail(location, what + " needs exactly one bound: `max = ...` or `min = ...`");
+      TuneConstraint constraint;
+      constraint.name = std::string(key.str());
+      constraint.metric = parse_metric(*stat, toml_where(*table->get("stat"), name), spec.base, what);
+      constraint.upper = max.has_value();
+      constraint.bound = max.value_or(min.value_or(0));
+      claim(constraint.name, location);
+      spec.constraints.push_back(std::move(constraint));
+    }
+  }
+  return spec;
+}
+
+ExperimentSpec batch_experiment(const TuneSpec& spec, std::span<const std::vector<double>> points,
+                                const PluginRegistry& registry) {
+  toml::table root = parse(spec.experiment_text, spec.name);
+  root.erase("tune");
+  root.erase("output");
+  toml::table vary;
+  for (std::size_t d = 0; d < spec.space.size(); ++d) {
+    toml::array values;
+    for (const auto& point : points) {
+      toml::table one = parse("v = " + spec.value_toml(d, point.at(d)), spec.name);
+      values.push_back(*one.get("v"));
+    }
+    vary.insert(spec.space[d].path, std::move(values));
+  }
+  toml::table ensemble;
+  ensemble.insert("replicas", static_cast<std::int64_t>(points.size()));
+  ensemble.insert("vary", std::move(vary));
+  root.insert("ensemble", std::move(ensemble));
+  std::ostringstream text;
+  text << root;
+  ExperimentSpec experiment = load_experiment_text(text.str(), spec.name, spec.base_dir, spec.overrides, registry);
+  experiment.experiment_text = spec.experiment_text;
+  experiment.output.clear();
+  return experiment;
+}
+
+}  // namespace archlab
