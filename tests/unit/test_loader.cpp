@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "../test_support.hpp"
 #include "archlab/errors.hpp"
 #include "archlab/plugin_loader.hpp"
@@ -69,8 +71,12 @@ TEST(Loader, KeepsTheDlopenErrorText) {
 }
 
 TEST(Loader, FirstPluginOfANameWins) {
-  const PluginRegistry registry({ARCHLAB_TEST_PLUGIN_DIR, ARCHLAB_TEST_PLUGIN_DIR});
-  EXPECT_EQ(registry.plugins().size(), 1u);
+  const PluginRegistry once({ARCHLAB_TEST_PLUGIN_DIR});
+  const PluginRegistry twice({ARCHLAB_TEST_PLUGIN_DIR, ARCHLAB_TEST_PLUGIN_DIR});
+  EXPECT_EQ(twice.plugins().size(), once.plugins().size());
+  EXPECT_EQ(std::count_if(twice.plugins().begin(), twice.plugins().end(),
+                          [](const auto& plugin) { return plugin->name() == "test.pingpong"; }),
+            1);
 }
 
 TEST(Loader, LibraryOutlivesTheRegistry) {
