@@ -40,8 +40,9 @@ enum class VectorOp : std::uint64_t { Elementwise = 0, Reduction = 1, Softmax = 
 /// endpoint in Event::route (Context::send's `route` argument); the interconnect delivers the
 /// event through its output array link to receiver `route`, and sets Event::route to the
 /// endpoint it came from, so the receiver can answer through the interconnect with
-/// route = event.route. Which endpoint a sender is, the interconnect knows from the index of its
-/// input link the event arrived on (Context::index_of on its input-side array link, or one
-/// input port per endpoint).
+/// route = event.route. Which endpoint a sender is, the interconnect finds with
+/// Context::index_of(out, event.src): endpoints both send and receive, so every sender is also a
+/// receiver of the interconnect's output port (senders that receive nothing can be numbered
+/// through a port that carries nothing, as the interconnect plugins' `sources` port does).
 
 }  // namespace archlab::protocol
