@@ -192,7 +192,7 @@ def mixed_run(files_dir) -> RunFile:
     """Two component types (test.pingpong arrays and a single component, then PHOLD)."""
     plugins = test_plugin_dir()
     if plugins is None:
-        pytest.skip("the test.pingpong plugin is not built (set ARCHLAB_TEST_PLUGIN_DIR)")
+        pytest.fail("the test.pingpong plugin is not built (set ARCHLAB_TEST_PLUGIN_DIR; CTest does)")
     experiment = files_dir / "mixed.toml"
     experiment.write_text(MIXED)
     return run_archlab(files_dir / "mixed.h5", experiment, env={"ARCHLAB_PLUGIN_PATH": str(plugins)})

@@ -267,9 +267,6 @@ TEST(DramConfig, BadParametersAreConfigurationErrors) {
 // the memories answer with the route the request came with. interconnect.link's endpoints are its
 // `out` receivers in link order: gen 0, mem 1, spm 2, gen2 3.
 TEST(DramRequests, AnswersFindTheirWayBackThroughAnInterconnect) {
-  if (archlab::testing::test_registry().find("interconnect.link") == nullptr) {
-    GTEST_SKIP() << "interconnect.link is not built";
-  }
   std::string text = "engine = \"sequential\"\n"
                      "[system.components.wire]\ntype = \"interconnect.link\"\nlatency = \"10 ns\"\n"
                      "[system.components.mem]\ntype = \"memory.dram\"\nvia_interconnect = true\n"
