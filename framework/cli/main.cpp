@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -47,7 +48,13 @@ void print_plugins(const archlab::PluginRegistry& registry, bool verbose) {
   std::printf("Plugin search path:\n");
   for (const auto& dir : registry.search_path()) std::printf("  %s\n", dir.c_str());
   std::printf("\n%-14s %-24s %-8s %s\n", "KIND", "NAME", "VERSION", "DESCRIPTION");
-  for (const auto& plugin : registry.plugins()) {
+  auto plugins = registry.plugins();
+  std::sort(plugins.begin(), plugins.end(), [](const auto& a, const auto& b) {
+    const auto& x = a->descriptor();
+    const auto& y = b->descriptor();
+    return x.kind != y.kind ? x.kind < y.kind : std::string_view(x.name) < std::string_view(y.name);
+  });
+  for (const auto& plugin : plugins) {
     const auto& d = plugin->descriptor();
     std::printf("%-14s %-24s %-8s %s\n", to_string(d.kind), d.name, d.version, d.description);
     if (!verbose || d.component == nullptr) continue;
