@@ -1,47 +1,14 @@
-// Runs an experiment text on one engine and keeps every statistic by "type.stat" and instance.
+// The compute suites' name for running an experiment (plugin_run.hpp does the work).
 #pragma once
 
-#include <map>
 #include <string>
-#include <vector>
 
-#include "../test_support.hpp"
-#include "archlab/config.hpp"
-#include "archlab/engine.hpp"
+#include "../plugin_run.hpp"
 
 namespace archlab::testing {
 
-struct ComputeRun {
-  RunResult result;
-  std::map<std::string, std::vector<double>> stats; ///< "compute.systolic.cycles" -> one value per instance
+using ComputeRun = PluginRun;
 
-  double stat(const std::string& key, std::size_t instance = 0) const {
-    const auto found = stats.find(key);
-    if (found == stats.end() || instance >= found->second.size()) {
-      ADD_FAILURE() << "no statistic " << key << "[" << instance << "]";
-      return -1.0;
-    }
-    return found->second[instance];
-  }
-};
-
-inline ComputeRun run_text(const std::string& text, const std::string& engine = "sequential") {
-  const ExperimentSpec spec = load_experiment_text(text, "test.toml", ".", {}, test_registry());
-  SystemInstance system(spec.system, spec.seed);
-  EngineOptions options;
-  options.stop_time = spec.stop_time;
-  options.threads = 2;
-  ComputeRun run;
-  run.result = make_engine(engine)->run(system, options, nullptr);
-  for (const auto& type : system.types()) {
-    const ComponentDescriptor& d = *type->descriptor;
-    for (std::uint32_t s = 0; s < d.nstats; ++s) {
-      auto& values = run.stats[type->name + "." + d.stats[s].name];
-      for (std::uint32_t i = 0; i < type->rt.count; ++i)
-        values.push_back(type->stats[i * d.nstats + s]);
-    }
-  }
-  return run;
-}
+inline PluginRun run_text(const std::string& text, const std::string& engine = "sequential") { return run_plugins(text, engine); }
 
 } // namespace archlab::testing

@@ -7,59 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "../test_support.hpp"
+#include "../plugin_run.hpp"
 #include "archlab/config.hpp"
 #include "archlab/engine.hpp"
 
 namespace archlab::testing {
 
-struct NetRun {
-  RunResult result;
-  std::map<std::string, std::vector<double>> stats; ///< "interconnect.mesh.hops" -> one value per instance
+using NetRun = PluginRun;
 
-  const std::vector<double>& values(const std::string& key) const {
-    static const std::vector<double> none;
-    const auto found = stats.find(key);
-    if (found == stats.end()) {
-      ADD_FAILURE() << "no statistic " << key;
-      return none;
-    }
-    return found->second;
-  }
-  /// One instance's value; instances of a type are numbered in the order the file declares them.
-  double stat(const std::string& key, std::size_t instance = 0) const {
-    const auto& v = values(key);
-    if (instance >= v.size()) {
-      ADD_FAILURE() << "no statistic " << key << "[" << instance << "]";
-      return -1.0;
-    }
-    return v[instance];
-  }
-  double sum(const std::string& key) const {
-    const auto& v = values(key);
-    return std::accumulate(v.begin(), v.end(), 0.0);
-  }
-};
-
-inline NetRun run_net(const std::string& text, const std::string& engine = "sequential", unsigned threads = 2) {
-  const ExperimentSpec spec = load_experiment_text(text, "net.toml", ".", {}, test_registry());
-  SystemInstance system(spec.system, spec.seed);
-  EngineOptions options;
-  options.stop_time = spec.stop_time;
-  options.threads = threads;
-  NetRun run;
-  run.result =
-      (engine == "gpu-emulated" ? make_gpu_emulation_engine() : make_engine(engine))->run(system, options, nullptr);
-  for (const auto& type : system.types()) {
-    const ComponentDescriptor& d = *type->descriptor;
-    for (std::uint32_t s = 0; s < d.nstats; ++s) {
-      auto& values = run.stats[type->name + "." + d.stats[s].name];
-      for (std::uint32_t i = 0; i < type->rt.count; ++i)
-        values.push_back(type->stats[i * d.nstats + s]);
-    }
-  }
-  return run;
-}
+inline PluginRun run_net(const std::string& text, const std::string& engine = "sequential", unsigned threads = 2) { return run_plugins(text, engine, threads); }
 
 /// A [[links]] entry.
 inline std::string link_entry(const std::string& from, const std::string& to, const std::string& latency = "1 ns") {

@@ -1,0 +1,64 @@
+// Running a plugin experiment in the tests: an experiment text run on one engine, every
+// statistic kept by "type.stat" and instance (instances of a type in the order the file
+// declares them). Shared by the compute, memory and interconnect suites.
+#pragma once
+
+#include <map>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "archlab/config.hpp"
+#include "archlab/engine.hpp"
+#include "test_support.hpp"
+
+namespace archlab::testing {
+
+struct PluginRun {
+  RunResult result;
+  std::map<std::string, std::vector<double>> stats;  ///< "memory.dram.reads" -> one value per instance
+
+  const std::vector<double>& values(const std::string& key) const {
+    static const std::vector<double> none;
+    const auto found = stats.find(key);
+    if (found == stats.end()) {
+      ADD_FAILURE() << "no statistic " << key;
+      return none;
+    }
+    return found->second;
+  }
+  double stat(const std::string& key, std::size_t instance = 0) const {
+    const auto& v = values(key);
+    if (instance >= v.size()) {
+      ADD_FAILURE() << "no statistic " << key << "[" << instance << "]";
+      return -1.0;
+    }
+    return v[instance];
+  }
+  double sum(const std::string& key) const {
+    const auto& v = values(key);
+    return std::accumulate(v.begin(), v.end(), 0.0);
+  }
+};
+
+/// `engine` is any make_engine name or "gpu-emulated".
+inline PluginRun run_plugins(const std::string& text, const std::string& engine = "sequential", unsigned threads = 2) {
+  const ExperimentSpec spec = load_experiment_text(text, "test.toml", ".", {}, test_registry());
+  SystemInstance system(spec.system, spec.seed);
+  EngineOptions options;
+  options.stop_time = spec.stop_time;
+  options.threads = threads;
+  PluginRun run;
+  run.result =
+      (engine == "gpu-emulated" ? make_gpu_emulation_engine() : make_engine(engine))->run(system, options, nullptr);
+  for (const auto& type : system.types()) {
+    const ComponentDescriptor& d = *type->descriptor;
+    for (std::uint32_t s = 0; s < d.nstats; ++s) {
+      auto& values = run.stats[type->name + "." + d.stats[s].name];
+      for (std::uint32_t i = 0; i < type->rt.count; ++i) values.push_back(type->stats[i * d.nstats + s]);
+    }
+  }
+  return run;
+}
+
+}  // namespace archlab::testing
