@@ -396,6 +396,7 @@ class RunFile {
   void write_summary(const RunSummary& summary) {
     write_whole(final_time_, "/summary/engine/final_time", H5T_NATIVE_UINT64, &summary.final_time);
     write_whole(final_events_, "/summary/engine/events", H5T_NATIVE_UINT64, &summary.events);
+    write_whole(final_pending_, "/summary/engine/pending", H5T_NATIVE_UINT64, &summary.final_stats.pending);
     write_whole(wall_seconds_, "/summary/engine/wall_seconds", H5T_NATIVE_DOUBLE, &summary.wall_seconds);
     // A run that failed early may have no final statistics; their datasets then keep NaN.
     if (!summary.final_stats.values.empty()) {
@@ -431,7 +432,7 @@ class RunFile {
   /// Closing clears the SWMR flag in the superblock, after which plain readers open the file.
   void close() {
     std::vector<Handle*> datasets{&time_,       &events_,       &pending_,      &trace_,
-                                  &final_time_, &final_events_, &wall_seconds_, &status_};
+                                  &final_time_, &final_events_, &final_pending_, &wall_seconds_, &status_};
     for (auto& group : stats_)
       for (Handle& dataset : group) datasets.push_back(&dataset);
     for (auto& group : summary_)
@@ -644,6 +645,7 @@ class RunFile {
     const std::uint64_t zero = 0;
     final_time_ = create_fixed(engine.get(), "final_time", H5T_STD_U64LE, {}, &zero);
     final_events_ = create_fixed(engine.get(), "events", H5T_STD_U64LE, {}, &zero);
+    final_pending_ = create_fixed(engine.get(), "pending", H5T_STD_U64LE, {}, &zero);
     wall_seconds_ = create_fixed(engine.get(), "wall_seconds", H5T_IEEE_F64LE, {}, &not_yet);
     Handle status_type = string_type(kStatusBytes);
     status_ = create_fixed(engine.get(), "status", status_type.get(), {}, nullptr);
@@ -700,7 +702,7 @@ class RunFile {
   Handle time_, events_, pending_;
   std::vector<std::vector<Handle>> stats_;    // [group][stat]
   std::vector<std::vector<Handle>> summary_;  // [group][stat]
-  Handle final_time_, final_events_, wall_seconds_, status_;
+  Handle final_time_, final_events_, final_pending_, wall_seconds_, status_;
   Handle trace_;
   Handle trace_memory_type_;
   hsize_t samples_written_ = 0;

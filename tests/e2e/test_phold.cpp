@@ -83,6 +83,7 @@ TEST(Phold, RunWritesAFileThatAddsUp) {
   ASSERT_EQ(events.size(), kLps);
   EXPECT_EQ(std::accumulate(events.begin(), events.end(), 0.0), static_cast<double>(report.result.events));
   EXPECT_EQ(file.u64("/summary/engine/events").at(0), report.result.events);
+  EXPECT_EQ(file.u64("/summary/engine/pending").at(0), report.result.pending);
 
   // samples every 10 ns up to the stop time; the event population stays constant
   const auto times = file.u64("/stats/time");
