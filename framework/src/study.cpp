@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "archlab/errors.hpp"
 #include "archlab/run.hpp"
@@ -195,6 +196,55 @@ std::vector<std::vector<std::uint32_t>> non_dominated_sort(const std::vector<std
     left = std::move(next);
   }
   return fronts;
+}
+
+namespace {
+
+/// Hypervolume of points (already strictly inside the reference box) in their first `dims` objectives.
+double hypervolume_of(std::vector<std::vector<double>> points, const std::vector<double>& reference, std::size_t dims) {
+  if (points.empty()) return 0.0;
+  if (dims == 1) {
+    double best = reference[0];
+    for (const auto& p : points) best = std::min(best, p[0]);
+    return reference[0] - best;
+  }
+  if (dims == 2) {
+    std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]); });
+    double volume = 0, floor = reference[1];
+    for (const auto& p : points) {
+      if (p[1] < floor) {
+        volume += (reference[0] - p[0]) * (floor - p[1]);
+        floor = p[1];
+      }
+    }
+    return volume;
+  }
+  // Slice along the last objective: between consecutive levels, the (dims-1)-D volume of the
+  // points at or below the slice.
+  const std::size_t last = dims - 1;
+  std::sort(points.begin(), points.end(), [last](const auto& a, const auto& b) { return a[last] < b[last]; });
+  double volume = 0;
+  std::vector<std::vector<double>> below;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    below.push_back(points[i]);
+    const double top = i + 1 < points.size() ? points[i + 1][last] : reference[last];
+    if (top > points[i][last]) volume += hypervolume_of(below, reference, last) * (top - points[i][last]);
+  }
+  return volume;
+}
+
+}  // namespace
+
+double hypervolume(const std::vector<std::vector<double>>& points, const std::vector<double>& reference) {
+  std::vector<std::vector<double>> inside;
+  for (const auto& p : points) {
+    if (p.size() != reference.size()) throw std::invalid_argument("hypervolume: a point and the reference differ in length");
+    bool in = true;
+    for (std::size_t k = 0; k < p.size() && in; ++k) in = p[k] < reference[k];
+    if (in) inside.push_back(p);
+  }
+  if (reference.empty()) return 0.0;
+  return hypervolume_of(std::move(inside), reference, reference.size());
 }
 
 std::vector<std::uint32_t> study_pareto(const TuneSpec& spec, const std::vector<Trial>& trials) {

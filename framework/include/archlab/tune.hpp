@@ -147,6 +147,11 @@ struct Trial {
 std::vector<std::uint32_t> pareto_front(const std::vector<std::vector<double>>& values);
 /// Non-dominated sorting: fronts[0] is the Pareto front, fronts[1] the front once it is removed, ...
 std::vector<std::vector<std::uint32_t>> non_dominated_sort(const std::vector<std::vector<double>>& values);
+/// Hypervolume (minimization): the measure of the region that the points dominate and that
+/// dominates `reference` (each point and the reference the same length). Points not strictly
+/// better than the reference in every objective add nothing. Exact in any dimension: a sweep in
+/// 2-D (O(n log n)), slicing along the last objective above (3-D: O(n^2 log n)).
+double hypervolume(const std::vector<std::vector<double>>& points, const std::vector<double>& reference);
 /// Trial numbers of the Pareto front of the feasible trials (objectives oriented by their goals).
 std::vector<std::uint32_t> study_pareto(const TuneSpec& spec, const std::vector<Trial>& trials);
 

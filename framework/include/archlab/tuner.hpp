@@ -143,7 +143,8 @@ inline std::uint64_t grid_count(const SpaceDimension& d) {
 }
 inline double grid_value(const SpaceDimension& d, std::uint64_t k) {
   if (d.kind == DimensionKind::Choice) return static_cast<double>(k);
-  return d.low + static_cast<double>(k) * d.step;
+  // low + k * step may land a rounding error above high (0.6 + 6 * 0.1 > 1.2): keep it inside.
+  return std::fmin(d.low + static_cast<double>(k) * d.step, d.high);
 }
 
 /// Snap a value into the dimension: clamp to the bounds, round to the step (Int: integers).
@@ -154,8 +155,9 @@ inline double snap(const SpaceDimension& d, double value) {
   }
   value = std::fmin(std::fmax(value, d.low), d.high);
   if (d.step > 0) {
-    value = d.low + std::round((value - d.low) / d.step) * d.step;
-    if (value > d.high) value -= d.step;
+    const double last = static_cast<double>(grid_count(d) - 1);
+    const double k = std::fmin(std::fmax(std::round((value - d.low) / d.step), 0.0), last);
+    value = grid_value(d, static_cast<std::uint64_t>(k));
   }
   return value;
 }
