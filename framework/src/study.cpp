@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 
 #include "archlab/errors.hpp"
@@ -77,61 +78,197 @@ struct SpaceView {
   }
 };
 
-double metric_value(const Metric& metric, const RunReport& report, std::uint32_t replica) {
-  switch (metric.source) {
-    case Metric::Source::SimTime: return static_cast<double>(report.result.final_time);
-    case Metric::Source::Events: return static_cast<double>(report.result.events);
-    case Metric::Source::Stat: break;
-  }
+double stat_sum(const RunReport& report, std::uint32_t replica, const std::string& type, const std::string& stat) {
   double sum = 0;
   for (const StatTotal& total : report.totals) {
-    if (total.replica == replica && total.type == metric.type && total.stat == metric.stat) sum += total.total;
+    if (total.replica == replica && total.type == type && total.stat == stat) sum += total.total;
   }
   return sum;
 }
 
-void fill_results(const TuneSpec& spec, const RunReport& report, std::uint32_t replica, Trial& trial) {
-  trial.objectives.clear();
-  trial.constraints.clear();
-  for (const auto& objective : spec.objectives) trial.objectives.push_back(metric_value(objective.metric, report, replica));
-  for (const auto& constraint : spec.constraints) {
-    const double value = metric_value(constraint.metric, report, replica);
-    trial.constraints.push_back(constraint.upper ? value - constraint.bound : constraint.bound - value);
+/// Every statistic named `stat` over the replica, in the unit of `dimension`.
+double named_sum(const RunReport& report, std::uint32_t replica, const std::string& stat, const std::string& dimension) {
+  double sum = 0;
+  for (const StatTotal& total : report.totals) {
+    if (total.replica == replica && total.stat == stat) sum += total.total * metric_unit_factor(total.unit, dimension).value_or(1.0);
   }
-  trial.status = "ok";
+  return sum;
+}
+
+double unit_of(const RunReport& report, const Metric& metric, const std::string& dimension) {
+  for (const StatTotal& total : report.totals) {
+    if (total.type == metric.type && total.stat == metric.stat) return metric_unit_factor(total.unit, dimension).value_or(1.0);
+  }
+  return 1.0;
+}
+
+double latency_ps(const TuneSpec& spec, const RunReport& report, std::uint32_t replica) {
+  if (spec.latency) return stat_sum(report, replica, spec.latency->type, spec.latency->stat) * unit_of(report, *spec.latency, "time");
+  return static_cast<double>(report.result.final_time);
+}
+
+double metric_value(const TuneSpec& spec, const Metric& metric, const RunReport& report, std::uint32_t replica) {
+  switch (metric.source) {
+    case Metric::Source::SimTime: return static_cast<double>(report.result.final_time);
+    case Metric::Source::Events: return static_cast<double>(report.result.events);
+    case Metric::Source::Latency: return latency_ps(spec, report, replica);
+    case Metric::Source::Energy: return named_sum(report, replica, "energy", "energy");
+    case Metric::Source::Area: return named_sum(report, replica, "area", "area");
+    case Metric::Source::Edp: return named_sum(report, replica, "energy", "energy") * latency_ps(spec, report, replica);
+    case Metric::Source::Throughput: {
+      const double latency = latency_ps(spec, report, replica);
+      const double work = stat_sum(report, replica, spec.work->type, spec.work->stat);
+      return latency > 0 ? work / (latency * 1e-12) : 0.0;
+    }
+    case Metric::Source::Stat: break;
+  }
+  return stat_sum(report, replica, metric.type, metric.stat);
+}
+
+/// One replica's measurements: objectives and constraint values as measured (not yet as
+/// value - bound), or why it failed.
+struct Outcome {
+  std::vector<double> objectives;
+  std::vector<double> constraints;
+  std::string failure;  ///< empty: ok
+};
+
+std::string format_number(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+/// Measures replica `replica` of a run. Limits are told apart by the caller: a run that ends on
+/// a limit is measured point by point (one replica per run), so its status is that replica's.
+Outcome measure(const TuneSpec& spec, const RunReport& report, std::uint32_t replica) {
+  Outcome outcome;
+  if (report.result.status == "stop_time") {
+    outcome.failure = "passed the simulated-time limit";
+    return outcome;
+  }
+  if (report.result.status == "event_limit") {
+    outcome.failure = "passed the event limit";
+    return outcome;
+  }
+  if (spec.finished) {
+    const double done = stat_sum(report, replica, spec.finished->type, spec.finished->stat);
+    if (done < spec.finished_min) {
+      outcome.failure = "deadlock: no pending events while " + spec.finished->text + " = " + format_number(done) +
+                        " < " + format_number(spec.finished_min);
+      return outcome;
+    }
+  }
+  for (const auto& objective : spec.objectives) outcome.objectives.push_back(metric_value(spec, objective.metric, report, replica));
+  for (const auto& constraint : spec.constraints) outcome.constraints.push_back(metric_value(spec, constraint.metric, report, replica));
+  return outcome;
 }
 
 void mark_failed(const TuneSpec& spec, Trial& trial, const std::string& why) {
   trial.objectives.assign(spec.objectives.size(), std::numeric_limits<double>::quiet_NaN());
   trial.constraints.assign(spec.constraints.size(), std::numeric_limits<double>::quiet_NaN());
+  trial.variant_objectives.assign(spec.per_variant_objectives().size() * (spec.workloads.size() < 2 ? 0 : spec.variants()),
+                                  std::numeric_limits<double>::quiet_NaN());
   trial.status = "failed: " + why;
+}
+
+double aggregate(const TuneObjective& objective, const std::vector<double>& values) {
+  double result = values.front();
+  switch (objective.aggregate) {
+    case Aggregate::Mean: {
+      double sum = 0;
+      for (double v : values) sum += v;
+      return sum / static_cast<double>(values.size());
+    }
+    case Aggregate::Geomean: {
+      double logs = 0;
+      for (double v : values) {
+        if (!(v > 0)) return v == 0 ? 0.0 : std::numeric_limits<double>::quiet_NaN();
+        logs += std::log(v);
+      }
+      return std::exp(logs / static_cast<double>(values.size()));
+    }
+    case Aggregate::Max: return *std::max_element(values.begin(), values.end());
+    case Aggregate::Min: return *std::min_element(values.begin(), values.end());
+    case Aggregate::Worst:
+      return objective.maximize ? *std::min_element(values.begin(), values.end())
+                                : *std::max_element(values.begin(), values.end());
+  }
+  return result;
+}
+
+/// A trial's results from its variants' outcomes (one per variant).
+void combine(const TuneSpec& spec, const std::vector<Outcome>& outcomes, Trial& trial) {
+  for (std::size_t v = 0; v < outcomes.size(); ++v) {
+    if (outcomes[v].failure.empty()) continue;
+    mark_failed(spec, trial, spec.workloads.size() < 2 ? outcomes[v].failure
+                                                       : "workload " + spec.workloads[v].name + ": " + outcomes[v].failure);
+    return;
+  }
+  trial.objectives.clear();
+  trial.constraints.clear();
+  trial.variant_objectives.clear();
+  for (std::size_t k = 0; k < spec.objectives.size(); ++k) {
+    const TuneObjective& objective = spec.objectives[k];
+    if (objective.workload) {
+      trial.objectives.push_back(outcomes[*objective.workload].objectives[k]);
+      continue;
+    }
+    std::vector<double> values;
+    for (const Outcome& outcome : outcomes) values.push_back(outcome.objectives[k]);
+    trial.objectives.push_back(aggregate(objective, values));
+  }
+  for (std::size_t k = 0; k < spec.constraints.size(); ++k) {
+    const TuneConstraint& constraint = spec.constraints[k];
+    double worst = -std::numeric_limits<double>::infinity();
+    for (std::size_t v = 0; v < outcomes.size(); ++v) {
+      if (constraint.workload && *constraint.workload != v) continue;
+      const double value = outcomes[v].constraints[k];
+      worst = std::max(worst, constraint.upper ? value - constraint.bound : constraint.bound - value);
+    }
+    trial.constraints.push_back(worst);
+  }
+  if (spec.workloads.size() >= 2) {
+    for (std::size_t k : spec.per_variant_objectives()) {
+      for (const Outcome& outcome : outcomes) trial.variant_objectives.push_back(outcome.objectives[k]);
+    }
+  }
+  trial.status = "ok";
 }
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-/// Evaluates `trials` (their points set) as one ensemble run; when that fails, one by one, so
-/// that only the points that fail become failed trials. Objectives from the final time or the
-/// event count are those of the whole run, so those studies run every point alone.
+/// Evaluates `trials` (their points set) as one ensemble run of every point and workload
+/// variant. When that run fails or ends on the simulated-time or event limit (engines count
+/// pending events for the whole run, not per replica), each point and variant runs alone, so
+/// that only the points that fail, or pass a limit, become failed trials. Metrics of the whole
+/// run (sim_time, events; latency without [tune] latency) also need every replica alone.
 void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials) {
+  const std::size_t variants = spec.variants();
   const bool whole_run_metrics =
-      std::any_of(spec.objectives.begin(), spec.objectives.end(),
-                  [](const TuneObjective& o) { return o.metric.source != Metric::Source::Stat; }) ||
-      std::any_of(spec.constraints.begin(), spec.constraints.end(),
-                  [](const TuneConstraint& c) { return c.metric.source != Metric::Source::Stat; });
-  if (!whole_run_metrics && trials.size() > 1) {
+      std::any_of(spec.objectives.begin(), spec.objectives.end(), [&](const TuneObjective& o) { return spec.whole_run(o.metric); }) ||
+      std::any_of(spec.constraints.begin(), spec.constraints.end(), [&](const TuneConstraint& c) { return spec.whole_run(c.metric); });
+  if (!whole_run_metrics && trials.size() * variants > 1) {
     const auto start = Clock::now();
     try {
       std::vector<std::vector<double>> points;
       for (const Trial& trial : trials) points.push_back(trial.point);
       const ExperimentSpec experiment = batch_experiment(spec, points, registry);
       const RunReport report = run_experiment(experiment);
-      const double wall = seconds_since(start);
-      for (std::uint32_t r = 0; r < trials.size(); ++r) {
-        trials[r].replica = r;
-        trials[r].wall_seconds = wall;
-        fill_results(spec, report, r, trials[r]);
+      if (report.result.status != "stop_time" && report.result.status != "event_limit") {
+        const double wall = seconds_since(start);
+        for (std::uint32_t p = 0; p < trials.size(); ++p) {
+          std::vector<Outcome> outcomes;
+          for (std::size_t v = 0; v < variants; ++v) {
+            outcomes.push_back(measure(spec, report, static_cast<std::uint32_t>(p * variants + v)));
+          }
+          trials[p].replica = static_cast<std::uint32_t>(p * variants);
+          trials[p].wall_seconds = wall;
+          combine(spec, outcomes, trials[p]);
+        }
+        return;
       }
-      return;
+      // Some replica passed a limit: find out which, below.
     } catch (const std::exception&) {
       // Some point is bad: find out which, below.
     }
@@ -139,11 +276,15 @@ void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<
   for (Trial& trial : trials) {
     const auto start = Clock::now();
     trial.replica = 0;
+    std::vector<Outcome> outcomes;
     try {
       const std::vector<std::vector<double>> points{trial.point};
-      const ExperimentSpec experiment = batch_experiment(spec, points, registry);
-      const RunReport report = run_experiment(experiment);
-      fill_results(spec, report, 0, trial);
+      for (std::size_t v = 0; v < variants; ++v) {
+        const ExperimentSpec experiment = batch_experiment(spec, points, registry, v);
+        const RunReport report = run_experiment(experiment);
+        outcomes.push_back(measure(spec, report, 0));
+      }
+      combine(spec, outcomes, trial);
     } catch (const ConfigError& error) {
       mark_failed(spec, trial, std::string("invalid design: ") + error.what());
     } catch (const std::exception& error) {

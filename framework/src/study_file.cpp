@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <algorithm>
 #include <utility>
@@ -119,6 +120,8 @@ struct RowLayout {
   std::size_t parameters = 0;  ///< index of the first parameter field
   std::size_t objectives = 0;
   std::size_t constraints = 0;
+  std::size_t variant_objectives = 0;  ///< "<objective>@<workload variant>" columns
+  std::size_t nvariant_objectives = 0;
 
   RowLayout(const RowLayout&) = delete;
   RowLayout& operator=(const RowLayout&) = delete;
@@ -146,6 +149,11 @@ struct RowLayout {
     for (const auto& objective : spec.objectives) add(objective.name, H5T_NATIVE_DOUBLE, 8);
     constraints = fields.size();
     for (const auto& constraint : spec.constraints) add(constraint.name, H5T_NATIVE_DOUBLE, 8);
+    variant_objectives = fields.size();
+    for (std::size_t k : spec.per_variant_objectives()) {
+      for (const auto& variant : spec.workloads) add(spec.objectives[k].name + "@" + variant.name, H5T_NATIVE_DOUBLE, 8);
+    }
+    nvariant_objectives = fields.size() - variant_objectives;
   }
 
   H5 compound() const {
@@ -213,6 +221,9 @@ void write_study_file(const std::filesystem::path& path, const TuneSpec& spec, c
     strings_attribute(study.get(), "directions", directions);
     strings_attribute(study.get(), "parameters", parameters);
     strings_attribute(study.get(), "constraints", constraints);
+    std::vector<std::string> variants;
+    for (const auto& variant : spec.workloads) variants.push_back(variant.name);
+    strings_attribute(study.get(), "workloads", variants);
     string_attribute(study.get(), "tuner", spec.tuner);
     scalar_attribute(study.get(), "tuner_seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, spec.seed);
     scalar_attribute(study.get(), "budget", H5T_STD_U64LE, H5T_NATIVE_UINT64, spec.budget);
@@ -248,6 +259,10 @@ void write_study_file(const std::filesystem::path& path, const TuneSpec& spec, c
       }
       for (std::size_t k = 0; k < spec.objectives.size(); ++k) put(layout.objectives + k, trial.objectives[k]);
       for (std::size_t k = 0; k < spec.constraints.size(); ++k) put(layout.constraints + k, trial.constraints[k]);
+      for (std::size_t k = 0; k < layout.nvariant_objectives; ++k) {
+        put(layout.variant_objectives + k, k < trial.variant_objectives.size() ? trial.variant_objectives[k]
+                                                                              : std::numeric_limits<double>::quiet_NaN());
+      }
     }
     const H5 row_type = layout.compound();
     const hsize_t count = trials.size();
@@ -348,6 +363,11 @@ StudyFile read_study_file(const std::filesystem::path& path, const TuneSpec& spe
       double value = 0;
       get(layout.constraints + k, value);
       trial.constraints.push_back(value);
+    }
+    for (std::size_t k = 0; k < layout.nvariant_objectives; ++k) {
+      double value = 0;
+      get(layout.variant_objectives + k, value);
+      trial.variant_objectives.push_back(value);
     }
     result.trials.push_back(std::move(trial));
   }

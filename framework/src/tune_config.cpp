@@ -157,6 +157,22 @@ void check_parameter_path(const SpaceParam& dim, const ExperimentSpec& base) {
   }
 }
 
+const std::vector<std::string> kNamedMetrics{"latency", "energy", "area", "edp", "throughput"};
+
+/// The units of the statistics named `stat` in the base system (one per component type).
+std::vector<std::string> units_of_stat(const ExperimentSpec& base, const std::string& stat) {
+  std::vector<std::string> units;
+  std::set<std::string> types;
+  for (const auto& c : base.system.components) {
+    if (!types.insert(c.type).second) continue;
+    const ComponentDescriptor& d = *c.plugin->component();
+    for (std::uint32_t i = 0; i < d.nstats; ++i) {
+      if (stat == d.stats[i].name) units.emplace_back(d.stats[i].unit);
+    }
+  }
+  return units;
+}
+
 Metric parse_metric(const std::string& text, const std::string& location, const ExperimentSpec& base,
                     const std::string& what) {
   Metric metric;
@@ -169,6 +185,27 @@ Metric parse_metric(const std::string& text, const std::string& location, const 
     metric.source = Metric::Source::Events;
     return metric;
   }
+  const std::pair<const char*, Metric::Source> named[] = {{"latency", Metric::Source::Latency},
+                                                         {"energy", Metric::Source::Energy},
+                                                         {"area", Metric::Source::Area},
+                                                         {"edp", Metric::Source::Edp},
+                                                         {"throughput", Metric::Source::Throughput}};
+  for (const auto& [name, source] : named) {
+    if (text != name) continue;
+    metric.source = source;
+    for (const char* needed : {"energy", "area"}) {
+      const bool uses = text == needed || (text == std::string("edp") && std::string(needed) == "energy");
+      if (!uses) continue;
+      const auto units = units_of_stat(base, needed);
+      if (units.empty()) fail(location, what + ": '" + text + "' needs a component with a statistic named '" + needed + "'; the system has none");
+      for (const auto& unit : units) {
+        if (!metric_unit_factor(unit, needed)) {
+          fail(location, what + ": a statistic '" + std::string(needed) + "' is in '" + unit + "', not a unit of " + needed);
+        }
+      }
+    }
+    return metric;
+  }
   std::vector<std::string> types;
   for (const auto& c : base.system.components) {
     if (std::find(types.begin(), types.end(), c.type) == types.end()) types.push_back(c.type);
@@ -179,9 +216,11 @@ Metric parse_metric(const std::string& text, const std::string& location, const 
                                   [&](const ComponentSpec& c) { return c.type == type; });
   if (dot == std::string::npos || found == base.system.components.end()) {
     std::vector<std::string> valid{"sim_time", "events"};
+    valid.insert(valid.end(), kNamedMetrics.begin(), kNamedMetrics.end());
     for (const auto& t : types) valid.push_back(t + ".<stat>");
-    fail(location, what + ": unknown statistic '" + text + "': write \"<component type>.<statistic>\", \"sim_time\" or "
-                                                           "\"events\"" + valid_list(text, valid));
+    fail(location, what + ": unknown statistic '" + text + "': write \"<component type>.<statistic>\", \"sim_time\", "
+                                                           "\"events\" or a named metric (latency, energy, area, edp, "
+                                                           "throughput)" + valid_list(text, valid));
   }
   const ComponentDescriptor& d = *found->plugin->component();
   std::vector<std::string> stats;
@@ -193,6 +232,18 @@ Metric parse_metric(const std::string& text, const std::string& location, const 
   metric.type = type;
   metric.stat = stat;
   return metric;
+}
+
+/// The unit of a statistic metric (its component type's declaration).
+std::string stat_unit(const Metric& metric, const ExperimentSpec& base) {
+  for (const auto& c : base.system.components) {
+    if (c.type != metric.type) continue;
+    const ComponentDescriptor& d = *c.plugin->component();
+    for (std::uint32_t i = 0; i < d.nstats; ++i) {
+      if (metric.stat == d.stats[i].name) return d.stats[i].unit;
+    }
+  }
+  return "";
 }
 
 std::string read_text(const std::filesystem::path& path) {
@@ -451,6 +502,39 @@ std::string TuneSpec::value_toml(std::size_t dim, double value) const {
   return out.str();
 }
 
+std::optional<double> metric_unit_factor(const std::string& unit, const std::string& dimension) {
+  static const std::vector<std::pair<std::string, double>> time{{"fs", 1e-3}, {"ps", 1}, {"ns", 1e3}, {"us", 1e6},
+                                                                {"ms", 1e9}, {"s", 1e12}};
+  static const std::vector<std::pair<std::string, double>> energy{{"fJ", 1e-3}, {"pJ", 1}, {"nJ", 1e3}, {"uJ", 1e6},
+                                                                  {"mJ", 1e9}, {"J", 1e12}};
+  static const std::vector<std::pair<std::string, double>> area{{"um^2", 1e-6}, {"mm^2", 1}, {"cm^2", 100}, {"m^2", 1e6}};
+  const auto& table = dimension == "time" ? time : dimension == "energy" ? energy : area;
+  for (const auto& [name, factor] : table) {
+    if (name == unit) return factor;
+  }
+  return std::nullopt;
+}
+
+bool TuneSpec::whole_run(const Metric& metric) const {
+  switch (metric.source) {
+    case Metric::Source::SimTime:
+    case Metric::Source::Events: return true;
+    case Metric::Source::Latency:
+    case Metric::Source::Edp:
+    case Metric::Source::Throughput: return !latency.has_value();
+    default: return false;
+  }
+}
+
+std::vector<std::size_t> TuneSpec::per_variant_objectives() const {
+  std::vector<std::size_t> columns;
+  if (workloads.size() < 2) return columns;
+  for (std::size_t k = 0; k < objectives.size(); ++k) {
+    if (!objectives[k].workload) columns.push_back(k);
+  }
+  return columns;
+}
+
 bool Trial::feasible() const {
   return ok() && std::all_of(constraints.begin(), constraints.end(), [](double c) { return c <= 0; });
 }
@@ -476,7 +560,8 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
   }
   const toml::table& tune = *tune_node->as_table();
   check_keys(tune,
-             {"tuner", "budget", "batch", "seed", "output", "conditions", "params", "space", "objectives", "constraints"},
+             {"tuner", "budget", "batch", "seed", "output", "conditions", "params", "space", "objectives", "constraints",
+              "latency", "work", "finished", "workloads"},
              name, "tune");
 
   // The system as it stands, for the checks below (and a bad system fails here, before any trial).
@@ -555,6 +640,98 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
     }
   }
 
+  // A statistic named by a [tune] key: "<type>.<stat>" of the base system.
+  auto stat_key = [&](const toml::node& node, const std::string& what) {
+    const auto text = node.value<std::string>();
+    if (!text) fail(toml_where(node, name), what + " must be a statistic name \"<component type>.<statistic>\"");
+    Metric metric = parse_metric(*text, toml_where(node, name), spec.base, what);
+    if (metric.source != Metric::Source::Stat) {
+      fail(toml_where(node, name), what + " must be a statistic \"<component type>.<statistic>\", not '" + *text + "'");
+    }
+    return metric;
+  };
+  if (const toml::node* latency = tune.get("latency"); latency != nullptr) {
+    spec.latency = stat_key(*latency, "tune.latency");
+    const std::string unit = stat_unit(*spec.latency, spec.base);
+    if (!metric_unit_factor(unit, "time")) {
+      fail(toml_where(*latency, name), "tune.latency: " + spec.latency->text + " is in '" + unit + "', not a unit of time");
+    }
+  }
+  if (const toml::node* work = tune.get("work"); work != nullptr) spec.work = stat_key(*work, "tune.work");
+  if (const toml::node* finished = tune.get("finished"); finished != nullptr) {
+    const toml::table* table = finished->as_table();
+    if (table == nullptr) fail(toml_where(*finished, name), "tune.finished must be a table: { stat = \"<type>.<stat>\", min = N }");
+    check_keys(*table, {"stat", "min"}, name, "tune.finished");
+    const auto min = number_of(table->get("min"));
+    if (table->get("stat") == nullptr || !min) {
+      fail(toml_where(*finished, name), "tune.finished needs `stat = \"<type>.<stat>\"` and `min = N`");
+    }
+    spec.finished = stat_key(*table->get("stat"), "tune.finished.stat");
+    spec.finished_min = *min;
+  }
+  if (const toml::node* workloads = tune.get("workloads"); workloads != nullptr) {
+    const toml::array* array = workloads->as_array();
+    if (array == nullptr || array->empty()) {
+      fail(toml_where(*workloads, name), "tune.workloads must be a non-empty array of { name = \"...\", set = { ... } }");
+    }
+    std::set<std::string> names;
+    for (const toml::node& entry : *array) {
+      const std::string location = toml_where(entry, name);
+      const toml::table* table = entry.as_table();
+      if (table == nullptr) fail(location, "a tune.workloads entry must be a table { name = \"...\", set = { ... } }");
+      check_keys(*table, {"name", "set"}, name, "tune.workloads entry");
+      TuneWorkload variant;
+      const auto variant_name = table->get("name") != nullptr ? table->get("name")->value<std::string>() : std::nullopt;
+      if (!variant_name || variant_name->empty()) fail(location, "a tune.workloads entry needs `name = \"...\"`");
+      variant.name = *variant_name;
+      if (!names.insert(variant.name).second) fail(location, "workload variant '" + variant.name + "' appears twice");
+      const toml::table* set = table_at(*table, "set", name, "tune.workloads set");
+      if (set != nullptr) {
+        for (const auto& [key, value] : *set) {
+          SpaceParam where;
+          where.path = std::string(key.str());
+          where.where = toml_where(value, name);
+          check_parameter_path(where, spec.base);
+          if (std::any_of(spec.space.begin(), spec.space.end(), [&](const SpaceParam& d) { return d.path == where.path; })) {
+            fail(where.where, "workload variant '" + variant.name + "' sets \"" + where.path + "\", a dimension of the space");
+          }
+          if (!(value.is_string() || value.is_integer() || value.is_floating_point() || value.is_boolean())) {
+            fail(where.where, "workload variant '" + variant.name + "': \"" + where.path + "\" must be a string, number or boolean");
+          }
+          variant.set.emplace_back(where.path, toml_text(value));
+        }
+      }
+      if (!spec.workloads.empty()) {
+        std::vector<std::string> mine, first;
+        for (const auto& [path, v] : variant.set) mine.push_back(path);
+        for (const auto& [path, v] : spec.workloads.front().set) first.push_back(path);
+        if (mine != first) {
+          fail(location, "workload variant '" + variant.name + "' sets other parameters than '" +
+                             spec.workloads.front().name + "': every variant sets the same ones (" + text::join(first, ", ") + ")");
+        }
+      }
+      spec.workloads.push_back(std::move(variant));
+    }
+  }
+  auto variant_of = [&](const toml::table& table, const std::string& what) -> std::optional<std::size_t> {
+    const toml::node* node = table.get("workload");
+    if (node == nullptr) return std::nullopt;
+    const auto text = node->value<std::string>();
+    std::vector<std::string> names;
+    for (const auto& w : spec.workloads) names.push_back(w.name);
+    const auto found = text ? std::find(names.begin(), names.end(), *text) : names.end();
+    if (found == names.end()) {
+      fail(toml_where(*node, name), what + ": `workload` must name a variant of tune.workloads" +
+                                        valid_list(text.value_or(""), names));
+    }
+    return static_cast<std::size_t>(found - names.begin());
+  };
+  auto check_named = [&](const Metric& metric, const std::string& location, const std::string& what) {
+    if (metric.source == Metric::Source::Throughput && !spec.work) {
+      fail(location, what + ": 'throughput' needs [tune] `work = \"<type>.<stat>\"`, the count it divides by latency");
+    }
+  };
+
   std::set<std::string> field_names{"trial", "batch", "replica", "status", "wall_seconds", "feasible"};
   for (const SpaceParam& dim : spec.space) field_names.insert(dim.path);
   auto claim = [&](const std::string& field, const std::string& location) {
@@ -571,12 +748,33 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
     const std::string what = "objective '" + std::string(key.str()) + "'";
     const toml::table* table = value.as_table();
     if (table == nullptr) fail(location, what + " must be a table: { stat = \"<type>.<stat>\", goal = \"min\" }");
-    check_keys(*table, {"stat", "goal"}, name, what);
+    check_keys(*table, {"stat", "goal", "aggregate", "workload"}, name, what);
     const auto stat = table->get("stat") != nullptr ? table->get("stat")->value<std::string>() : std::nullopt;
     if (!stat) fail(location, what + " needs `stat = \"<component type>.<statistic>\"` (or \"sim_time\", \"events\")");
     TuneObjective objective;
     objective.name = std::string(key.str());
     objective.metric = parse_metric(*stat, toml_where(*table->get("stat"), name), spec.base, what);
+    check_named(objective.metric, toml_where(*table->get("stat"), name), what);
+    objective.maximize = objective.metric.source == Metric::Source::Throughput;
+    objective.workload = variant_of(*table, what);
+    if (const toml::node* aggregate = table->get("aggregate"); aggregate != nullptr) {
+      const auto text_aggregate = aggregate->value<std::string>();
+      const std::pair<const char*, Aggregate> kinds[] = {{"mean", Aggregate::Mean}, {"geomean", Aggregate::Geomean},
+                                                         {"max", Aggregate::Max},   {"min", Aggregate::Min},
+                                                         {"worst", Aggregate::Worst}};
+      bool known = false;
+      for (const auto& [word, kind] : kinds) {
+        if (text_aggregate && *text_aggregate == word) {
+          objective.aggregate = kind;
+          known = true;
+        }
+      }
+      if (!known) {
+        fail(toml_where(*aggregate, name), what + ": `aggregate` is \"mean\", \"geomean\", \"max\", \"min\" or \"worst\"" +
+                                               valid_list(text_aggregate.value_or(""), {"mean", "geomean", "max", "min", "worst"}));
+      }
+      if (objective.workload) fail(toml_where(*aggregate, name), what + ": `aggregate` and `workload` exclude each other");
+    }
     if (const toml::node* goal = table->get("goal"); goal != nullptr) {
       const auto text_goal = goal->value<std::string>();
       if (!text_goal || (*text_goal != "min" && *text_goal != "max")) {
@@ -587,13 +785,16 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
     claim(objective.name, location);
     spec.objectives.push_back(std::move(objective));
   }
+  for (std::size_t k : spec.per_variant_objectives()) {
+    for (const auto& variant : spec.workloads) claim(spec.objectives[k].name + "@" + variant.name, tune_where);
+  }
   if (const toml::table* constraints = table_at(tune, "constraints", name, "tune.constraints"); constraints != nullptr) {
     for (const auto& [key, value] : *constraints) {
       const std::string location = toml_where(value, name);
       const std::string what = "constraint '" + std::string(key.str()) + "'";
       const toml::table* table = value.as_table();
       if (table == nullptr) fail(location, what + " must be a table: { stat = \"<type>.<stat>\", max = 400 }");
-      check_keys(*table, {"stat", "max", "min"}, name, what);
+      check_keys(*table, {"stat", "max", "min", "workload"}, name, what);
       const auto stat = table->get("stat") != nullptr ? table->get("stat")->value<std::string>() : std::nullopt;
       if (!stat) fail(location, what + " needs `stat = \"<component type>.<statistic>\"` (or \"sim_time\", \"events\")");
       const auto max = number_of(table->get("max"));
@@ -602,6 +803,8 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
       TuneConstraint constraint;
       constraint.name = std::string(key.str());
       constraint.metric = parse_metric(*stat, toml_where(*table->get("stat"), name), spec.base, what);
+      check_named(constraint.metric, toml_where(*table->get("stat"), name), what);
+      constraint.workload = variant_of(*table, what);
       constraint.upper = max.has_value();
       constraint.bound = max.value_or(min.value_or(0));
       claim(constraint.name, location);
@@ -611,22 +814,35 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
   return spec;
 }
 
-ExperimentSpec batch_experiment(const TuneSpec& spec, std::span<const std::vector<double>> points,
-                                const PluginRegistry& registry) {
+namespace {
+
+/// One replica per (point, variant) pair.
+ExperimentSpec replicas_experiment(const TuneSpec& spec, const std::vector<std::pair<const std::vector<double>*, std::size_t>>& replicas,
+                                   const PluginRegistry& registry) {
   toml::table root = parse(spec.experiment_text, spec.name);
   root.erase("tune");
   root.erase("output");
   toml::table vary;
   for (std::size_t d = 0; d < spec.space.size(); ++d) {
     toml::array values;
-    for (const auto& point : points) {
-      toml::table one = parse("v = " + spec.value_toml(d, point.at(d)), spec.name);
+    for (const auto& [point, variant] : replicas) {
+      toml::table one = parse("v = " + spec.value_toml(d, point->at(d)), spec.name);
       values.push_back(*one.get("v"));
     }
     vary.insert(spec.space[d].path, std::move(values));
   }
+  if (!spec.workloads.empty()) {
+    for (std::size_t k = 0; k < spec.workloads.front().set.size(); ++k) {
+      toml::array values;
+      for (const auto& [point, variant] : replicas) {
+        toml::table one = parse("v = " + spec.workloads.at(variant).set.at(k).second, spec.name);
+        values.push_back(*one.get("v"));
+      }
+      vary.insert(spec.workloads.front().set[k].first, std::move(values));
+    }
+  }
   toml::table ensemble;
-  ensemble.insert("replicas", static_cast<std::int64_t>(points.size()));
+  ensemble.insert("replicas", static_cast<std::int64_t>(replicas.size()));
   ensemble.insert("vary", std::move(vary));
   root.insert("ensemble", std::move(ensemble));
   std::ostringstream text;
@@ -635,6 +851,24 @@ ExperimentSpec batch_experiment(const TuneSpec& spec, std::span<const std::vecto
   experiment.experiment_text = spec.experiment_text;
   experiment.output.clear();
   return experiment;
+}
+
+}  // namespace
+
+ExperimentSpec batch_experiment(const TuneSpec& spec, std::span<const std::vector<double>> points,
+                                const PluginRegistry& registry) {
+  std::vector<std::pair<const std::vector<double>*, std::size_t>> replicas;
+  for (const auto& point : points) {
+    for (std::size_t v = 0; v < spec.variants(); ++v) replicas.emplace_back(&point, v);
+  }
+  return replicas_experiment(spec, replicas, registry);
+}
+
+ExperimentSpec batch_experiment(const TuneSpec& spec, std::span<const std::vector<double>> points,
+                                const PluginRegistry& registry, std::size_t variant) {
+  std::vector<std::pair<const std::vector<double>*, std::size_t>> replicas;
+  for (const auto& point : points) replicas.emplace_back(&point, variant);
+  return replicas_experiment(spec, replicas, registry);
 }
 
 }  // namespace archlab

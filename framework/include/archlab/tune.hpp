@@ -13,12 +13,33 @@
 //   "system.components.sa.rows" = { low = 8, high = 256, log = true, step = 8 }
 //   "system.components.sa.clock" = { low = 0.5, high = 2.0, unit = "GHz" }
 //   "system.components.sa.dataflow" = { choices = ["os", "ws", "is"] }
-//   [tune.objectives]                # name = { stat = "<type>.<stat>" | "sim_time" | "events", goal = "min" | "max" }
+//   latency = "workload.gemm_driver.completion_time"   # a replica's latency (optional; see below)
+//   work = "workload.gemm_driver.macs"                 # what `throughput` counts (optional)
+//   finished = { stat = "workload.gemm_driver.done", min = 4 }  # when the workload is done (optional)
+//   workloads = [{ name = "small", set = { "workloads.ctrl.m" = 64 } },
+//                { name = "large", set = { "workloads.ctrl.m" = 512 } }]
+//   [tune.objectives]                # name = { stat = <metric>, goal = "min" | "max",
+//                                    #          aggregate = "mean" | "geomean" | "max" | "min" | "worst",
+//                                    #          workload = "<variant name>" }
 //   latency = { stat = "workload.gemm_driver.completion_time" }
-//   [tune.constraints]               # name = { stat = ..., max = bound } or { stat = ..., min = bound }
+//   [tune.constraints]               # name = { stat = <metric>, max = bound } or { ..., min = bound }
 //   area = { stat = "compute.systolic.area", max = 2.0 }
 //
-// A statistic objective is the statistic summed over the replica's instances of that type.
+// A metric is "<type>.<stat>" (the statistic summed over the replica's instances of that type),
+// "sim_time" or "events" (of the whole run, so such studies run every point alone), or a named
+// metric of the replica:
+//   latency     ps: the [tune] `latency` statistic of the replica (converted to ps) when given,
+//               else the run's final time (sim_time; then every point runs alone)
+//   energy      pJ: the sum of every statistic named `energy` over the replica's components
+//   area        mm^2: the sum of every statistic named `area` over the replica's components
+//   edp         pJ*ps: energy x latency
+//   throughput  per second: the [tune] `work` statistic / (latency x 1e-12); its goal defaults to "max"
+// Workload variants: each design point runs once per variant in the same ensemble (replica
+// p * variants + v); an objective is aggregated over the variants (default "mean"; "worst" is
+// max for a minimized objective, min for a maximized one) or taken from one (`workload = name`);
+// a constraint holds on every variant (its worst value is stored) unless it names one.
+// A point fails when any variant fails: an invalid design, a run error, the simulated-time or
+// event limit, or a deadlock (the run ended with no pending events while `finished` is unmet).
 // Tables sort their keys, so dimensions, objectives and constraints are in key order.
 #pragma once
 
@@ -72,25 +93,37 @@ class SpaceCondition {
 
 /// What an objective or constraint measures for one design point.
 struct Metric {
-  enum class Source { Stat, SimTime, Events };
+  enum class Source { Stat, SimTime, Events, Latency, Energy, Area, Edp, Throughput };
   Source source = Source::Stat;
   std::string type;  ///< Stat: component type ("compute.systolic")
   std::string stat;  ///< Stat: statistic name ("area")
   std::string text;  ///< as written
 };
 
+enum class Aggregate { Mean, Geomean, Max, Min, Worst };
+
 struct TuneObjective {
   std::string name;
   Metric metric;
   bool maximize = false;
+  Aggregate aggregate = Aggregate::Mean;  ///< over workload variants
+  std::optional<std::size_t> workload;    ///< only this variant's value
 };
 
-/// Stored as value - bound (`max`) or bound - value (`min`): feasible when <= 0.
+/// Stored as value - bound (`max`) or bound - value (`min`): feasible when <= 0. Over several
+/// workload variants the largest (worst) such value, unless `workload` names one.
 struct TuneConstraint {
   std::string name;
   Metric metric;
   bool upper = true;  ///< `max = bound`
   double bound = 0;
+  std::optional<std::size_t> workload;
+};
+
+/// One workload variant: parameter path = TOML value, set on every replica of that variant.
+struct TuneWorkload {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> set;  ///< path, value as TOML text
 };
 
 struct TuneSpec {
@@ -111,6 +144,19 @@ struct TuneSpec {
   std::vector<SpaceCondition> conditions;
   std::vector<TuneObjective> objectives;
   std::vector<TuneConstraint> constraints;
+  std::vector<TuneWorkload> workloads;   ///< empty: the experiment's workload as it stands
+  std::optional<Metric> latency;         ///< [tune] latency: a statistic (ps) per replica
+  std::optional<Metric> work;            ///< [tune] work: what throughput counts
+  std::optional<Metric> finished;        ///< [tune] finished = { stat, min }
+  double finished_min = 0;
+
+  /// Workload variants per design point (1 without [tune] workloads).
+  std::size_t variants() const { return workloads.empty() ? 1 : workloads.size(); }
+  /// Whether a metric is of the whole run (then each replica runs alone).
+  bool whole_run(const Metric& metric) const;
+  /// Per-variant objective columns of the study file: objectives without `workload`, when there
+  /// are several variants; named "<objective>@<variant>".
+  std::vector<std::size_t> per_variant_objectives() const;
 
   const TunerDescriptor& tuner_descriptor() const;
   /// Whether the point satisfies every condition.
@@ -119,16 +165,24 @@ struct TuneSpec {
   std::string value_toml(std::size_t dim, double value) const;
 };
 
+/// The factor from `unit` to the named metrics' units: "time" to ps, "energy" to pJ, "area" to
+/// mm^2; nullopt when `unit` is not one of that dimension's units.
+std::optional<double> metric_unit_factor(const std::string& unit, const std::string& dimension);
+
 /// Throws ConfigError (file:line:col) for a bad [tune] section, before anything runs.
 TuneSpec load_tune(const std::filesystem::path& path, const std::vector<Override>& overrides,
                    const PluginRegistry& registry);
 TuneSpec load_tune_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir,
                         const std::vector<Override>& overrides, const PluginRegistry& registry);
 
-/// The experiment that evaluates `points` as one ensemble run, one replica per point, built by
-/// the [ensemble] machinery of load_experiment_text. Throws ConfigError when a point is invalid.
+/// The experiment that evaluates `points` as one ensemble run, one replica per point and
+/// workload variant (replica p * variants + v), built by the [ensemble] machinery of
+/// load_experiment_text. Throws ConfigError when a point is invalid.
 ExperimentSpec batch_experiment(const TuneSpec& spec, std::span<const std::vector<double>> points,
                                 const PluginRegistry& registry);
+/// The same with only workload variant `variant` (one replica per point).
+ExperimentSpec batch_experiment(const TuneSpec& spec, std::span<const std::vector<double>> points,
+                                const PluginRegistry& registry, std::size_t variant);
 
 struct Trial {
   std::uint32_t number = 0;
@@ -137,6 +191,8 @@ struct Trial {
   std::vector<double> point;
   std::vector<double> objectives;   ///< as measured; NaN when failed
   std::vector<double> constraints;  ///< value - bound form; NaN when failed
+  /// per_variant_objectives() x variants, objective-major; empty with one variant
+  std::vector<double> variant_objectives;
   std::string status = "ok";        ///< "ok" or "failed: <why>"
   double wall_seconds = 0;          ///< of the ensemble run it was part of
   bool ok() const { return status == "ok"; }
