@@ -527,6 +527,10 @@ Tick get_time(const toml::table& table, const char* key, const std::string& file
 
 namespace detail {
 
+void apply_set(toml::table& root, const std::string& key, const std::string& value) {
+  apply_override(root, Override{key, value});
+}
+
 std::string toml_where(const toml::node& node, const std::string& fallback) { return where(node, fallback); }
 
 std::vector<std::byte> fill_declared_params(const ParamSpec* specs, std::uint32_t nparams, std::uint32_t params_size,

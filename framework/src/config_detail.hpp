@@ -19,4 +19,7 @@ std::vector<std::byte> fill_declared_params(const ParamSpec* specs, std::uint32_
                                             const toml::table* table, const std::string& file,
                                             const std::string& location, const std::string& owner);
 
+/// Apply one `--set key.path=value` to a parsed document (the same rules as for experiments).
+void apply_set(toml::table& root, const std::string& key, const std::string& value);
+
 }  // namespace archlab::detail

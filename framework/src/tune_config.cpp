@@ -551,7 +551,8 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
   spec.experiment_text = text;
   spec.base_dir = base_dir;
   spec.overrides = overrides;
-  const toml::table root = parse(text, name);
+  toml::table root = parse(text, name);
+  for (const Override& override : overrides) detail::apply_set(root, override.key, override.value);  // --set tune.*
   const toml::node* tune_node = root.get("tune");
   if (tune_node == nullptr) fail(name, "no [tune] section: `archlab tune` needs a tuner, a space and objectives");
   if (!tune_node->is_table()) fail(toml_where(*tune_node, name), "`tune` must be a table");

@@ -250,3 +250,10 @@ TEST(TuneConfig, BadInputIsAConfigErrorBeforeAnyTrial) {
 }
 
 }  // namespace
+
+TEST(Study, SetReachesTheTuneSection) {
+  const archlab::TuneSpec spec = archlab::load_tune_text(experiment(kRandomTune), "study.toml", ARCHLAB_TUNE_TEST_DIR,
+                                                         {{"tune.budget", "8"}, {"tune.batch", "2"}}, registry());
+  EXPECT_EQ(spec.budget, 8u);
+  EXPECT_EQ(spec.batch, 2u);
+}
