@@ -10,20 +10,13 @@
 #include <set>
 #include <vector>
 
-#include "archlab/plugin_loader.hpp"
-#include "archlab/tune.hpp"
+#include "tuner_harness.hpp"
 
 namespace {
 
 using archlab::DimensionKind;
 using archlab::SpaceDimension;
-
-const archlab::TunerDescriptor& tuner(const char* name) {
-  static const archlab::PluginRegistry registry({ARCHLAB_PLUGIN_DIR});
-  const auto plugin = registry.find(name);
-  EXPECT_EQ(plugin->descriptor().kind, archlab::PluginKind::Tuner);
-  return *static_cast<const archlab::TunerDescriptor*>(plugin->descriptor().tuner);
-}
+using namespace archlab::testing;
 
 // Mirror of the plugin's Params (layout as declared in tuners/bayes/bayes.cpp), defaults.
 struct BayesParams {
@@ -33,82 +26,6 @@ struct BayesParams {
   double xi = 0, rho = 0.05;
   std::uint64_t weight_levels = 0, max_tries = 1000;
 };
-struct RandomParams {
-  std::uint64_t max_tries = 1000;
-};
-
-template <class P>
-std::vector<std::byte> blob(const P& p) {
-  std::vector<std::byte> b(sizeof p);
-  std::memcpy(b.data(), &p, sizeof p);
-  return b;
-}
-
-struct Result {
-  std::vector<double> point, objectives, constraints;
-  bool failed = false;
-};
-/// Objectives and constraints of a point; returns false when the point "fails".
-using Objective = std::function<bool(const double* point, std::vector<double>& objectives, std::vector<double>& constraints)>;
-
-void drive(const archlab::TunerDescriptor& d, void* handle, const archlab::TunerSetup& setup, const Objective& f,
-           std::size_t trials, std::uint32_t batch, std::vector<Result>& out) {
-  const std::uint32_t n = setup.space.ndims;
-  std::size_t done = 0;
-  while (done < trials) {
-    const auto want = static_cast<std::uint32_t>(std::min<std::size_t>(batch, trials - done));
-    std::vector<double> points(static_cast<std::size_t>(want) * n);
-    const std::uint32_t got = d.ask(handle, want, points.data());
-    ASSERT_GT(got, 0u);
-    std::vector<Result> results(got);
-    std::vector<archlab::TunerTrial> told;
-    for (std::uint32_t i = 0; i < got; ++i) {
-      results[i].point.assign(points.begin() + i * n, points.begin() + (i + 1) * n);
-      results[i].objectives.resize(setup.nobjectives);
-      results[i].constraints.resize(setup.nconstraints);
-      if (!f(results[i].point.data(), results[i].objectives, results[i].constraints)) {
-        results[i].failed = true;
-        for (auto& v : results[i].objectives) v = NAN;
-        for (auto& v : results[i].constraints) v = NAN;
-      }
-    }
-    for (std::uint32_t i = 0; i < got; ++i) {
-      told.push_back({out.size() + i, results[i].point.data(), results[i].objectives.data(),
-                      results[i].constraints.data(), results[i].failed ? 1u : 0u, results[i].failed ? "failed" : ""});
-    }
-    d.tell(handle, told.data(), got);
-    for (auto& r : results) out.push_back(std::move(r));
-    done += got;
-  }
-}
-
-std::vector<Result> run(const char* name, const std::vector<std::byte>& params, const archlab::TunerSetup& setup,
-                        const Objective& f, std::size_t trials, std::uint32_t batch) {
-  const auto& d = tuner(name);
-  char error[256] = "";
-  void* handle = d.create(params.data(), &setup, error, sizeof error);
-  EXPECT_NE(handle, nullptr) << error;
-  std::vector<Result> out;
-  if (handle == nullptr) return out;
-  drive(d, handle, setup, f, trials, batch, out);
-  d.destroy(handle);
-  return out;
-}
-
-const char* const kChoices[] = {"a", "b", "c", "d"};
-
-/// Every kind of dimension: log-scale int, stepped int, choice, continuous float, stepped float.
-std::vector<SpaceDimension> mixed_space() {
-  return {
-      {"rows", DimensionKind::Int, 1, 1024, 1, 1, 0, nullptr},
-      {"cols", DimensionKind::Int, 4, 64, 4, 0, 0, nullptr},
-      {"flow", DimensionKind::Choice, 0, 0, 0, 0, 4, kChoices},
-      {"clock", DimensionKind::Float, 0.5, 2.0, 0, 0, 0, nullptr},
-      {"volt", DimensionKind::Float, 0.6, 1.2, 0.1, 0, 0, nullptr},
-  };
-}
-bool product_at_most_2048(const void*, const double* p) { return p[0] * p[1] <= 2048; }
-
 /// Smooth objectives over the mixed space (optimum of the first at rows 200, cols 32, flow 2,
 /// clock 1.3, volt 0.9); constraint clock <= 1.8; a point with rows > 700 fails.
 bool mixed_objective(const double* p, std::vector<double>& o, std::vector<double>& c) {
@@ -118,26 +35,6 @@ bool mixed_objective(const double* p, std::vector<double>& o, std::vector<double
   if (o.size() > 1) o[1] = std::pow(std::log2(p[0] / 8.0), 2) + std::pow((p[3] - 0.6) * 2, 2);
   for (auto& v : c) v = p[3] - 1.8;
   return true;
-}
-
-void expect_in_space(const std::vector<SpaceDimension>& dims, const std::vector<double>& p) {
-  for (std::size_t d = 0; d < dims.size(); ++d) {
-    const auto& dim = dims[d];
-    if (dim.kind == DimensionKind::Choice) {
-      EXPECT_EQ(p[d], std::round(p[d]));
-      EXPECT_GE(p[d], 0);
-      EXPECT_LT(p[d], dim.nchoices);
-      continue;
-    }
-    const double slack = 1e-12 * (dim.high - dim.low);
-    EXPECT_GE(p[d], dim.low - slack) << dim.name;
-    EXPECT_LE(p[d], dim.high + slack) << dim.name;
-    if (dim.kind == DimensionKind::Int) EXPECT_EQ(p[d], std::round(p[d])) << dim.name;
-    if (dim.step > 0) {
-      const double k = (p[d] - dim.low) / dim.step;
-      EXPECT_NEAR(k, std::round(k), 1e-9) << dim.name << " = " << p[d];
-    }
-  }
 }
 
 TEST(Bayes, StaysWithinRangesStepsChoicesAndConditionsAndLearnsToAvoidFailures) {
