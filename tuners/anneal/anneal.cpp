@@ -114,10 +114,7 @@ class AnnealTuner {
 
   std::vector<std::byte> save() const {
     archlab::tuning::ByteWriter out;
-    out.put(kMagic);
-    out.put(params_);
-    out.put(space_.ndims);
-    out.put(rng_.counter());
+    archlab_tuners::put_state_header(out, kMagic, params_, space_.ndims, rng_.counter());
     out.put(segment_length_);
     out.put(has_current_);
     out.put_vector(current_);
@@ -134,12 +131,10 @@ class AnnealTuner {
   static std::unique_ptr<AnnealTuner> restore(const Params& p, const archlab::TunerSetup& setup,
                                               std::span<const std::byte> bytes) {
     archlab::tuning::ByteReader in(bytes);
-    std::uint64_t magic = 0, counter = 0, length = 0;
-    Params saved{};
-    std::uint32_t ndims = 0;
+    std::uint64_t counter = 0, length = 0;
+    const std::uint32_t ndims = setup.space.ndims;
     auto t = std::make_unique<AnnealTuner>(p, setup);
-    if (!in.get(magic) || magic != kMagic || !in.get(saved) || std::memcmp(&saved, &p, sizeof p) != 0 ||
-        !in.get(ndims) || ndims != setup.space.ndims || !in.get(counter) || !in.get(length) ||
+    if (!archlab_tuners::get_state_header(in, kMagic, p, ndims, counter) || !in.get(length) ||
         length != t->segment_length_ || !in.get(t->has_current_) || !in.get_vector(t->current_) ||
         !in.get(t->current_f_) || !in.get(t->current_v_) || !in.get(t->temperature_) || !in.get(t->told_in_segment_) ||
         !in.get(t->segment_) || !in.get(t->uphill_sum_) || !in.get(t->uphill_count_) || !in.done()) {

@@ -112,12 +112,9 @@ class BayesTuner {
 
   std::vector<std::byte> save() const {
     archlab::tuning::ByteWriter out;
-    out.put(kMagic);
-    out.put(params_);
-    out.put(space_.ndims);
+    archlab_tuners::put_state_header(out, kMagic, params_, space_.ndims, rng_.counter());
     out.put(nobj_);
     out.put(ncons_);
-    out.put(rng_.counter());
     out.put_vector(observed_);
     out.put_vector(objectives_);
     out.put_vector(violation_);
@@ -129,13 +126,12 @@ class BayesTuner {
   static std::unique_ptr<BayesTuner> restore(const Params& p, const archlab::TunerSetup& setup,
                                              std::span<const std::byte> bytes) {
     archlab::tuning::ByteReader in(bytes);
-    std::uint64_t magic = 0, counter = 0;
-    Params saved{};
-    std::uint32_t ndims = 0, nobj = 0, ncons = 0;
+    std::uint64_t counter = 0;
+    const std::uint32_t ndims = setup.space.ndims;
+    std::uint32_t nobj = 0, ncons = 0;
     auto t = std::make_unique<BayesTuner>(p, setup);
-    if (!in.get(magic) || magic != kMagic || !in.get(saved) || std::memcmp(&saved, &p, sizeof p) != 0 ||
-        !in.get(ndims) || ndims != setup.space.ndims || !in.get(nobj) || nobj != setup.nobjectives ||
-        !in.get(ncons) || ncons != setup.nconstraints || !in.get(counter) || !in.get_vector(t->observed_) ||
+    if (!archlab_tuners::get_state_header(in, kMagic, p, ndims, counter) || !in.get(nobj) ||
+        nobj != setup.nobjectives || !in.get(ncons) || ncons != setup.nconstraints || !in.get_vector(t->observed_) ||
         !in.get_vector(t->objectives_) || !in.get_vector(t->violation_) || !in.get_vector(t->pending_) ||
         !in.get_vector(t->theta_) || !in.done()) {
       return nullptr;

@@ -1,6 +1,7 @@
-// Shared pieces of the anneal, genetic and nsga2 tuners (header-only, plugin API only):
+// Shared pieces of the anneal, genetic, nsga2 and bayes tuners (header-only, plugin API only):
 // unit-cube encoding of a space, Deb's constraint handling, SBX and polynomial mutation,
-// fast non-dominated sorting with constraint domination and crowding distance.
+// fast non-dominated sorting with constraint domination and crowding distance, and the header
+// every saved tuner state starts with.
 #pragma once
 
 #include <archlab/tuner.hpp>
@@ -261,6 +262,28 @@ inline void make_child(const TunerSpace& space, const double* a, const double* b
     }
     child[d] = x;
   }
+}
+
+/// The start of every saved tuner state: which tuner (magic), its parameters, the space's
+/// dimensions and the random stream's counter. A restore refuses a state that is not its own.
+template <class Params>
+void put_state_header(archlab::tuning::ByteWriter& out, std::uint64_t magic, const Params& params, std::uint32_t ndims,
+                      std::uint64_t counter) {
+  out.put(magic);
+  out.put(params);
+  out.put(ndims);
+  out.put(counter);
+}
+
+template <class Params>
+[[nodiscard]] bool get_state_header(archlab::tuning::ByteReader& in, std::uint64_t magic, const Params& params,
+                                    std::uint32_t ndims, std::uint64_t& counter) {
+  std::uint64_t saved_magic = 0;
+  Params saved{};
+  std::uint32_t saved_ndims = 0;
+  return in.get(saved_magic) && saved_magic == magic && in.get(saved) &&
+         std::memcmp(&saved, &params, sizeof params) == 0 && in.get(saved_ndims) && saved_ndims == ndims &&
+         in.get(counter);
 }
 
 }  // namespace archlab_tuners

@@ -95,10 +95,7 @@ class GeneticTuner {
 
   std::vector<std::byte> save() const {
     archlab::tuning::ByteWriter out;
-    out.put(kMagic);
-    out.put(params_);
-    out.put(space_.ndims);
-    out.put(rng_.counter());
+    archlab_tuners::put_state_header(out, kMagic, params_, space_.ndims, rng_.counter());
     out.put(generation_);
     out.put_vector(population_);
     out.put_vector(fitness_);
@@ -112,12 +109,10 @@ class GeneticTuner {
   static std::unique_ptr<GeneticTuner> restore(const Params& p, const archlab::TunerSetup& setup,
                                                std::span<const std::byte> bytes) {
     archlab::tuning::ByteReader in(bytes);
-    std::uint64_t magic = 0, counter = 0;
-    Params saved{};
-    std::uint32_t ndims = 0;
+    std::uint64_t counter = 0;
+    const std::uint32_t ndims = setup.space.ndims;
     auto t = std::make_unique<GeneticTuner>(p, setup);
-    if (!in.get(magic) || magic != kMagic || !in.get(saved) || std::memcmp(&saved, &p, sizeof p) != 0 ||
-        !in.get(ndims) || ndims != setup.space.ndims || !in.get(counter) || !in.get(t->generation_) ||
+    if (!archlab_tuners::get_state_header(in, kMagic, p, ndims, counter) || !in.get(t->generation_) ||
         !in.get_vector(t->population_) || !in.get_vector(t->fitness_) || !in.get_vector(t->violation_) ||
         !in.get_vector(t->pool_) || !in.get_vector(t->pool_fitness_) || !in.get_vector(t->pool_violation_) ||
         !in.done()) {

@@ -95,12 +95,9 @@ class Nsga2Tuner {
 
   std::vector<std::byte> save() const {
     archlab::tuning::ByteWriter out;
-    out.put(kMagic);
-    out.put(params_);
-    out.put(space_.ndims);
+    archlab_tuners::put_state_header(out, kMagic, params_, space_.ndims, rng_.counter());
     out.put(nobj_);
     out.put(ncons_);
-    out.put(rng_.counter());
     out.put(generation_);
     pop_.save(out);
     pool_.save(out);
@@ -110,13 +107,12 @@ class Nsga2Tuner {
   static std::unique_ptr<Nsga2Tuner> restore(const Params& p, const archlab::TunerSetup& setup,
                                              std::span<const std::byte> bytes) {
     archlab::tuning::ByteReader in(bytes);
-    std::uint64_t magic = 0, counter = 0;
-    Params saved{};
-    std::uint32_t ndims = 0, nobj = 0, ncons = 0;
+    std::uint64_t counter = 0;
+    const std::uint32_t ndims = setup.space.ndims;
+    std::uint32_t nobj = 0, ncons = 0;
     auto t = std::make_unique<Nsga2Tuner>(p, setup);
-    if (!in.get(magic) || magic != kMagic || !in.get(saved) || std::memcmp(&saved, &p, sizeof p) != 0 ||
-        !in.get(ndims) || ndims != setup.space.ndims || !in.get(nobj) || nobj != setup.nobjectives ||
-        !in.get(ncons) || ncons != setup.nconstraints || !in.get(counter) || !in.get(t->generation_) ||
+    if (!archlab_tuners::get_state_header(in, kMagic, p, ndims, counter) || !in.get(nobj) ||
+        nobj != setup.nobjectives || !in.get(ncons) || ncons != setup.nconstraints || !in.get(t->generation_) ||
         !t->pop_.load(in) || !t->pool_.load(in) || !in.done()) {
       return nullptr;
     }
