@@ -77,6 +77,16 @@ void print_plugins(const archlab::PluginRegistry& registry, bool verbose) {
     for (std::uint32_t i = 0; i < c.nstats; ++i) {
       std::printf("      %-20s %-16s %s\n", c.stats[i].name, c.stats[i].unit, c.stats[i].doc);
     }
+    static constexpr const char* kColumnTypes[] = {"u32", "u64", "f64", "string"};
+    for (std::uint32_t t = 0; t < c.ntables; ++t) {
+      const auto& table = c.tables[t];
+      std::printf("    table /workload/<name>/%s: %s\n", table.name, table.doc);
+      for (std::uint32_t k = 0; k < table.ncolumns; ++k) {
+        const auto& column = table.columns[k];
+        std::printf("      %-20s %-6s %-10s %s\n", column.name, kColumnTypes[static_cast<int>(column.type)],
+                    column.unit, column.doc);
+      }
+    }
   }
   if (!registry.failures().empty()) {
     std::printf("\nFiles that failed to load:\n");
@@ -97,6 +107,7 @@ void print_report(const archlab::RunReport& report) {
     if (report.replicas > 1) std::printf("  replica %-6u", total.replica);
     std::printf("  %-24s %-20s %.6g %s\n", total.type.c_str(), total.stat.c_str(), total.total, total.unit.c_str());
   }
+  if (!report.report_text.empty()) std::printf("\n%s\n", report.report_text.c_str());
   if (!report.output.empty()) std::printf("output      %s\n", report.output.c_str());
 }
 

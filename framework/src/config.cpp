@@ -122,8 +122,30 @@ void check_range(const ParamSpec& spec, double value, const std::string& locatio
 }
 
 /// Parse one value for `spec` and store it in the Params blob.
+/// Data block of a component entry (ComponentSpec::data): appends with alignment.
+std::uint64_t grow_block(std::vector<std::byte>& block, std::uint64_t bytes, std::uint64_t align) {
+  const std::uint64_t offset = (block.size() + align - 1) / align * align;
+  block.resize(offset + bytes, std::byte{0});
+  return offset;
+}
+
+/// A Path parameter's file: relative names are taken from the directory of the TOML file that
+/// wrote the value (a value from --set or a plugin default: the working directory).
+std::filesystem::path resolve_path(const toml::node& node, const std::string& text) {
+  std::filesystem::path path(text);
+  if (path.is_relative()) {
+    const auto& source = node.source().path;
+    if (source && !source->empty() && std::filesystem::is_regular_file(*source)) {
+      path = std::filesystem::path(*source).parent_path() / path;
+    }
+  }
+  std::error_code ignored;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, ignored);
+  return absolute.empty() ? path : absolute.lexically_normal();
+}
+
 void fill_param(const ParamSpec& spec, const toml::node& node, std::vector<std::byte>& blob, const std::string& location,
-                const std::string& owner) {
+                const std::string& owner, std::vector<std::byte>* data = nullptr) {
   const std::string name = spec.name;
   auto type_error = [&](const char* expected) {
     fail(location, owner + ": parameter '" + name + "' must be " + expected + ", got " +
@@ -197,6 +219,21 @@ void fill_param(const ParamSpec& spec, const toml::node& node, std::vector<std::
       store(blob, spec.offset, value);
       break;
     }
+    case ParamType::Path: {
+      if (!node.is_string()) type_error("a string (a file name)");
+      if (data == nullptr) fail(location, owner + ": parameter '" + name + "' is a file name, which only components take");
+      const std::string text = **node.as_string();
+      if (text.empty()) fail(location, owner + ": parameter '" + name + "' is empty: it needs a file name");
+      const std::filesystem::path path = resolve_path(node, text);
+      if (!std::filesystem::is_regular_file(path)) {
+        fail(location, owner + ": parameter '" + name + "': no such file '" + path.string() + "'");
+      }
+      const std::string resolved = path.string();
+      const std::uint64_t offset = grow_block(*data, resolved.size() + 1, 16);
+      std::memcpy(data->data() + offset, resolved.c_str(), resolved.size() + 1);
+      store(blob, spec.offset, DataRef{offset, resolved.size()});
+      break;
+    }
     case ParamType::Choice: {
       if (!node.is_string()) type_error("a string");
       const std::string value = **node.as_string();
@@ -221,7 +258,7 @@ class DefaultValue {
     std::string text = param.default_text;
     const bool textual = param.type == ParamType::Time || param.type == ParamType::Frequency ||
                          param.type == ParamType::Size || param.type == ParamType::Bandwidth ||
-                         param.type == ParamType::Choice;
+                         param.type == ParamType::Choice || param.type == ParamType::Path;
     if (textual) {
       if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
       table_.insert("value", text);
@@ -314,12 +351,12 @@ ComponentSpec build_component(const std::string& name, const toml::node& node, c
   for (std::uint32_t i = 0; i < component.nparams; ++i) {
     const ParamSpec& param = component.params[i];
     if (const toml::node* value = table->get(param.name); value != nullptr) {
-      fill_param(param, *value, spec.params, where(*value, file), owner);
+      fill_param(param, *value, spec.params, where(*value, file), owner, &spec.data);
     } else if (const toml::node* from_tech = tech != nullptr ? tech->get(param.name) : nullptr; from_tech != nullptr) {
-      fill_param(param, *from_tech, spec.params, where(*from_tech, technology->file), owner);
+      fill_param(param, *from_tech, spec.params, where(*from_tech, technology->file), owner, &spec.data);
     } else if (param.default_text != nullptr) {
       fill_param(param, default_node(spec.type, param).node(), spec.params, "plugin '" + spec.type + "' default",
-                 owner);
+                 owner, &spec.data);
     } else {
       fail(location, owner + ": missing required parameter '" + param.name + "' (" + param.doc + ")");
     }
@@ -327,6 +364,19 @@ ComponentSpec build_component(const std::string& name, const toml::node& node, c
   if (const char* problem = component.validate(spec.params.data()); problem != nullptr) {
     fail(location, owner + ": " + problem);
   }
+  DataBuilder builder{};
+  builder.owner = &spec.data;
+  builder.grow = [](void* block, std::uint64_t bytes, std::uint64_t align) {
+    return grow_block(*static_cast<std::vector<std::byte>*>(block), bytes, std::clamp<std::uint64_t>(align, 1, 64));
+  };
+  builder.base = [](void* block) { return static_cast<std::vector<std::byte>*>(block)->data(); };
+  bool prepared = false;
+  try {
+    prepared = component.prepare(spec.params.data(), &builder);
+  } catch (const std::exception& error) {
+    builder.fail(error.what());
+  }
+  if (!prepared) fail(location, owner + ": " + builder.error);
   return spec;
 }
 

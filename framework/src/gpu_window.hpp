@@ -247,6 +247,8 @@ class GpuWindowedRun {
       TypeRuntime rt = type->rt;
       rt.states = device_copy(type->states);
       rt.params = device_copy(type->params);
+      rt.data = device_copy(type->data);
+      rt.group_data = device_copy(type->group_data);
       rt.group_of = device_copy(type->group_of);
       rt.group_first = device_copy(type->group_first);
       rt.group_stream = device_copy(type->group_stream);

@@ -340,6 +340,7 @@ class RunFile {
     create_stats();
     create_summary();
     if (layout.trace) create_trace();
+    create_report_tables(layout.tables);
     // From here on no object or attribute may be added: SWMR readers must never see the tree change.
     check_.status(H5Fstart_swmr_write(file_.get()), "H5Fstart_swmr_write");
     std::error_code error;
@@ -416,7 +417,103 @@ class RunFile {
         }
       }
     }
+    write_report_tables(summary.tables);
     write_status(summary.status);
+  }
+
+  // Report tables: created empty before SWMR starts (with their groups and units), filled at the end.
+  void create_report_tables(const std::vector<ReportTable>& tables) {
+    for (const ReportTable& table : tables) {
+      Handle type = report_type(table);
+      const std::size_t slash = table.path.rfind('/');
+      std::string parent_path = table.path.substr(0, slash);
+      // Groups along the way: /workload, /workload/<name>.
+      std::size_t at = 1;
+      while (at <= parent_path.size()) {
+        const std::size_t next = parent_path.find('/', at);
+        const std::string prefix = parent_path.substr(0, next == std::string::npos ? parent_path.size() : next);
+        if (H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT) <= 0) create_group(file_.get(), prefix);
+        if (next == std::string::npos) break;
+        at = next + 1;
+      }
+      Handle dataset = create_extensible(file_.get(), table.path, type.get(), {0}, {kTableChunkRows});
+      std::string units;
+      for (const ReportColumn& column : table.columns) {
+        if (column.unit.empty()) continue;
+        if (!units.empty()) units += "; ";
+        units += column.name + ": " + column.unit;
+      }
+      write_string_attribute(dataset.get(), "units", units);
+      write_string_attribute(dataset.get(), "doc", table.doc);
+      report_datasets_.push_back(std::move(dataset));
+      report_types_.push_back(std::move(type));
+    }
+  }
+
+  Handle report_type(const ReportTable& table) {
+    std::size_t bytes = 0;
+    for (const ReportColumn& column : table.columns) bytes += report_width(column);
+    Handle type = check_.handle(H5Tcreate(H5T_COMPOUND, std::max<std::size_t>(bytes, 1)), H5Tclose, "H5Tcreate");
+    std::size_t offset = 0;
+    for (const ReportColumn& column : table.columns) {
+      Handle member;
+      switch (column.type) {
+        case ColumnType::U32: member = check_.handle(H5Tcopy(H5T_NATIVE_UINT32), H5Tclose, "H5Tcopy"); break;
+        case ColumnType::U64: member = check_.handle(H5Tcopy(H5T_NATIVE_UINT64), H5Tclose, "H5Tcopy"); break;
+        case ColumnType::F64: member = check_.handle(H5Tcopy(H5T_NATIVE_DOUBLE), H5Tclose, "H5Tcopy"); break;
+        case ColumnType::String:
+          member = check_.handle(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
+          check_.status(H5Tset_size(member.get(), report_width(column)), "H5Tset_size");
+          check_.status(H5Tset_strpad(member.get(), H5T_STR_NULLPAD), "H5Tset_strpad");
+          check_.status(H5Tset_cset(member.get(), H5T_CSET_UTF8), "H5Tset_cset");
+          break;
+      }
+      check_.status(H5Tinsert(type.get(), column.name.c_str(), offset, member.get()), "H5Tinsert " + column.name);
+      offset += report_width(column);
+    }
+    return type;
+  }
+
+  static std::size_t report_width(const ReportColumn& column) {
+    switch (column.type) {
+      case ColumnType::U32: return sizeof(std::uint32_t);
+      case ColumnType::U64: return sizeof(std::uint64_t);
+      case ColumnType::F64: return sizeof(double);
+      case ColumnType::String: return std::max<std::uint32_t>(column.width, 1);
+    }
+    return 1;
+  }
+
+  void write_report_tables(const std::vector<ReportTable>& tables) {
+    for (std::size_t t = 0; t < tables.size() && t < report_datasets_.size(); ++t) {
+      const ReportTable& table = tables[t];
+      if (table.rows == 0) continue;
+      std::size_t stride = 0;
+      for (const ReportColumn& column : table.columns) stride += report_width(column);
+      std::vector<std::byte> rows(stride * table.rows, std::byte{0});
+      std::size_t offset = 0;
+      for (const ReportColumn& column : table.columns) {
+        for (std::size_t row = 0; row < table.rows; ++row) {
+          std::byte* field = rows.data() + row * stride + offset;
+          switch (column.type) {
+            case ColumnType::U32: {
+              const auto value = static_cast<std::uint32_t>(column.u.at(row));
+              std::memcpy(field, &value, sizeof(value));
+              break;
+            }
+            case ColumnType::U64: std::memcpy(field, &column.u.at(row), sizeof(std::uint64_t)); break;
+            case ColumnType::F64: std::memcpy(field, &column.f.at(row), sizeof(double)); break;
+            case ColumnType::String: {
+              const std::string text = truncate_utf8(column.s.at(row), report_width(column));
+              std::memcpy(field, text.data(), text.size());
+              break;
+            }
+          }
+        }
+        offset += report_width(column);
+      }
+      append(report_datasets_[t], table.path, 0, table.rows, 1, 0, report_types_[t].get(), rows.data());
+    }
   }
 
   void write_status(const std::string& status) {
@@ -705,6 +802,8 @@ class RunFile {
   Handle final_time_, final_events_, final_pending_, wall_seconds_, status_;
   Handle trace_;
   Handle trace_memory_type_;
+  std::vector<Handle> report_datasets_;
+  std::vector<Handle> report_types_;
   hsize_t samples_written_ = 0;
   hsize_t trace_rows_ = 0;
 };

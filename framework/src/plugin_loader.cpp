@@ -34,6 +34,7 @@ const char* to_string(ParamType type) {
     case ParamType::Size: return "size";
     case ParamType::Bandwidth: return "bandwidth";
     case ParamType::Choice: return "choice";
+    case ParamType::Path: return "path";
   }
   return "unknown";
 }

@@ -84,6 +84,7 @@ RunReport run_experiment(const ExperimentSpec& spec, const std::function<void(co
   }
   report.totals = totals_of(system);
   report.replicas = system.replicas();
+  std::vector<ReportTable> tables = system.report_tables(true, &report.report_text);
   if (writer) {
     RunSummary summary;
     summary.status = report.result.status;
@@ -91,6 +92,7 @@ RunReport run_experiment(const ExperimentSpec& spec, const std::function<void(co
     summary.events = report.result.events;
     summary.wall_seconds = report.result.wall_seconds;
     summary.final_stats = {report.result.final_time, system.stat_values(), report.result.events, report.result.pending};
+    summary.tables = std::move(tables);
     try {
       writer->finish(std::move(summary));
     } catch (const OutputError& error) {

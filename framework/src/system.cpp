@@ -55,6 +55,11 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
       type.group_stream.push_back(next_stream[group.replica]);
       next_stream[group.replica] += group.count;
       type.params.insert(type.params.end(), group.params.begin(), group.params.end());
+      // Each group's data block starts on a 64-byte boundary, so its own alignment holds.
+      const std::size_t data_offset = (type.data.size() + 63) / 64 * 64;
+      type.data.resize(data_offset);
+      type.data.insert(type.data.end(), group.data.begin(), group.data.end());
+      type.group_data.push_back(data_offset);
       type.group_of.insert(type.group_of.end(), group.count, g);
       for (std::uint32_t i = 0; i < group.count; ++i) {
         rows_.push_back({next_id + i, group.name, i, group.type, group.replica});
@@ -136,6 +141,8 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     rt.counters = type.counters.data();
     rt.stats = type.stats.data();
     rt.seed = seed;
+    rt.data = type.data.data();
+    rt.group_data = type.group_data.data();
   }
 }
 
@@ -165,10 +172,106 @@ std::string SystemInstance::port_name(ComponentId id, PortId port) const {
   return port < d.nports ? d.ports[port].name : "#" + std::to_string(port);
 }
 
+namespace {
+
+/// Where report() of one instance writes: its rows go to the run's tables, its text to `text`.
+struct ReportSink {
+  std::vector<ReportTable*> tables;  ///< [declared table]
+  const TableSpec* specs = nullptr;
+  std::uint32_t replica = 0;
+  std::uint32_t instance = 0;
+  std::string* text = nullptr;
+};
+
+void add_report_row(void* owner, std::uint32_t table, const ReportValue* values) {
+  auto& sink = *static_cast<ReportSink*>(owner);
+  if (table >= sink.tables.size()) return;
+  ReportTable& out = *sink.tables[table];
+  const TableSpec& spec = sink.specs[table];
+  for (std::uint32_t c = 0; c < spec.ncolumns; ++c) {
+    ReportColumn& column = out.columns[c];
+    switch (column.type) {
+      case ColumnType::U32:
+      case ColumnType::U64: column.u.push_back(values[c].u); break;
+      case ColumnType::F64: column.f.push_back(values[c].f); break;
+      case ColumnType::String: column.s.emplace_back(values[c].s != nullptr ? values[c].s : ""); break;
+    }
+  }
+  out.columns[spec.ncolumns].u.push_back(sink.replica);
+  out.columns[spec.ncolumns + 1].u.push_back(sink.instance);
+  ++out.rows;
+}
+
+void add_report_text(void* owner, const char* text) {
+  auto& sink = *static_cast<ReportSink*>(owner);
+  if (sink.text != nullptr && text != nullptr) *sink.text += text;
+}
+
+}  // namespace
+
+std::vector<ReportTable> SystemInstance::report_tables(bool run_reports, std::string* text,
+                                                       std::uint32_t max_text_reports) const {
+  std::vector<ReportTable> tables;
+  std::map<std::string, std::size_t> by_path;
+  std::uint32_t texts = 0;
+  for (const auto& type : types_) {
+    const ComponentDescriptor& d = *type->descriptor;
+    if (d.ntables == 0) continue;
+    for (std::uint32_t local = 0; local < type->rt.count; ++local) {
+      const ComponentRow& row = rows_[type->rt.base + local];
+      ReportSink sink;
+      sink.specs = d.tables;
+      sink.replica = row.replica;
+      sink.instance = row.index;
+      for (std::uint32_t t = 0; t < d.ntables; ++t) {
+        const TableSpec& spec = d.tables[t];
+        const std::string path = "/workload/" + row.name + "/" + spec.name;
+        auto [it, inserted] = by_path.try_emplace(path, tables.size());
+        if (inserted) {
+          ReportTable& table = tables.emplace_back();
+          table.path = path;
+          table.doc = spec.doc != nullptr ? spec.doc : "";
+          for (std::uint32_t c = 0; c < spec.ncolumns; ++c) {
+            const ColumnSpec& column = spec.columns[c];
+            table.columns.push_back({column.name, column.type, column.width, column.unit != nullptr ? column.unit : "",
+                                     {}, {}, {}});
+          }
+          table.columns.push_back({"replica", ColumnType::U32, 0, "", {}, {}, {}});
+          table.columns.push_back({"instance", ColumnType::U32, 0, "", {}, {}, {}});
+        }
+        sink.tables.push_back(nullptr);
+      }
+      if (!run_reports) continue;
+      for (std::uint32_t t = 0; t < d.ntables; ++t) {
+        sink.tables[t] = &tables[by_path.at("/workload/" + row.name + "/" + d.tables[t].name)];
+      }
+      std::string own_text;
+      sink.text = &own_text;
+      Report report{&sink, &add_report_row, &add_report_text};
+      const std::uint32_t group = type->group_of[local];
+      const std::byte* params = type->params.data() + static_cast<std::size_t>(group) * d.params_size;
+      d.report(type->states.data() + static_cast<std::size_t>(local) * type->rt.state_size, params,
+               type->data.data() + type->group_data[group], &report);
+      if (text != nullptr && !own_text.empty()) {
+        if (texts < max_text_reports) {
+          *text += describe(type->rt.base + local) + (replicas_ > 1 ? " replica " + std::to_string(row.replica) : "") +
+                   ":\n" + own_text;
+        }
+        ++texts;
+      }
+    }
+  }
+  if (text != nullptr && texts > max_text_reports) {
+    *text += "(" + std::to_string(texts - max_text_reports) + " more reports: see /workload/ in the output file)\n";
+  }
+  return tables;
+}
+
 OutputLayout SystemInstance::output_layout() const {
   OutputLayout layout;
   layout.components = rows_;
   layout.links = link_rows_;
+  layout.tables = report_tables(false);
   for (const auto& type : types_) {
     StatGroup group;
     group.type = type->name;

@@ -7,7 +7,13 @@
 //   - `static ARCHLAB_HD void init(State&, const Params&, Context&)`: runs once at time 0;
 //   - `static ARCHLAB_HD void handle(State&, const Params&, const Event&, Context&)`;
 //   - optionally `static const char* validate(const Params&)` for checks across parameters
-//     (returns nullptr when fine, else a message), and `kMaxSendsPerEvent` (default 16).
+//     (returns nullptr when fine, else a message), and `kMaxSendsPerEvent` (default 16);
+//   - optionally `static bool prepare(Params&, DataBuilder&)`: host code run once per component
+//     entry when the configuration loads, which may read files (ParamType::Path) and leave
+//     read-only data for the handlers (Context::data); see archlab/component_data.hpp;
+//   - optionally `tables[]` and `static void report(const State&, const Params&, const
+//     std::byte* data, Report&)`: rows of declared tables, written to the HDF5 file under
+//     /workload/<name>/ after the run, and text for `archlab run` to print.
 // `ARCHLAB_REGISTER_COMPONENT(Type, kind, "version", "one line")` turns it into a plugin.
 // See workloads/phold/phold.cpp for a complete example.
 #pragma once
@@ -17,6 +23,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "archlab/component_data.hpp"
 #include "archlab/event.hpp"
 #include "archlab/rng.hpp"
 
@@ -26,7 +33,7 @@ namespace archlab {
 #ifdef ARCHLAB_ABI_VERSION_OVERRIDE
 inline constexpr std::uint32_t kAbiVersion = ARCHLAB_ABI_VERSION_OVERRIDE;
 #else
-inline constexpr std::uint32_t kAbiVersion = 1;
+inline constexpr std::uint32_t kAbiVersion = 2;
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -44,7 +51,39 @@ enum class ParamType : std::uint32_t {
   Size,       ///< "64 KiB", stored as std::uint64_t bytes
   Bandwidth,  ///< "256 GB/s", stored as double bytes per second
   Choice,     ///< one of `choices` ("a|b|c"), stored as std::uint32_t index
+  Path,       ///< a file name (TOML string), resolved against the directory of the file that wrote
+              ///< it and checked to exist; stored as a DataRef to the absolute path, a
+              ///< NUL-terminated string in the component's data (DataBuilder::text reads it)
 };
+
+/// A range of a component entry's read-only data (see component_data.hpp): `offset` bytes from
+/// the start of the entry's data block, `size` bytes long.
+struct DataRef {
+  std::uint64_t offset;
+  std::uint64_t size;
+};
+
+inline DataRef DataBuilder::append(const void* bytes, std::uint64_t size, std::uint64_t align) {
+  const std::uint64_t offset = grow(owner, size, align);
+  if (size > 0) std::memcpy(base(owner) + offset, bytes, size);
+  return DataRef{offset, size};
+}
+template <class T>
+DataRef DataBuilder::append_array(const T* items, std::uint64_t count) {
+  static_assert(std::is_trivially_copyable_v<T>, "data blocks hold plain data");
+  return append(items, count * sizeof(T), alignof(T) < 16 ? 16 : alignof(T));
+}
+inline const char* DataBuilder::text(DataRef ref) const {
+  return reinterpret_cast<const char*>(base(owner) + ref.offset);
+}
+template <class T>
+const T* DataBuilder::at(DataRef ref) const {
+  return reinterpret_cast<const T*>(base(owner) + ref.offset);
+}
+template <class T>
+const T* data_at(const std::byte* block, DataRef ref) {
+  return reinterpret_cast<const T*>(block + ref.offset);
+}
 
 struct ParamSpec {
   const char* name;
@@ -82,6 +121,7 @@ template <> struct ParamStorage<ParamType::Frequency> { using type = double; };
 template <> struct ParamStorage<ParamType::Size> { using type = std::uint64_t; };
 template <> struct ParamStorage<ParamType::Bandwidth> { using type = double; };
 template <> struct ParamStorage<ParamType::Choice> { using type = std::uint32_t; };
+template <> struct ParamStorage<ParamType::Path> { using type = DataRef; };
 
 template <ParamType T, class Member>
 constexpr ParamSpec make_param(const char* name, std::size_t offset, const char* default_text, const char* doc,
@@ -156,6 +196,8 @@ struct TypeRuntime {
   InstanceCounters* counters;    ///< [count]
   double* stats;                 ///< [count * nstats]
   std::uint64_t seed;
+  const std::byte* data;           ///< read-only data of every group, one block after another
+  const std::uint64_t* group_data; ///< [groups] offset of each group's block in `data`
 };
 
 /// Why a handler's call was cut short. Handlers cannot throw; the engine reports these.
@@ -267,6 +309,12 @@ class Context {
   /// 128 fresh random bits (four 32-bit words) for the price of one draw.
   ARCHLAB_HD Philox4x32 rng4() { return random_block(rt_.seed, stream(), rt_.counters[local_].rng_ctr++); }
 
+  /// This component entry's read-only data (ParamType::Path values, what prepare() left), as T.
+  template <class T>
+  ARCHLAB_HD const T* data(DataRef ref) const {
+    return reinterpret_cast<const T*>(rt_.data + rt_.group_data[rt_.group_of[local_]] + ref.offset);
+  }
+
   /// Add to one of this component's declared statistics.
   ARCHLAB_HD void stat_add(std::uint32_t stat, double value) { rt_.stats[local_ * rt_.nstats + stat] += value; }
 
@@ -330,6 +378,57 @@ concept HasValidate = requires(const typename T::Params& p) {
 };
 template <class T>
 concept HasMaxSends = requires { T::kMaxSendsPerEvent; };
+template <class T>
+concept HasPrepare = requires(typename T::Params& p, DataBuilder& data) {
+  { T::prepare(p, data) } -> std::convertible_to<bool>;
+};
+template <class T>
+concept HasReport = requires(const typename T::State& s, const typename T::Params& p, const std::byte* data,
+                             Report& out) {
+  T::tables;
+  T::report(s, p, data, out);
+};
+
+template <class T>
+bool prepare_entry(void* params, DataBuilder* data) {
+  if constexpr (HasPrepare<T>) {
+    return T::prepare(*static_cast<typename T::Params*>(params), *data);
+  } else {
+    (void)params;
+    (void)data;
+    return true;
+  }
+}
+
+template <class T>
+void report_entry(const void* state, const void* params, const std::byte* data, Report* out) {
+  if constexpr (HasReport<T>) {
+    T::report(*static_cast<const typename T::State*>(state), *static_cast<const typename T::Params*>(params), data,
+              *out);
+  } else {
+    (void)state;
+    (void)params;
+    (void)data;
+    (void)out;
+  }
+}
+
+template <class T>
+constexpr const TableSpec* tables_of() {
+  if constexpr (HasReport<T>) {
+    return T::tables;
+  } else {
+    return nullptr;
+  }
+}
+template <class T>
+constexpr std::uint32_t table_count() {
+  if constexpr (HasReport<T>) {
+    return static_cast<std::uint32_t>(std::extent_v<decltype(T::tables)>);
+  } else {
+    return 0;
+  }
+}
 
 template <class T>
 constexpr std::uint32_t max_sends_per_event() {
@@ -442,6 +541,12 @@ struct ComponentDescriptor {
   void (*batch_segments)(const SegmentBatchArgs* args);  ///< the GPU window batch, host form
   /// The GPU window batch on the device (a cudaStream_t as `stream`); null without device code.
   void (*batch_cuda)(const SegmentBatchArgs* args, std::uint32_t max_segments, void* stream);
+  /// Host: fills in a Params blob's data (component_data.hpp); returns false with data->error set.
+  bool (*prepare)(void* params, DataBuilder* data);
+  const TableSpec* tables;  ///< declared report tables (null when none)
+  std::uint32_t ntables;
+  /// Host: report one instance after the run (does nothing without `tables`).
+  void (*report)(const void* state, const void* params, const std::byte* data, Report* out);
 };
 
 /// Returned by the one symbol every plugin exports, `archlab_plugin`. abi_version stays the
@@ -488,6 +593,10 @@ constexpr ComponentDescriptor make_component_descriptor() {
       &batch_entry<T>,
       &segment_batch_host<T>,
       kDeviceBatch<T>,
+      &prepare_entry<T>,
+      tables_of<T>(),
+      table_count<T>(),
+      &report_entry<T>,
   };
 }
 

@@ -37,6 +37,7 @@ struct ComponentSpec {
   std::uint32_t replica = 0;
   std::shared_ptr<const Plugin> plugin;
   std::vector<std::byte> params;  ///< the filled Params struct
+  std::vector<std::byte> data;    ///< its read-only data block (component_data.hpp)
   std::string where;              ///< file:line:col of its table
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "archlab/component_data.hpp"
 #include "archlab/event.hpp"
 
 namespace archlab {
@@ -51,11 +52,33 @@ struct StatGroup {
   std::uint32_t instances = 0;
 };
 
+/// A column of a reported table (component_data.hpp); values in `u` (U32, U64), `f` (F64) or
+/// `s` (String), one per row.
+struct ReportColumn {
+  std::string name;
+  ColumnType type = ColumnType::U64;
+  std::uint32_t width = 0;  ///< String: fixed width in bytes
+  std::string unit;
+  std::vector<std::uint64_t> u;
+  std::vector<double> f;
+  std::vector<std::string> s;
+};
+
+/// A table that components report after the run: the compound dataset `path`
+/// ("/workload/dnn/operators"), with a `units` attribute ("start: ps; end: ps; ...").
+struct ReportTable {
+  std::string path;
+  std::string doc;
+  std::vector<ReportColumn> columns;
+  std::size_t rows = 0;
+};
+
 struct OutputLayout {
   RunMetadata metadata;
   std::vector<ComponentRow> components;
   std::vector<LinkRow> links;
   std::vector<StatGroup> stat_groups;
+  std::vector<ReportTable> tables;  ///< created empty; RunSummary::tables fills them, same order
   bool trace = false;
 };
 
@@ -83,6 +106,7 @@ struct RunSummary {
   std::uint64_t events = 0;
   double wall_seconds = 0;
   StatSample final_stats;
+  std::vector<ReportTable> tables;  ///< the layout's tables with their rows (empty: none written)
 };
 
 struct OutputOptions {

@@ -25,6 +25,7 @@ struct RunReport {
   std::uint32_t replicas = 1;
   std::vector<StatTotal> totals;  ///< each statistic summed over the instances of each replica
   std::filesystem::path output;
+  std::string report_text;  ///< what components' report hooks printed (component_data.hpp)
 };
 
 /// Throws ConfigError/PluginError/OutputError before anything runs (bad input), RunError when

@@ -28,6 +28,8 @@ struct ComponentType {
   std::vector<std::uint32_t> port_routes;
   std::vector<InstanceCounters> counters;
   std::vector<double> stats;
+  std::vector<std::byte> data;            ///< every group's data block, each at a multiple of 64
+  std::vector<std::uint64_t> group_data;  ///< [groups] offset of its block
 };
 
 class SystemInstance {
@@ -55,6 +57,11 @@ class SystemInstance {
 
   /// Everything the output file needs to know before the run.
   OutputLayout output_layout() const;
+  /// The tables components report (component_data.hpp), one per (component name, table), in a
+  /// fixed order. With `run_reports`, the report hooks run and fill the rows; their text goes to
+  /// `text` (at most `max_text_reports` instances' text, then a count of the rest).
+  std::vector<ReportTable> report_tables(bool run_reports, std::string* text = nullptr,
+                                         std::uint32_t max_text_reports = 4) const;
   /// Current statistics of every type, as StatSample::values wants them.
   std::vector<std::vector<double>> stat_values() const;
 
