@@ -148,6 +148,7 @@ std::string replace_once(std::string text, const std::string& from, const std::s
 TEST(Machines, EdgeLoadsRunsAndCompletes) {
   const ExperimentSpec spec = load_machine("edge_synthetic.toml");
   EXPECT_EQ(type_counts(spec), (std::map<std::string, std::uint32_t>{{"compute.systolic", 1},
+                                                                     {"compute.vector", 1},
                                                                      {"memory.sram", 1},
                                                                      {"memory.dram", 1},
                                                                      {"interconnect.link", 1},
@@ -197,7 +198,7 @@ TEST(Machines, DatacenterLoadsRunsAndCompletes) {
   const ComponentSpec& noc = component(spec, "noc");
   EXPECT_EQ(float_param(noc, "router_area_mm2"), 0.163);
   EXPECT_NE(plugin_default(noc, "router_area_mm2"), 0.163);
-  EXPECT_EQ(float_param(noc, "flit_hop_energy_pj"), 44.0);  // the machine's own value wins over the table
+  EXPECT_EQ(float_param(noc, "flit_hop_energy_pj"), 176.0);  // the machine's own value wins over the table
   EXPECT_EQ(float_param(component(spec, "vu"), "lane_op_energy_pj"), 1.5);
   EXPECT_EQ(float_param(component(spec, "gbuf"), "area_per_mib"), 4.15);
   EXPECT_EQ(float_param(component(spec, "sa"), "mac_energy_pj"), 1.5);
@@ -222,13 +223,14 @@ TEST(Machines, DatacenterLoadsRunsAndCompletes) {
   EXPECT_EQ(r.total("memory.dram.rejected") + r.total("memory.sram.rejected"), 0.0);
   expect_energy(r, {"compute.systolic", "compute.vector", "memory.sram", "memory.dram", "interconnect.mesh"});
   EXPECT_DOUBLE_EQ(r.total("interconnect.mesh.area"), 16 * 0.163);
-  EXPECT_DOUBLE_EQ(r.total("interconnect.mesh.energy"), r.total("interconnect.mesh.flit_hops") * 44.0);
+  EXPECT_DOUBLE_EQ(r.total("interconnect.mesh.energy"), r.total("interconnect.mesh.flit_hops") * 176.0);
   expect_windowed_identical(spec, r);
 }
 
 TEST(Machines, ManycoreLoadsRunsAndCompletes) {
   const ExperimentSpec spec = load_machine("manycore_synthetic.toml");
   EXPECT_EQ(type_counts(spec), (std::map<std::string, std::uint32_t>{{"compute.systolic", 64},
+                                                                     {"compute.vector", 64},
                                                                      {"memory.sram", 64},
                                                                      {"interconnect.mesh", 1},
                                                                      {"workload.gemm_driver", 64},

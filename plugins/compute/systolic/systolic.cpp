@@ -157,7 +157,9 @@ struct Systolic {
     ctx.stat_add(kCycles, static_cast<double>(cycles));
     ctx.stat_add(kBusyTime, static_cast<double>(cycles_to_ticks(cycles, p.clock)));
     ctx.stat_add(kEnergy, static_cast<double>(macs) * p.mac_energy_pj);
-    ctx.send(kDone, 0, protocol::kGemmDone, archlab::Payload{{cycles, macs, 0, tile.w[3]}},
+    ctx.send(kDone, 0, protocol::kGemmDone,
+             archlab::Payload{{cycles, macs, protocol::unit_report(p.rows * p.cols, static_cast<double>(macs) * p.mac_energy_pj),
+                               tile.w[3]}},
              static_cast<std::uint32_t>(tile.w[2]));
   }
 };

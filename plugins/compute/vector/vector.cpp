@@ -175,7 +175,9 @@ struct Vector {
     ctx.stat_add(kEnergy, static_cast<double>(lane_ops) * p.lane_op_energy_pj);
     ctx.stat_add(kCycles, static_cast<double>(cycles));
     ctx.stat_add(kBusyTime, static_cast<double>(cycles_to_ticks(cycles, p.clock)));
-    ctx.send(kDone, 0, protocol::kVectorDone, archlab::Payload{{cycles, elements, 0, op.w[3]}},
+    ctx.send(kDone, 0, protocol::kVectorDone,
+             archlab::Payload{{cycles, elements,
+                               protocol::unit_report(p.lanes, static_cast<double>(lane_ops) * p.lane_op_energy_pj), op.w[3]}},
              static_cast<std::uint32_t>(op.w[2] & 0xffffffffu));
   }
 };

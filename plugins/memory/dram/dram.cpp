@@ -127,6 +127,7 @@ struct Request {
   std::uint32_t requester;                         ///< receiver index on `resp`
   std::uint32_t route;
   std::uint8_t write;
+  double energy; ///< pJ of its RD/WR bursts and the ACTs they caused, reported in the answer
 };
 
 struct Dram {
@@ -470,7 +471,8 @@ struct Dram {
     count_first_command(e, kRowConflicts, at, ctx);
   }
 
-  ARCHLAB_HD static void issue_act(const Config& c, Channel& ch, Entry& e, Tick at, archlab::Context& ctx) {
+  ARCHLAB_HD static void issue_act(State& s, const Config& c, Channel& ch, Entry& e, Tick at, archlab::Context& ctx) {
+    s.requests[e.request].energy += c.act_energy;
     Bank& b = ch.banks[e.bank];
     Rank& r = ch.ranks[rank_of(c, e.bank)];
     const std::uint32_t g = group_of(c, e.bank);
@@ -511,6 +513,7 @@ struct Dram {
     }
     ctx.stat_add(kBusyTime, static_cast<double>(c.tBL));
     ctx.stat_add(kEnergy, e.write ? c.write_energy : c.read_energy);
+    s.requests[e.request].energy += e.write ? c.write_energy : c.read_energy;
     count_first_command(e, kRowHits, at, ctx);
 
     Request& q = s.requests[e.request];
@@ -528,7 +531,7 @@ struct Dram {
     ctx.stat_add(q.write ? kWrites : kReads, 1.0);
     ctx.stat_add(kBytes, static_cast<double>(q.bytes));
     ctx.send(kResp, q.done - now, q.write ? protocol::kMemWriteDone : protocol::kMemReadDone,
-             archlab::Payload{{q.address, q.bytes, 0, q.tag}}, q.requester, q.route);
+             archlab::Payload{{q.address, q.bytes, protocol::energy_bits(q.energy), q.tag}}, q.requester, q.route);
     s.free_slots[s.free_count++] = static_cast<std::uint32_t>(&q - s.requests);
     ++s.replies;
   }
@@ -656,7 +659,7 @@ struct Dram {
           }
           issue_cas(s, ch, best, best_time, ctx);
         } else if (best_command == Command::Act) {
-          issue_act(c, ch, ch.queue[best], best_time, ctx);
+          issue_act(s, c, ch, ch.queue[best], best_time, ctx);
         } else {
           issue_pre(c, ch, ch.queue[best], best_time, ctx);
         }
@@ -768,6 +771,7 @@ struct Dram {
     q.requester = c.via_interconnect ? 0 : ctx.index_of(kResp, e.src); // kNoIndex: the answer stops the run
     q.route = c.via_interconnect ? e.route : 0;
     q.write = e.kind == protocol::kMemWrite ? 1 : 0;
+    q.energy = 0;
     locate_next(c, q);
     s.feed[s.feed_count++] = slot;
     s.refeed = true;

@@ -193,7 +193,9 @@ struct Sram {
     ctx.stat_add(kEnergy, static_cast<double>(accesses) * p.access_energy_pj);
     const std::uint32_t requester = p.via_interconnect ? 0 : ctx.index_of(kResp, e.src); // kNoIndex stops the run
     ctx.send(kResp, done - now, write ? protocol::kMemWriteDone : protocol::kMemReadDone,
-             archlab::Payload{{address, bytes, 0, e.payload.w[3]}}, requester, p.via_interconnect ? e.route : 0);
+             archlab::Payload{{address, bytes, protocol::energy_bits(static_cast<double>(accesses) * p.access_energy_pj),
+                               e.payload.w[3]}},
+             requester, p.via_interconnect ? e.route : 0);
   }
 };
 

@@ -1,0 +1,441 @@
+// workload.dnn at run time: the command processor that walks the program prepare() wrote
+// (dnn.hpp, dnn_host.cpp). Host and device code: it runs on every engine.
+#include "dnn.hpp"
+
+namespace archlab::dnn_workload {
+namespace {
+
+constexpr std::uint64_t kNoItem = ~std::uint64_t{0};
+/// Sends kept back for the kick that continues a long burst of requests in a later event.
+constexpr std::uint32_t kKickReserve = 1;
+
+ARCHLAB_HD inline std::uint64_t min2(std::uint64_t a, std::uint64_t b) { return a < b ? a : b; }
+
+ARCHLAB_HD inline std::uint32_t depth_of(const Dnn::Params& p) {
+  if (p.depth > 0) return static_cast<std::uint32_t>(p.depth);
+  return p.double_buffer ? 2u : 1u;
+}
+
+// Tags of memory requests and unit commands: which slot they belong to.
+ARCHLAB_HD inline std::uint64_t make_tag(std::uint32_t unit_class, std::uint32_t unit, std::uint32_t slot,
+                                         bool buffer, std::uint32_t memory) {
+  return (static_cast<std::uint64_t>(unit_class) << 40) | (static_cast<std::uint64_t>(unit) << 32) |
+         (static_cast<std::uint64_t>(slot) << 24) | (static_cast<std::uint64_t>(buffer ? 1 : 0) << 16) | memory;
+}
+ARCHLAB_HD inline std::uint32_t tag_class(std::uint64_t tag) { return static_cast<std::uint32_t>(tag >> 40) & 1u; }
+ARCHLAB_HD inline std::uint32_t tag_unit(std::uint64_t tag) { return static_cast<std::uint32_t>(tag >> 32) & 0xffu; }
+ARCHLAB_HD inline std::uint32_t tag_slot(std::uint64_t tag) { return static_cast<std::uint32_t>(tag >> 24) & 0xffu; }
+ARCHLAB_HD inline bool tag_buffer(std::uint64_t tag) { return ((tag >> 16) & 1u) != 0; }
+ARCHLAB_HD inline std::uint32_t tag_memory(std::uint64_t tag) { return static_cast<std::uint32_t>(tag & 0xffffu); }
+
+/// The extent of one step of one item: the GEMM tile (matrix) or the chunk's rows (vector).
+struct Extent {
+  std::uint64_t m, n, k;   ///< matrix tile
+  std::uint64_t rows;      ///< vector chunk
+  std::uint64_t read_bytes, write_bytes;
+  std::uint64_t read_address, write_address;
+};
+
+ARCHLAB_HD inline Extent extent_of(const ProgramOp& op, std::uint64_t item, std::uint64_t step) {
+  Extent x{};
+  const std::uint64_t eb = op.element_bytes;
+  if (op.unit_class == kMatrix) {
+    const std::uint64_t per_batch = op.tiles_m * op.tiles_n;
+    const std::uint64_t b = item / per_batch;
+    const std::uint64_t i = (item % per_batch) / op.tiles_n;
+    const std::uint64_t j = item % op.tiles_n;
+    x.m = min2(op.tm, op.m - i * op.tm);
+    x.n = min2(op.tn, op.n - j * op.tn);
+    x.k = min2(op.tk, op.k - step * op.tk);
+    x.read_bytes = (x.m * x.k + x.k * x.n) * eb;
+    x.write_bytes = x.m * x.n * eb;
+    // Tensors laid out tile by tile: a step's A tile, then its B tile among the weights.
+    x.read_address = op.in_base + ((b * op.tiles_m + i) * op.steps + step) * op.tm * op.tk * eb;
+    x.write_address = op.out_base + item * op.tm * op.tn * eb;
+  } else {
+    x.rows = min2(op.rows_per_chunk, op.rows - item * op.rows_per_chunk);
+    const std::uint64_t first = item * op.rows_per_chunk;
+    x.read_bytes = op.in_bytes * (first + x.rows) / op.rows - op.in_bytes * first / op.rows;
+    x.write_bytes = op.out_bytes * (first + x.rows) / op.rows - op.out_bytes * first / op.rows;
+    x.read_address = op.in_base + op.in_bytes * first / op.rows;
+    x.write_address = op.out_base + op.out_bytes * first / op.rows;
+  }
+  return x;
+}
+
+/// One handler call: the state, the program and what may still be sent.
+struct Walker {
+  Dnn::State& s;
+  const Dnn::Params& p;
+  Context& ctx;
+  const ProgramOp* ops;
+  const std::uint32_t* succ;
+  std::uint32_t budget;
+
+  ARCHLAB_HD bool can_send(std::uint32_t n) const { return budget >= n + kKickReserve; }
+  ARCHLAB_HD void send(PortId port, std::uint16_t kind, const Payload& payload, std::uint32_t index,
+                       std::uint32_t route) {
+    --budget;
+    ctx.send(port, 0, kind, payload, index, route);
+  }
+
+  // ---- memories -----------------------------------------------------------------------------
+
+  ARCHLAB_HD std::uint64_t wrap(std::uint64_t address) const {
+    return address % (p.address_range - p.request_size);
+  }
+  ARCHLAB_HD void to_memory(std::uint16_t kind, std::uint32_t memory, std::uint64_t address, std::uint64_t bytes,
+                            std::uint64_t tag) {
+    const Payload payload{{wrap(address), bytes, 0, tag}};
+    if (p.mem_via_interconnect) {
+      send(Dnn::kMemPort, kind, payload, 0, static_cast<std::uint32_t>(p.mem_route + memory));
+    } else {
+      send(Dnn::kMemPort, kind, payload, memory, 0);
+    }
+  }
+  /// Unit u's slots live in buffer u mod buffers, each unit's buffer_size after the other's.
+  ARCHLAB_HD std::uint64_t slot_base(std::uint32_t u, std::uint32_t k) const {
+    const std::uint32_t depth = depth_of(p);
+    return (static_cast<std::uint64_t>(u / s.buffers) * depth + k) * (p.buffer_size / depth);
+  }
+  ARCHLAB_HD void to_buffer(std::uint16_t kind, std::uint32_t u, std::uint64_t address, std::uint64_t bytes,
+                            std::uint64_t tag) {
+    const std::uint32_t buffer = u % s.buffers;
+    const Payload payload{{address, bytes, 0, tag}};
+    ctx.stat_add(Dnn::kBufferBytes, static_cast<double>(bytes));
+    if (p.buffer_via_interconnect) {
+      send(Dnn::kBufferPort, kind, payload, 0, static_cast<std::uint32_t>(p.buffer_route + buffer));
+    } else {
+      send(Dnn::kBufferPort, kind, payload, buffer, 0);
+    }
+  }
+
+  /// Requests for the transfers in progress, one request per slot per round, until every
+  /// transfer is requested, the next memory has `outstanding` requests in flight, or the sends
+  /// of this event are spent (then a kick continues at the same time).
+  ARCHLAB_HD void pump() {
+    const std::uint32_t depth = depth_of(p);
+    const std::uint32_t all_units = s.units[0] + s.units[1];
+    if (all_units == 0 || s.memories == 0) return;
+    bool progress = true;
+    while (progress) {
+      progress = false;
+      for (std::uint32_t visit = 0; visit < all_units; ++visit) {
+        const std::uint32_t flat = (s.pump_unit + visit) % all_units;
+        const std::uint32_t c = flat < s.units[0] ? 0u : 1u;
+        const std::uint32_t u = c == 0 ? flat : flat - s.units[0];
+        Unit& unit = s.unit[c][u];
+        for (std::uint32_t k = 0; k < depth; ++k) {
+          Slot& slot = unit.slots[k];
+          if (slot.left == 0 || (slot.phase != kReading && slot.phase != kWriting)) continue;
+          const bool writing = slot.phase == kWriting;
+          const bool with_buffer = writing && s.buffers > 0;
+          if (!can_send(with_buffer ? 2 : 1)) return kick();
+          const std::uint32_t memory = s.mem_rr % s.memories;
+          if (s.mem_outstanding[memory] >= p.outstanding) return;  // a reply comes back and pumps again
+          const std::uint64_t bytes = min2(slot.left, p.request_size);
+          to_memory(writing ? protocol::kMemWrite : protocol::kMemRead, memory, slot.address, bytes,
+                    make_tag(c, u, k, false, memory));
+          ++s.mem_outstanding[memory];
+          ++s.mem_rr;
+          ++slot.outstanding;
+          if (with_buffer) {  // the result leaves the buffer as it goes out
+            to_buffer(protocol::kMemRead, u, slot.buffer_address, bytes, make_tag(c, u, k, true, 0));
+            ++slot.outstanding;
+            slot.buffer_address += bytes;
+          }
+          slot.left -= bytes;
+          slot.address += bytes;
+          s.ops[slot.op].bytes += bytes;
+          ctx.stat_add(writing ? Dnn::kBytesWritten : Dnn::kBytesRead, static_cast<double>(bytes));
+          progress = true;
+        }
+      }
+      s.pump_unit = (s.pump_unit + 1) % all_units;
+    }
+  }
+
+  ARCHLAB_HD void kick() {
+    if (s.kick_pending != 0) return;
+    s.kick_pending = 1;
+    ctx.schedule_self(0, Dnn::kKick, Payload{{0, 0, 0, 0}});
+  }
+
+  // ---- work items ---------------------------------------------------------------------------
+
+  ARCHLAB_HD bool take_least_loaded(std::uint32_t c, Unit& unit) {
+    std::uint32_t& frontier = s.frontier[c];
+    while (frontier < p.nops && (ops[frontier].unit_class != c || s.ops[frontier].issued == ops[frontier].items)) {
+      ++frontier;
+    }
+    std::uint64_t scanned = 0;
+    for (std::uint32_t pos = frontier; pos < p.nops && scanned < p.lookahead; ++pos) {
+      if (ops[pos].unit_class != c) continue;
+      ++scanned;
+      OpState& op = s.ops[pos];
+      if (op.preds_left > 0 || op.issued == ops[pos].items) continue;
+      unit.op = pos;
+      unit.item = op.issued++;
+      unit.next_step = 0;
+      return true;
+    }
+    return false;
+  }
+
+  ARCHLAB_HD bool take_round_robin(std::uint32_t c, std::uint32_t u, Unit& unit) {
+    const std::uint64_t units = s.units[c];
+    while (unit.rr_pos < p.nops) {
+      const ProgramOp& op = ops[unit.rr_pos];
+      if (op.unit_class != c) {
+        ++unit.rr_pos;
+        unit.rr_item = kNoItem;
+        continue;
+      }
+      if (unit.rr_item == kNoItem) unit.rr_item = (u + units - op.rr_base % units) % units;
+      if (unit.rr_item >= op.items) {
+        ++unit.rr_pos;
+        unit.rr_item = kNoItem;
+        continue;
+      }
+      OpState& state = s.ops[unit.rr_pos];
+      if (state.preds_left > 0) return false;  // its turn comes when the operator is ready
+      unit.op = unit.rr_pos;
+      unit.item = unit.rr_item;
+      unit.next_step = 0;
+      unit.rr_item += units;
+      ++state.issued;
+      return true;
+    }
+    return false;
+  }
+
+  /// Gives free buffer slots the next steps of their unit's item, or new items.
+  ARCHLAB_HD void schedule() {
+    const std::uint32_t depth = depth_of(p);
+    for (std::uint32_t c = 0; c < 2; ++c) {
+      const std::uint32_t units = s.units[c];
+      if (units == 0) continue;
+      std::uint64_t starved_low = 0;  // units that found no work in this call (bit masks)
+      std::uint64_t starved_high = 0;
+      for (;;) {
+        // The unit with the most free slots (least_loaded) or the first one with a free slot.
+        std::uint32_t best = kNone;
+        std::uint32_t best_free = 0;
+        for (std::uint32_t u = 0; u < units; ++u) {
+          const bool starved = u < 64 ? ((starved_low >> u) & 1u) != 0 : ((starved_high >> (u - 64)) & 1u) != 0;
+          if (starved) continue;
+          std::uint32_t free = 0;
+          for (std::uint32_t k = 0; k < depth; ++k) free += s.unit[c][u].slots[k].phase == kFree ? 1u : 0u;
+          if (free > best_free) {
+            best = u;
+            best_free = free;
+            if (p.policy == 0) break;
+          }
+        }
+        if (best == kNone) break;
+        Unit& unit = s.unit[c][best];
+        const bool need_item = unit.op == kNone || unit.next_step == ops[unit.op].steps;
+        if (need_item && !(p.policy == 0 ? take_round_robin(c, best, unit) : take_least_loaded(c, unit))) {
+          if (best < 64) starved_low |= std::uint64_t{1} << best;
+          else starved_high |= std::uint64_t{1} << (best - 64);
+          unit.op = need_item ? kNone : unit.op;
+          continue;
+        }
+        start_step(c, best, unit);
+      }
+    }
+  }
+
+  ARCHLAB_HD void start_step(std::uint32_t c, std::uint32_t u, Unit& unit) {
+    const std::uint32_t depth = depth_of(p);
+    std::uint32_t k = 0;
+    while (k < depth && unit.slots[k].phase != kFree) ++k;
+    const ProgramOp& op = ops[unit.op];
+    const Extent x = extent_of(op, unit.item, unit.next_step);
+    Slot& slot = unit.slots[k];
+    slot.phase = kReading;
+    slot.op = unit.op;
+    slot.item = unit.item;
+    slot.step = unit.next_step;
+    slot.last = unit.next_step + 1 == op.steps ? 1u : 0u;
+    slot.seq = unit.alloc_seq++;
+    slot.left = x.read_bytes;
+    slot.address = x.read_address;
+    slot.buffer_address = s.buffers > 0 ? slot_base(u, k) : 0;
+    slot.outstanding = 0;
+    ++unit.next_step;
+    OpState& state = s.ops[unit.op];
+    if (state.start == kTickMax) state.start = ctx.now();
+    if (slot.left == 0) {
+      slot.phase = kReady;
+      commands(c, u, unit);
+    }
+  }
+
+  /// Sends the unit its commands, in slot order, for as long as the next slot's operands are in.
+  ARCHLAB_HD void commands(std::uint32_t c, std::uint32_t u, Unit& unit) {
+    const std::uint32_t depth = depth_of(p);
+    for (;;) {
+      std::uint32_t k = 0;
+      while (k < depth && !(unit.slots[k].phase != kFree && unit.slots[k].seq == unit.compute_seq)) ++k;
+      if (k == depth || unit.slots[k].phase != kReady) return;
+      if (!can_send(1)) return kick();  // the kick sends it
+      Slot& slot = unit.slots[k];
+      const ProgramOp& op = ops[slot.op];
+      const Extent x = extent_of(op, slot.item, slot.step);
+      const std::uint64_t tag = make_tag(c, u, k, false, 0);
+      if (c == kMatrix) {
+        send(Dnn::kMatrixPort, protocol::kGemmTile, Payload{{x.m, x.n, x.k, tag}}, u, 0);
+      } else {
+        send(Dnn::kVectorPort, protocol::kVectorOp, Payload{{op.vector_op, x.rows * op.row_length, op.command_row, tag}},
+             u, 0);
+      }
+      ctx.stat_add(Dnn::kCommands, 1.0);
+      slot.phase = kComputing;
+      ++unit.compute_seq;
+    }
+  }
+
+  ARCHLAB_HD void item_done(Slot& slot) {
+    OpState& op = s.ops[slot.op];
+    const ProgramOp& program = ops[slot.op];
+    slot.phase = kFree;
+    if (++op.done < program.items) return;
+    op.end = ctx.now();
+    ++s.ops_done;
+    ctx.stat_add(Dnn::kOpsDone, 1.0);
+    for (std::uint32_t i = 0; i < program.nsucc; ++i) --s.ops[succ[program.first_succ + i]].preds_left;
+    if (s.ops_done == p.nops) finish();
+  }
+
+  ARCHLAB_HD void finish() {
+    s.finished = ctx.now();
+    ctx.stat_add(Dnn::kLatency, static_cast<double>(s.finished));
+    ctx.stat_add(Dnn::kDone, 1.0);
+  }
+
+  ARCHLAB_HD void check_slot(std::uint32_t c, std::uint32_t u, Slot& slot) {
+    if (slot.left != 0 || slot.outstanding != 0) return;
+    if (slot.phase == kReading) {
+      slot.phase = kReady;
+      commands(c, u, s.unit[c][u]);
+    } else if (slot.phase == kWriting) {
+      item_done(slot);
+    }
+  }
+
+  // ---- replies ------------------------------------------------------------------------------
+
+  ARCHLAB_HD void memory_reply(const Event& e) {
+    const std::uint64_t tag = e.payload.w[3];
+    const std::uint32_t c = tag_class(tag);
+    const std::uint32_t u = tag_unit(tag);
+    Slot& slot = s.unit[c][u].slots[tag_slot(tag)];
+    if (!tag_buffer(tag)) --s.mem_outstanding[tag_memory(tag)];
+    --slot.outstanding;
+    const double energy = protocol::energy_from_bits(e.payload.w[2]);
+    s.ops[slot.op].energy += energy;
+    ctx.stat_add(Dnn::kEnergy, energy);
+    // Operands go from memory into the buffer as they arrive.
+    if (e.kind == protocol::kMemReadDone && !tag_buffer(tag) && s.buffers > 0) {
+      to_buffer(protocol::kMemWrite, u, slot.buffer_address, e.payload.w[1], make_tag(c, u, tag_slot(tag), true, 0));
+      slot.buffer_address += e.payload.w[1];
+      ++slot.outstanding;
+    }
+    check_slot(c, u, slot);
+  }
+
+  ARCHLAB_HD void unit_reply(const Event& e) {
+    const std::uint64_t tag = e.payload.w[3];
+    const std::uint32_t c = tag_class(tag);
+    const std::uint32_t u = tag_unit(tag);
+    Slot& slot = s.unit[c][u].slots[tag_slot(tag)];
+    OpState& op = s.ops[slot.op];
+    const double energy = protocol::unit_energy(e.payload.w[2]);
+    op.energy += energy;
+    op.unit_cycles += static_cast<double>(e.payload.w[0]) * static_cast<double>(protocol::unit_width(e.payload.w[2]));
+    op.work += static_cast<double>(e.payload.w[1]);
+    ctx.stat_add(Dnn::kEnergy, energy);
+    if (e.kind == protocol::kGemmDone) ctx.stat_add(Dnn::kMacs, static_cast<double>(e.payload.w[1]));
+    if (slot.last == 0) {
+      slot.phase = kFree;
+      return;
+    }
+    const Extent x = extent_of(ops[slot.op], slot.item, slot.step);
+    slot.phase = kWriting;
+    slot.left = x.write_bytes;
+    slot.address = x.write_address;
+    slot.buffer_address = s.buffers > 0 ? slot_base(u, tag_slot(tag)) : 0;
+    check_slot(c, u, slot);
+  }
+};
+
+}  // namespace
+
+ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
+  const ProgramOp* ops = ctx.data<ProgramOp>(p.program);
+  for (std::uint32_t c = 0; c < 2; ++c) {
+    const std::uint32_t reach = ctx.fanout(c == 0 ? kMatrixPort : kVectorPort);
+    s.units[c] = reach < kMaxUnits ? reach : kMaxUnits;
+  }
+  const std::uint32_t mem_reach = ctx.fanout(kMemPort);
+  s.memories = p.mem_via_interconnect ? static_cast<std::uint32_t>(p.mem_count)
+               : p.mem_count > 0      ? static_cast<std::uint32_t>(min2(p.mem_count, mem_reach))
+                                      : (mem_reach < kMaxMemories ? mem_reach : kMaxMemories);
+  if (mem_reach == 0) s.memories = 0;
+  const std::uint32_t buffer_reach = ctx.fanout(kBufferPort);
+  s.buffers = buffer_reach == 0            ? 0
+              : p.buffer_via_interconnect  ? static_cast<std::uint32_t>(p.buffer_count)
+              : p.buffer_count > 0         ? static_cast<std::uint32_t>(min2(p.buffer_count, buffer_reach))
+                                           : (buffer_reach < kMaxMemories ? buffer_reach : kMaxMemories);
+  for (std::uint32_t i = 0; i < p.nops; ++i) {
+    s.ops[i] = OpState{};
+    s.ops[i].preds_left = ops[i].npred;
+    s.ops[i].start = kTickMax;
+  }
+  for (std::uint32_t c = 0; c < 2; ++c) {
+    s.frontier[c] = 0;
+    for (std::uint32_t u = 0; u < kMaxUnits; ++u) {
+      Unit& unit = s.unit[c][u];
+      unit = Unit{};
+      unit.op = kNone;
+      unit.rr_item = kNoItem;
+    }
+  }
+  ctx.stat_add(kOpsTotal, static_cast<double>(p.nops));
+  // A graph the machine cannot run stops here: a send on an unlinked port is an error that names
+  // this component and the port.
+  const Payload nothing{{0, 0, 0, 0}};
+  for (std::uint32_t c = 0; c < 2; ++c) {
+    if (p.has_class[c] != 0 && s.units[c] == 0) return ctx.send(c == 0 ? kMatrixPort : kVectorPort, 0, 0, nothing);
+  }
+  if (s.memories == 0 && p.nops > 0) return ctx.send(kMemPort, 0, 0, nothing);
+  if (p.nops == 0) return;
+  Walker walk{s, p, ctx, ops, ctx.data<std::uint32_t>(p.succ), kMaxSendsPerEvent};
+  walk.schedule();
+  walk.pump();
+}
+
+ARCHLAB_HD void Dnn::handle(State& s, const Params& p, const Event& e, Context& ctx) {
+  Walker walk{s, p, ctx, ctx.data<ProgramOp>(p.program), ctx.data<std::uint32_t>(p.succ), kMaxSendsPerEvent};
+  if (e.port == kSelfPort) {
+    s.kick_pending = 0;
+    for (std::uint32_t c = 0; c < 2; ++c) {
+      for (std::uint32_t u = 0; u < s.units[c]; ++u) walk.commands(c, u, s.unit[c][u]);
+    }
+  } else if (e.kind == protocol::kMemReadDone || e.kind == protocol::kMemWriteDone) {
+    walk.memory_reply(e);
+  } else if (e.kind == protocol::kGemmDone || e.kind == protocol::kVectorDone) {
+    walk.unit_reply(e);
+  } else {
+    return;
+  }
+  walk.schedule();
+  walk.pump();
+}
+
+}  // namespace archlab::dnn_workload
+
+ARCHLAB_REGISTER_COMPONENT(archlab::dnn_workload::Dnn, workload, "1.0.0",
+                           "DNN operator graph (TOML or SCALE-Sim CSV) tiled and mapped onto a machine's units and "
+                           "memories, with double buffering")
