@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "archlab/config.hpp"
@@ -31,6 +33,23 @@ std::vector<archlab::Override> parse_overrides(const std::vector<std::string>& i
     overrides.push_back({item.substr(0, eq), item.substr(eq + 1)});
   }
   return overrides;
+}
+
+/// The built-in co-design study (`archlab tune` without a file): examples/codesign.toml from
+/// ARCHLAB_DATA_DIR, the install tree or the source tree this program was built from.
+std::string default_study() {
+  std::vector<std::filesystem::path> dirs;
+  if (const char* env = std::getenv("ARCHLAB_DATA_DIR"); env != nullptr && *env != '\0') dirs.emplace_back(env);
+  dirs.emplace_back(ARCHLAB_INSTALL_DATA_DIR);
+  dirs.emplace_back(ARCHLAB_SOURCE_DATA_DIR);
+  std::string tried;
+  for (const auto& dir : dirs) {
+    const auto file = dir / "examples" / "codesign.toml";
+    if (std::filesystem::is_regular_file(file)) return file.string();
+    tried += "\n  " + file.string();
+  }
+  throw archlab::ConfigError("the built-in co-design study (examples/codesign.toml) is not installed; looked for:" +
+                             tried + "\nset ARCHLAB_DATA_DIR to a directory holding examples/, models/ and workloads/zoo/");
 }
 
 archlab::ExperimentSpec load(const std::string& file, const std::vector<std::string>& sets,
@@ -178,8 +197,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> tune_sets;
   std::string tune_output;
   std::string tune_resume;
-  auto* tune = app.add_subcommand("tune", "Run (or resume) a tuning study: the experiment's [tune] section");
-  tune->add_option("file", tune_file, "experiment file with a [tune] section (TOML)")->required();
+  auto* tune = app.add_subcommand("tune", "Run (or resume) a tuning study: the experiment's [tune] section "
+                                          "(without FILE: the built-in co-design study, examples/codesign.toml)");
+  tune->add_option("file", tune_file, "experiment file with a [tune] section (TOML)");
   tune->add_option("--set", tune_sets, "override a value of the experiment: key.path=value (repeatable)");
   tune->add_option("-o,--output", tune_output, "study file (HDF5; overrides tune.output)");
   tune->add_option("--resume", tune_resume, "continue the study in this file until the budget is spent");
@@ -213,6 +233,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*tune) {
+      if (tune_file.empty()) tune_file = default_study();
       const auto spec = archlab::load_tune(tune_file, parse_overrides(tune_sets), registry);
       archlab::StudyOptions options;
       options.output = tune_output;

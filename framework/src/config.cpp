@@ -129,14 +129,29 @@ std::uint64_t grow_block(std::vector<std::byte>& block, std::uint64_t bytes, std
   return offset;
 }
 
+/// Where relative file names without a file of their own are taken from: the directory of the
+/// experiment (or system file) being loaded. Set for the duration of a load.
+thread_local std::filesystem::path t_config_dir;
+
+struct ConfigDir {
+  explicit ConfigDir(std::filesystem::path dir) : saved(std::move(t_config_dir)) { t_config_dir = std::move(dir); }
+  ~ConfigDir() { t_config_dir = std::move(saved); }
+  ConfigDir(const ConfigDir&) = delete;
+  ConfigDir& operator=(const ConfigDir&) = delete;
+  std::filesystem::path saved;
+};
+
 /// A Path parameter's file: relative names are taken from the directory of the TOML file that
-/// wrote the value (a value from --set or a plugin default: the working directory).
+/// wrote the value; values without one (--set, ensemble.vary, tune workload variants, plugin
+/// defaults) from the experiment's directory, as `system = "..."` is.
 std::filesystem::path resolve_path(const toml::node& node, const std::string& text) {
   std::filesystem::path path(text);
   if (path.is_relative()) {
     const auto& source = node.source().path;
     if (source && !source->empty() && std::filesystem::is_regular_file(*source)) {
       path = std::filesystem::path(*source).parent_path() / path;
+    } else if (!t_config_dir.empty()) {
+      path = t_config_dir / path;
     }
   }
   std::error_code ignored;
@@ -626,6 +641,7 @@ bool is_system_file(const std::filesystem::path& path) {
 
 SystemSpec load_system(const std::filesystem::path& path, const std::vector<Override>& overrides,
                        const PluginRegistry& registry) {
+  const ConfigDir config_dir(path.parent_path());
   toml::table table = parse_toml(read_file(path), path.string());
   for (const Override& override : overrides) apply_override(table, override);
   return build_system(table, registry, path.string());
@@ -637,6 +653,7 @@ ExperimentSpec load_experiment_text(const std::string& text, const std::string& 
   ExperimentSpec spec;
   spec.experiment_name = name;
   spec.experiment_text = text;
+  const ConfigDir config_dir(base_dir);
   toml::table root = parse_toml(text, name);
 
   // A system file is grafted in as an inline table so that --set reaches into it too.

@@ -42,13 +42,15 @@ def test_plugin_dir() -> Path | None:
 
 @dataclass
 class Printed:
-    """What `archlab run` printed: the report lines and the per-type totals."""
+    """What `archlab run` printed: the report lines, the per-type totals, and what follows them
+    (the plugins' own reports, e.g. workload.dnn's operator table), line by line."""
     engine: str = ""
     status: str = ""
     sim_time: str = ""
     events: int = 0
     pending: int = 0
     totals: dict = field(default_factory=dict)  # (replica, type, stat) -> (total, unit)
+    reports: list = field(default_factory=list)  # the lines after the totals' blank line, up to `output`
 
 
 _TOTAL = re.compile(r"^\s+(?:replica (\d+)\s+)?(\S+)\s+(\S+)\s+(\S+) ?(.*)$")
@@ -56,8 +58,14 @@ _TOTAL = re.compile(r"^\s+(?:replica (\d+)\s+)?(\S+)\s+(\S+)\s+(\S+) ?(.*)$")
 
 def parse_report(stdout: str) -> Printed:
     printed = Printed()
+    after_totals = False
     for line in stdout.splitlines():
-        if line.startswith("engine "):
+        if after_totals:
+            if not line.startswith("output "):
+                printed.reports.append(line)
+        elif not line.strip():
+            after_totals = bool(printed.totals)
+        elif line.startswith("engine "):
             printed.engine = line.split(None, 1)[1].strip()
         elif line.startswith("status "):
             printed.status = line.split(None, 1)[1].strip()

@@ -1,5 +1,6 @@
-"""Small synthetic archlab files for what the C++ side does not write yet: studies (/study) and
-workload operator tables (/workload/<name>/operators), in the layout python/README.md proposes.
+"""Small synthetic archlab files: studies (/study), which the C++ side does not write yet, and
+workload operator tables (/workload/<name>/operators) in a minimal form of the layout
+python/README.md describes (the real producer, workload.dnn, is tested in test_dnn_runs.py).
 
 Values are made up but deterministic, and every writer returns the numbers a test needs to
 check what the reader made of them.

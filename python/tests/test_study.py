@@ -1,5 +1,6 @@
 """Study files (/study) and operator tables (/workload/<name>/operators), on synthetic files in the
-layout python/README.md proposes (the C++ side does not write them yet)."""
+layout python/README.md describes (the C++ side does not write studies yet; operator tables from the
+real workload.dnn are checked in test_dnn_runs.py)."""
 from __future__ import annotations
 
 import shutil

@@ -34,6 +34,8 @@ struct Extent {
   std::uint64_t rows;      ///< vector chunk
   std::uint64_t read_bytes, write_bytes;
   std::uint64_t read_address, write_address;
+  std::uint64_t first_bytes;    ///< of read_bytes, those at read_address (the A tile); the rest at second_address
+  std::uint64_t second_address; ///< the B tile (matrix); unused for vector chunks
 };
 
 ARCHLAB_HD inline Extent extent_of(const ProgramOp& op, std::uint64_t item, std::uint64_t step) {
@@ -49,8 +51,11 @@ ARCHLAB_HD inline Extent extent_of(const ProgramOp& op, std::uint64_t item, std:
     x.k = min2(op.tk, op.k - step * op.tk);
     x.read_bytes = (x.m * x.k + x.k * x.n) * eb;
     x.write_bytes = x.m * x.n * eb;
-    // Tensors laid out tile by tile: a step's A tile, then its B tile among the weights.
+    // Tensors laid out tile by tile: A tiles (i, step) among the inputs, B tiles (step, j) among
+    // the weights (or the second operand), C tiles (i, j) among the outputs.
+    x.first_bytes = x.m * x.k * eb;
     x.read_address = op.in_base + ((b * op.tiles_m + i) * op.steps + step) * op.tm * op.tk * eb;
+    x.second_address = op.weight_base + ((b * op.steps + step) * op.tiles_n + j) * op.tk * op.tn * eb;
     x.write_address = op.out_base + item * op.tm * op.tn * eb;
   } else {
     x.rows = min2(op.rows_per_chunk, op.rows - item * op.rows_per_chunk);
@@ -59,6 +64,7 @@ ARCHLAB_HD inline Extent extent_of(const ProgramOp& op, std::uint64_t item, std:
     x.write_bytes = op.out_bytes * (first + x.rows) / op.rows - op.out_bytes * first / op.rows;
     x.read_address = op.in_base + op.in_bytes * first / op.rows;
     x.write_address = op.out_base + op.out_bytes * first / op.rows;
+    x.first_bytes = x.read_bytes;
   }
   return x;
 }
@@ -93,14 +99,16 @@ struct Walker {
       send(Dnn::kMemPort, kind, payload, memory, 0);
     }
   }
-  /// Unit u's slots live in buffer u mod buffers, each unit's buffer_size after the other's.
-  ARCHLAB_HD std::uint64_t slot_base(std::uint32_t u, std::uint32_t k) const {
+  /// Units are numbered matrix units first, then vector units; unit f's slots live in buffer
+  /// f mod buffers, each unit's buffer_size after the other's.
+  ARCHLAB_HD std::uint32_t flat_unit(std::uint32_t c, std::uint32_t u) const { return c == 0 ? u : s.units[0] + u; }
+  ARCHLAB_HD std::uint64_t slot_base(std::uint32_t c, std::uint32_t u, std::uint32_t k) const {
     const std::uint32_t depth = depth_of(p);
-    return (static_cast<std::uint64_t>(u / s.buffers) * depth + k) * (p.buffer_size / depth);
+    return (static_cast<std::uint64_t>(flat_unit(c, u) / s.buffers) * depth + k) * (p.buffer_size / depth);
   }
-  ARCHLAB_HD void to_buffer(std::uint16_t kind, std::uint32_t u, std::uint64_t address, std::uint64_t bytes,
-                            std::uint64_t tag) {
-    const std::uint32_t buffer = u % s.buffers;
+  ARCHLAB_HD void to_buffer(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint64_t address,
+                            std::uint64_t bytes, std::uint64_t tag) {
+    const std::uint32_t buffer = flat_unit(c, u) % s.buffers;
     const Payload payload{{address, bytes, 0, tag}};
     ctx.stat_add(Dnn::kBufferBytes, static_cast<double>(bytes));
     if (p.buffer_via_interconnect) {
@@ -131,20 +139,30 @@ struct Walker {
           const bool writing = slot.phase == kWriting;
           const bool with_buffer = writing && s.buffers > 0;
           if (!can_send(with_buffer ? 2 : 1)) return kick();
-          const std::uint32_t memory = s.mem_rr % s.memories;
-          if (s.mem_outstanding[memory] >= p.outstanding) return;  // a reply comes back and pumps again
-          const std::uint64_t bytes = min2(slot.left, p.request_size);
+          // The next memory in turn with room; none: a reply comes back and pumps again.
+          std::uint32_t memory = kNone;
+          for (std::uint32_t m = 0; m < s.memories && memory == kNone; ++m) {
+            const std::uint32_t candidate = (s.mem_rr + m) % s.memories;
+            if (s.mem_outstanding[candidate] < p.outstanding) memory = candidate;
+          }
+          if (memory == kNone) return;
+          if (slot.region_left == 0) {  // the A tile is requested: on to the B tile
+            slot.address = slot.second_address;
+            slot.region_left = slot.left;
+          }
+          const std::uint64_t bytes = min2(slot.region_left, p.request_size);
           to_memory(writing ? protocol::kMemWrite : protocol::kMemRead, memory, slot.address, bytes,
                     make_tag(c, u, k, false, memory));
           ++s.mem_outstanding[memory];
-          ++s.mem_rr;
+          s.mem_rr = memory + 1;
           ++slot.outstanding;
           if (with_buffer) {  // the result leaves the buffer as it goes out
-            to_buffer(protocol::kMemRead, u, slot.buffer_address, bytes, make_tag(c, u, k, true, 0));
+            to_buffer(protocol::kMemRead, c, u, slot.buffer_address, bytes, make_tag(c, u, k, true, 0));
             ++slot.outstanding;
             slot.buffer_address += bytes;
           }
           slot.left -= bytes;
+          slot.region_left -= bytes;
           slot.address += bytes;
           s.ops[slot.op].bytes += bytes;
           ctx.stat_add(writing ? Dnn::kBytesWritten : Dnn::kBytesRead, static_cast<double>(bytes));
@@ -260,8 +278,10 @@ struct Walker {
     slot.last = unit.next_step + 1 == op.steps ? 1u : 0u;
     slot.seq = unit.alloc_seq++;
     slot.left = x.read_bytes;
+    slot.region_left = x.first_bytes;
     slot.address = x.read_address;
-    slot.buffer_address = s.buffers > 0 ? slot_base(u, k) : 0;
+    slot.second_address = x.second_address;
+    slot.buffer_address = s.buffers > 0 ? slot_base(c, u, k) : 0;
     slot.outstanding = 0;
     ++unit.next_step;
     OpState& state = s.ops[unit.op];
@@ -335,10 +355,10 @@ struct Walker {
     --slot.outstanding;
     const double energy = protocol::energy_from_bits(e.payload.w[2]);
     s.ops[slot.op].energy += energy;
-    ctx.stat_add(Dnn::kEnergy, energy);
+    ctx.stat_add(Dnn::kAttributedEnergy, energy);
     // Operands go from memory into the buffer as they arrive.
     if (e.kind == protocol::kMemReadDone && !tag_buffer(tag) && s.buffers > 0) {
-      to_buffer(protocol::kMemWrite, u, slot.buffer_address, e.payload.w[1], make_tag(c, u, tag_slot(tag), true, 0));
+      to_buffer(protocol::kMemWrite, c, u, slot.buffer_address, e.payload.w[1], make_tag(c, u, tag_slot(tag), true, 0));
       slot.buffer_address += e.payload.w[1];
       ++slot.outstanding;
     }
@@ -355,7 +375,7 @@ struct Walker {
     op.energy += energy;
     op.unit_cycles += static_cast<double>(e.payload.w[0]) * static_cast<double>(protocol::unit_width(e.payload.w[2]));
     op.work += static_cast<double>(e.payload.w[1]);
-    ctx.stat_add(Dnn::kEnergy, energy);
+    ctx.stat_add(Dnn::kAttributedEnergy, energy);
     if (e.kind == protocol::kGemmDone) ctx.stat_add(Dnn::kMacs, static_cast<double>(e.payload.w[1]));
     if (slot.last == 0) {
       slot.phase = kFree;
@@ -364,8 +384,9 @@ struct Walker {
     const Extent x = extent_of(ops[slot.op], slot.item, slot.step);
     slot.phase = kWriting;
     slot.left = x.write_bytes;
+    slot.region_left = x.write_bytes;
     slot.address = x.write_address;
-    slot.buffer_address = s.buffers > 0 ? slot_base(u, tag_slot(tag)) : 0;
+    slot.buffer_address = s.buffers > 0 ? slot_base(c, u, tag_slot(tag)) : 0;
     check_slot(c, u, slot);
   }
 };

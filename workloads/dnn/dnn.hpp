@@ -78,6 +78,8 @@ struct Slot {
   std::uint64_t seq;          ///< order of allocation on its unit: commands go out in this order
   std::uint64_t left;         ///< bytes of the current transfer not requested yet
   std::uint64_t address;      ///< next memory address of the current transfer
+  std::uint64_t region_left;  ///< bytes left at `address` before the transfer goes on at second_address
+  std::uint64_t second_address;
   std::uint64_t buffer_address;
   std::uint32_t outstanding;  ///< memory requests in flight
   std::uint32_t last;         ///< 1: the item's last step (its result is written after it)
@@ -147,7 +149,7 @@ struct Dnn {
 
   enum Port : PortId { kMatrixPort, kVectorPort, kMemPort, kBufferPort, kIn };
   enum Stat : std::uint32_t {
-    kLatency, kDone, kOpsDone, kCommands, kMacs, kBytesRead, kBytesWritten, kBufferBytes, kEnergy, kOpsTotal
+    kLatency, kDone, kOpsDone, kCommands, kMacs, kBytesRead, kBytesWritten, kBufferBytes, kAttributedEnergy, kOpsTotal
   };
   static constexpr std::uint16_t kKick = protocol::kFirstPrivateKind;
 
@@ -168,8 +170,9 @@ struct Dnn {
       ARCHLAB_PARAM(Params, buffer_via_interconnect, Bool, "false",
                     "`buffer` goes into an interconnect: buffer i is endpoint buffer_route + i"),
       ARCHLAB_PARAM_RANGE(Params, buffer_size, Size, "1 MiB",
-                          "on-chip buffer per compute unit for the operands and results of its steps in flight "
-                          "(units x buffer_size must fit the buffer memories)",
+                          "on-chip buffer per compute unit (matrix and vector) for the operands and results of its "
+                          "steps in flight; unit f (matrix units first) uses buffer f mod buffers, so "
+                          "ceil(units / buffers) x buffer_size must fit one buffer memory",
                           64.0, 1e15),
       ARCHLAB_PARAM_RANGE(Params, depth, UInt, "0",
                           "buffer slots per unit, steps in flight (0: 2 with double_buffer, else 1)", 0.0, kMaxDepth),
@@ -222,9 +225,10 @@ struct Dnn {
       {"bytes_read", "bytes", "memory (DRAM) bytes read"},
       {"bytes_written", "bytes", "memory (DRAM) bytes written"},
       {"buffer_bytes", "bytes", "on-chip buffer bytes written and read"},
-      {"energy", "pJ",
+      {"attributed_energy", "pJ",
        "energy the units and memories reported for this workload's requests (ACTs and bursts of DRAM, SRAM "
-       "accesses, MACs, vector lanes); the interconnect's and DRAM refresh energy are in their own totals"},
+       "accesses, MACs, vector lanes), already counted in their own `energy`; the interconnect's and DRAM "
+       "refresh energy are only there"},
       {"ops_total", "operators", "operators in the graph"},
   };
 

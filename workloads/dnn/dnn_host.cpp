@@ -85,8 +85,8 @@ bool tile_matrix(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& s
     if (largest < 0) {
       return data.fail(where(graph, source) + " does not fit: its smallest tile (" + std::to_string(dims[0]) + " x " +
                        std::to_string(dims[1]) + " x " + std::to_string(dims[2]) + ", with tile_m/tile_n/tile_k as set) needs " +
-                       format_bytes(bytes()) + " for operands and result, more than buffer_size / depth = " +
-                       format_bytes(slot));
+                       std::to_string(bytes()) + " bytes for operands and result, more than buffer_size / depth = " +
+                       std::to_string(slot) + " bytes");
     }
     dims[largest] = ceil_div(dims[largest], 2);
   }
@@ -147,8 +147,8 @@ bool tile_vector(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& s
   const auto per_chunk = static_cast<unsigned __int128>(slot) * op.rows / (op.in_bytes + op.out_bytes);
   if (per_chunk == 0) {
     return data.fail(where(graph, source) + " does not fit: one row of " + std::to_string(op.row_length) +
-                     " elements needs " + format_bytes(ceil_div(op.in_bytes + op.out_bytes, op.rows)) +
-                     ", more than buffer_size / depth = " + format_bytes(slot));
+                     " elements needs " + std::to_string(ceil_div(op.in_bytes + op.out_bytes, op.rows)) +
+                     " bytes, more than buffer_size / depth = " + std::to_string(slot) + " bytes");
   }
   op.rows_per_chunk = std::min<std::uint64_t>({static_cast<std::uint64_t>(per_chunk), op.rows,
                                                std::max<std::uint64_t>(ceil_div(op.rows, p.min_tiles), 1)});
@@ -338,6 +338,11 @@ void Dnn::report(const State& s, const Params& p, const std::byte* data, Report&
                 status.c_str(), format_time(completed ? s.finished : 0).c_str(), throughput,
                 static_cast<double>(p.total_macs), format_bytes(bytes).c_str(), energy * 1e-6);
   text += line;
+  if (!completed) {
+    text += "  the run ended with operators left: a request no memory answered (see the memories' `errors` and "
+            "`dropped`: buffer_size x units beyond the buffer's capacity, address_range beyond a DRAM's), or a "
+            "stop_time / max_events limit\n";
+  }
   out.print(text.c_str());
 }
 

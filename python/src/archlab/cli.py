@@ -57,13 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     plot = commands.add_parser("plot", help="plot statistics, operators, a Pareto front or tuner convergence")
     plot.add_argument("files", type=Path, nargs="+")
     plot.add_argument("--kind", default="auto", choices=["auto", "stats", "operators", "pareto", "convergence"],
-                      help="auto: stats for a run, pareto for a study, convergence for several studies")
+                      help="auto: stats for a run (operators when it has no statistics time series but "
+                           "operator tables), pareto for a study, convergence for several studies")
     plot.add_argument("-o", "--output", type=Path, help="PNG to write (default: FILE-KIND.png next to FILE)")
     plot.add_argument("--stat", help="stats: only this statistic")
     plot.add_argument("--type", dest="types", action="append", help="stats: only this component type (repeatable)")
-    plot.add_argument("--replica", type=int, help="stats: only this replica of an ensemble")
+    plot.add_argument("--replica", type=int, help="stats, operators: only this replica of an ensemble")
     plot.add_argument("--mode", default="rate", choices=["rate", "total"], help="stats: per-interval rate or totals")
     plot.add_argument("--workload", help="operators: which workload")
+    plot.add_argument("--instance", type=int, help="operators: only this instance of the workload")
     plot.add_argument("--objective", help="convergence: which objective (default: the first)")
     plot.add_argument("--objectives", nargs=2, metavar=("X", "Y"), help="pareto: objectives (default: first two)")
 
@@ -103,6 +105,13 @@ def _summary_data(run: Run) -> dict:
         "totals": [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
                    for row in run.totals().to_dict("records")],
     }
+    if run.workloads:
+        data["operators"] = {w: len(run.operators_of(w)) for w in run.workloads}
+    try:
+        data["workload_totals"] = [{k: _json_scalar(v) for k, v in row.items()}
+                                   for row in run.workload_totals.to_dict("records")]
+    except ArchlabError:
+        pass
     if len(run.times) > 1:
         data["sample_interval_ps"] = int(run.times[1]) - int(run.times[0])
     if isinstance(run, Study):
@@ -146,7 +155,9 @@ def _print_summary(run: Run) -> None:
     if data["trace_events"]:
         print(f"trace       {data['trace_events']} events")
     if data["workloads"]:
-        print(f"operators   {', '.join(data['workloads'])}")
+        print(f"operators   {', '.join(f'{w}: {n}' for w, n in data['operators'].items())}")
+    for line in _workload_lines(data):
+        print(f"workload    {line}")
     for total in data["totals"]:
         prefix = f"  replica {total['replica']:<6d}" if data["replicas"] > 1 else ""
         print(f"{prefix}  {total['type']:<24s} {total['stat']:<20s} {total['total']:.6g} {total['unit']}")
@@ -158,6 +169,36 @@ def _print_summary(run: Run) -> None:
         print(f"pareto      {len(study['pareto_trials'])} trials: {', '.join(map(str, study['pareto_trials']))}")
         if "best" in study:
             print(f"best        {_describe_design(run, run.best())}")
+
+
+def _workload_lines(data: dict) -> list[str]:
+    """One line per inference in /workload/<name>/totals: what `archlab run` printed as its total."""
+    rows = data.get("workload_totals", [])
+    instances = {}
+    for row in rows:
+        instances.setdefault(row["workload"], set()).add(row.get("instance", 0))
+    lines = []
+    for row in rows:
+        label = row["workload"]
+        if len(instances[label]) > 1:
+            label += f"[{row.get('instance', 0)}]"
+        if data["replicas"] > 1:
+            label += f" (replica {row.get('replica', 0)})"
+        parts = [str(row[k]) for k in ("model", "status") if k in row]
+        if "ops" in row and "ops_done" in row:
+            if row["ops_done"] == row["ops"]:
+                parts.append(f"{row['ops']} operators")
+            elif "operators" not in str(row.get("status", "")):
+                parts.append(f"{row['ops_done']} of {row['ops']} operators done")
+        if row.get("latency"):
+            parts.append(f"latency {format_time(row['latency'])}")
+        if row.get("throughput"):
+            parts.append(f"{row['throughput']:.4g} inferences/s")
+        for key, unit in (("macs", "MACs"), ("bytes", "bytes"), ("energy", "pJ")):
+            if key in row:
+                parts.append(f"{row[key]:.4g} {unit}")
+        lines.append(f"{label}: {', '.join(parts)}")
+    return lines
 
 
 def _plot_path(args, first: Path, kind: str) -> Path:
@@ -172,7 +213,10 @@ def _command_plot(args) -> None:
             kind = "convergence"
         else:
             with open_file(args.files[0]) as run:
-                kind = "pareto" if isinstance(run, Study) else "stats"
+                if isinstance(run, Study):
+                    kind = "pareto"
+                else:
+                    kind = "operators" if len(run.times) == 0 and run.workloads else "stats"
     if kind != "convergence" and len(args.files) > 1:
         raise UsageError(f"--kind {kind} plots one file; give one, or --kind convergence for several studies")
     path = _plot_path(args, args.files[0], kind)
@@ -188,7 +232,8 @@ def _command_plot(args) -> None:
             if kind == "stats":
                 plots.plot_stats(run, stat=args.stat, types=args.types, replica=args.replica, mode=args.mode, path=path)
             elif kind == "operators":
-                plots.plot_operators(run, workload=args.workload, path=path)
+                plots.plot_operators(run, workload=args.workload, replica=args.replica, instance=args.instance,
+                                     path=path)
             else:
                 plots.plot_pareto(run, objectives=args.objectives, path=path)
     print(f"wrote {path}")

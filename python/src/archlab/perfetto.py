@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import NoTraceError
-from .run import SELF_PORT, Run
+from .run import SELF_PORT, Run, operator_extents
 from .units import format_time, ps_to_us_text
 
 DEFAULT_MAX_EVENTS = 1_000_000
@@ -146,34 +146,7 @@ def write_chrome_trace(run: Run, path: str | os.PathLike, start: int | None = No
 
         next_pid = 1 + (int(pid_by_id.max()) if len(pid_by_id) else 0)
         for workload in run.workloads:
-            operators = run.operators_of(workload)
-            if start is not None:
-                operators = operators[operators["end"] > start]
-            if end is not None:
-                operators = operators[operators["start"] < end]
-            replica_groups = operators.groupby("replica", sort=True) if "replica" in operators else [(None, operators)]
-            for replica, group in replica_groups:
-                if group.empty:
-                    continue
-                pid = next_pid
-                next_pid += 1
-                name = f"workload {workload}" + (f" (replica {replica})" if replica is not None else "")
-                emit(json.dumps({"ph": "M", "name": "process_name", "pid": pid, "tid": 0, "args": {"name": name}}))
-                starts = group["start"].to_numpy(dtype=np.int64)
-                ends = group["end"].to_numpy(dtype=np.int64)
-                lanes = _lanes(starts, ends)
-                for lane in range(int(lanes.max()) + 1):
-                    emit(json.dumps({"ph": "M", "name": "thread_name", "pid": pid, "tid": lane + 1,
-                                     "args": {"name": "operators" if lane == 0 else f"operators ({lane + 1})"}}))
-                summary.tracks += int(lanes.max()) + 1
-                extra = [c for c in group.columns if c not in ("workload", "name", "start", "end")]
-                for row, lane, op_start, op_end in zip(group.itertuples(index=False), lanes, starts, ends):
-                    record = row._asdict()
-                    args = {c: _json_value(record[c]) for c in extra}
-                    head = json.dumps({"ph": "X", "cat": "operator", "name": str(record["name"]), "pid": pid,
-                                       "tid": int(lane) + 1, "args": args})
-                    emit(head[:-1] + f',"ts":{_ts(op_start)},"dur":{_ts(op_end - op_start)}}}')
-                    summary.operator_spans += 1
+            next_pid = _write_operator_spans(run, workload, emit, summary, next_pid, start, end)
 
         other = {"archlab_file": str(run.path), "engine": run.engine, "archlab_version": run.archlab_version,
                  "status": run.status, "sim_time": format_time(run.final_time),
@@ -182,3 +155,64 @@ def write_chrome_trace(run: Run, path: str | os.PathLike, start: int | None = No
         out.write('\n],"otherData":' + json.dumps(other) + "}\n")
     return summary
 
+
+
+def _write_operator_spans(run: Run, workload: str, emit, summary: ExportSummary, next_pid: int,
+                          start: int | None, end: int | None) -> int:
+    """One process per (workload, replica); in it a track per workload instance (``dnn[1]``; just
+    ``operators`` for a single instance), split into as many tracks as keep its spans from
+    overlapping. An operator still running when the run stopped spans to the run's end; one that
+    never started gets no span. Returns the next free pid."""
+    operators = run.operators_of(workload)
+    op_starts, op_ends, state = operator_extents(operators, run.final_time)
+    operators = operators.assign(start_=op_starts, end_=op_ends, state_=state)
+    skipped = int((state == "not started").sum())
+    running = int((state == "running").sum())
+    if skipped:
+        summary.notes.append(f"workload {workload}: {skipped} of {len(operators)} operators never started "
+                             "(the run stopped first): no span")
+    if running:
+        summary.notes.append(f"workload {workload}: {running} operators were still running when the run stopped: "
+                             "their spans end at the run's end (args: finished false)")
+    operators = operators[operators["state_"] != "not started"]
+    if start is not None:
+        operators = operators[operators["end_"] > start]
+    if end is not None:
+        operators = operators[operators["start_"] < end]
+    totals = run._totals_table(workload)
+    model = str(totals["model"].iloc[0]) if totals is not None and len(totals) and "model" in totals else ""
+    several_replicas = "replica" in operators and (run.replicas > 1 or operators["replica"].nunique() > 1)
+    several_instances = "instance" in operators and operators["instance"].nunique() > 1
+    extra = [c for c in operators.columns if c not in ("workload", "name", "start", "end", "start_", "end_", "state_")]
+    replica_groups = operators.groupby("replica", sort=True) if "replica" in operators else [(None, operators)]
+    for replica, group in replica_groups:
+        if group.empty:
+            continue
+        pid = next_pid
+        next_pid += 1
+        name = f"workload {workload}" + (f" ({model})" if model else "") + \
+            (f" (replica {replica})" if several_replicas else "")
+        emit(json.dumps({"ph": "M", "name": "process_name", "pid": pid, "tid": 0, "args": {"name": name}}))
+        emit(json.dumps({"ph": "M", "name": "process_sort_index", "pid": pid, "tid": 0, "args": {"sort_index": pid}}))
+        instance_groups = group.groupby("instance", sort=True) if several_instances else [(None, group)]
+        tid = 0
+        for instance, spans in instance_groups:
+            track = f"{workload}[{instance}]" if instance is not None else "operators"
+            starts = spans["start_"].to_numpy(dtype=np.int64)
+            ends = spans["end_"].to_numpy(dtype=np.int64)
+            lanes = _lanes(starts, ends)
+            for lane in range(int(lanes.max()) + 1):
+                emit(json.dumps({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid + lane + 1,
+                                 "args": {"name": track if lane == 0 else f"{track} ({lane + 1})"}}))
+                emit(json.dumps({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid + lane + 1,
+                                 "args": {"sort_index": tid + lane}}))
+            for record, op_name, lane, op_start, op_end in zip(spans[extra].to_dict("records"), spans["name"],
+                                                                lanes, starts, ends):
+                args = {str(c): _json_value(v) for c, v in record.items()}
+                head = json.dumps({"ph": "X", "cat": "operator", "name": str(op_name), "pid": pid,
+                                   "tid": tid + int(lane) + 1, "args": args})
+                emit(head[:-1] + f',"ts":{_ts(op_start)},"dur":{_ts(max(op_end - op_start, 0))}}}')
+                summary.operator_spans += 1
+            tid += int(lanes.max()) + 1
+        summary.tracks += tid
+    return next_pid

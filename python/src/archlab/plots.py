@@ -15,11 +15,12 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from .errors import MissingDataError
-from .run import Run
+from .run import Run, operator_extents
 from .study import Study
-from .units import axis_scale, time_unit_ps
+from .units import axis_scale, format_time, time_unit_ps
 
 MAX_PANELS = 12
 MAX_REPLICA_LINES = 8
@@ -126,6 +127,10 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
     return _finish(figure, path)
 
 
+#: Operator kinds in a fixed colour order, so a kind keeps its colour from one model to the next.
+OPERATOR_KINDS = ("conv2d", "gemm", "matmul", "elementwise", "softmax", "layernorm", "pool")
+
+
 def _operator_kind(operators: pd.DataFrame) -> pd.Series:
     for column in ("op", "kind", "op_type", "type"):
         if column in operators:
@@ -133,48 +138,140 @@ def _operator_kind(operators: pd.DataFrame) -> pd.Series:
     return pd.Series("operator", index=operators.index)
 
 
-def plot_operators(run, workload: str | None = None, top: int = 40,
-                   path: str | os.PathLike | None = None) -> Figure:
+def _kind_colours(kinds: Iterable[str]) -> dict:
+    """{kind: colour}, the known kinds first (in :data:`OPERATOR_KINDS` order, each in its own slot
+    of the palette), then the others in order of appearance, in the free slots."""
+    kinds = list(dict.fromkeys(kinds))
+    colours = colormaps["tab10" if len(kinds) <= 10 else "tab20"]
+    slots = {k: OPERATOR_KINDS.index(k) for k in OPERATOR_KINDS if k in kinds}
+    free = iter([i for i in range(colours.N) if i not in slots.values()])
+    for i, kind in enumerate(k for k in kinds if k not in slots):
+        slots[kind] = next(free, i)
+    return {kind: colours(slot % colours.N) for kind, slot in slots.items()}
+
+
+def _operator_groups(operators: pd.DataFrame) -> list[str]:
+    """The columns (replica, instance) that tell apart several inferences in one table."""
+    return [c for c in ("replica", "instance") if c in operators and operators[c].nunique() > 1]
+
+
+def _select_operators(run: Run, workload: str, operators: pd.DataFrame, replica: int | None,
+                      instance: int | None) -> pd.DataFrame:
+    for column, value in (("replica", replica), ("instance", instance)):
+        if value is None:
+            continue
+        available = sorted(operators[column].unique().tolist()) if column in operators else [0]
+        if value not in available:
+            raise MissingDataError(f"{run.path}: workload '{workload}' has no operators of {column} {value}; "
+                                   f"{column}s: {', '.join(map(str, available))}")
+        if column in operators:
+            operators = operators[operators[column] == value]
+    return operators
+
+
+def plot_operators(run, workload: str | None = None, top: int = 40, replica: int | None = None,
+                   instance: int | None = None, path: str | os.PathLike | None = None) -> Figure:
     """Per-operator latency breakdown of one workload: a timeline of its operators (the ``top``
-    longest when there are more), coloured by operator kind, and each kind's share of the total."""
+    longest when there are more), coloured by operator kind, and each kind's share of the summed
+    latency. ``replica``/``instance`` pick one inference when the table holds several (an ensemble,
+    or a workload with ``count > 1``); otherwise each row's label names its instance or replica.
+    Operators still running when the run stopped are hatched up to its end; ones that never started
+    are left out (the title counts them)."""
     run = _open(run)
     if workload is None:
-        workload = run.operators["workload"].iloc[0]  # raises NoOperatorsError when there are none
-    operators = run.operators_of(workload)
+        if not run.workloads:
+            raise run._no_operators("no /workload/<name>/operators")
+        workload = run.workloads[0]
+    operators = _select_operators(run, workload, run.operators_of(workload), replica, instance)
     if operators.empty:
         raise MissingDataError(f"{run.path}: workload '{workload}' has an empty operator table")
-    operators = operators.assign(kind_=_operator_kind(operators))
-    shown = operators if len(operators) <= top else operators.nlargest(top, "latency")
-    shown = shown.sort_values("start", kind="stable")
-    end = float(operators["end"].max())
+    starts, ends, state = operator_extents(operators, run.final_time)
+    operators = operators.assign(kind_=_operator_kind(operators), start_=starts, end_=ends, state_=state)
+    operators = operators.assign(drawn_=operators["end_"] - operators["start_"])
+    groups = _operator_groups(operators)
+    label = operators["name"].astype(str)
+    if "instance" in groups:
+        label = label + "  " + workload + "[" + operators["instance"].astype(str) + "]"
+    if "replica" in groups:
+        label = label + "  (replica " + operators["replica"].astype(str) + ")"
+    operators = operators.assign(label_=label)
+
+    drawn = operators[operators["state_"] != "not started"]
+    shown = drawn if len(drawn) <= top else drawn.nlargest(top, "drawn_")
+    shown = shown.sort_values(groups + ["start_"], kind="stable")
+    end = float(max(drawn["end_"].max() if len(drawn) else run.final_time, 1))
     unit_name, scale = axis_scale(end)
-    kinds = list(dict.fromkeys(operators["kind_"]))
-    colours = colormaps["tab10" if len(kinds) <= 10 else "tab20"]
-    colour_of = {kind: colours(i % colours.N) for i, kind in enumerate(kinds)}
+    colour_of = _kind_colours(operators["kind_"])
 
     figure = _figure(12.0, max(3.0, 0.22 * len(shown) + 1.5))
     timeline, share = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
     y = np.arange(len(shown))
-    timeline.barh(y, shown["latency"].to_numpy(dtype=np.float64) / scale, left=shown["start"].to_numpy(
-        dtype=np.float64) / scale, color=[colour_of[k] for k in shown["kind_"]], height=0.7)
-    timeline.set_yticks(y, shown["name"].astype(str), fontsize=7)
-    timeline.invert_yaxis()
+    running = (shown["state_"] == "running").to_numpy()
+    colours = [colour_of[k] for k in shown["kind_"]]
+    widths = shown["drawn_"].to_numpy(dtype=np.float64) / scale
+    lefts = shown["start_"].to_numpy(dtype=np.float64) / scale
+    timeline.barh(y[~running], widths[~running], left=lefts[~running],
+                  color=[c for c, r in zip(colours, running) if not r], height=0.7)
+    if running.any():
+        timeline.barh(y[running], widths[running], left=lefts[running],
+                      color=[c for c, r in zip(colours, running) if r], height=0.7, alpha=0.45, hatch="//",
+                      edgecolor="0.3", linewidth=0.5)
+    timeline.set_yticks(y, shown["label_"], fontsize=7)
+    timeline.set_ylim(max(len(shown), 1) - 0.5, -0.5)
     timeline.set_xlabel(f"simulated time ({unit_name})")
-    more = f" ({len(shown)} longest of {len(operators)})" if len(shown) < len(operators) else ""
-    timeline.set_title(f"{workload}: operators{more}", fontsize=10)
+    timeline.set_xlim(0, end / scale * 1.01)
+    timeline.set_title(_operators_title(run, workload, operators, len(shown), len(drawn), groups), fontsize=10)
     timeline.grid(axis="x", alpha=0.3)
+    handles = [Patch(color=colour, label=kind) for kind, colour in colour_of.items()]
+    if running.any():
+        handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="//", label="running at the end"))
+    timeline.legend(handles=handles, fontsize=7, loc="best", framealpha=0.85)
 
-    by_kind = operators.groupby("kind_", sort=False)["latency"].sum().astype(np.float64)
+    finished = operators[operators["state_"] == "finished"]
+    by_kind = finished.groupby("kind_", sort=False)["latency"].sum().astype(np.float64)
     by_kind = by_kind.sort_values(ascending=True)
     total = by_kind.sum()
     share.barh(np.arange(len(by_kind)), by_kind.to_numpy() / scale, color=[colour_of[k] for k in by_kind.index])
     share.set_yticks(np.arange(len(by_kind)), by_kind.index, fontsize=8)
     for i, value in enumerate(by_kind.to_numpy()):
-        share.text(value / scale, i, f" {100 * value / total:.0f}%" if total > 0 else "", va="center", fontsize=8)
+        share.text(value / scale, i, f" {_percent(value, total)}", va="center", fontsize=8)
     share.set_xlabel(f"summed latency ({unit_name})")
-    share.set_title("latency by operator kind", fontsize=10)
+    share.set_title("latency by operator kind" + (" (finished)" if len(finished) < len(operators) else ""),
+                    fontsize=10)
     share.grid(axis="x", alpha=0.3)
     return _finish(figure, path)
+
+
+def _percent(value: float, total: float) -> str:
+    if total <= 0:
+        return ""
+    percent = 100 * value / total
+    return "<1%" if 0 < percent < 0.5 else f"{percent:.0f}%"
+
+
+def _operators_title(run: Run, workload: str, operators: pd.DataFrame, shown: int, drawn: int,
+                     groups: list[str]) -> str:
+    totals = run._totals_table(workload)
+    if totals is not None:
+        for column in ("replica", "instance"):
+            if column in totals and column in operators:
+                totals = totals[totals[column].isin(operators[column].unique())]
+    model = str(totals["model"].iloc[0]) if totals is not None and len(totals) and "model" in totals else ""
+    inferences = len(operators.groupby(groups)) if groups else 1
+    count = len(operators) // inferences if len(operators) % inferences == 0 else len(operators)
+    text = f"{workload}" + (f" ({model})" if model else "") + ": "
+    text += f"{inferences} x {count} operators" if inferences > 1 else f"{len(operators)} operators"
+    done = int((operators["state_"] == "finished").sum())
+    if done < len(operators):
+        running = int((operators["state_"] == "running").sum())
+        text += f", {done} finished, {running} running at the end"
+        if done + running < len(operators):
+            text += f", {len(operators) - done - running} not started"
+    elif totals is not None and len(totals) == 1 and "latency" in totals:
+        text += f", latency {format_time(int(totals['latency'].iloc[0]))}"
+    if shown < drawn:
+        text += f" (the {shown} longest shown)"
+    return text
 
 
 def plot_pareto(study, objectives: Sequence[str] | None = None, chosen: pd.Series | int | None = None,

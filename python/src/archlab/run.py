@@ -16,13 +16,31 @@ import pandas as pd
 
 from .errors import MissingDataError, NoOperatorsError, NoStudyError, NoTraceError, UnfinishedRunWarning
 from .files import decode, decode_columns, text_attr
-from .units import format_time
+from .units import format_time, parse_units
 
 #: Port number of events a component schedules for itself (``kSelfPort`` in C++).
 SELF_PORT = 0xFFFF
 
 _COMPONENT_COLUMNS = ["id", "component", "name", "index", "type", "replica"]
 _STATS_COLUMNS = ["component", "replica", "type", "stat", "time", "value", "id"]
+
+
+def operator_extents(operators: pd.DataFrame, run_end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(start, end, state)`` of each operator of an operator table, as plots and traces draw them:
+    a finished one from start to end; one still running when the run stopped (unfinished, but
+    started: it moved bytes, spent energy, or started after 0) from start to ``run_end`` (the run's
+    final time); one that never started has ``end == start``. ``state`` is ``"finished"``,
+    ``"running"`` or ``"not started"``."""
+    starts = operators["start"].to_numpy(dtype=np.int64)
+    ends = operators["end"].to_numpy(dtype=np.int64)
+    finished = operators["finished"].to_numpy(dtype=bool) if "finished" in operators else ends >= starts
+    started = starts > 0
+    for column in ("bytes", "energy"):
+        if column in operators:
+            started |= operators[column].to_numpy(dtype=np.float64) > 0
+    state = np.where(finished, "finished", np.where(started, "running", "not started"))
+    drawn_end = np.where(finished, ends, np.where(started, np.maximum(starts, int(run_end)), starts))
+    return starts, drawn_end, state
 
 
 class Run:
@@ -397,21 +415,26 @@ class Run:
     @property
     def workloads(self) -> list[str]:
         """Workloads with an operator table (``/workload/<name>/operators``)."""
+        return self._workload_tables("operators")
+
+    def _workload_tables(self, table: str) -> list[str]:
         group = self._file.get("workload")
         if group is None:
             return []
-        return [name for name, item in group.items() if isinstance(item, h5py.Group) and "operators" in item]
+        return [name for name, item in group.items() if isinstance(item, h5py.Group) and table in item]
 
     def _no_operators(self, what: str) -> NoOperatorsError:
         configured = self.config.get("workloads", {}) if self.effective_toml else {}
         kinds = ", ".join(f"{name} ({table.get('type', '?')})" for name, table in configured.items()
                           if isinstance(table, dict))
         return NoOperatorsError(f"{self.path}: this file has no workload operators ({what}); operator tables come "
-                                f"from operator-graph workloads (DNN models)"
+                                f"from operator-graph workloads (workload.dnn)"
                                 + (f"; this run's workloads: {kinds}" if kinds else ""))
 
     def operators_of(self, workload: str) -> pd.DataFrame:
-        """One workload's operator table, one row per operator, with ``latency = end - start`` filled in."""
+        """One workload's operator table, one row per operator in the file's order (workload.dnn:
+        the program's topological order, per replica and instance), with ``latency = end - start``
+        filled in when absent and a ``finished`` column added (see :attr:`operators`)."""
         if workload not in self.workloads:
             if not self.workloads:
                 raise self._no_operators(f"no /workload/{workload}/operators")
@@ -420,23 +443,81 @@ class Run:
         dataset = self._file[f"workload/{workload}/operators"]
         frame = pd.DataFrame(decode_columns(dataset[:]))
         if "latency" not in frame and {"start", "end"} <= set(frame.columns):
-            frame["latency"] = frame["end"] - frame["start"]
+            starts, ends = frame["start"].to_numpy(), frame["end"].to_numpy()
+            frame["latency"] = np.where(ends >= starts, ends - starts, 0).astype(ends.dtype)
         if "start" not in frame and "latency" in frame:
             frame["start"] = np.concatenate([[0], np.cumsum(frame["latency"].to_numpy())[:-1]]).astype(np.uint64)
         if "end" not in frame and {"start", "latency"} <= set(frame.columns):
             frame["end"] = frame["start"] + frame["latency"]
         if "name" not in frame:
             frame["name"] = [f"op{i}" for i in range(len(frame))]
+        if "finished" not in frame:
+            frame["finished"] = self._operators_finished(workload, frame)
+        else:
+            frame["finished"] = frame["finished"].astype(bool)
         frame.insert(0, "workload", workload)
+        frame.attrs["units"] = parse_units(text_attr(dataset, "units"))
+        frame.attrs["doc"] = text_attr(dataset, "doc")
+        return frame
+
+    def _operators_finished(self, workload: str, frame: pd.DataFrame) -> np.ndarray:
+        """Which operators finished. workload.dnn records an operator that did not finish (the run
+        stopped first) with ``end`` and ``latency`` 0, and ``start`` 0 when it never started; an
+        inference its totals row reports complete (``ops_done == ops``) finished every operator."""
+        starts, ends = frame["start"].to_numpy(dtype=np.int64), frame["end"].to_numpy(dtype=np.int64)
+        finished = (ends >= starts) & (ends > 0)
+        totals = self._totals_table(workload)
+        if totals is not None and {"ops", "ops_done"} <= set(totals.columns):
+            keys = [k for k in ("replica", "instance") if k in totals and k in frame]
+            complete = totals[totals["ops_done"] >= totals["ops"]]
+            if keys:
+                done = frame[keys].merge(complete[keys].drop_duplicates(), on=keys, how="left", indicator=True)
+                finished |= (done["_merge"] == "both").to_numpy()
+            elif len(complete) == len(totals) and len(totals):
+                finished[:] = True
+        return finished
+
+    def _totals_table(self, workload: str) -> pd.DataFrame | None:
+        dataset = self._file.get(f"workload/{workload}/totals")
+        if not isinstance(dataset, h5py.Dataset) or dataset.dtype.names is None:
+            return None
+        frame = pd.DataFrame(decode_columns(dataset[:]))
+        frame.attrs["units"] = parse_units(text_attr(dataset, "units"))
+        frame.attrs["doc"] = text_attr(dataset, "doc")
         return frame
 
     @functools.cached_property
     def operators(self) -> pd.DataFrame:
-        """Every workload's operators: workload, name, start, end, latency (ps), and whatever else the
-        file records (op, macs, bytes, energy, utilization, component, replica)."""
+        """Every workload's operators, one row per operator: workload, name, op (conv2d, gemm,
+        matmul, elementwise, ...), start, end, latency (ps), macs, bytes, energy (pJ), utilization,
+        and whatever else the file records (workload.dnn: unit, tiles, replica, instance), plus
+        ``finished`` (False for an operator the run stopped before finishing; the file then holds
+        ``end`` and ``latency`` 0). ``.attrs["units"]`` maps columns to units (``{"start": "ps", ...}``)."""
         if not self.workloads:
             raise self._no_operators("no /workload/<name>/operators")
-        return pd.concat([self.operators_of(w) for w in self.workloads], ignore_index=True)
+        parts = [self.operators_of(w) for w in self.workloads]
+        frame = pd.concat(parts, ignore_index=True)
+        frame.attrs = {"units": {k: v for part in parts for k, v in part.attrs["units"].items()},
+                       "doc": parts[0].attrs["doc"] if len(parts) == 1 else ""}
+        return frame
+
+    @functools.cached_property
+    def workload_totals(self) -> pd.DataFrame:
+        """One row per inference (per workload instance and replica) from ``/workload/<name>/totals``:
+        workload, model, status (``completed``, or ``unfinished: k of n operators done``), latency
+        (ps), throughput (1/s), macs, bytes, energy (pJ), ops, ops_done, replica, instance.
+        ``.attrs["units"]`` as for :attr:`operators`."""
+        names = self._workload_tables("totals")
+        parts = [(name, self._totals_table(name)) for name in names]
+        parts = [(name, frame) for name, frame in parts if frame is not None]
+        if not parts:
+            raise self._no_operators("no /workload/<name>/totals")
+        for name, frame in parts:
+            frame.insert(0, "workload", name)
+        frame = pd.concat([frame for _, frame in parts], ignore_index=True)
+        frame.attrs = {"units": {k: v for _, part in parts for k, v in part.attrs["units"].items()},
+                       "doc": parts[0][1].attrs["doc"] if len(parts) == 1 else ""}
+        return frame
 
     # -- study (see archlab.study.Study) -------------------------------------------------------
 

@@ -45,3 +45,13 @@ def ps_to_us_text(ps: int) -> str:
 def time_unit_ps(unit: str) -> int | None:
     """Picoseconds per unit when a statistic's unit is a time (``"ps"``, ``"ns"``, ...), else None."""
     return PS_PER.get(unit.strip())
+
+
+def parse_units(text: str) -> dict[str, str]:
+    """A table's ``units`` attribute, ``"start: ps; end: ps; energy: pJ"``, as ``{"start": "ps", ...}``."""
+    units = {}
+    for part in str(text).split(";"):
+        name, colon, unit = part.partition(":")
+        if colon and name.strip():
+            units[name.strip()] = unit.strip()
+    return units

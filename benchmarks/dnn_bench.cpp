@@ -1,0 +1,104 @@
+// Simulation speed of DNN inference on the datacenter machine (examples/datacenter_resnet50.toml):
+// ResNet-50 (batch 1) and the GPT-2 small decode step on each engine, reporting events per
+// inference, wall time per inference and events/s. Compare engines as ratios within one run;
+// absolute times mean something only on a quiet machine.
+//
+//   build/benchmarks/dnn_bench
+//   build/benchmarks/dnn_bench --benchmark_filter=gpt2
+//   build/benchmarks/dnn_bench --benchmark_filter=edge_ensemble   # 256 edge design points, ResNet-50
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "archlab/config.hpp"
+#include "archlab/engine.hpp"
+#include "archlab/system.hpp"
+
+namespace {
+
+const archlab::PluginRegistry& registry() {
+  static const archlab::PluginRegistry instance;
+  return instance;
+}
+
+std::string source(const std::string& path) { return std::string(ARCHLAB_SOURCE_DIR) + "/" + path; }
+
+void run_model(benchmark::State& state, const std::string& model, const std::string& engine_name, unsigned threads) {
+  const archlab::ExperimentSpec spec =
+      archlab::load_experiment(source("examples/datacenter_resnet50.toml"),
+                               {{"workloads.dnn.model", source("workloads/zoo/" + model + ".toml")}}, registry());
+  const auto engine = engine_name == "gpu-emulated" ? archlab::make_gpu_emulation_engine()
+                                                    : archlab::make_engine(engine_name);
+  std::uint64_t events = 0;
+  std::uint64_t inferences = 0;
+  archlab::Tick latency = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    archlab::SystemInstance system(spec.system, spec.seed);
+    archlab::EngineOptions options;
+    options.threads = threads;
+    state.ResumeTiming();
+    const archlab::RunResult result = engine->run(system, options, nullptr);
+    if (result.status != "completed") state.SkipWithError(("run ended: " + result.status).c_str());
+    events += result.events;
+    latency = result.final_time;
+    ++inferences;
+  }
+  state.counters["events_per_inference"] = static_cast<double>(events) / static_cast<double>(inferences);
+  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["inferences_per_s"] =
+      benchmark::Counter(static_cast<double>(inferences), benchmark::Counter::kIsRate);
+  state.counters["simulated_us"] = static_cast<double>(latency) * 1e-6;
+}
+
+/// Design points of the edge machine (array shapes from 16 x 16 to 64 x 64) running ResNet-50 in
+/// one ensemble: 256 of them is the case the CUDA engine is for (skipped without a device); the
+/// CPU engines run 16, which is enough for design points per second.
+void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& engine_name, unsigned threads) {
+  if (engine_name == "cuda" && !archlab::cuda_device_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  std::string rows;
+  std::string cols;
+  for (int i = 0; i < kPoints; ++i) {
+    rows += (i ? ", " : "") + std::to_string(16 + 16 * (i % 4));
+    cols += (i ? ", " : "") + std::to_string(16 + 16 * ((i / 4) % 4));
+  }
+  const std::vector<archlab::Override> overrides{
+      {"workloads.dnn.model", source("workloads/zoo/resnet50_b1.toml")},
+      {"ensemble", "{ replicas = " + std::to_string(kPoints) + ", vary = { \"system.components.sa.rows\" = [" + rows +
+                       "], \"system.components.sa.cols\" = [" + cols + "] } }"}};
+  const archlab::ExperimentSpec spec =
+      archlab::load_experiment(source("examples/edge_mobilenet_v2.toml"), overrides, registry());
+  const auto engine = archlab::make_engine(engine_name);
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    archlab::SystemInstance system(spec.system, spec.seed);
+    archlab::EngineOptions options;
+    options.threads = threads;
+    state.ResumeTiming();
+    const archlab::RunResult result = engine->run(system, options, nullptr);
+    if (result.status != "completed") state.SkipWithError(("run ended: " + result.status).c_str());
+    events += result.events;
+  }
+  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["design_points_per_s"] =
+      benchmark::Counter(static_cast<double>(kPoints) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(run_model, resnet50_sequential, "resnet50_b1", "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(run_model, resnet50_windowed_x1, "resnet50_b1", "windowed", 1)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(run_model, resnet50_windowed_x2, "resnet50_b1", "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(run_model, gpt2_decode_sequential, "gpt2_small_decode_kv512", "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x1, "gpt2_small_decode_kv512", "windowed", 1)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x2, "gpt2_small_decode_kv512", "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble16_sequential, 16, "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble16_windowed_x2, 16, "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble256_cuda, 256, "cuda", 1)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+BENCHMARK_MAIN();

@@ -1,0 +1,390 @@
+// workload.dnn on real plugins: the mapping's traffic and commands, double buffering, policies,
+// dependencies, the report tables, the errors, and every zoo model on the datacenter machine
+// with identical results on the sequential and windowed engines.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "archlab/errors.hpp"
+#include "archlab/system.hpp"
+#include "../plugin_run.hpp"
+
+namespace archlab::testing {
+namespace {
+
+const std::filesystem::path kSource = ARCHLAB_SOURCE_DIR;
+
+std::string zoo(const std::string& name) { return (kSource / "workloads/zoo" / (name + ".toml")).string(); }
+
+/// A small machine: `arrays` 16 x 16 os arrays at 1 GHz, one 16-lane vector unit, a 1 MiB SRAM
+/// buffer and a DDR4-3200 channel, all linked directly to the workload `dnn`. The units share
+/// the buffer (buffer_size = 1 MiB / units unless `dnn_params` sets it).
+std::string machine(const std::string& model, const std::string& dnn_params, int arrays = 1,
+                    bool with_vector = true) {
+  // Each unit's buffer slots (the arrays' and the vector unit's) take their share of the 1 MiB
+  // scratchpad.
+  const std::string buffer = dnn_params.find("buffer_size") == std::string::npos
+                                 ? "buffer_size = \"" + std::to_string(1024 / (arrays + 1)) + " KiB\"\n"
+                                 : "";
+  std::string text = R"(engine = "sequential"
+seed = 1
+[system.components.sa]
+type = "compute.systolic"
+count = )" + std::to_string(arrays) +
+                     R"(
+rows = 16
+cols = 16
+dataflow = "os"
+clock = "1 GHz"
+[system.components.vu]
+type = "compute.vector"
+lanes = 16
+clock = "1 GHz"
+[system.components.spm]
+type = "memory.sram"
+capacity = "1 MiB"
+banks = 8
+bytes_per_cycle = "16 B"
+clock = "1 GHz"
+[system.components.dram]
+type = "memory.dram"
+preset = "ddr4_3200"
+[workloads.dnn]
+type = "workload.dnn"
+model = ")" + model + "\"\n" + buffer + dnn_params + R"(
+[[links]]
+from = "dnn.matrix"
+to = "sa[*].cmd"
+latency = "1 ns"
+[[links]]
+from = "sa[*].done"
+to = "dnn.in"
+latency = "1 ns"
+[[links]]
+from = "dnn.mem"
+to = "dram.req"
+latency = "1 ns"
+[[links]]
+from = "dram.resp"
+to = "dnn.in"
+latency = "1 ns"
+[[links]]
+from = "dnn.buffer"
+to = "spm.req"
+latency = "1 ns"
+[[links]]
+from = "spm.resp"
+to = "dnn.in"
+latency = "1 ns"
+)";
+  if (with_vector) {
+    text += R"([[links]]
+from = "dnn.vector"
+to = "vu.cmd"
+latency = "1 ns"
+[[links]]
+from = "vu.done"
+to = "dnn.in"
+latency = "1 ns"
+)";
+  }
+  return text;
+}
+
+struct DnnRun {
+  RunResult result;
+  std::map<std::string, std::vector<double>> stats;
+  std::vector<ReportTable> tables;
+  std::string text;
+  std::vector<std::vector<double>> stat_values;
+
+  double stat(const std::string& key) const {
+    const auto found = stats.find(key);
+    if (found == stats.end()) {
+      ADD_FAILURE() << "no statistic " << key;
+      return -1;
+    }
+    double sum = 0;
+    for (double v : found->second) sum += v;
+    return sum;
+  }
+  const ReportTable& table(const std::string& name) const {
+    for (const ReportTable& t : tables) {
+      if (t.path == "/workload/dnn/" + name) return t;
+    }
+    throw std::runtime_error("no table " + name);
+  }
+  const ReportColumn& column(const std::string& table_name, const std::string& name) const {
+    for (const ReportColumn& c : table(table_name).columns) {
+      if (c.name == name) return c;
+    }
+    throw std::runtime_error("no column " + name);
+  }
+  std::vector<std::uint64_t> u(const std::string& name) const { return column("operators", name).u; }
+  std::vector<std::string> names() const { return column("operators", "name").s; }
+};
+
+DnnRun run_dnn(const ExperimentSpec& spec, const std::string& engine = "sequential", unsigned threads = 1) {
+  SystemInstance system(spec.system, spec.seed);
+  EngineOptions options;
+  options.stop_time = spec.stop_time;
+  options.threads = threads;
+  DnnRun run;
+  run.result = make_engine(engine)->run(system, options, nullptr);
+  for (const auto& type : system.types()) {
+    const ComponentDescriptor& d = *type->descriptor;
+    for (std::uint32_t s = 0; s < d.nstats; ++s) {
+      auto& values = run.stats[type->name + "." + d.stats[s].name];
+      for (std::uint32_t i = 0; i < type->rt.count; ++i) values.push_back(type->stats[i * d.nstats + s]);
+    }
+  }
+  run.tables = system.report_tables(true, &run.text);
+  run.stat_values = system.stat_values();
+  return run;
+}
+
+ExperimentSpec load(const std::string& text) {
+  return load_experiment_text(text, "dnn_test.toml", ".", {}, test_registry());
+}
+
+DnnRun run_text(const std::string& text, const std::string& engine = "sequential", unsigned threads = 1) {
+  return run_dnn(load(text), engine, threads);
+}
+
+std::string config_error(const std::string& text) {
+  try {
+    load(text);
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "no configuration error";
+  return "";
+}
+
+TEST(DnnWorkload, MlpRunsToCompletionWithEveryMacAndOperator) {
+  const DnnRun r = run_text(machine(zoo("mlp_small"), ""));
+  EXPECT_EQ(r.result.status, "completed");
+  EXPECT_EQ(r.stat("workload.dnn.done"), 1.0);
+  EXPECT_EQ(r.stat("workload.dnn.ops_done"), 6.0);
+  EXPECT_EQ(r.stat("workload.dnn.macs"), 17121280.0);
+  EXPECT_EQ(r.stat("compute.systolic.macs"), 17121280.0);
+  EXPECT_EQ(r.stat("workload.dnn.latency"), static_cast<double>(r.result.final_time))
+      << "the last event is the last result's write acknowledgement";
+  EXPECT_EQ(r.stat("memory.dram.errors") + r.stat("memory.dram.dropped") + r.stat("memory.sram.errors"), 0.0);
+  // Every byte the workload asked for was answered: DRAM and SRAM count the same bytes.
+  EXPECT_EQ(r.stat("memory.dram.bytes"), r.stat("workload.dnn.bytes_read") + r.stat("workload.dnn.bytes_written"));
+  EXPECT_EQ(r.stat("memory.sram.bytes"), r.stat("workload.dnn.buffer_bytes"));
+
+  EXPECT_EQ(r.names(), (std::vector<std::string>{"fc1", "relu1", "fc2", "relu2", "fc3", "softmax"}));
+  const auto start = r.u("start");
+  const auto end = r.u("end");
+  const auto latency = r.u("latency");
+  for (std::size_t i = 0; i < start.size(); ++i) {
+    EXPECT_LT(start[i], end[i]) << i;
+    EXPECT_EQ(latency[i], end[i] - start[i]) << i;
+    if (i > 0) EXPECT_GE(start[i], end[i - 1]) << "the MLP is a chain: operator " << i << " waits for " << i - 1;
+  }
+  EXPECT_EQ(end.back(), static_cast<std::uint64_t>(r.stat("workload.dnn.latency")));
+  EXPECT_EQ(r.u("macs")[0], 32ull * 784 * 512);
+  EXPECT_EQ(r.u("macs")[1], 0u);
+  const auto& energy = r.column("operators", "energy").f;
+  EXPECT_GT(energy[0], 0.0);
+  double energy_sum = 0;
+  for (double e : energy) energy_sum += e;
+  EXPECT_NEAR(energy_sum, r.stat("workload.dnn.attributed_energy"), 1e-6 * energy_sum);
+  for (double u : r.column("operators", "utilization").f) {
+    EXPECT_GT(u, 0.0);
+    EXPECT_LE(u, 1.0);
+  }
+  EXPECT_EQ(r.column("totals", "status").s, (std::vector<std::string>{"completed"}));
+  EXPECT_EQ(r.column("totals", "macs").u, (std::vector<std::uint64_t>{17121280}));
+  EXPECT_TRUE(contains(r.text, "fc1")) << r.text;
+  EXPECT_TRUE(contains(r.text, "total: completed")) << r.text;
+}
+
+/// One 256 x 256 x 256 GEMM in 128-cubed tiles: 4 output tiles of 2 K steps each.
+std::string one_gemm(const TempDir& dir, std::uint64_t m, std::uint64_t n, std::uint64_t k) {
+  return dir
+      .write("gemm.toml", "[model]\nname = \"one_gemm\"\n[[ops]]\nname = \"g\"\ntype = \"gemm\"\ninputs = []\nm = " +
+                              std::to_string(m) + "\nn = " + std::to_string(n) + "\nk = " + std::to_string(k) + "\n")
+      .string();
+}
+
+TEST(DnnWorkload, GemmTrafficAndCommandsFollowTheTiling) {
+  const TempDir dir;
+  const DnnRun r =
+      run_text(machine(one_gemm(dir, 256, 256, 256), "tile_m = 128\ntile_n = 128\ntile_k = 128\nrequest_size = \"8 KiB\""));
+  EXPECT_EQ(r.stat("workload.dnn.done"), 1.0);
+  EXPECT_EQ(r.stat("workload.dnn.commands"), 8.0);  // 2 x 2 output tiles x 2 K steps
+  EXPECT_EQ(r.stat("compute.systolic.tiles"), 8.0);
+  EXPECT_EQ(r.stat("workload.dnn.macs"), 256.0 * 256 * 256);
+  // Each step reads a 128 x 128 A tile and a 128 x 128 B tile of 2-byte elements; each output
+  // tile is written once: 8 x 64 KiB read, 4 x 32 KiB written, in 8 KiB requests.
+  EXPECT_EQ(r.stat("workload.dnn.bytes_read"), 8.0 * 65536);
+  EXPECT_EQ(r.stat("workload.dnn.bytes_written"), 4.0 * 32768);
+  EXPECT_EQ(r.stat("memory.dram.reads"), 8.0 * 65536 / 8192);
+  EXPECT_EQ(r.stat("memory.dram.writes"), 4.0 * 32768 / 8192);
+  // Operands fill the buffer as they arrive; results are read out of it as they are written.
+  EXPECT_EQ(r.stat("workload.dnn.buffer_bytes"), 8.0 * 65536 + 4.0 * 32768);
+  EXPECT_EQ(r.u("tiles"), (std::vector<std::uint64_t>{8}));
+}
+
+TEST(DnnWorkload, DoubleBufferingOverlapsFetchesWithCompute) {
+  const TempDir dir;
+  const std::string model = one_gemm(dir, 256, 256, 1024);
+  const std::string tiles = "tile_m = 128\ntile_n = 128\ntile_k = 128\n";
+  const DnnRun single = run_text(machine(model, tiles + "double_buffer = false"));
+  const DnnRun doubled = run_text(machine(model, tiles + "double_buffer = true"));
+  const DnnRun depth1 = run_text(machine(model, tiles + "depth = 1"));
+  for (const DnnRun* r : {&single, &doubled, &depth1}) {
+    EXPECT_EQ(r->stat("workload.dnn.done"), 1.0);
+    EXPECT_EQ(r->stat("workload.dnn.bytes_read"), single.stat("workload.dnn.bytes_read"));
+  }
+  EXPECT_LT(doubled.stat("workload.dnn.latency"), 0.9 * single.stat("workload.dnn.latency"));
+  EXPECT_EQ(depth1.stat("workload.dnn.latency"), single.stat("workload.dnn.latency"));
+  // The array waits less for operands: fetches overlap the previous step's compute.
+  EXPECT_EQ(doubled.stat("compute.systolic.busy_time"), single.stat("compute.systolic.busy_time"));
+}
+
+TEST(DnnWorkload, PoliciesSpreadTilesOverTheArrays) {
+  const TempDir dir;
+  const std::string model = one_gemm(dir, 512, 512, 128);
+  const std::string tiles = "tile_m = 128\ntile_n = 128\n";  // 16 output tiles of one step
+  const DnnRun rr = run_text(machine(model, tiles + "policy = \"round_robin\"", 4));
+  const DnnRun ll = run_text(machine(model, tiles + "policy = \"least_loaded\"", 4));
+  EXPECT_EQ(rr.stats.at("compute.systolic.tiles"), (std::vector<double>{4, 4, 4, 4}));
+  double sum = 0;
+  for (double tiles_done : ll.stats.at("compute.systolic.tiles")) {
+    EXPECT_GT(tiles_done, 0.0);
+    sum += tiles_done;
+  }
+  EXPECT_EQ(sum, 16.0);
+  EXPECT_EQ(rr.stat("workload.dnn.done"), 1.0);
+  EXPECT_EQ(ll.stat("workload.dnn.done"), 1.0);
+  // Four arrays finish the same work sooner than one.
+  const DnnRun one = run_text(machine(model, tiles, 1));
+  EXPECT_LT(ll.stat("workload.dnn.latency"), one.stat("workload.dnn.latency"));
+}
+
+TEST(DnnWorkload, OperatorsWaitForEveryInputAndIndependentOnesOverlap) {
+  const TempDir dir;
+  const std::string gemm = "type = \"gemm\"\nm = 128\nn = 128\nk = 256\n";
+  const auto model = dir.write("diamond.toml", "[[ops]]\nname = \"a\"\ninputs = []\n" + gemm +
+                                                   "[[ops]]\nname = \"b\"\ninputs = [\"a\"]\n" + gemm +
+                                                   "[[ops]]\nname = \"c\"\ninputs = [\"a\"]\n" + gemm +
+                                                   "[[ops]]\nname = \"d\"\ntype = \"elementwise\"\nvariant = \"add\"\n"
+                                                   "inputs = [\"b\", \"c\"]\nelements = 16384\n");
+  const DnnRun r = run_text(machine(model.string(), "tile_m = 64\ntile_n = 64\nlookahead = 4", 2));
+  ASSERT_EQ(r.names(), (std::vector<std::string>{"a", "b", "c", "d"}));
+  const auto start = r.u("start");
+  const auto end = r.u("end");
+  EXPECT_GE(start[1], end[0]);
+  EXPECT_GE(start[2], end[0]);
+  EXPECT_GE(start[3], std::max(end[1], end[2]));
+  EXPECT_LT(start[2], end[1]) << "b and c are independent and run side by side";
+}
+
+TEST(DnnWorkload, ScaleSimTopologiesRunUnchanged) {
+  const TempDir dir;
+  const auto csv = dir.write("gemms.csv", "Layer, M, N, K,\nfc1, 64, 96, 128,\nfc2, 64, 32, 96,\n");
+  const DnnRun r = run_text(machine(csv.string(), ""));
+  EXPECT_EQ(r.stat("workload.dnn.done"), 1.0);
+  EXPECT_EQ(r.stat("workload.dnn.macs"), 64.0 * 96 * 128 + 64.0 * 32 * 96);
+  EXPECT_EQ(r.names(), (std::vector<std::string>{"fc1", "fc2"}));
+  EXPECT_GE(r.u("start")[1], r.u("end")[0]) << "CSV rows run in layer order";
+}
+
+TEST(DnnWorkload, BadGraphsAndMappingsAreConfigurationErrors) {
+  const TempDir dir;
+  // A model file that is not there.
+  std::string error = config_error(machine((dir.path() / "missing.toml").string(), ""));
+  EXPECT_TRUE(contains(error, "parameter 'model'") && contains(error, "no such file")) << error;
+  // A cycle in the graph.
+  const auto cycle = dir.write("cycle.toml",
+                               "[[ops]]\nname = \"a\"\ntype = \"gemm\"\ninputs = [\"b\"]\nm = 2\nn = 2\nk = 2\n"
+                               "[[ops]]\nname = \"b\"\ntype = \"gemm\"\ninputs = [\"a\"]\nm = 2\nn = 2\nk = 2\n");
+  error = config_error(machine(cycle.string(), ""));
+  EXPECT_TRUE(contains(error, "component 'dnn' (workload.dnn)") && contains(error, "cycle")) << error;
+  // A malformed SCALE-Sim row: file, line and row.
+  const auto csv = dir.write("bad.csv", "Layer, M, N, K,\nfc1, 64, x, 128,\n");
+  error = config_error(machine(csv.string(), ""));
+  EXPECT_TRUE(contains(error, "bad.csv:2") && contains(error, "row 1")) << error;
+  // An operator whose smallest tile cannot fit: explicit tiles and a small buffer.
+  error = config_error(machine(one_gemm(dir, 1024, 1024, 1024),
+                               "buffer_size = \"64 KiB\"\ntile_m = 256\ntile_n = 256\ntile_k = 256"));
+  EXPECT_TRUE(contains(error, "operator 'g'") && contains(error, "does not fit") && contains(error, "gemm.toml:"))
+      << error;
+  // A softmax row longer than the buffer holds.
+  const auto wide = dir.write("wide.toml", "[[ops]]\nname = \"sm\"\ntype = \"softmax\"\ninputs = []\nrows = 2\n"
+                                           "cols = 1048576\n");
+  error = config_error(machine(wide.string(), "buffer_size = \"1 MiB\""));
+  EXPECT_TRUE(contains(error, "operator 'sm'") && contains(error, "one row")) << error;
+  // A tile larger than the array takes in one pass, when folding is not allowed.
+  error = config_error(machine(zoo("mlp_small"), "one_pass = true\narray_rows = 16\narray_cols = 16\ntile_k = 64"));
+  EXPECT_TRUE(contains(error, "component 'dnn'") && contains(error, "'tile_k' = 64") && contains(error, "one pass"))
+      << error;
+  error = config_error(machine(zoo("mlp_small"), "one_pass = true"));
+  EXPECT_TRUE(contains(error, "array_rows")) << error;
+  error = config_error(machine(zoo("mlp_small"), "mem_via_interconnect = true"));
+  EXPECT_TRUE(contains(error, "mem_count")) << error;
+}
+
+TEST(DnnWorkload, OnePassTilesStayWithinTheArray) {
+  const TempDir dir;
+  const DnnRun r = run_text(machine(one_gemm(dir, 100, 70, 40), "one_pass = true\narray_rows = 16\narray_cols = 16\n"
+                                                                "dataflow = \"os\""));
+  // os: M on the rows, N on the columns: 7 x 5 output tiles of at most 16 x 16, K whole.
+  EXPECT_EQ(r.stat("workload.dnn.commands"), 35.0);
+  EXPECT_EQ(r.stat("workload.dnn.macs"), 100.0 * 70 * 40);
+}
+
+TEST(DnnWorkload, AnOperatorNoUnitCanRunStopsTheRunNamingThePort) {
+  const ExperimentSpec spec = load(machine(zoo("mlp_small"), "", 1, /*with_vector=*/false));
+  SystemInstance system(spec.system, spec.seed);
+  try {
+    make_engine("sequential")->run(system, EngineOptions{}, nullptr);
+    ADD_FAILURE() << "the run did not stop";
+  } catch (const std::exception& error) {
+    EXPECT_TRUE(contains(error.what(), "dnn") && contains(error.what(), "'vector'")) << error.what();
+  }
+}
+
+// ---- every zoo model on the datacenter machine, sequential and windowed ----------------------
+
+class ZooOnDatacenter : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ZooOnDatacenter, CompletesAndWindowedIsIdentical) {
+  const std::string experiment = (kSource / "examples/datacenter_resnet50.toml").string();
+  const std::vector<Override> overrides{{"workloads.dnn.model", zoo(GetParam())}};
+  const ExperimentSpec spec = load_experiment(experiment, overrides, test_registry());
+  const DnnRun sequential = run_dnn(spec, "sequential");
+  EXPECT_EQ(sequential.result.status, "completed");
+  EXPECT_EQ(sequential.stat("workload.dnn.done"), 1.0);
+  EXPECT_EQ(sequential.stat("workload.dnn.ops_done"), sequential.stat("workload.dnn.ops_total"));
+  EXPECT_EQ(sequential.column("totals", "macs").u.at(0),
+            static_cast<std::uint64_t>(sequential.stat("workload.dnn.macs")));
+  EXPECT_EQ(sequential.stat("memory.dram.errors") + sequential.stat("memory.dram.dropped") +
+                sequential.stat("memory.sram.errors"),
+            0.0);
+  // Windowed on one thread (two threads contend for this machine's two cores; the equivalence
+  // suite covers 1 to 4 threads on workloads/dnn/equivalence.toml).
+  const DnnRun windowed = run_dnn(spec, "windowed", GetParam() == "mlp_small" ? 2 : 1);
+  EXPECT_EQ(windowed.result.status, sequential.result.status);
+  EXPECT_EQ(windowed.result.events, sequential.result.events);
+  EXPECT_EQ(windowed.result.final_time, sequential.result.final_time);
+  EXPECT_EQ(windowed.stat_values, sequential.stat_values);
+  for (const char* column : {"start", "end", "bytes"}) EXPECT_EQ(windowed.u(column), sequential.u(column)) << column;
+  EXPECT_EQ(windowed.column("operators", "energy").f, sequential.column("operators", "energy").f);
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ZooOnDatacenter,
+                         ::testing::Values("mlp_small", "mobilenet_v2", "resnet50_b1", "resnet50_b8", "bert_base_s128",
+                                           "bert_base_s512", "gpt2_small_prefill512", "gpt2_small_decode_kv512",
+                                           "llama2_7b_layer_prefill2048", "llama2_7b_layer_decode_kv2048"));
+
+}  // namespace
+}  // namespace archlab::testing
