@@ -1,5 +1,7 @@
 // The co-design loop: ask a batch, run it as one ensemble, tell the results, save the study.
 #include <algorithm>
+#include <exception>
+#include <thread>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -243,12 +245,15 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 /// pending events for the whole run, not per replica), each point and variant runs alone, so
 /// that only the points that fail, or pass a limit, become failed trials. Metrics of the whole
 /// run (sim_time, events; latency without [tune] latency) also need every replica alone.
-void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials) {
+///
+/// `first` is the batch position of trials[0] when the batch is shared out over workers: a
+/// trial's replica is its position in the batch as one ensemble (point x variants + variant).
+void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials, std::size_t first = 0) {
   const std::size_t variants = spec.variants();
   const bool whole_run_metrics =
       std::any_of(spec.objectives.begin(), spec.objectives.end(), [&](const TuneObjective& o) { return spec.whole_run(o.metric); }) ||
       std::any_of(spec.constraints.begin(), spec.constraints.end(), [&](const TuneConstraint& c) { return spec.whole_run(c.metric); });
-  if (!whole_run_metrics && trials.size() * variants > 1) {
+  if (!whole_run_metrics && !trials.empty()) {
     const auto start = Clock::now();
     try {
       std::vector<std::vector<double>> points;
@@ -262,7 +267,7 @@ void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<
           for (std::size_t v = 0; v < variants; ++v) {
             outcomes.push_back(measure(spec, report, static_cast<std::uint32_t>(p * variants + v)));
           }
-          trials[p].replica = static_cast<std::uint32_t>(p * variants);
+          trials[p].replica = static_cast<std::uint32_t>((first + p) * variants);
           trials[p].wall_seconds = wall;
           combine(spec, outcomes, trials[p]);
         }
@@ -291,6 +296,44 @@ void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<
       mark_failed(spec, trial, error.what());
     }
     trial.wall_seconds = seconds_since(start);
+  }
+}
+
+/// On the sequential engine a batch is shared out: `threads` workers (the experiment's; 0: every
+/// core) each run one ensemble of a contiguous share of the points. A replica's results do not
+/// depend on the others in its ensemble, so the trials are the same as from one ensemble.
+void evaluate_batch(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials) {
+  std::size_t workers = 1;
+  if (spec.base.engine == "sequential") {
+    workers = spec.base.threads > 0 ? spec.base.threads : std::max(1u, std::thread::hardware_concurrency());
+  }
+  workers = std::min(workers, trials.size());
+  if (workers <= 1) return evaluate(spec, registry, trials);
+  std::vector<std::vector<Trial>> shares(workers);
+  std::vector<std::size_t> firsts(workers, trials.size());
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const std::size_t w = i * workers / trials.size();
+    firsts[w] = std::min(firsts[w], i);
+    shares[w].push_back(trials[i]);
+  }
+  std::vector<std::exception_ptr> errors(workers);
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      try {
+        evaluate(spec, registry, shares[w], firsts[w]);
+      } catch (...) {
+        errors[w] = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  std::size_t next = 0;
+  for (auto& share : shares) {
+    for (Trial& trial : share) trials[next++] = std::move(trial);
   }
 }
 
@@ -469,7 +512,7 @@ StudyReport run_study(const TuneSpec& spec, const PluginRegistry& registry, cons
       batch[i].number = static_cast<std::uint32_t>(trials.size() + i);
       batch[i].batch = batch_number;
     }
-    evaluate(spec, registry, batch);
+    evaluate_batch(spec, registry, batch);
 
     std::vector<std::vector<double>> minimized;
     std::vector<TunerTrial> told;

@@ -310,3 +310,24 @@ TEST(TuneConfigMetrics, BadNamedMetricsAndVariantsAreConfigErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+// On the sequential engine a batch is shared out over the experiment's `threads`, one ensemble
+// per worker: the trials must be exactly those of one ensemble per batch.
+TEST(StudyWorkers, SharingABatchOverThreadsGivesTheSameTrials) {
+  const auto one = archlab::run_study(load(kVariantsTune, "threads = 1\n"), registry());
+  const auto shared = archlab::run_study(load(kVariantsTune, "threads = 3\n"), registry());
+  ASSERT_EQ(one.trials.size(), 4u);
+  ASSERT_EQ(shared.trials.size(), one.trials.size());
+  for (std::size_t i = 0; i < one.trials.size(); ++i) {
+    EXPECT_EQ(shared.trials[i].status, one.trials[i].status) << i;
+    EXPECT_EQ(shared.trials[i].point, one.trials[i].point) << i;
+    EXPECT_EQ(shared.trials[i].objectives, one.trials[i].objectives) << i;
+    EXPECT_EQ(shared.trials[i].constraints, one.trials[i].constraints) << i;
+    EXPECT_EQ(shared.trials[i].variant_objectives, one.trials[i].variant_objectives) << i;
+    EXPECT_EQ(shared.trials[i].replica, one.trials[i].replica) << i;
+  }
+}
+
+}  // namespace
