@@ -353,6 +353,31 @@ TEST(DnnWorkload, AnOperatorNoUnitCanRunStopsTheRunNamingThePort) {
   }
 }
 
+// ---- the examples: one per machine model -----------------------------------------------------
+
+class MachineExample : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(MachineExample, RunsToTheEndWithNothingDropped) {
+  const ExperimentSpec spec = load_experiment(kSource / "examples" / GetParam(), {}, test_registry());
+  const DnnRun r = run_dnn(spec);
+  EXPECT_EQ(r.result.status, "completed");
+  EXPECT_EQ(r.stat("workload.dnn.done"), 1.0);
+  EXPECT_EQ(r.stat("workload.dnn.ops_done"), r.stat("workload.dnn.ops_total"));
+  EXPECT_EQ(r.column("totals", "status").s, (std::vector<std::string>{"completed"}));
+  EXPECT_EQ(r.stat("workload.dnn.macs"), static_cast<double>(r.column("totals", "macs").u.at(0)));
+  EXPECT_EQ(r.stat("memory.sram.errors"), 0.0);
+  if (r.stats.count("memory.dram.errors") != 0) {
+    EXPECT_EQ(r.stat("memory.dram.errors") + r.stat("memory.dram.dropped"), 0.0);
+  }
+  EXPECT_GT(r.stat("workload.dnn.attributed_energy"), 0.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, MachineExample,
+                         ::testing::Values("edge_mobilenet_v2.toml", "datacenter_resnet50.toml", "manycore_mlp.toml"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param.substr(0, info.param.find('.'));
+                         });
+
 // ---- every zoo model on the datacenter machine, sequential and windowed ----------------------
 
 class ZooOnDatacenter : public ::testing::TestWithParam<std::string> {};
