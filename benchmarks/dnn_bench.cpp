@@ -98,7 +98,6 @@ BENCHMARK_CAPTURE(run_model, gpt2_decode_sequential, "gpt2_small_decode_kv512", 
 BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x1, "gpt2_small_decode_kv512", "windowed", 1)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x2, "gpt2_small_decode_kv512", "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble16_sequential, 16, "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble16_windowed_x2, 16, "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble256_cuda, 256, "cuda", 1)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 BENCHMARK_MAIN();
