@@ -91,13 +91,13 @@ void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& 
 
 }  // namespace
 
-BENCHMARK_CAPTURE(run_model, resnet50_sequential, "resnet50_b1", "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(2);
-BENCHMARK_CAPTURE(run_model, resnet50_windowed_x1, "resnet50_b1", "windowed", 1)->Unit(benchmark::kMillisecond)->Iterations(2);
-BENCHMARK_CAPTURE(run_model, resnet50_windowed_x2, "resnet50_b1", "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK_CAPTURE(run_model, gpt2_decode_sequential, "gpt2_small_decode_kv512", "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(2);
-BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x1, "gpt2_small_decode_kv512", "windowed", 1)->Unit(benchmark::kMillisecond)->Iterations(2);
-BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x2, "gpt2_small_decode_kv512", "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble16_sequential, 16, "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble256_cuda, 256, "cuda", 1)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(run_model, resnet50_sequential, "resnet50_b1", "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+BENCHMARK_CAPTURE(run_model, resnet50_windowed_x1, "resnet50_b1", "windowed", 1)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+BENCHMARK_CAPTURE(run_model, resnet50_windowed_x2, "resnet50_b1", "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+BENCHMARK_CAPTURE(run_model, gpt2_decode_sequential, "gpt2_small_decode_kv512", "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x1, "gpt2_small_decode_kv512", "windowed", 1)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x2, "gpt2_small_decode_kv512", "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble16_sequential, 16, "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble256_cuda, 256, "cuda", 1)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 
 BENCHMARK_MAIN();

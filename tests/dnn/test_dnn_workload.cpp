@@ -395,9 +395,8 @@ TEST_P(ZooOnDatacenter, CompletesAndWindowedIsIdentical) {
   EXPECT_EQ(sequential.stat("memory.dram.errors") + sequential.stat("memory.dram.dropped") +
                 sequential.stat("memory.sram.errors"),
             0.0);
-  // Windowed on one thread (two threads contend for this machine's two cores; the equivalence
-  // suite covers 1 to 4 threads on workloads/dnn/equivalence.toml).
-  const DnnRun windowed = run_dnn(spec, "windowed", GetParam() == "mlp_small" ? 2 : 1);
+  // Windowed on two threads (the equivalence suite covers 1 to 4 on workloads/dnn/equivalence*.toml).
+  const DnnRun windowed = run_dnn(spec, "windowed", 2);
   EXPECT_EQ(windowed.result.status, sequential.result.status);
   EXPECT_EQ(windowed.result.events, sequential.result.events);
   EXPECT_EQ(windowed.result.final_time, sequential.result.final_time);
