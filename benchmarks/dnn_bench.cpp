@@ -23,15 +23,12 @@ const archlab::PluginRegistry& registry() {
 
 std::string source(const std::string& path) { return std::string(ARCHLAB_SOURCE_DIR) + "/" + path; }
 
-void run_model(benchmark::State& state, const std::string& model, const std::string& engine_name, unsigned threads) {
-  const archlab::ExperimentSpec spec =
-      archlab::load_experiment(source("examples/datacenter_resnet50.toml"),
-                               {{"workloads.dnn.model", source("workloads/zoo/" + model + ".toml")}}, registry());
+/// Runs `spec` once per benchmark iteration on `engine_name`; returns the events handled in all.
+std::uint64_t run_iterations(benchmark::State& state, const archlab::ExperimentSpec& spec,
+                             const std::string& engine_name, unsigned threads, archlab::Tick* final_time = nullptr) {
   const auto engine = engine_name == "gpu-emulated" ? archlab::make_gpu_emulation_engine()
                                                     : archlab::make_engine(engine_name);
   std::uint64_t events = 0;
-  std::uint64_t inferences = 0;
-  archlab::Tick latency = 0;
   for (auto _ : state) {
     state.PauseTiming();
     archlab::SystemInstance system(spec.system, spec.seed);
@@ -41,9 +38,18 @@ void run_model(benchmark::State& state, const std::string& model, const std::str
     const archlab::RunResult result = engine->run(system, options, nullptr);
     if (result.status != "completed") state.SkipWithError(("run ended: " + result.status).c_str());
     events += result.events;
-    latency = result.final_time;
-    ++inferences;
+    if (final_time != nullptr) *final_time = result.final_time;
   }
+  return events;
+}
+
+void run_model(benchmark::State& state, const std::string& model, const std::string& engine_name, unsigned threads) {
+  const archlab::ExperimentSpec spec =
+      archlab::load_experiment(source("examples/datacenter_resnet50.toml"),
+                               {{"workloads.dnn.model", source("workloads/zoo/" + model + ".toml")}}, registry());
+  archlab::Tick latency = 0;
+  const std::uint64_t events = run_iterations(state, spec, engine_name, threads, &latency);
+  const auto inferences = static_cast<std::uint64_t>(state.iterations());
   state.counters["events_per_inference"] = static_cast<double>(events) / static_cast<double>(inferences);
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["inferences_per_s"] =
@@ -71,18 +77,7 @@ void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& 
                        "], \"system.components.sa.cols\" = [" + cols + "] } }"}};
   const archlab::ExperimentSpec spec =
       archlab::load_experiment(source("examples/edge_mobilenet_v2.toml"), overrides, registry());
-  const auto engine = archlab::make_engine(engine_name);
-  std::uint64_t events = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    archlab::SystemInstance system(spec.system, spec.seed);
-    archlab::EngineOptions options;
-    options.threads = threads;
-    state.ResumeTiming();
-    const archlab::RunResult result = engine->run(system, options, nullptr);
-    if (result.status != "completed") state.SkipWithError(("run ended: " + result.status).c_str());
-    events += result.events;
-  }
+  const std::uint64_t events = run_iterations(state, spec, engine_name, threads);
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["design_points_per_s"] =
       benchmark::Counter(static_cast<double>(kPoints) * static_cast<double>(state.iterations()),

@@ -10,6 +10,7 @@
 
 #include "archlab/config.hpp"
 #include "archlab/engine.hpp"
+#include "archlab/system.hpp"
 #include "test_support.hpp"
 
 namespace archlab::testing {
@@ -41,6 +42,19 @@ struct PluginRun {
   }
 };
 
+/// Every statistic of a finished run by "type.stat", one value per instance.
+inline std::map<std::string, std::vector<double>> stats_by_name(const SystemInstance& system) {
+  std::map<std::string, std::vector<double>> stats;
+  for (const auto& type : system.types()) {
+    const ComponentDescriptor& d = *type->descriptor;
+    for (std::uint32_t s = 0; s < d.nstats; ++s) {
+      auto& values = stats[type->name + "." + d.stats[s].name];
+      for (std::uint32_t i = 0; i < type->rt.count; ++i) values.push_back(type->stats[i * d.nstats + s]);
+    }
+  }
+  return stats;
+}
+
 /// `engine` is any make_engine name or "gpu-emulated".
 inline PluginRun run_plugins(const std::string& text, const std::string& engine = "sequential", unsigned threads = 2) {
   const ExperimentSpec spec = load_experiment_text(text, "test.toml", ".", {}, test_registry());
@@ -51,13 +65,7 @@ inline PluginRun run_plugins(const std::string& text, const std::string& engine 
   PluginRun run;
   run.result =
       (engine == "gpu-emulated" ? make_gpu_emulation_engine() : make_engine(engine))->run(system, options, nullptr);
-  for (const auto& type : system.types()) {
-    const ComponentDescriptor& d = *type->descriptor;
-    for (std::uint32_t s = 0; s < d.nstats; ++s) {
-      auto& values = run.stats[type->name + "." + d.stats[s].name];
-      for (std::uint32_t i = 0; i < type->rt.count; ++i) values.push_back(type->stats[i * d.nstats + s]);
-    }
-  }
+  run.stats = stats_by_name(system);
   return run;
 }
 

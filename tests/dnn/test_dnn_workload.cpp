@@ -135,13 +135,7 @@ DnnRun run_dnn(const ExperimentSpec& spec, const std::string& engine = "sequenti
   options.threads = threads;
   DnnRun run;
   run.result = make_engine(engine)->run(system, options, nullptr);
-  for (const auto& type : system.types()) {
-    const ComponentDescriptor& d = *type->descriptor;
-    for (std::uint32_t s = 0; s < d.nstats; ++s) {
-      auto& values = run.stats[type->name + "." + d.stats[s].name];
-      for (std::uint32_t i = 0; i < type->rt.count; ++i) values.push_back(type->stats[i * d.nstats + s]);
-    }
-  }
+  run.stats = stats_by_name(system);
   run.tables = system.report_tables(true, &run.text);
   run.stat_values = system.stat_values();
   return run;

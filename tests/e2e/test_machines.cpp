@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../plugin_run.hpp"
 #include "../test_support.hpp"
 #include "archlab/config.hpp"
 #include "archlab/engine.hpp"
@@ -57,13 +58,7 @@ MachineRun run(const ExperimentSpec& spec, const std::string& engine) {
   options.threads = 2;
   MachineRun out;
   out.result = make_engine(engine)->run(system, options, nullptr);
-  for (const auto& type : system.types()) {
-    const ComponentDescriptor& d = *type->descriptor;
-    for (std::uint32_t s = 0; s < d.nstats; ++s) {
-      auto& values = out.stats[type->name + "." + d.stats[s].name];
-      for (std::uint32_t i = 0; i < type->rt.count; ++i) values.push_back(type->stats[i * d.nstats + s]);
-    }
-  }
+  out.stats = archlab::testing::stats_by_name(system);
   return out;
 }
 
