@@ -8,6 +8,7 @@
 //   build/benchmarks/dnn_bench --benchmark_filter=edge_ensemble   # 256 edge design points, ResNet-50
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "archlab/config.hpp"
@@ -21,11 +22,20 @@ const archlab::PluginRegistry& registry() {
   return instance;
 }
 
-std::string source(const std::string& path) { return std::string(ARCHLAB_SOURCE_DIR) + "/" + path; }
+/// A file of the source tree: ARCHLAB_SOURCE_DIR from the environment (the GPU machine's copy),
+/// else the tree this program was built from.
+std::string source(const std::string& path) {
+  const char* env = std::getenv("ARCHLAB_SOURCE_DIR");
+  return std::string(env != nullptr && *env != '\0' ? env : ARCHLAB_SOURCE_DIR) + "/" + path;
+}
 
 /// Runs `spec` once per benchmark iteration on `engine_name`; returns the events handled in all.
 std::uint64_t run_iterations(benchmark::State& state, const archlab::ExperimentSpec& spec,
                              const std::string& engine_name, unsigned threads, archlab::Tick* final_time = nullptr) {
+  if (engine_name == "cuda" && !archlab::cuda_device_available()) {
+    state.SkipWithError("no CUDA device");
+    return 0;
+  }
   const auto engine = engine_name == "gpu-emulated" ? archlab::make_gpu_emulation_engine()
                                                     : archlab::make_engine(engine_name);
   std::uint64_t events = 0;
@@ -49,6 +59,7 @@ void run_model(benchmark::State& state, const std::string& model, const std::str
                                {{"workloads.dnn.model", source("workloads/zoo/" + model + ".toml")}}, registry());
   archlab::Tick latency = 0;
   const std::uint64_t events = run_iterations(state, spec, engine_name, threads, &latency);
+  if (events == 0) return;
   const auto inferences = static_cast<std::uint64_t>(state.iterations());
   state.counters["events_per_inference"] = static_cast<double>(events) / static_cast<double>(inferences);
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
@@ -61,10 +72,6 @@ void run_model(benchmark::State& state, const std::string& model, const std::str
 /// one ensemble: 256 of them is the case the CUDA engine is for (skipped without a device); the
 /// CPU engines run 16, which is enough for design points per second.
 void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& engine_name, unsigned threads) {
-  if (engine_name == "cuda" && !archlab::cuda_device_available()) {
-    state.SkipWithError("no CUDA device");
-    return;
-  }
   std::string rows;
   std::string cols;
   for (int i = 0; i < kPoints; ++i) {
@@ -78,6 +85,7 @@ void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& 
   const archlab::ExperimentSpec spec =
       archlab::load_experiment(source("examples/edge_mobilenet_v2.toml"), overrides, registry());
   const std::uint64_t events = run_iterations(state, spec, engine_name, threads);
+  if (events == 0) return;
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["design_points_per_s"] =
       benchmark::Counter(static_cast<double>(kPoints) * static_cast<double>(state.iterations()),
@@ -89,9 +97,11 @@ void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& 
 BENCHMARK_CAPTURE(run_model, resnet50_sequential, "resnet50_b1", "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 BENCHMARK_CAPTURE(run_model, resnet50_windowed_x1, "resnet50_b1", "windowed", 1)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 BENCHMARK_CAPTURE(run_model, resnet50_windowed_x2, "resnet50_b1", "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+BENCHMARK_CAPTURE(run_model, resnet50_cuda, "resnet50_b1", "cuda", 1)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 BENCHMARK_CAPTURE(run_model, gpt2_decode_sequential, "gpt2_small_decode_kv512", "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x1, "gpt2_small_decode_kv512", "windowed", 1)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x2, "gpt2_small_decode_kv512", "windowed", 2)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+BENCHMARK_CAPTURE(run_model, gpt2_decode_cuda, "gpt2_small_decode_kv512", "cuda", 1)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble16_sequential, 16, "sequential", 1)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble256_cuda, 256, "cuda", 1)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 

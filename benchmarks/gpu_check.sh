@@ -7,7 +7,8 @@
 #
 # 1. the CUDA engine against the sequential engine (every equivalence*.toml, a PHOLD sweep,
 #    64K LPs, the event limit), 2. compute-sanitizer memcheck when the machine has it,
-# 3. PHOLD events/s (cuda and sequential on the same machine), 4. the 1,024-system ensemble.
+# 3. PHOLD events/s (cuda and sequential on the same machine), 4. the 1,024-system ensemble,
+# 5. DNN inference on cuda (ResNet-50, GPT-2 decode) and the 256-design edge ensemble.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f .devbundle/env.sh ]; then echo "no .devbundle here: see the top of this script" >&2; exit 2; fi
@@ -43,4 +44,8 @@ sed -n '/^PHOLD, events/,$p' "$logs/phold_bench.log"
 
 echo "== ensemble of 1,024 systems"
 timeout 150 "$bin/benchmarks/ensemble_bench" --solo 8 || status=1
+
+echo "== DNN on cuda"
+timeout 200 "$bin/benchmarks/dnn_bench" --benchmark_filter='cuda|resnet50_sequential' > "$logs/dnn_bench.log" 2>&1 || status=1
+grep -E '^run_' "$logs/dnn_bench.log"
 exit $status
