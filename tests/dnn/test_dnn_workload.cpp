@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "../plugin_run.hpp"
 #include "archlab/errors.hpp"
 #include "archlab/system.hpp"
-#include "../plugin_run.hpp"
 
 namespace archlab::testing {
 namespace {
@@ -23,8 +23,7 @@ std::string zoo(const std::string& name) { return (kSource / "workloads/zoo" / (
 /// A small machine: `arrays` 16 x 16 os arrays at 1 GHz, one 16-lane vector unit, a 1 MiB SRAM
 /// buffer and a DDR4-3200 channel, all linked directly to the workload `dnn`. The units share
 /// the buffer (buffer_size = 1 MiB / units unless `dnn_params` sets it).
-std::string machine(const std::string& model, const std::string& dnn_params, int arrays = 1,
-                    bool with_vector = true) {
+std::string machine(const std::string& model, const std::string& dnn_params, int arrays = 1, bool with_vector = true) {
   // Each unit's buffer slots (the arrays' and the vector unit's) take their share of the 1 MiB
   // scratchpad.
   const std::string buffer = dnn_params.find("buffer_size") == std::string::npos
@@ -55,7 +54,8 @@ type = "memory.dram"
 preset = "ddr4_3200"
 [workloads.dnn]
 type = "workload.dnn"
-model = ")" + model + "\"\n" + buffer + dnn_params + R"(
+model = ")" + model + "\"\n" +
+                     buffer + dnn_params + R"(
 [[links]]
 from = "dnn.matrix"
 to = "sa[*].cmd"
@@ -109,7 +109,8 @@ struct DnnRun {
       return -1;
     }
     double sum = 0;
-    for (double v : found->second) sum += v;
+    for (double v : found->second)
+      sum += v;
     return sum;
   }
   const ReportTable& table(const std::string& name) const {
@@ -188,7 +189,8 @@ TEST(DnnWorkload, MlpRunsToCompletionWithEveryMacAndOperator) {
   const auto& energy = r.column("operators", "energy").f;
   EXPECT_GT(energy[0], 0.0);
   double energy_sum = 0;
-  for (double e : energy) energy_sum += e;
+  for (double e : energy)
+    energy_sum += e;
   EXPECT_NEAR(energy_sum, r.stat("workload.dnn.attributed_energy"), 1e-6 * energy_sum);
   for (double u : r.column("operators", "utilization").f) {
     EXPECT_GT(u, 0.0);
@@ -210,10 +212,10 @@ std::string one_gemm(const TempDir& dir, std::uint64_t m, std::uint64_t n, std::
 
 TEST(DnnWorkload, GemmTrafficAndCommandsFollowTheTiling) {
   const TempDir dir;
-  const DnnRun r =
-      run_text(machine(one_gemm(dir, 256, 256, 256), "tile_m = 128\ntile_n = 128\ntile_k = 128\nrequest_size = \"8 KiB\""));
+  const DnnRun r = run_text(
+      machine(one_gemm(dir, 256, 256, 256), "tile_m = 128\ntile_n = 128\ntile_k = 128\nrequest_size = \"8 KiB\""));
   EXPECT_EQ(r.stat("workload.dnn.done"), 1.0);
-  EXPECT_EQ(r.stat("workload.dnn.commands"), 8.0);  // 2 x 2 output tiles x 2 K steps
+  EXPECT_EQ(r.stat("workload.dnn.commands"), 8.0); // 2 x 2 output tiles x 2 K steps
   EXPECT_EQ(r.stat("compute.systolic.tiles"), 8.0);
   EXPECT_EQ(r.stat("workload.dnn.macs"), 256.0 * 256 * 256);
   // Each step reads a 128 x 128 A tile and a 128 x 128 B tile of 2-byte elements; each output
@@ -247,7 +249,7 @@ TEST(DnnWorkload, DoubleBufferingOverlapsFetchesWithCompute) {
 TEST(DnnWorkload, PoliciesSpreadTilesOverTheArrays) {
   const TempDir dir;
   const std::string model = one_gemm(dir, 512, 512, 128);
-  const std::string tiles = "tile_m = 128\ntile_n = 128\n";  // 16 output tiles of one step
+  const std::string tiles = "tile_m = 128\ntile_n = 128\n"; // 16 output tiles of one step
   const DnnRun rr = run_text(machine(model, tiles + "policy = \"round_robin\"", 4));
   const DnnRun ll = run_text(machine(model, tiles + "policy = \"least_loaded\"", 4));
   EXPECT_EQ(rr.stats.at("compute.systolic.tiles"), (std::vector<double>{4, 4, 4, 4}));
@@ -298,9 +300,9 @@ TEST(DnnWorkload, BadGraphsAndMappingsAreConfigurationErrors) {
   std::string error = config_error(machine((dir.path() / "missing.toml").string(), ""));
   EXPECT_TRUE(contains(error, "parameter 'model'") && contains(error, "no such file")) << error;
   // A cycle in the graph.
-  const auto cycle = dir.write("cycle.toml",
-                               "[[ops]]\nname = \"a\"\ntype = \"gemm\"\ninputs = [\"b\"]\nm = 2\nn = 2\nk = 2\n"
-                               "[[ops]]\nname = \"b\"\ntype = \"gemm\"\ninputs = [\"a\"]\nm = 2\nn = 2\nk = 2\n");
+  const auto cycle =
+      dir.write("cycle.toml", "[[ops]]\nname = \"a\"\ntype = \"gemm\"\ninputs = [\"b\"]\nm = 2\nn = 2\nk = 2\n"
+                              "[[ops]]\nname = \"b\"\ntype = \"gemm\"\ninputs = [\"a\"]\nm = 2\nn = 2\nk = 2\n");
   error = config_error(machine(cycle.string(), ""));
   EXPECT_TRUE(contains(error, "component 'dnn' (workload.dnn)") && contains(error, "cycle")) << error;
   // A malformed SCALE-Sim row: file, line and row.
@@ -308,8 +310,8 @@ TEST(DnnWorkload, BadGraphsAndMappingsAreConfigurationErrors) {
   error = config_error(machine(csv.string(), ""));
   EXPECT_TRUE(contains(error, "bad.csv:2") && contains(error, "row 1")) << error;
   // An operator whose smallest tile cannot fit: explicit tiles and a small buffer.
-  error = config_error(machine(one_gemm(dir, 1024, 1024, 1024),
-                               "buffer_size = \"64 KiB\"\ntile_m = 256\ntile_n = 256\ntile_k = 256"));
+  error = config_error(
+      machine(one_gemm(dir, 1024, 1024, 1024), "buffer_size = \"64 KiB\"\ntile_m = 256\ntile_n = 256\ntile_k = 256"));
   EXPECT_TRUE(contains(error, "operator 'g'") && contains(error, "does not fit") && contains(error, "gemm.toml:"))
       << error;
   // A softmax row longer than the buffer holds.
@@ -395,7 +397,8 @@ TEST_P(ZooOnDatacenter, CompletesAndWindowedIsIdentical) {
   EXPECT_EQ(windowed.result.events, sequential.result.events);
   EXPECT_EQ(windowed.result.final_time, sequential.result.final_time);
   EXPECT_EQ(windowed.stat_values, sequential.stat_values);
-  for (const char* column : {"start", "end", "bytes"}) EXPECT_EQ(windowed.u(column), sequential.u(column)) << column;
+  for (const char* column : {"start", "end", "bytes"})
+    EXPECT_EQ(windowed.u(column), sequential.u(column)) << column;
   EXPECT_EQ(windowed.column("operators", "energy").f, sequential.column("operators", "energy").f);
 }
 
@@ -404,5 +407,5 @@ INSTANTIATE_TEST_SUITE_P(Zoo, ZooOnDatacenter,
                                            "bert_base_s512", "gpt2_small_prefill512", "gpt2_small_decode_kv512",
                                            "llama2_7b_layer_prefill2048", "llama2_7b_layer_decode_kv2048"));
 
-}  // namespace
-}  // namespace archlab::testing
+} // namespace
+} // namespace archlab::testing

@@ -17,8 +17,8 @@ ARCHLAB_HD inline std::uint32_t depth_of(const Dnn::Params& p) {
 }
 
 // Tags of memory requests and unit commands: which slot they belong to.
-ARCHLAB_HD inline std::uint64_t make_tag(std::uint32_t unit_class, std::uint32_t unit, std::uint32_t slot,
-                                         bool buffer, std::uint32_t memory) {
+ARCHLAB_HD inline std::uint64_t make_tag(std::uint32_t unit_class, std::uint32_t unit, std::uint32_t slot, bool buffer,
+                                         std::uint32_t memory) {
   return (static_cast<std::uint64_t>(unit_class) << 40) | (static_cast<std::uint64_t>(unit) << 32) |
          (static_cast<std::uint64_t>(slot) << 24) | (static_cast<std::uint64_t>(buffer ? 1 : 0) << 16) | memory;
 }
@@ -30,8 +30,8 @@ ARCHLAB_HD inline std::uint32_t tag_memory(std::uint64_t tag) { return static_ca
 
 /// The extent of one step of one item: the GEMM tile (matrix) or the chunk's rows (vector).
 struct Extent {
-  std::uint64_t m, n, k;   ///< matrix tile
-  std::uint64_t rows;      ///< vector chunk
+  std::uint64_t m, n, k; ///< matrix tile
+  std::uint64_t rows;    ///< vector chunk
   std::uint64_t read_bytes, write_bytes;
   std::uint64_t read_address, write_address;
   std::uint64_t first_bytes;    ///< of read_bytes, those at read_address (the A tile); the rest at second_address
@@ -87,9 +87,7 @@ struct Walker {
 
   // ---- memories -----------------------------------------------------------------------------
 
-  ARCHLAB_HD std::uint64_t wrap(std::uint64_t address) const {
-    return address % (p.address_range - p.request_size);
-  }
+  ARCHLAB_HD std::uint64_t wrap(std::uint64_t address) const { return address % (p.address_range - p.request_size); }
   ARCHLAB_HD void to_memory(std::uint16_t kind, std::uint32_t memory, std::uint64_t address, std::uint64_t bytes,
                             std::uint64_t tag) {
     const Payload payload{{wrap(address), bytes, 0, tag}};
@@ -146,7 +144,7 @@ struct Walker {
             if (s.mem_outstanding[candidate] < p.outstanding) memory = candidate;
           }
           if (memory == kNone) return;
-          if (slot.region_left == 0) {  // the A tile is requested: on to the B tile
+          if (slot.region_left == 0) { // the A tile is requested: on to the B tile
             slot.address = slot.second_address;
             slot.region_left = slot.left;
           }
@@ -156,7 +154,7 @@ struct Walker {
           ++s.mem_outstanding[memory];
           s.mem_rr = memory + 1;
           ++slot.outstanding;
-          if (with_buffer) {  // the result leaves the buffer as it goes out
+          if (with_buffer) { // the result leaves the buffer as it goes out
             to_buffer(protocol::kMemRead, c, u, slot.buffer_address, bytes, make_tag(c, u, k, true, 0));
             ++slot.outstanding;
             slot.buffer_address += bytes;
@@ -216,7 +214,7 @@ struct Walker {
         continue;
       }
       OpState& state = s.ops[unit.rr_pos];
-      if (state.preds_left > 0) return false;  // its turn comes when the operator is ready
+      if (state.preds_left > 0) return false; // its turn comes when the operator is ready
       unit.op = unit.rr_pos;
       unit.item = unit.rr_item;
       unit.next_step = 0;
@@ -233,7 +231,7 @@ struct Walker {
     for (std::uint32_t c = 0; c < 2; ++c) {
       const std::uint32_t units = s.units[c];
       if (units == 0) continue;
-      std::uint64_t starved_low = 0;  // units that found no work in this call (bit masks)
+      std::uint64_t starved_low = 0; // units that found no work in this call (bit masks)
       std::uint64_t starved_high = 0;
       for (;;) {
         // The unit with the most free slots (least_loaded) or the first one with a free slot.
@@ -243,7 +241,8 @@ struct Walker {
           const bool starved = u < 64 ? ((starved_low >> u) & 1u) != 0 : ((starved_high >> (u - 64)) & 1u) != 0;
           if (starved) continue;
           std::uint32_t free = 0;
-          for (std::uint32_t k = 0; k < depth; ++k) free += s.unit[c][u].slots[k].phase == kFree ? 1u : 0u;
+          for (std::uint32_t k = 0; k < depth; ++k)
+            free += s.unit[c][u].slots[k].phase == kFree ? 1u : 0u;
           if (free > best_free) {
             best = u;
             best_free = free;
@@ -254,8 +253,10 @@ struct Walker {
         Unit& unit = s.unit[c][best];
         const bool need_item = unit.op == kNone || unit.next_step == ops[unit.op].steps;
         if (need_item && !(p.policy == 0 ? take_round_robin(c, best, unit) : take_least_loaded(c, unit))) {
-          if (best < 64) starved_low |= std::uint64_t{1} << best;
-          else starved_high |= std::uint64_t{1} << (best - 64);
+          if (best < 64)
+            starved_low |= std::uint64_t{1} << best;
+          else
+            starved_high |= std::uint64_t{1} << (best - 64);
           unit.op = need_item ? kNone : unit.op;
           continue;
         }
@@ -267,7 +268,8 @@ struct Walker {
   ARCHLAB_HD void start_step(std::uint32_t c, std::uint32_t u, Unit& unit) {
     const std::uint32_t depth = depth_of(p);
     std::uint32_t k = 0;
-    while (k < depth && unit.slots[k].phase != kFree) ++k;
+    while (k < depth && unit.slots[k].phase != kFree)
+      ++k;
     const ProgramOp& op = ops[unit.op];
     const Extent x = extent_of(op, unit.item, unit.next_step);
     Slot& slot = unit.slots[k];
@@ -297,9 +299,10 @@ struct Walker {
     const std::uint32_t depth = depth_of(p);
     for (;;) {
       std::uint32_t k = 0;
-      while (k < depth && !(unit.slots[k].phase != kFree && unit.slots[k].seq == unit.compute_seq)) ++k;
+      while (k < depth && !(unit.slots[k].phase != kFree && unit.slots[k].seq == unit.compute_seq))
+        ++k;
       if (k == depth || unit.slots[k].phase != kReady) return;
-      if (!can_send(1)) return kick();  // the kick sends it
+      if (!can_send(1)) return kick(); // the kick sends it
       Slot& slot = unit.slots[k];
       const ProgramOp& op = ops[slot.op];
       const Extent x = extent_of(op, slot.item, slot.step);
@@ -307,8 +310,8 @@ struct Walker {
       if (c == kMatrix) {
         send(Dnn::kMatrixPort, protocol::kGemmTile, Payload{{x.m, x.n, x.k, tag}}, u, 0);
       } else {
-        send(Dnn::kVectorPort, protocol::kVectorOp, Payload{{op.vector_op, x.rows * op.row_length, op.command_row, tag}},
-             u, 0);
+        send(Dnn::kVectorPort, protocol::kVectorOp,
+             Payload{{op.vector_op, x.rows * op.row_length, op.command_row, tag}}, u, 0);
       }
       ctx.stat_add(Dnn::kCommands, 1.0);
       slot.phase = kComputing;
@@ -324,7 +327,8 @@ struct Walker {
     op.end = ctx.now();
     ++s.ops_done;
     ctx.stat_add(Dnn::kOpsDone, 1.0);
-    for (std::uint32_t i = 0; i < program.nsucc; ++i) --s.ops[succ[program.first_succ + i]].preds_left;
+    for (std::uint32_t i = 0; i < program.nsucc; ++i)
+      --s.ops[succ[program.first_succ + i]].preds_left;
     if (s.ops_done == p.nops) finish();
   }
 
@@ -391,7 +395,7 @@ struct Walker {
   }
 };
 
-}  // namespace
+} // namespace
 
 ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
   const ProgramOp* ops = ctx.data<ProgramOp>(p.program);
@@ -405,10 +409,10 @@ ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
                                       : (mem_reach < kMaxMemories ? mem_reach : kMaxMemories);
   if (mem_reach == 0) s.memories = 0;
   const std::uint32_t buffer_reach = ctx.fanout(kBufferPort);
-  s.buffers = buffer_reach == 0            ? 0
-              : p.buffer_via_interconnect  ? static_cast<std::uint32_t>(p.buffer_count)
-              : p.buffer_count > 0         ? static_cast<std::uint32_t>(min2(p.buffer_count, buffer_reach))
-                                           : (buffer_reach < kMaxMemories ? buffer_reach : kMaxMemories);
+  s.buffers = buffer_reach == 0           ? 0
+              : p.buffer_via_interconnect ? static_cast<std::uint32_t>(p.buffer_count)
+              : p.buffer_count > 0        ? static_cast<std::uint32_t>(min2(p.buffer_count, buffer_reach))
+                                          : (buffer_reach < kMaxMemories ? buffer_reach : kMaxMemories);
   for (std::uint32_t i = 0; i < p.nops; ++i) {
     s.ops[i] = OpState{};
     s.ops[i].preds_left = ops[i].npred;
@@ -442,7 +446,8 @@ ARCHLAB_HD void Dnn::handle(State& s, const Params& p, const Event& e, Context& 
   if (e.port == kSelfPort) {
     s.kick_pending = 0;
     for (std::uint32_t c = 0; c < 2; ++c) {
-      for (std::uint32_t u = 0; u < s.units[c]; ++u) walk.commands(c, u, s.unit[c][u]);
+      for (std::uint32_t u = 0; u < s.units[c]; ++u)
+        walk.commands(c, u, s.unit[c][u]);
     }
   } else if (e.kind == protocol::kMemReadDone || e.kind == protocol::kMemWriteDone) {
     walk.memory_reply(e);
@@ -455,7 +460,7 @@ ARCHLAB_HD void Dnn::handle(State& s, const Params& p, const Event& e, Context& 
   walk.pump();
 }
 
-}  // namespace archlab::dnn_workload
+} // namespace archlab::dnn_workload
 
 ARCHLAB_REGISTER_COMPONENT(archlab::dnn_workload::Dnn, workload, "1.0.0",
                            "DNN operator graph (TOML or SCALE-Sim CSV) tiled and mapped onto a machine's units and "

@@ -30,9 +30,9 @@ enum UnitClass : std::uint32_t { kMatrix = 0, kVector = 1 };
 /// (batch x M x N x K) cut into tiles tm x tn x tk: an item is one output tile, its steps the
 /// K tiles. Vector operators are cut into row chunks: an item is one chunk of one step.
 struct ProgramOp {
-  std::uint32_t unit_class;  ///< kMatrix or kVector
-  std::uint32_t vector_op;   ///< protocol::VectorOp (vector operators)
-  std::uint32_t first_succ;  ///< successors: succ[first_succ .. first_succ + nsucc)
+  std::uint32_t unit_class; ///< kMatrix or kVector
+  std::uint32_t vector_op;  ///< protocol::VectorOp (vector operators)
+  std::uint32_t first_succ; ///< successors: succ[first_succ .. first_succ + nsucc)
   std::uint32_t nsucc;
   std::uint32_t npred;       ///< operators it waits for
   std::uint32_t graph_index; ///< index in the graph file's operator list
@@ -45,26 +45,26 @@ struct ProgramOp {
   std::uint64_t tiles_m, tiles_n;
   // vector
   std::uint64_t rows, row_length, rows_per_chunk;
-  std::uint64_t command_row;  ///< row length the vector unit is told (softmax, layer norm; else 0)
-  std::uint64_t in_bytes, out_bytes;  ///< all operands read (vector) / result written
+  std::uint64_t command_row;         ///< row length the vector unit is told (softmax, layer norm; else 0)
+  std::uint64_t in_bytes, out_bytes; ///< all operands read (vector) / result written
   // both
   std::uint64_t macs;
   std::uint64_t element_bytes;
-  std::uint64_t in_base, weight_base, out_base;  ///< addresses of its operands and result
+  std::uint64_t in_base, weight_base, out_base; ///< addresses of its operands and result
 };
 
 /// Per operator, at run time.
 struct OpState {
   std::uint32_t preds_left;
   std::uint32_t pad;
-  std::uint64_t issued;  ///< items handed to units
-  std::uint64_t done;    ///< items finished (result written)
-  Tick start;            ///< first operand request (kTickMax: not started)
+  std::uint64_t issued; ///< items handed to units
+  std::uint64_t done;   ///< items finished (result written)
+  Tick start;           ///< first operand request (kTickMax: not started)
   Tick end;
-  std::uint64_t bytes;      ///< memory bytes read and written
-  double energy;            ///< pJ reported by the units and memories for its work
-  double unit_cycles;       ///< sum over its commands of cycles x unit width
-  double work;              ///< MACs (matrix) or elements (vector) its commands did
+  std::uint64_t bytes; ///< memory bytes read and written
+  double energy;       ///< pJ reported by the units and memories for its work
+  double unit_cycles;  ///< sum over its commands of cycles x unit width
+  double work;         ///< MACs (matrix) or elements (vector) its commands did
 };
 
 enum Phase : std::uint32_t { kFree = 0, kReading, kReady, kComputing, kWriting };
@@ -75,24 +75,24 @@ struct Slot {
   std::uint32_t op;
   std::uint64_t item;
   std::uint64_t step;
-  std::uint64_t seq;          ///< order of allocation on its unit: commands go out in this order
-  std::uint64_t left;         ///< bytes of the current transfer not requested yet
-  std::uint64_t address;      ///< next memory address of the current transfer
-  std::uint64_t region_left;  ///< bytes left at `address` before the transfer goes on at second_address
+  std::uint64_t seq;         ///< order of allocation on its unit: commands go out in this order
+  std::uint64_t left;        ///< bytes of the current transfer not requested yet
+  std::uint64_t address;     ///< next memory address of the current transfer
+  std::uint64_t region_left; ///< bytes left at `address` before the transfer goes on at second_address
   std::uint64_t second_address;
   std::uint64_t buffer_address;
-  std::uint32_t outstanding;  ///< memory requests in flight
-  std::uint32_t last;         ///< 1: the item's last step (its result is written after it)
+  std::uint32_t outstanding; ///< memory requests in flight
+  std::uint32_t last;        ///< 1: the item's last step (its result is written after it)
 };
 
 struct Unit {
-  std::uint32_t op;           ///< current item's operator (kNone: none)
-  std::uint32_t rr_pos;       ///< round robin: position of the operator the cursor is in
+  std::uint32_t op;     ///< current item's operator (kNone: none)
+  std::uint32_t rr_pos; ///< round robin: position of the operator the cursor is in
   std::uint64_t item;
   std::uint64_t next_step;
-  std::uint64_t rr_item;      ///< round robin: next item of that operator for this unit
+  std::uint64_t rr_item; ///< round robin: next item of that operator for this unit
   std::uint64_t alloc_seq;
-  std::uint64_t compute_seq;  ///< the next slot (by seq) to get its command
+  std::uint64_t compute_seq; ///< the next slot (by seq) to get its command
   Slot slots[kMaxDepth];
 };
 
@@ -101,9 +101,9 @@ struct Dnn {
   static constexpr std::uint32_t kMaxSendsPerEvent = 32;
 
   struct Params {
-    DataRef model;            ///< Path
+    DataRef model; ///< Path
     std::uint64_t element_bytes;
-    std::uint32_t policy;     ///< 0 round_robin, 1 least_loaded
+    std::uint32_t policy; ///< 0 round_robin, 1 least_loaded
     bool double_buffer;
     bool one_pass;
     bool mem_via_interconnect;
@@ -113,7 +113,7 @@ struct Dnn {
     std::uint64_t tile_m, tile_n, tile_k;
     std::uint64_t min_tiles;
     std::uint64_t array_rows, array_cols;
-    std::uint32_t dataflow;   ///< 0 os, 1 ws, 2 is (one_pass only)
+    std::uint32_t dataflow; ///< 0 os, 1 ws, 2 is (one_pass only)
     std::uint32_t pad;
     std::uint64_t request_size;
     std::uint64_t outstanding;
@@ -122,10 +122,10 @@ struct Dnn {
     std::uint64_t buffer_route, buffer_count;
     std::uint64_t address_range;
     // Filled by prepare():
-    DataRef program;   ///< ProgramOp[nops]
-    DataRef succ;      ///< std::uint32_t successors
-    DataRef names;     ///< NUL-separated operator names, in program order
-    DataRef types;     ///< NUL-separated operator types ("conv2d", ...), in program order
+    DataRef program; ///< ProgramOp[nops]
+    DataRef succ;    ///< std::uint32_t successors
+    DataRef names;   ///< NUL-separated operator names, in program order
+    DataRef types;   ///< NUL-separated operator types ("conv2d", ...), in program order
     std::uint32_t nops;
     std::uint32_t has_class[2];
     std::uint32_t pad2;
@@ -135,21 +135,30 @@ struct Dnn {
   struct State {
     std::uint32_t ops_done;
     std::uint32_t kick_pending;
-    std::uint32_t units[2];         ///< units reachable per class
+    std::uint32_t units[2]; ///< units reachable per class
     std::uint32_t memories, buffers;
-    std::uint32_t frontier[2];      ///< least_loaded: first program position of the class not fully issued
+    std::uint32_t frontier[2]; ///< least_loaded: first program position of the class not fully issued
     std::uint32_t mem_rr, buffer_rr;
-    std::uint32_t pump_unit;        ///< where the next request search starts
+    std::uint32_t pump_unit; ///< where the next request search starts
     std::uint32_t pad;
     std::uint32_t mem_outstanding[kMaxMemories];
-    Tick finished;                  ///< end of the last operator (0 while running)
+    Tick finished; ///< end of the last operator (0 while running)
     OpState ops[kMaxOps];
     Unit unit[2][kMaxUnits];
   };
 
   enum Port : PortId { kMatrixPort, kVectorPort, kMemPort, kBufferPort, kIn };
   enum Stat : std::uint32_t {
-    kLatency, kDone, kOpsDone, kCommands, kMacs, kBytesRead, kBytesWritten, kBufferBytes, kAttributedEnergy, kOpsTotal
+    kLatency,
+    kDone,
+    kOpsDone,
+    kCommands,
+    kMacs,
+    kBytesRead,
+    kBytesWritten,
+    kBufferBytes,
+    kAttributedEnergy,
+    kOpsTotal
   };
   static constexpr std::uint16_t kKick = protocol::kFirstPrivateKind;
 
@@ -196,11 +205,11 @@ struct Dnn {
       ARCHLAB_PARAM_RANGE(Params, lookahead, UInt, "8",
                           "least_loaded: how many ready operators of a class may run side by side", 1.0, kMaxOps),
       ARCHLAB_PARAM_RANGE(Params, mem_route, UInt, "0", "first memory endpoint (mem_via_interconnect)", 0.0, 1e9),
-      ARCHLAB_PARAM_RANGE(Params, mem_count, UInt, "0",
-                          "memories the data is spread over (0: every receiver of `mem`; required with an interconnect)",
-                          0.0, kMaxMemories),
-      ARCHLAB_PARAM_RANGE(Params, buffer_route, UInt, "0", "first buffer endpoint (buffer_via_interconnect)", 0.0,
-                          1e9),
+      ARCHLAB_PARAM_RANGE(
+          Params, mem_count, UInt, "0",
+          "memories the data is spread over (0: every receiver of `mem`; required with an interconnect)", 0.0,
+          kMaxMemories),
+      ARCHLAB_PARAM_RANGE(Params, buffer_route, UInt, "0", "first buffer endpoint (buffer_via_interconnect)", 0.0, 1e9),
       ARCHLAB_PARAM_RANGE(Params, buffer_count, UInt, "0",
                           "buffer memories (0: every receiver of `buffer`; required with an interconnect)", 0.0,
                           kMaxMemories),
@@ -271,4 +280,4 @@ struct Dnn {
   ARCHLAB_HD static void handle(State& s, const Params& p, const Event& e, Context& ctx);
 };
 
-}  // namespace archlab::dnn_workload
+} // namespace archlab::dnn_workload

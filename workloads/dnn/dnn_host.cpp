@@ -22,7 +22,8 @@ std::uint32_t depth_of(const Dnn::Params& p) {
 
 bool is_activation(const std::string& variant) {
   static const char* const kActivations[] = {"relu", "relu6", "gelu", "silu", "swish", "sigmoid", "tanh", "hardswish"};
-  return std::any_of(std::begin(kActivations), std::end(kActivations), [&](const char* name) { return variant == name; });
+  return std::any_of(std::begin(kActivations), std::end(kActivations),
+                     [&](const char* name) { return variant == name; });
 }
 
 std::string where(const dnn::Graph& graph, const dnn::Op& op) {
@@ -31,9 +32,12 @@ std::string where(const dnn::Graph& graph, const dnn::Op& op) {
 
 std::string format_bytes(std::uint64_t bytes) {
   char text[64];
-  if (bytes >= (1ull << 20)) std::snprintf(text, sizeof text, "%.2f MiB", static_cast<double>(bytes) / (1ull << 20));
-  else if (bytes >= 1024) std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024);
-  else std::snprintf(text, sizeof text, "%llu B", static_cast<unsigned long long>(bytes));
+  if (bytes >= (1ull << 20))
+    std::snprintf(text, sizeof text, "%.2f MiB", static_cast<double>(bytes) / (1ull << 20));
+  else if (bytes >= 1024)
+    std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024);
+  else
+    std::snprintf(text, sizeof text, "%llu B", static_cast<unsigned long long>(bytes));
   return text;
 }
 
@@ -46,17 +50,26 @@ PassLimits pass_limits(const Dnn::Params& p) {
   PassLimits limits;
   if (!p.one_pass) return limits;
   switch (p.dataflow) {
-    case 0: limits.m = p.array_rows; limits.n = p.array_cols; break;
-    case 1: limits.k = p.array_rows; limits.n = p.array_cols; break;
-    default: limits.k = p.array_rows; limits.m = p.array_cols; break;
+  case 0:
+    limits.m = p.array_rows;
+    limits.n = p.array_cols;
+    break;
+  case 1:
+    limits.k = p.array_rows;
+    limits.n = p.array_cols;
+    break;
+  default:
+    limits.k = p.array_rows;
+    limits.m = p.array_cols;
+    break;
   }
   return limits;
 }
 
 /// Tiles a GEMM to fit one buffer slot: explicit tile sizes are kept (clipped to the operator),
 /// the others halved, largest first, until operands and result fit.
-bool tile_matrix(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& source, std::uint64_t eb,
-                 ProgramOp& op, DataBuilder& data) {
+bool tile_matrix(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& source, std::uint64_t eb, ProgramOp& op,
+                 DataBuilder& data) {
   const dnn::GemmShape g = *source.gemm();
   op.batch = g.batch;
   op.m = g.m;
@@ -84,9 +97,10 @@ bool tile_matrix(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& s
     }
     if (largest < 0) {
       return data.fail(where(graph, source) + " does not fit: its smallest tile (" + std::to_string(dims[0]) + " x " +
-                       std::to_string(dims[1]) + " x " + std::to_string(dims[2]) + ", with tile_m/tile_n/tile_k as set) needs " +
-                       std::to_string(bytes()) + " bytes for operands and result, more than buffer_size / depth = " +
-                       std::to_string(slot) + " bytes");
+                       std::to_string(dims[1]) + " x " + std::to_string(dims[2]) +
+                       ", with tile_m/tile_n/tile_k as set) needs " + std::to_string(bytes()) +
+                       " bytes for operands and result, more than buffer_size / depth = " + std::to_string(slot) +
+                       " bytes");
     }
     dims[largest] = ceil_div(dims[largest], 2);
   }
@@ -112,31 +126,31 @@ bool tile_matrix(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& s
 }
 
 /// Cuts a vector operator into chunks of whole rows that fit one buffer slot.
-bool tile_vector(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& source, std::uint64_t eb,
-                 ProgramOp& op, DataBuilder& data) {
+bool tile_vector(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& source, std::uint64_t eb, ProgramOp& op,
+                 DataBuilder& data) {
   using dnn::OpType;
   switch (source.type) {
-    case OpType::Softmax:
-      op.rows = source.rows;
-      op.row_length = source.cols;
-      op.vector_op = static_cast<std::uint32_t>(protocol::VectorOp::Softmax);
-      break;
-    case OpType::LayerNorm:
-      op.rows = source.rows;
-      op.row_length = source.cols;
-      op.vector_op = static_cast<std::uint32_t>(protocol::VectorOp::LayerNorm);
-      break;
-    case OpType::Pool:  // each output element reduces its R x S window
-      op.rows = source.output_elements();
-      op.row_length = source.r * source.s;
-      op.vector_op = static_cast<std::uint32_t>(protocol::VectorOp::Reduction);
-      break;
-    default:
-      op.rows = source.elements;
-      op.row_length = 1;
-      op.vector_op = static_cast<std::uint32_t>(is_activation(source.variant) ? protocol::VectorOp::Activation
-                                                                               : protocol::VectorOp::Elementwise);
-      break;
+  case OpType::Softmax:
+    op.rows = source.rows;
+    op.row_length = source.cols;
+    op.vector_op = static_cast<std::uint32_t>(protocol::VectorOp::Softmax);
+    break;
+  case OpType::LayerNorm:
+    op.rows = source.rows;
+    op.row_length = source.cols;
+    op.vector_op = static_cast<std::uint32_t>(protocol::VectorOp::LayerNorm);
+    break;
+  case OpType::Pool: // each output element reduces its R x S window
+    op.rows = source.output_elements();
+    op.row_length = source.r * source.s;
+    op.vector_op = static_cast<std::uint32_t>(protocol::VectorOp::Reduction);
+    break;
+  default:
+    op.rows = source.elements;
+    op.row_length = 1;
+    op.vector_op = static_cast<std::uint32_t>(is_activation(source.variant) ? protocol::VectorOp::Activation
+                                                                            : protocol::VectorOp::Elementwise);
+    break;
   }
   op.in_bytes = (source.input_elements() + source.weight_elements()) * eb;
   op.out_bytes = source.output_elements() * eb;
@@ -150,8 +164,8 @@ bool tile_vector(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& s
                      " elements needs " + std::to_string(ceil_div(op.in_bytes + op.out_bytes, op.rows)) +
                      " bytes, more than buffer_size / depth = " + std::to_string(slot) + " bytes");
   }
-  op.rows_per_chunk = std::min<std::uint64_t>({static_cast<std::uint64_t>(per_chunk), op.rows,
-                                               std::max<std::uint64_t>(ceil_div(op.rows, p.min_tiles), 1)});
+  op.rows_per_chunk = std::min<std::uint64_t>(
+      {static_cast<std::uint64_t>(per_chunk), op.rows, std::max<std::uint64_t>(ceil_div(op.rows, p.min_tiles), 1)});
   const bool rows_matter = source.type == OpType::Softmax || source.type == OpType::LayerNorm;
   op.command_row = rows_matter ? op.row_length : 0;
   op.items = ceil_div(op.rows, op.rows_per_chunk);
@@ -159,7 +173,7 @@ bool tile_vector(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& s
   return true;
 }
 
-}  // namespace
+} // namespace
 
 const char* Dnn::validate(const Params& p) {
   if (p.mem_via_interconnect && p.mem_count == 0) {
@@ -178,8 +192,8 @@ const char* Dnn::validate(const Params& p) {
     static thread_local std::string message;
     auto too_big = [&](const char* name, std::uint64_t tile, std::uint64_t limit, const char* side) {
       message = std::string("parameter '") + name + "' = " + std::to_string(tile) +
-                " is larger than the array can take in one pass (one_pass = true, dataflow " +
-                kDataflows[p.dataflow] + ": at most " + std::to_string(limit) + ", the array's " + side + ")";
+                " is larger than the array can take in one pass (one_pass = true, dataflow " + kDataflows[p.dataflow] +
+                ": at most " + std::to_string(limit) + ", the array's " + side + ")";
       return message.c_str();
     };
     const char* rows_side = "array_rows";
@@ -205,7 +219,8 @@ bool Dnn::prepare(Params& p, DataBuilder& data) {
   const std::uint64_t eb = p.element_bytes != 0 ? p.element_bytes : graph.element_bytes;
   const std::size_t count = graph.order.size();
   std::vector<std::uint32_t> position(graph.ops.size());
-  for (std::size_t pos = 0; pos < count; ++pos) position[graph.order[pos]] = static_cast<std::uint32_t>(pos);
+  for (std::size_t pos = 0; pos < count; ++pos)
+    position[graph.order[pos]] = static_cast<std::uint32_t>(pos);
 
   std::vector<ProgramOp> program(count);
   std::vector<std::vector<std::uint32_t>> successors(count);
@@ -222,9 +237,11 @@ bool Dnn::prepare(Params& p, DataBuilder& data) {
     op.element_bytes = eb;
     op.macs = source.macs();
     op.npred = static_cast<std::uint32_t>(source.deps.size());
-    for (std::size_t dep : source.deps) successors[position[dep]].push_back(static_cast<std::uint32_t>(pos));
+    for (std::size_t dep : source.deps)
+      successors[position[dep]].push_back(static_cast<std::uint32_t>(pos));
     op.unit_class = source.is_matrix() ? kMatrix : kVector;
-    if (!(source.is_matrix() ? tile_matrix(p, graph, source, eb, op, data) : tile_vector(p, graph, source, eb, op, data))) {
+    if (!(source.is_matrix() ? tile_matrix(p, graph, source, eb, op, data)
+                             : tile_vector(p, graph, source, eb, op, data))) {
       return false;
     }
     p.has_class[op.unit_class] = 1;
@@ -260,9 +277,12 @@ namespace {
 std::string format_time(Tick ps) {
   char text[64];
   const double value = static_cast<double>(ps);
-  if (ps >= 1000000000ull) std::snprintf(text, sizeof text, "%.3f ms", value / 1e9);
-  else if (ps >= 1000000ull) std::snprintf(text, sizeof text, "%.3f us", value / 1e6);
-  else std::snprintf(text, sizeof text, "%.3f ns", value / 1e3);
+  if (ps >= 1000000000ull)
+    std::snprintf(text, sizeof text, "%.3f ms", value / 1e9);
+  else if (ps >= 1000000ull)
+    std::snprintf(text, sizeof text, "%.3f us", value / 1e6);
+  else
+    std::snprintf(text, sizeof text, "%.3f ns", value / 1e3);
   return text;
 }
 
@@ -276,11 +296,11 @@ std::vector<const char*> split(const std::byte* data, DataRef ref, std::size_t c
   return out;
 }
 
-}  // namespace
+} // namespace
 
 void Dnn::report(const State& s, const Params& p, const std::byte* data, Report& out) {
   const ProgramOp* ops = data_at<ProgramOp>(data, p.program);
-  const std::vector<const char*> names = split(data, p.names, p.nops + 1);  // the model's name first
+  const std::vector<const char*> names = split(data, p.names, p.nops + 1); // the model's name first
   const std::vector<const char*> types = split(data, p.types, p.nops);
   std::uint64_t bytes = 0;
   double energy = 0;
@@ -303,9 +323,9 @@ void Dnn::report(const State& s, const Params& p, const std::byte* data, Report&
     rows.push_back({i, latency});
   }
   const bool completed = s.ops_done == p.nops;
-  const std::string status = completed ? "completed"
-                                       : "unfinished: " + std::to_string(s.ops_done) + " of " + std::to_string(p.nops) +
-                                             " operators done";
+  const std::string status =
+      completed ? "completed"
+                : "unfinished: " + std::to_string(s.ops_done) + " of " + std::to_string(p.nops) + " operators done";
   const double throughput = completed && s.finished > 0 ? 1e12 / static_cast<double>(s.finished) : 0.0;
   out.row(1, {names[0], status.c_str(), completed ? s.finished : Tick{0}, throughput, p.total_macs, bytes, energy,
               std::uint64_t{p.nops}, std::uint64_t{s.ops_done}});
@@ -334,9 +354,10 @@ void Dnn::report(const State& s, const Params& p, const std::byte* data, Report&
                   st.unit_cycles > 0 ? 100.0 * st.work / st.unit_cycles : 0.0);
     text += line;
   }
-  std::snprintf(line, sizeof line, "  total: %s, latency %s, %.4g inferences/s, %.4g MACs, %s moved, %.4g uJ reported\n",
-                status.c_str(), format_time(completed ? s.finished : 0).c_str(), throughput,
-                static_cast<double>(p.total_macs), format_bytes(bytes).c_str(), energy * 1e-6);
+  std::snprintf(line, sizeof line,
+                "  total: %s, latency %s, %.4g inferences/s, %.4g MACs, %s moved, %.4g uJ reported\n", status.c_str(),
+                format_time(completed ? s.finished : 0).c_str(), throughput, static_cast<double>(p.total_macs),
+                format_bytes(bytes).c_str(), energy * 1e-6);
   text += line;
   if (!completed) {
     text += "  the run ended with operators left: a request no memory answered (see the memories' `errors` and "
@@ -346,4 +367,4 @@ void Dnn::report(const State& s, const Params& p, const std::byte* data, Report&
   out.print(text.c_str());
 }
 
-}  // namespace archlab::dnn_workload
+} // namespace archlab::dnn_workload

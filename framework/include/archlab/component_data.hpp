@@ -41,12 +41,10 @@ struct DataBuilder {
 
   /// Copies `size` bytes into the block.
   DataRef append(const void* bytes, std::uint64_t size, std::uint64_t align = 16);
-  template <class T>
-  DataRef append_array(const T* items, std::uint64_t count);
+  template <class T> DataRef append_array(const T* items, std::uint64_t count);
   /// A ParamType::Path value (or any NUL-terminated text appended before).
   const char* text(DataRef ref) const;
-  template <class T>
-  const T* at(DataRef ref) const;
+  template <class T> const T* at(DataRef ref) const;
   /// Records the message and returns false, for `return data.fail("...")` in prepare().
   bool fail(std::string_view message) {
     const std::size_t n = std::min(message.size(), sizeof(error) - 1);
@@ -61,13 +59,13 @@ enum class ColumnType : std::uint32_t { U32, U64, F64, String };
 struct ColumnSpec {
   const char* name;
   ColumnType type;
-  std::uint32_t width;  ///< String: bytes kept (longer text is cut); otherwise 0
-  const char* unit;     ///< "ps", "pJ", "bytes", "" for none
+  std::uint32_t width; ///< String: bytes kept (longer text is cut); otherwise 0
+  const char* unit;    ///< "ps", "pJ", "bytes", "" for none
   const char* doc;
 };
 
 struct TableSpec {
-  const char* name;  ///< the dataset's name under /workload/<component name>/
+  const char* name; ///< the dataset's name under /workload/<component name>/
   const ColumnSpec* columns;
   std::uint32_t ncolumns;
   const char* doc;
@@ -79,10 +77,10 @@ struct ReportValue {
   double f = 0;
   const char* s = "";
   ReportValue() = default;
-  ReportValue(std::uint64_t value) : u(value) {}   // NOLINT(google-explicit-constructor)
-  ReportValue(std::uint32_t value) : u(value) {}   // NOLINT(google-explicit-constructor)
-  ReportValue(double value) : f(value) {}          // NOLINT(google-explicit-constructor)
-  ReportValue(const char* value) : s(value) {}     // NOLINT(google-explicit-constructor)
+  ReportValue(std::uint64_t value) : u(value) {} // NOLINT(google-explicit-constructor)
+  ReportValue(std::uint32_t value) : u(value) {} // NOLINT(google-explicit-constructor)
+  ReportValue(double value) : f(value) {}        // NOLINT(google-explicit-constructor)
+  ReportValue(const char* value) : s(value) {}   // NOLINT(google-explicit-constructor)
 };
 
 /// What report() writes to.
@@ -98,7 +96,6 @@ struct Report {
 };
 
 /// A DataRef's bytes within a data block, as report() receives it.
-template <class T>
-const T* data_at(const std::byte* block, DataRef ref);
+template <class T> const T* data_at(const std::byte* block, DataRef ref);
 
-}  // namespace archlab
+} // namespace archlab
