@@ -329,6 +329,33 @@ TEST(DnnWorkload, BadGraphsAndMappingsAreConfigurationErrors) {
   EXPECT_TRUE(contains(error, "mem_count")) << error;
 }
 
+TEST(DnnWorkload, ModelPathsResolveAgainstTheFileThatWroteThem) {
+  const TempDir dir;
+  std::filesystem::create_directories(dir.path() / "exp");
+  std::filesystem::create_directories(dir.path() / "models");
+  one_gemm(dir, 64, 64, 64); // dir/gemm.toml
+  std::filesystem::copy_file(dir.path() / "gemm.toml", dir.path() / "models" / "g.toml");
+  const auto experiment = dir.write("exp/run.toml", machine("../models/g.toml", ""));
+  // In the file: relative to the file's directory, whatever the working directory is.
+  EXPECT_EQ(run_dnn(load_experiment(experiment, {}, test_registry())).stat("workload.dnn.macs"), 64.0 * 64 * 64);
+  // From --set, ensemble.vary or a tuning variant (values without a file of their own): relative
+  // to the experiment's directory, like `system = "..."`.
+  const auto set = load_experiment(experiment, {{"workloads.dnn.model", "../gemm.toml"}}, test_registry());
+  EXPECT_EQ(run_dnn(set).stat("workload.dnn.macs"), 64.0 * 64 * 64);
+  const auto vary = load_experiment(
+      experiment,
+      {{"ensemble", R"({ replicas = 2, vary = { "workloads.dnn.model" = ["../gemm.toml", "../models/g.toml"] } })"}},
+      test_registry());
+  EXPECT_EQ(run_dnn(vary).stats.at("workload.dnn.macs"), (std::vector<double>{64.0 * 64 * 64, 64.0 * 64 * 64}));
+  // A name that leads nowhere: the error says where it looked.
+  try {
+    load_experiment(experiment, {{"workloads.dnn.model", "nowhere.toml"}}, test_registry());
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& error) {
+    EXPECT_TRUE(contains(error.what(), (dir.path() / "exp" / "nowhere.toml").string())) << error.what();
+  }
+}
+
 TEST(DnnWorkload, OnePassTilesStayWithinTheArray) {
   const TempDir dir;
   const DnnRun r = run_text(machine(one_gemm(dir, 100, 70, 40), "one_pass = true\narray_rows = 16\narray_cols = 16\n"
