@@ -130,7 +130,33 @@ void print_report(const archlab::RunReport& report) {
   if (!report.output.empty()) std::printf("output      %s\n", report.output.c_str());
 }
 
-void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& report) {
+/// The unit an objective's values are in: the named metrics' own; a statistic's from its
+/// plugin; "" when unknown.
+std::string objective_unit(const archlab::Metric& metric, const archlab::PluginRegistry& registry) {
+  using Source = archlab::Metric::Source;
+  switch (metric.source) {
+    case Source::SimTime:
+    case Source::Latency: return "ps";
+    case Source::Events: return "events";
+    case Source::Energy: return "pJ";
+    case Source::Area: return "mm^2";
+    case Source::Edp: return "pJ*ps";
+    case Source::Throughput: return "1/s";
+    case Source::Stat: break;
+  }
+  try {
+    const auto* component = registry.find(metric.type)->component();
+    for (std::uint32_t i = 0; component != nullptr && i < component->nstats; ++i) {
+      if (metric.stat == component->stats[i].name) return component->stats[i].unit;
+    }
+  } catch (const std::exception&) {
+    // checked when the study loaded; a header without a unit is no reason to fail here
+  }
+  return "";
+}
+
+void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& report,
+                 const archlab::PluginRegistry& registry) {
   std::size_t failed = 0;
   for (const auto& trial : report.trials) failed += trial.ok() ? 0 : 1;
   std::printf("tuner       %s, %zu trials (%zu failed) in %.3f s%s\n", spec.tuner.c_str(), report.trials.size(), failed,
@@ -144,7 +170,8 @@ void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& repo
   std::printf("  %-6s", "trial");
   for (const auto& dim : spec.space) std::printf(" %-16s", dim.path.substr(dim.path.rfind('.') + 1).c_str());
   for (const auto& objective : spec.objectives) {
-    std::printf(" %-14s", (objective.name + (objective.maximize ? " (max)" : " (min)")).c_str());
+    const std::string unit = objective_unit(objective.metric, registry);
+    std::printf(" %-20s", (objective.name + (unit.empty() ? "" : ", " + unit) + (objective.maximize ? " (max)" : " (min)")).c_str());
   }
   std::printf("\n");
   for (const std::uint32_t row : report.pareto) {
@@ -157,7 +184,7 @@ void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& repo
       if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
       std::printf(" %-16s", value.c_str());
     }
-    for (const double value : trial.objectives) std::printf(" %-14.6g", value);
+    for (const double value : trial.objectives) std::printf(" %-20.6g", value);
     std::printf("\n");
   }
 }
@@ -252,7 +279,7 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       const auto report = archlab::run_study(spec, registry, options);
       if (show_progress) std::fprintf(stderr, "\r%100s\r", "");
-      print_study(spec, report);
+      print_study(spec, report, registry);
       return 0;
     }
     if (!run_engine.empty()) run_sets.push_back("engine=\"" + run_engine + "\"");
