@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "archlab/errors.hpp"
+#include "archlab/engine.hpp"
 #include "archlab/run.hpp"
 #include "archlab/tune.hpp"
 
@@ -248,7 +249,8 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 ///
 /// `first` is the batch position of trials[0] when the batch is shared out over workers: a
 /// trial's replica is its position in the batch as one ensemble (point x variants + variant).
-void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials, std::size_t first = 0) {
+void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials, std::size_t first = 0,
+              const std::string& engine = "") {
   const std::size_t variants = spec.variants();
   const bool whole_run_metrics =
       std::any_of(spec.objectives.begin(), spec.objectives.end(), [&](const TuneObjective& o) { return spec.whole_run(o.metric); }) ||
@@ -258,7 +260,8 @@ void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<
     try {
       std::vector<std::vector<double>> points;
       for (const Trial& trial : trials) points.push_back(trial.point);
-      const ExperimentSpec experiment = batch_experiment(spec, points, registry);
+      ExperimentSpec experiment = batch_experiment(spec, points, registry);
+      if (!engine.empty()) experiment.engine = engine;
       const RunReport report = run_experiment(experiment);
       if (report.result.status != "stop_time" && report.result.status != "event_limit") {
         const double wall = seconds_since(start);
@@ -285,7 +288,8 @@ void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<
     try {
       const std::vector<std::vector<double>> points{trial.point};
       for (std::size_t v = 0; v < variants; ++v) {
-        const ExperimentSpec experiment = batch_experiment(spec, points, registry, v);
+        ExperimentSpec experiment = batch_experiment(spec, points, registry, v);
+        if (!engine.empty()) experiment.engine = engine;
         const RunReport report = run_experiment(experiment);
         outcomes.push_back(measure(spec, report, 0));
       }
@@ -299,16 +303,17 @@ void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<
   }
 }
 
-/// On the sequential engine a batch is shared out: `threads` workers (the experiment's; 0: every
-/// core) each run one ensemble of a contiguous share of the points. A replica's results do not
-/// depend on the others in its ensemble, so the trials are the same as from one ensemble.
+/// On the CPU a batch is shared out: `threads` workers (the experiment's; 0: every core) each run
+/// one ensemble of a contiguous share of the points on the sequential engine. That is what
+/// `sequential` asks for, and what `auto` means without a GPU (a GPU takes the whole batch as
+/// one ensemble). A replica's results do not depend on the others in its ensemble, so the trials
+/// are the same as from one ensemble.
 void evaluate_batch(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials) {
   std::size_t workers = 1;
-  if (spec.base.engine == "sequential") {
-    workers = spec.base.threads > 0 ? spec.base.threads : std::max(1u, std::thread::hardware_concurrency());
-  }
+  const bool cpu = spec.base.engine == "sequential" || (spec.base.engine == "auto" && !cuda_device_available());
+  if (cpu) workers = spec.base.threads > 0 ? spec.base.threads : std::max(1u, std::thread::hardware_concurrency());
   workers = std::min(workers, trials.size());
-  if (workers <= 1) return evaluate(spec, registry, trials);
+  if (workers <= 1) return evaluate(spec, registry, trials, 0, cpu ? "sequential" : "");
   std::vector<std::vector<Trial>> shares(workers);
   std::vector<std::size_t> firsts(workers, trials.size());
   for (std::size_t i = 0; i < trials.size(); ++i) {
@@ -321,7 +326,7 @@ void evaluate_batch(const TuneSpec& spec, const PluginRegistry& registry, std::v
   for (std::size_t w = 0; w < workers; ++w) {
     threads.emplace_back([&, w] {
       try {
-        evaluate(spec, registry, shares[w], firsts[w]);
+        evaluate(spec, registry, shares[w], firsts[w], "sequential");
       } catch (...) {
         errors[w] = std::current_exception();
       }

@@ -318,15 +318,22 @@ namespace {
 TEST(StudyWorkers, SharingABatchOverThreadsGivesTheSameTrials) {
   const auto one = archlab::run_study(load(kVariantsTune, "threads = 1\n"), registry());
   const auto shared = archlab::run_study(load(kVariantsTune, "threads = 3\n"), registry());
+  // `auto` without a GPU shares the batch out the same way (with one, the GPU takes it whole).
+  const auto automatic = archlab::run_study(
+      archlab::load_tune_text(experiment(kVariantsTune, "threads = 2\n"), "metrics.toml", ARCHLAB_TUNE_TEST_DIR,
+                              {{"engine", "auto"}}, registry()),
+      registry());
   ASSERT_EQ(one.trials.size(), 4u);
-  ASSERT_EQ(shared.trials.size(), one.trials.size());
-  for (std::size_t i = 0; i < one.trials.size(); ++i) {
-    EXPECT_EQ(shared.trials[i].status, one.trials[i].status) << i;
-    EXPECT_EQ(shared.trials[i].point, one.trials[i].point) << i;
-    EXPECT_EQ(shared.trials[i].objectives, one.trials[i].objectives) << i;
-    EXPECT_EQ(shared.trials[i].constraints, one.trials[i].constraints) << i;
-    EXPECT_EQ(shared.trials[i].variant_objectives, one.trials[i].variant_objectives) << i;
-    EXPECT_EQ(shared.trials[i].replica, one.trials[i].replica) << i;
+  for (const auto* other : {&shared, &automatic}) {
+    ASSERT_EQ(other->trials.size(), one.trials.size());
+    for (std::size_t i = 0; i < one.trials.size(); ++i) {
+      EXPECT_EQ(other->trials[i].status, one.trials[i].status) << i;
+      EXPECT_EQ(other->trials[i].point, one.trials[i].point) << i;
+      EXPECT_EQ(other->trials[i].objectives, one.trials[i].objectives) << i;
+      EXPECT_EQ(other->trials[i].constraints, one.trials[i].constraints) << i;
+      EXPECT_EQ(other->trials[i].variant_objectives, one.trials[i].variant_objectives) << i;
+      EXPECT_EQ(other->trials[i].replica, one.trials[i].replica) << i;
+    }
   }
 }
 
