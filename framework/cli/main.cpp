@@ -260,7 +260,11 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*tune) {
-      if (tune_file.empty()) tune_file = default_study();
+      if (tune_file.empty()) {
+        tune_file = default_study();
+        // The built-in study's own folder may not be writable (an installed archlab): write here.
+        if (tune_output.empty() && tune_resume.empty()) tune_output = "codesign.h5";
+      }
       const auto spec = archlab::load_tune(tune_file, parse_overrides(tune_sets), registry);
       archlab::StudyOptions options;
       options.output = tune_output;

@@ -14,7 +14,7 @@ namespace {
 
 struct Outcome {
   int status;
-  std::string output;  // stdout and stderr together
+  std::string output; // stdout and stderr together
 };
 
 Outcome archlab_cli(const std::string& arguments, const std::string& env = "") {
@@ -23,7 +23,8 @@ Outcome archlab_cli(const std::string& arguments, const std::string& env = "") {
   if (pipe == nullptr) return {-1, "popen failed"};
   Outcome outcome;
   std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr)
+    outcome.output += buffer.data();
   const int raw = ::pclose(pipe);
   outcome.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return outcome;
@@ -44,7 +45,7 @@ to = "lp[*].in"
 latency = "0.1 ns"
 )";
 
-}  // namespace
+} // namespace
 
 TEST(Cli, PluginsListsEveryPlugin) {
   const Outcome plain = archlab_cli("plugins", kTestPlugins);
@@ -106,8 +107,8 @@ TEST(Cli, BadInputExitsTwoAndWritesNothing) {
   EXPECT_FALSE(std::filesystem::exists(output));
 
   const auto experiment = dir.write("exp.toml", kExperiment);
-  const Outcome unit = archlab_cli("run " + experiment.string() + " -o " + output.string() +
-                                   " --set \"workloads.lp.mean=1 parsec\"");
+  const Outcome unit =
+      archlab_cli("run " + experiment.string() + " -o " + output.string() + " --set \"workloads.lp.mean=1 parsec\"");
   EXPECT_EQ(unit.status, 2) << unit.output;
   EXPECT_FALSE(std::filesystem::exists(output));
 
@@ -148,4 +149,23 @@ TEST(Cli, ExamplesRun) {
                                     (dir.path() / "phold.h5").string());
   EXPECT_EQ(phold.status, 0) << phold.output;
   EXPECT_TRUE(contains(phold.output, "status      stop_time")) << phold.output;
+}
+
+// The README's main job: `archlab tune` without a file runs the built-in co-design study
+// (examples/codesign.toml, found through ARCHLAB_DATA_DIR here) and writes codesign.h5 in the
+// working directory. One design on the three models keeps it to seconds.
+TEST(Cli, TuneWithoutAFileRunsTheBuiltInCodesignStudy) {
+  TempDir dir;
+  const Outcome outcome =
+      archlab_cli("tune --set tune.budget=1 --set tune.batch=1 -q",
+                  "cd " + dir.path().string() + " && ARCHLAB_DATA_DIR=" + std::string(ARCHLAB_SOURCE_DIR));
+  EXPECT_EQ(outcome.status, 0) << outcome.output;
+  EXPECT_TRUE(contains(outcome.output, "examples/codesign.toml with nsga2")) << outcome.output;
+  EXPECT_TRUE(contains(outcome.output, "1 trials (0 failed)")) << outcome.output;
+  EXPECT_TRUE(contains(outcome.output, "latency, ps (min)")) << outcome.output;
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir.path() / "codesign.h5"));
+  // Bad input to the built-in study is bad input like any other: exit 2 before any trial.
+  const Outcome bad = archlab_cli("tune --set tune.budget=0", "cd " + dir.path().string() + " &&");
+  EXPECT_TRUE(contains(bad.output, "tune.budget")) << bad.output;
+  EXPECT_EQ(bad.status, 2) << bad.output;
 }
