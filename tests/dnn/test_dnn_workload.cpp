@@ -329,6 +329,33 @@ TEST(DnnWorkload, BadGraphsAndMappingsAreConfigurationErrors) {
   EXPECT_TRUE(contains(error, "mem_count")) << error;
 }
 
+TEST(DnnWorkload, ResultsKeptOnChipSkipTheMemory) {
+  // 256 KiB of slots for each of the two units, 512 KiB resident: the 1 MiB scratchpad is full.
+  const std::string mapping = "buffer_size = \"256 KiB\"\n";
+  const DnnRun off = run_text(machine(zoo("mlp_small"), mapping));
+  const DnnRun on = run_text(machine(zoo("mlp_small"), mapping + "resident_size = \"512 KiB\""));
+  for (const DnnRun* r : {&off, &on}) {
+    EXPECT_EQ(r->stat("workload.dnn.done"), 1.0);
+    EXPECT_EQ(r->stat("workload.dnn.macs"), 17121280.0);
+    EXPECT_EQ(r->stat("memory.sram.errors"), 0.0);
+  }
+  // Every intermediate result (32 KiB at most) stays on chip; only the graph's output, the
+  // softmax's 32 x 10 fp16 values, goes to memory, and only weights and the input come from it.
+  EXPECT_EQ(on.stat("workload.dnn.bytes_written"), 32.0 * 10 * 2);
+  // Without: every result is written, fc1 and relu1 32 x 512, fc2 and relu2 32 x 256, fc3 and
+  // the softmax 32 x 10.
+  EXPECT_EQ(off.stat("workload.dnn.bytes_written"), 2.0 * (32 * 512 + 32 * 256 + 32 * 10) * 2);
+  EXPECT_LT(on.stat("workload.dnn.bytes_read"), off.stat("workload.dnn.bytes_read"));
+  EXPECT_EQ(on.u("bytes")[1], 0u) << "relu1 reads fc1's result and writes its own on chip";
+  EXPECT_GT(on.stat("workload.dnn.buffer_bytes"), 0.0);
+  EXPECT_EQ(on.stat("memory.dram.bytes"), on.stat("workload.dnn.bytes_read") + on.stat("workload.dnn.bytes_written"));
+  EXPECT_EQ(on.stat("memory.sram.bytes"), on.stat("workload.dnn.buffer_bytes"));
+  EXPECT_LT(on.stat("workload.dnn.latency"), off.stat("workload.dnn.latency"));
+  // Too small a region keeps nothing: the same traffic as without one.
+  const DnnRun tiny = run_text(machine(zoo("mlp_small"), mapping + "resident_size = \"256 B\""));
+  EXPECT_EQ(tiny.stat("workload.dnn.bytes_written"), off.stat("workload.dnn.bytes_written"));
+}
+
 TEST(DnnWorkload, ModelPathsResolveAgainstTheFileThatWroteThem) {
   const TempDir dir;
   std::filesystem::create_directories(dir.path() / "exp");

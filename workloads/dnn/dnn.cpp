@@ -78,6 +78,9 @@ struct Walker {
   const std::uint32_t* succ;
   std::uint32_t budget;
 
+  /// A resident tensor is on chip only when there is a buffer memory to hold it.
+  ARCHLAB_HD bool resident(std::uint32_t flag) const { return flag != 0 && s.buffers > 0; }
+
   ARCHLAB_HD bool can_send(std::uint32_t n) const { return budget >= n + kKickReserve; }
   ARCHLAB_HD void send(PortId port, std::uint16_t kind, const Payload& payload, std::uint32_t index,
                        std::uint32_t route) {
@@ -106,7 +109,10 @@ struct Walker {
   }
   ARCHLAB_HD void to_buffer(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint64_t address,
                             std::uint64_t bytes, std::uint64_t tag) {
-    const std::uint32_t buffer = flat_unit(c, u) % s.buffers;
+    to_buffer_at(kind, flat_unit(c, u) % s.buffers, address, bytes, tag);
+  }
+  ARCHLAB_HD void to_buffer_at(std::uint16_t kind, std::uint32_t buffer, std::uint64_t address, std::uint64_t bytes,
+                               std::uint64_t tag) {
     const Payload payload{{address, bytes, 0, tag}};
     ctx.stat_add(Dnn::kBufferBytes, static_cast<double>(bytes));
     if (p.buffer_via_interconnect) {
@@ -135,6 +141,26 @@ struct Walker {
           Slot& slot = unit.slots[k];
           if (slot.left == 0 || (slot.phase != kReading && slot.phase != kWriting)) continue;
           const bool writing = slot.phase == kWriting;
+          if (slot.region_left == 0) { // the A tile is requested: on to the B tile
+            slot.address = slot.second_address;
+            slot.region_left = slot.left;
+            slot.region_buffer = slot.second_buffer;
+            slot.region_lo = slot.second_lo;
+            slot.region_size = slot.second_size;
+          }
+          if (slot.region_buffer != kNone) { // a resident tensor, in its buffer memory
+            if (!can_send(1)) return kick();
+            const std::uint64_t at = slot.address % slot.region_size;
+            const std::uint64_t bytes = min2(min2(slot.region_left, p.request_size), slot.region_size - at);
+            to_buffer_at(writing ? protocol::kMemWrite : protocol::kMemRead, slot.region_buffer, slot.region_lo + at,
+                         bytes, make_tag(c, u, k, true, 0));
+            ++slot.outstanding;
+            slot.left -= bytes;
+            slot.region_left -= bytes;
+            slot.address += bytes;
+            progress = true;
+            continue;
+          }
           const bool with_buffer = writing && s.buffers > 0;
           if (!can_send(with_buffer ? 2 : 1)) return kick();
           // The next memory in turn with room; none: a reply comes back and pumps again.
@@ -144,10 +170,6 @@ struct Walker {
             if (s.mem_outstanding[candidate] < p.outstanding) memory = candidate;
           }
           if (memory == kNone) return;
-          if (slot.region_left == 0) { // the A tile is requested: on to the B tile
-            slot.address = slot.second_address;
-            slot.region_left = slot.left;
-          }
           const std::uint64_t bytes = min2(slot.region_left, p.request_size);
           to_memory(writing ? protocol::kMemWrite : protocol::kMemRead, memory, slot.address, bytes,
                     make_tag(c, u, k, false, memory));
@@ -283,6 +305,19 @@ struct Walker {
     slot.region_left = x.first_bytes;
     slot.address = x.read_address;
     slot.second_address = x.second_address;
+    slot.region_buffer = slot.second_buffer = kNone;
+    if (resident(op.a_resident)) { // the A operand (a vector operator's inputs) is on chip
+      slot.region_buffer = op.a_home % s.buffers;
+      slot.region_lo = s.resident_base + op.a_offset;
+      slot.region_size = op.a_bytes;
+      slot.address = x.read_address - op.in_base;
+    }
+    if (resident(op.b_resident)) {
+      slot.second_buffer = op.b_home % s.buffers;
+      slot.second_lo = s.resident_base + op.b_offset;
+      slot.second_size = op.b_bytes;
+      slot.second_address = x.second_address - op.weight_base;
+    }
     slot.buffer_address = s.buffers > 0 ? slot_base(c, u, k) : 0;
     slot.outstanding = 0;
     ++unit.next_step;
@@ -390,6 +425,14 @@ struct Walker {
     slot.left = x.write_bytes;
     slot.region_left = x.write_bytes;
     slot.address = x.write_address;
+    slot.region_buffer = kNone;
+    const ProgramOp& program = ops[slot.op];
+    if (resident(program.out_resident)) { // kept on chip for its consumers
+      slot.region_buffer = slot.op % s.buffers;
+      slot.region_lo = s.resident_base + program.out_offset;
+      slot.region_size = program.out_bytes;
+      slot.address = x.write_address - program.out_base;
+    }
     slot.buffer_address = s.buffers > 0 ? slot_base(c, u, tag_slot(tag)) : 0;
     check_slot(c, u, slot);
   }
@@ -413,6 +456,10 @@ ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
               : p.buffer_via_interconnect ? static_cast<std::uint32_t>(p.buffer_count)
               : p.buffer_count > 0        ? static_cast<std::uint32_t>(min2(p.buffer_count, buffer_reach))
                                           : (buffer_reach < kMaxMemories ? buffer_reach : kMaxMemories);
+  // Resident tensors go above every unit's slots (unit f's are in buffer f mod buffers).
+  s.resident_base = s.buffers == 0 ? 0
+                                   : (static_cast<std::uint64_t>(s.units[0] + s.units[1]) + s.buffers - 1) / s.buffers *
+                                         p.buffer_size;
   for (std::uint32_t i = 0; i < p.nops; ++i) {
     s.ops[i] = OpState{};
     s.ops[i].preds_left = ops[i].npred;

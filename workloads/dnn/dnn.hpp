@@ -45,12 +45,21 @@ struct ProgramOp {
   std::uint64_t tiles_m, tiles_n;
   // vector
   std::uint64_t rows, row_length, rows_per_chunk;
-  std::uint64_t command_row;         ///< row length the vector unit is told (softmax, layer norm; else 0)
-  std::uint64_t in_bytes, out_bytes; ///< all operands read (vector) / result written
+  std::uint64_t command_row; ///< row length the vector unit is told (softmax, layer norm; else 0)
+  std::uint64_t in_bytes;    ///< all operands read (vector)
+  std::uint64_t out_bytes;   ///< the result (every operator)
   // both
   std::uint64_t macs;
   std::uint64_t element_bytes;
   std::uint64_t in_base, weight_base, out_base; ///< addresses of its operands and result
+  /// Operands and result kept on chip (resident_size): the A operand (matrix; all inputs of a
+  /// vector operator), the B operand and the result are in the buffer memories instead of
+  /// memory when the flag is 1, in the resident tensor of operator `*_home` (program position:
+  /// its buffer is home mod buffers) at `*_offset` of the resident region, `*_bytes` long.
+  std::uint32_t a_resident, b_resident, out_resident, pad_resident;
+  std::uint32_t a_home, b_home;
+  std::uint64_t a_offset, b_offset, out_offset;
+  std::uint64_t a_bytes, b_bytes;
 };
 
 /// Per operator, at run time.
@@ -80,6 +89,10 @@ struct Slot {
   std::uint64_t address;     ///< next memory address of the current transfer
   std::uint64_t region_left; ///< bytes left at `address` before the transfer goes on at second_address
   std::uint64_t second_address;
+  std::uint32_t region_buffer;          ///< the current region is a resident tensor in this buffer (kNone: in memory)
+  std::uint32_t second_buffer;          ///< the same for the second region
+  std::uint64_t region_lo, region_size; ///< a resident region: its first buffer address and size (wrap inside)
+  std::uint64_t second_lo, second_size;
   std::uint64_t buffer_address;
   std::uint32_t outstanding; ///< memory requests in flight
   std::uint32_t last;        ///< 1: the item's last step (its result is written after it)
@@ -121,6 +134,7 @@ struct Dnn {
     std::uint64_t mem_route, mem_count;
     std::uint64_t buffer_route, buffer_count;
     std::uint64_t address_range;
+    std::uint64_t resident_size;
     // Filled by prepare():
     DataRef program; ///< ProgramOp[nops]
     DataRef succ;    ///< std::uint32_t successors
@@ -142,7 +156,8 @@ struct Dnn {
     std::uint32_t pump_unit; ///< where the next request search starts
     std::uint32_t pad;
     std::uint32_t mem_outstanding[kMaxMemories];
-    Tick finished; ///< end of the last operator (0 while running)
+    Tick finished;               ///< end of the last operator (0 while running)
+    std::uint64_t resident_base; ///< buffer address of the resident region (above the slots)
     OpState ops[kMaxOps];
     Unit unit[2][kMaxUnits];
   };
@@ -213,6 +228,11 @@ struct Dnn {
       ARCHLAB_PARAM_RANGE(Params, buffer_count, UInt, "0",
                           "buffer memories (0: every receiver of `buffer`; required with an interconnect)", 0.0,
                           kMaxMemories),
+      ARCHLAB_PARAM_RANGE(Params, resident_size, Size, "0 B",
+                          "on-chip bytes for operator results kept in the buffer memories for their consumers "
+                          "(above the units' slots, in each buffer); a result that fits, in program order with "
+                          "the ones still needed, is written to and read from the buffer instead of memory; 0: none",
+                          0.0, 1e15),
       ARCHLAB_PARAM_RANGE(Params, address_range, Size, "1 GiB",
                           "memory addresses wrap at this size: at most the smallest memory's capacity", 4096.0, 1e18),
   };

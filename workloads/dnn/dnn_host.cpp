@@ -173,6 +173,62 @@ bool tile_vector(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& s
   return true;
 }
 
+/// Results kept on chip (resident_size): in program order, a result that some operator consumes
+/// gets the first gap of [0, resident_size) it fits in, among the results still needed (until
+/// their last consumer's position); consumers then read it from there. The liveness is by
+/// program position, not time: operators that overlap (lookahead) may outlive it a little.
+void place_resident(const Dnn::Params& p, const dnn::Graph& graph, const std::vector<std::uint32_t>& position,
+                    const std::vector<std::vector<std::uint32_t>>& successors, std::vector<ProgramOp>& program) {
+  if (p.resident_size == 0) return;
+  struct Block {
+    std::uint64_t offset, size;
+    std::size_t until; ///< position of its last consumer
+  };
+  std::vector<Block> live;
+  for (std::size_t pos = 0; pos < program.size(); ++pos) {
+    std::erase_if(live, [&](const Block& block) { return block.until < pos; });
+    if (successors[pos].empty()) continue; // the graph's outputs go to memory
+    const std::uint64_t bytes = program[pos].out_bytes;
+    if (bytes == 0 || bytes > p.resident_size) continue;
+    std::sort(live.begin(), live.end(), [](const Block& a, const Block& b) { return a.offset < b.offset; });
+    std::uint64_t at = 0;
+    bool found = false;
+    for (const Block& block : live) {
+      if (block.offset >= at + bytes) {
+        found = true;
+        break;
+      }
+      at = std::max(at, block.offset + block.size);
+    }
+    if (!found && at + bytes > p.resident_size) continue;
+    program[pos].out_resident = 1;
+    program[pos].out_offset = at;
+    live.push_back({at, bytes, *std::max_element(successors[pos].begin(), successors[pos].end())});
+  }
+  // Consumers: a matrix operator's A operand is its first input, B its second when B is not a
+  // weight; a vector operator reads all its inputs, on chip when every one of them is.
+  for (ProgramOp& op : program) {
+    const dnn::Op& source = graph.ops[op.graph_index];
+    if (source.deps.empty()) continue;
+    auto take = [&](std::size_t input, std::uint32_t& flag, std::uint32_t& home, std::uint64_t& offset,
+                    std::uint64_t& bytes) {
+      const std::uint32_t producer = position[source.deps[input]];
+      if (program[producer].out_resident == 0) return;
+      flag = 1;
+      home = producer;
+      offset = program[producer].out_offset;
+      bytes = program[producer].out_bytes;
+    };
+    if (op.unit_class == kMatrix) {
+      take(0, op.a_resident, op.a_home, op.a_offset, op.a_bytes);
+      if (!source.b_is_weight && source.deps.size() >= 2) take(1, op.b_resident, op.b_home, op.b_offset, op.b_bytes);
+    } else if (std::all_of(source.deps.begin(), source.deps.end(),
+                           [&](std::size_t dep) { return program[position[dep]].out_resident != 0; })) {
+      take(0, op.a_resident, op.a_home, op.a_offset, op.a_bytes);
+    }
+  }
+}
+
 } // namespace
 
 const char* Dnn::validate(const Params& p) {
@@ -248,6 +304,7 @@ bool Dnn::prepare(Params& p, DataBuilder& data) {
     op.rr_base = rr_base[op.unit_class];
     rr_base[op.unit_class] += op.items;
     // Every operator's tensors get their own addresses, one after another (they wrap at address_range).
+    op.out_bytes = source.output_bytes(eb);
     op.in_base = address;
     address += source.input_bytes(eb);
     op.weight_base = address;
@@ -258,6 +315,7 @@ bool Dnn::prepare(Params& p, DataBuilder& data) {
     names += source.name + '\0';
     types += std::string(dnn::op_type_name(source.type)) + '\0';
   }
+  place_resident(p, graph, position, successors, program);
   std::vector<std::uint32_t> succ;
   for (std::size_t pos = 0; pos < count; ++pos) {
     program[pos].first_succ = static_cast<std::uint32_t>(succ.size());
