@@ -303,8 +303,8 @@ bool Dnn::prepare(Params& p, DataBuilder& data) {
     p.has_class[op.unit_class] = 1;
     op.rr_base = rr_base[op.unit_class];
     rr_base[op.unit_class] += op.items;
-    // Every operator's tensors get their own addresses, one after another (they wrap at address_range).
     op.out_bytes = source.output_bytes(eb);
+    // Every operator's tensors get their own addresses, one after another (they wrap at address_range).
     op.in_base = address;
     address += source.input_bytes(eb);
     op.weight_base = address;
