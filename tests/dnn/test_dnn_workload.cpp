@@ -95,24 +95,12 @@ latency = "1 ns"
   return text;
 }
 
-struct DnnRun {
-  RunResult result;
-  std::map<std::string, std::vector<double>> stats;
+/// A run's statistics (PluginRun: `sum(key)` over the instances) with the report tables and text.
+struct DnnRun : PluginRun {
   std::vector<ReportTable> tables;
   std::string text;
   std::vector<std::vector<double>> stat_values;
 
-  double stat(const std::string& key) const {
-    const auto found = stats.find(key);
-    if (found == stats.end()) {
-      ADD_FAILURE() << "no statistic " << key;
-      return -1;
-    }
-    double sum = 0;
-    for (double v : found->second)
-      sum += v;
-    return sum;
-  }
   const ReportTable& table(const std::string& name) const {
     for (const ReportTable& t : tables) {
       if (t.path == "/workload/dnn/" + name) return t;
@@ -163,16 +151,16 @@ std::string config_error(const std::string& text) {
 TEST(DnnWorkload, MlpRunsToCompletionWithEveryMacAndOperator) {
   const DnnRun r = run_text(machine(zoo("mlp_small"), ""));
   EXPECT_EQ(r.result.status, "completed");
-  EXPECT_EQ(r.stat("workload.dnn.done"), 1.0);
-  EXPECT_EQ(r.stat("workload.dnn.ops_done"), 6.0);
-  EXPECT_EQ(r.stat("workload.dnn.macs"), 17121280.0);
-  EXPECT_EQ(r.stat("compute.systolic.macs"), 17121280.0);
-  EXPECT_EQ(r.stat("workload.dnn.latency"), static_cast<double>(r.result.final_time))
+  EXPECT_EQ(r.sum("workload.dnn.done"), 1.0);
+  EXPECT_EQ(r.sum("workload.dnn.ops_done"), 6.0);
+  EXPECT_EQ(r.sum("workload.dnn.macs"), 17121280.0);
+  EXPECT_EQ(r.sum("compute.systolic.macs"), 17121280.0);
+  EXPECT_EQ(r.sum("workload.dnn.latency"), static_cast<double>(r.result.final_time))
       << "the last event is the last result's write acknowledgement";
-  EXPECT_EQ(r.stat("memory.dram.errors") + r.stat("memory.dram.dropped") + r.stat("memory.sram.errors"), 0.0);
+  EXPECT_EQ(r.sum("memory.dram.errors") + r.sum("memory.dram.dropped") + r.sum("memory.sram.errors"), 0.0);
   // Every byte the workload asked for was answered: DRAM and SRAM count the same bytes.
-  EXPECT_EQ(r.stat("memory.dram.bytes"), r.stat("workload.dnn.bytes_read") + r.stat("workload.dnn.bytes_written"));
-  EXPECT_EQ(r.stat("memory.sram.bytes"), r.stat("workload.dnn.buffer_bytes"));
+  EXPECT_EQ(r.sum("memory.dram.bytes"), r.sum("workload.dnn.bytes_read") + r.sum("workload.dnn.bytes_written"));
+  EXPECT_EQ(r.sum("memory.sram.bytes"), r.sum("workload.dnn.buffer_bytes"));
 
   EXPECT_EQ(r.names(), (std::vector<std::string>{"fc1", "relu1", "fc2", "relu2", "fc3", "softmax"}));
   const auto start = r.u("start");
@@ -183,7 +171,7 @@ TEST(DnnWorkload, MlpRunsToCompletionWithEveryMacAndOperator) {
     EXPECT_EQ(latency[i], end[i] - start[i]) << i;
     if (i > 0) EXPECT_GE(start[i], end[i - 1]) << "the MLP is a chain: operator " << i << " waits for " << i - 1;
   }
-  EXPECT_EQ(end.back(), static_cast<std::uint64_t>(r.stat("workload.dnn.latency")));
+  EXPECT_EQ(end.back(), static_cast<std::uint64_t>(r.sum("workload.dnn.latency")));
   EXPECT_EQ(r.u("macs")[0], 32ull * 784 * 512);
   EXPECT_EQ(r.u("macs")[1], 0u);
   const auto& energy = r.column("operators", "energy").f;
@@ -191,7 +179,7 @@ TEST(DnnWorkload, MlpRunsToCompletionWithEveryMacAndOperator) {
   double energy_sum = 0;
   for (double e : energy)
     energy_sum += e;
-  EXPECT_NEAR(energy_sum, r.stat("workload.dnn.attributed_energy"), 1e-6 * energy_sum);
+  EXPECT_NEAR(energy_sum, r.sum("workload.dnn.attributed_energy"), 1e-6 * energy_sum);
   for (double u : r.column("operators", "utilization").f) {
     EXPECT_GT(u, 0.0);
     EXPECT_LE(u, 1.0);
@@ -214,18 +202,18 @@ TEST(DnnWorkload, GemmTrafficAndCommandsFollowTheTiling) {
   const TempDir dir;
   const DnnRun r = run_text(
       machine(one_gemm(dir, 256, 256, 256), "tile_m = 128\ntile_n = 128\ntile_k = 128\nrequest_size = \"8 KiB\""));
-  EXPECT_EQ(r.stat("workload.dnn.done"), 1.0);
-  EXPECT_EQ(r.stat("workload.dnn.commands"), 8.0); // 2 x 2 output tiles x 2 K steps
-  EXPECT_EQ(r.stat("compute.systolic.tiles"), 8.0);
-  EXPECT_EQ(r.stat("workload.dnn.macs"), 256.0 * 256 * 256);
+  EXPECT_EQ(r.sum("workload.dnn.done"), 1.0);
+  EXPECT_EQ(r.sum("workload.dnn.commands"), 8.0); // 2 x 2 output tiles x 2 K steps
+  EXPECT_EQ(r.sum("compute.systolic.tiles"), 8.0);
+  EXPECT_EQ(r.sum("workload.dnn.macs"), 256.0 * 256 * 256);
   // Each step reads a 128 x 128 A tile and a 128 x 128 B tile of 2-byte elements; each output
   // tile is written once: 8 x 64 KiB read, 4 x 32 KiB written, in 8 KiB requests.
-  EXPECT_EQ(r.stat("workload.dnn.bytes_read"), 8.0 * 65536);
-  EXPECT_EQ(r.stat("workload.dnn.bytes_written"), 4.0 * 32768);
-  EXPECT_EQ(r.stat("memory.dram.reads"), 8.0 * 65536 / 8192);
-  EXPECT_EQ(r.stat("memory.dram.writes"), 4.0 * 32768 / 8192);
+  EXPECT_EQ(r.sum("workload.dnn.bytes_read"), 8.0 * 65536);
+  EXPECT_EQ(r.sum("workload.dnn.bytes_written"), 4.0 * 32768);
+  EXPECT_EQ(r.sum("memory.dram.reads"), 8.0 * 65536 / 8192);
+  EXPECT_EQ(r.sum("memory.dram.writes"), 4.0 * 32768 / 8192);
   // Operands fill the buffer as they arrive; results are read out of it as they are written.
-  EXPECT_EQ(r.stat("workload.dnn.buffer_bytes"), 8.0 * 65536 + 4.0 * 32768);
+  EXPECT_EQ(r.sum("workload.dnn.buffer_bytes"), 8.0 * 65536 + 4.0 * 32768);
   EXPECT_EQ(r.u("tiles"), (std::vector<std::uint64_t>{8}));
 }
 
@@ -237,13 +225,13 @@ TEST(DnnWorkload, DoubleBufferingOverlapsFetchesWithCompute) {
   const DnnRun doubled = run_text(machine(model, tiles + "double_buffer = true"));
   const DnnRun depth1 = run_text(machine(model, tiles + "depth = 1"));
   for (const DnnRun* r : {&single, &doubled, &depth1}) {
-    EXPECT_EQ(r->stat("workload.dnn.done"), 1.0);
-    EXPECT_EQ(r->stat("workload.dnn.bytes_read"), single.stat("workload.dnn.bytes_read"));
+    EXPECT_EQ(r->sum("workload.dnn.done"), 1.0);
+    EXPECT_EQ(r->sum("workload.dnn.bytes_read"), single.sum("workload.dnn.bytes_read"));
   }
-  EXPECT_LT(doubled.stat("workload.dnn.latency"), 0.9 * single.stat("workload.dnn.latency"));
-  EXPECT_EQ(depth1.stat("workload.dnn.latency"), single.stat("workload.dnn.latency"));
+  EXPECT_LT(doubled.sum("workload.dnn.latency"), 0.9 * single.sum("workload.dnn.latency"));
+  EXPECT_EQ(depth1.sum("workload.dnn.latency"), single.sum("workload.dnn.latency"));
   // The array waits less for operands: fetches overlap the previous step's compute.
-  EXPECT_EQ(doubled.stat("compute.systolic.busy_time"), single.stat("compute.systolic.busy_time"));
+  EXPECT_EQ(doubled.sum("compute.systolic.busy_time"), single.sum("compute.systolic.busy_time"));
 }
 
 TEST(DnnWorkload, PoliciesSpreadTilesOverTheArrays) {
@@ -259,11 +247,11 @@ TEST(DnnWorkload, PoliciesSpreadTilesOverTheArrays) {
     sum += tiles_done;
   }
   EXPECT_EQ(sum, 16.0);
-  EXPECT_EQ(rr.stat("workload.dnn.done"), 1.0);
-  EXPECT_EQ(ll.stat("workload.dnn.done"), 1.0);
+  EXPECT_EQ(rr.sum("workload.dnn.done"), 1.0);
+  EXPECT_EQ(ll.sum("workload.dnn.done"), 1.0);
   // Four arrays finish the same work sooner than one.
   const DnnRun one = run_text(machine(model, tiles, 1));
-  EXPECT_LT(ll.stat("workload.dnn.latency"), one.stat("workload.dnn.latency"));
+  EXPECT_LT(ll.sum("workload.dnn.latency"), one.sum("workload.dnn.latency"));
 }
 
 TEST(DnnWorkload, OperatorsWaitForEveryInputAndIndependentOnesOverlap) {
@@ -288,8 +276,8 @@ TEST(DnnWorkload, ScaleSimTopologiesRunUnchanged) {
   const TempDir dir;
   const auto csv = dir.write("gemms.csv", "Layer, M, N, K,\nfc1, 64, 96, 128,\nfc2, 64, 32, 96,\n");
   const DnnRun r = run_text(machine(csv.string(), ""));
-  EXPECT_EQ(r.stat("workload.dnn.done"), 1.0);
-  EXPECT_EQ(r.stat("workload.dnn.macs"), 64.0 * 96 * 128 + 64.0 * 32 * 96);
+  EXPECT_EQ(r.sum("workload.dnn.done"), 1.0);
+  EXPECT_EQ(r.sum("workload.dnn.macs"), 64.0 * 96 * 128 + 64.0 * 32 * 96);
   EXPECT_EQ(r.names(), (std::vector<std::string>{"fc1", "fc2"}));
   EXPECT_GE(r.u("start")[1], r.u("end")[0]) << "CSV rows run in layer order";
 }
@@ -335,25 +323,25 @@ TEST(DnnWorkload, ResultsKeptOnChipSkipTheMemory) {
   const DnnRun off = run_text(machine(zoo("mlp_small"), mapping));
   const DnnRun on = run_text(machine(zoo("mlp_small"), mapping + "resident_size = \"512 KiB\""));
   for (const DnnRun* r : {&off, &on}) {
-    EXPECT_EQ(r->stat("workload.dnn.done"), 1.0);
-    EXPECT_EQ(r->stat("workload.dnn.macs"), 17121280.0);
-    EXPECT_EQ(r->stat("memory.sram.errors"), 0.0);
+    EXPECT_EQ(r->sum("workload.dnn.done"), 1.0);
+    EXPECT_EQ(r->sum("workload.dnn.macs"), 17121280.0);
+    EXPECT_EQ(r->sum("memory.sram.errors"), 0.0);
   }
   // Every intermediate result (32 KiB at most) stays on chip; only the graph's output, the
   // softmax's 32 x 10 fp16 values, goes to memory, and only weights and the input come from it.
-  EXPECT_EQ(on.stat("workload.dnn.bytes_written"), 32.0 * 10 * 2);
+  EXPECT_EQ(on.sum("workload.dnn.bytes_written"), 32.0 * 10 * 2);
   // Without: every result is written, fc1 and relu1 32 x 512, fc2 and relu2 32 x 256, fc3 and
   // the softmax 32 x 10.
-  EXPECT_EQ(off.stat("workload.dnn.bytes_written"), 2.0 * (32 * 512 + 32 * 256 + 32 * 10) * 2);
-  EXPECT_LT(on.stat("workload.dnn.bytes_read"), off.stat("workload.dnn.bytes_read"));
+  EXPECT_EQ(off.sum("workload.dnn.bytes_written"), 2.0 * (32 * 512 + 32 * 256 + 32 * 10) * 2);
+  EXPECT_LT(on.sum("workload.dnn.bytes_read"), off.sum("workload.dnn.bytes_read"));
   EXPECT_EQ(on.u("bytes")[1], 0u) << "relu1 reads fc1's result and writes its own on chip";
-  EXPECT_GT(on.stat("workload.dnn.buffer_bytes"), 0.0);
-  EXPECT_EQ(on.stat("memory.dram.bytes"), on.stat("workload.dnn.bytes_read") + on.stat("workload.dnn.bytes_written"));
-  EXPECT_EQ(on.stat("memory.sram.bytes"), on.stat("workload.dnn.buffer_bytes"));
-  EXPECT_LT(on.stat("workload.dnn.latency"), off.stat("workload.dnn.latency"));
+  EXPECT_GT(on.sum("workload.dnn.buffer_bytes"), 0.0);
+  EXPECT_EQ(on.sum("memory.dram.bytes"), on.sum("workload.dnn.bytes_read") + on.sum("workload.dnn.bytes_written"));
+  EXPECT_EQ(on.sum("memory.sram.bytes"), on.sum("workload.dnn.buffer_bytes"));
+  EXPECT_LT(on.sum("workload.dnn.latency"), off.sum("workload.dnn.latency"));
   // Too small a region keeps nothing: the same traffic as without one.
   const DnnRun tiny = run_text(machine(zoo("mlp_small"), mapping + "resident_size = \"256 B\""));
-  EXPECT_EQ(tiny.stat("workload.dnn.bytes_written"), off.stat("workload.dnn.bytes_written"));
+  EXPECT_EQ(tiny.sum("workload.dnn.bytes_written"), off.sum("workload.dnn.bytes_written"));
 }
 
 TEST(DnnWorkload, ModelPathsResolveAgainstTheFileThatWroteThem) {
@@ -364,11 +352,11 @@ TEST(DnnWorkload, ModelPathsResolveAgainstTheFileThatWroteThem) {
   std::filesystem::copy_file(dir.path() / "gemm.toml", dir.path() / "models" / "g.toml");
   const auto experiment = dir.write("exp/run.toml", machine("../models/g.toml", ""));
   // In the file: relative to the file's directory, whatever the working directory is.
-  EXPECT_EQ(run_dnn(load_experiment(experiment, {}, test_registry())).stat("workload.dnn.macs"), 64.0 * 64 * 64);
+  EXPECT_EQ(run_dnn(load_experiment(experiment, {}, test_registry())).sum("workload.dnn.macs"), 64.0 * 64 * 64);
   // From --set, ensemble.vary or a tuning variant (values without a file of their own): relative
   // to the experiment's directory, like `system = "..."`.
   const auto set = load_experiment(experiment, {{"workloads.dnn.model", "../gemm.toml"}}, test_registry());
-  EXPECT_EQ(run_dnn(set).stat("workload.dnn.macs"), 64.0 * 64 * 64);
+  EXPECT_EQ(run_dnn(set).sum("workload.dnn.macs"), 64.0 * 64 * 64);
   const auto vary = load_experiment(
       experiment,
       {{"ensemble", R"({ replicas = 2, vary = { "workloads.dnn.model" = ["../gemm.toml", "../models/g.toml"] } })"}},
@@ -388,8 +376,8 @@ TEST(DnnWorkload, OnePassTilesStayWithinTheArray) {
   const DnnRun r = run_text(machine(one_gemm(dir, 100, 70, 40), "one_pass = true\narray_rows = 16\narray_cols = 16\n"
                                                                 "dataflow = \"os\""));
   // os: M on the rows, N on the columns: 7 x 5 output tiles of at most 16 x 16, K whole.
-  EXPECT_EQ(r.stat("workload.dnn.commands"), 35.0);
-  EXPECT_EQ(r.stat("workload.dnn.macs"), 100.0 * 70 * 40);
+  EXPECT_EQ(r.sum("workload.dnn.commands"), 35.0);
+  EXPECT_EQ(r.sum("workload.dnn.macs"), 100.0 * 70 * 40);
 }
 
 TEST(DnnWorkload, AnOperatorNoUnitCanRunStopsTheRunNamingThePort) {
@@ -411,15 +399,15 @@ TEST_P(MachineExample, RunsToTheEndWithNothingDropped) {
   const ExperimentSpec spec = load_experiment(kSource / "examples" / GetParam(), {}, test_registry());
   const DnnRun r = run_dnn(spec);
   EXPECT_EQ(r.result.status, "completed");
-  EXPECT_EQ(r.stat("workload.dnn.done"), 1.0);
-  EXPECT_EQ(r.stat("workload.dnn.ops_done"), r.stat("workload.dnn.ops_total"));
+  EXPECT_EQ(r.sum("workload.dnn.done"), 1.0);
+  EXPECT_EQ(r.sum("workload.dnn.ops_done"), r.sum("workload.dnn.ops_total"));
   EXPECT_EQ(r.column("totals", "status").s, (std::vector<std::string>{"completed"}));
-  EXPECT_EQ(r.stat("workload.dnn.macs"), static_cast<double>(r.column("totals", "macs").u.at(0)));
-  EXPECT_EQ(r.stat("memory.sram.errors"), 0.0);
+  EXPECT_EQ(r.sum("workload.dnn.macs"), static_cast<double>(r.column("totals", "macs").u.at(0)));
+  EXPECT_EQ(r.sum("memory.sram.errors"), 0.0);
   if (r.stats.count("memory.dram.errors") != 0) {
-    EXPECT_EQ(r.stat("memory.dram.errors") + r.stat("memory.dram.dropped"), 0.0);
+    EXPECT_EQ(r.sum("memory.dram.errors") + r.sum("memory.dram.dropped"), 0.0);
   }
-  EXPECT_GT(r.stat("workload.dnn.attributed_energy"), 0.0);
+  EXPECT_GT(r.sum("workload.dnn.attributed_energy"), 0.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, MachineExample,
@@ -438,12 +426,12 @@ TEST_P(ZooOnDatacenter, CompletesAndWindowedIsIdentical) {
   const ExperimentSpec spec = load_experiment(experiment, overrides, test_registry());
   const DnnRun sequential = run_dnn(spec, "sequential");
   EXPECT_EQ(sequential.result.status, "completed");
-  EXPECT_EQ(sequential.stat("workload.dnn.done"), 1.0);
-  EXPECT_EQ(sequential.stat("workload.dnn.ops_done"), sequential.stat("workload.dnn.ops_total"));
+  EXPECT_EQ(sequential.sum("workload.dnn.done"), 1.0);
+  EXPECT_EQ(sequential.sum("workload.dnn.ops_done"), sequential.sum("workload.dnn.ops_total"));
   EXPECT_EQ(sequential.column("totals", "macs").u.at(0),
-            static_cast<std::uint64_t>(sequential.stat("workload.dnn.macs")));
-  EXPECT_EQ(sequential.stat("memory.dram.errors") + sequential.stat("memory.dram.dropped") +
-                sequential.stat("memory.sram.errors"),
+            static_cast<std::uint64_t>(sequential.sum("workload.dnn.macs")));
+  EXPECT_EQ(sequential.sum("memory.dram.errors") + sequential.sum("memory.dram.dropped") +
+                sequential.sum("memory.sram.errors"),
             0.0);
   // Windowed on two threads (the equivalence suite covers 1 to 4 on workloads/dnn/equivalence*.toml).
   const DnnRun windowed = run_dnn(spec, "windowed", 2);

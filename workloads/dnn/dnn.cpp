@@ -11,9 +11,13 @@ constexpr std::uint32_t kKickReserve = 1;
 
 ARCHLAB_HD inline std::uint64_t min2(std::uint64_t a, std::uint64_t b) { return a < b ? a : b; }
 
-ARCHLAB_HD inline std::uint32_t depth_of(const Dnn::Params& p) {
-  if (p.depth > 0) return static_cast<std::uint32_t>(p.depth);
-  return p.double_buffer ? 2u : 1u;
+/// How many endpoints of `port` the workload uses: `count` endpoints of an interconnect, else
+/// `count` (0: all) of the port's receivers, at most kMaxMemories; none when the port is unlinked.
+ARCHLAB_HD inline std::uint32_t endpoints(const Context& ctx, PortId port, bool via_interconnect, std::uint64_t count) {
+  const std::uint64_t reach = ctx.fanout(port);
+  if (reach == 0) return 0;
+  if (via_interconnect) return static_cast<std::uint32_t>(count);
+  return static_cast<std::uint32_t>(min2(count > 0 ? count : reach, min2(reach, kMaxMemories)));
 }
 
 // Tags of memory requests and unit commands: which slot they belong to.
@@ -104,7 +108,7 @@ struct Walker {
   /// f mod buffers, each unit's buffer_size after the other's.
   ARCHLAB_HD std::uint32_t flat_unit(std::uint32_t c, std::uint32_t u) const { return c == 0 ? u : s.units[0] + u; }
   ARCHLAB_HD std::uint64_t slot_base(std::uint32_t c, std::uint32_t u, std::uint32_t k) const {
-    const std::uint32_t depth = depth_of(p);
+    const std::uint32_t depth = Dnn::depth_of(p);
     return (static_cast<std::uint64_t>(flat_unit(c, u) / s.buffers) * depth + k) * (p.buffer_size / depth);
   }
   ARCHLAB_HD void to_buffer(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint64_t address,
@@ -126,7 +130,7 @@ struct Walker {
   /// transfer is requested, the next memory has `outstanding` requests in flight, or the sends
   /// of this event are spent (then a kick continues at the same time).
   ARCHLAB_HD void pump() {
-    const std::uint32_t depth = depth_of(p);
+    const std::uint32_t depth = Dnn::depth_of(p);
     const std::uint32_t all_units = s.units[0] + s.units[1];
     if (all_units == 0 || s.memories == 0) return;
     bool progress = true;
@@ -249,7 +253,7 @@ struct Walker {
 
   /// Gives free buffer slots the next steps of their unit's item, or new items.
   ARCHLAB_HD void schedule() {
-    const std::uint32_t depth = depth_of(p);
+    const std::uint32_t depth = Dnn::depth_of(p);
     for (std::uint32_t c = 0; c < 2; ++c) {
       const std::uint32_t units = s.units[c];
       if (units == 0) continue;
@@ -288,7 +292,7 @@ struct Walker {
   }
 
   ARCHLAB_HD void start_step(std::uint32_t c, std::uint32_t u, Unit& unit) {
-    const std::uint32_t depth = depth_of(p);
+    const std::uint32_t depth = Dnn::depth_of(p);
     std::uint32_t k = 0;
     while (k < depth && unit.slots[k].phase != kFree)
       ++k;
@@ -331,7 +335,7 @@ struct Walker {
 
   /// Sends the unit its commands, in slot order, for as long as the next slot's operands are in.
   ARCHLAB_HD void commands(std::uint32_t c, std::uint32_t u, Unit& unit) {
-    const std::uint32_t depth = depth_of(p);
+    const std::uint32_t depth = Dnn::depth_of(p);
     for (;;) {
       std::uint32_t k = 0;
       while (k < depth && !(unit.slots[k].phase != kFree && unit.slots[k].seq == unit.compute_seq))
@@ -446,16 +450,8 @@ ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
     const std::uint32_t reach = ctx.fanout(c == 0 ? kMatrixPort : kVectorPort);
     s.units[c] = reach < kMaxUnits ? reach : kMaxUnits;
   }
-  const std::uint32_t mem_reach = ctx.fanout(kMemPort);
-  s.memories = p.mem_via_interconnect ? static_cast<std::uint32_t>(p.mem_count)
-               : p.mem_count > 0      ? static_cast<std::uint32_t>(min2(p.mem_count, mem_reach))
-                                      : (mem_reach < kMaxMemories ? mem_reach : kMaxMemories);
-  if (mem_reach == 0) s.memories = 0;
-  const std::uint32_t buffer_reach = ctx.fanout(kBufferPort);
-  s.buffers = buffer_reach == 0           ? 0
-              : p.buffer_via_interconnect ? static_cast<std::uint32_t>(p.buffer_count)
-              : p.buffer_count > 0        ? static_cast<std::uint32_t>(min2(p.buffer_count, buffer_reach))
-                                          : (buffer_reach < kMaxMemories ? buffer_reach : kMaxMemories);
+  s.memories = endpoints(ctx, kMemPort, p.mem_via_interconnect, p.mem_count);
+  s.buffers = endpoints(ctx, kBufferPort, p.buffer_via_interconnect, p.buffer_count);
   // Resident tensors go above every unit's slots (unit f's are in buffer f mod buffers).
   s.resident_base = s.buffers == 0 ? 0
                                    : (static_cast<std::uint64_t>(s.units[0] + s.units[1]) + s.buffers - 1) / s.buffers *

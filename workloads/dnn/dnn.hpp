@@ -296,6 +296,12 @@ struct Dnn {
   static bool prepare(Params& p, DataBuilder& data);
   static void report(const State& s, const Params& p, const std::byte* data, Report& out);
 
+  /// Buffer slots per unit: `depth`, or 2 with double buffering, else 1.
+  ARCHLAB_HD static std::uint32_t depth_of(const Params& p) {
+    if (p.depth > 0) return static_cast<std::uint32_t>(p.depth);
+    return p.double_buffer ? 2u : 1u;
+  }
+
   ARCHLAB_HD static void init(State& s, const Params& p, Context& ctx);
   ARCHLAB_HD static void handle(State& s, const Params& p, const Event& e, Context& ctx);
 };

@@ -15,11 +15,6 @@ namespace {
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 
-std::uint32_t depth_of(const Dnn::Params& p) {
-  if (p.depth > 0) return static_cast<std::uint32_t>(p.depth);
-  return p.double_buffer ? 2u : 1u;
-}
-
 bool is_activation(const std::string& variant) {
   static const char* const kActivations[] = {"relu", "relu6", "gelu", "silu", "swish", "sigmoid", "tanh", "hardswish"};
   return std::any_of(std::begin(kActivations), std::end(kActivations),
@@ -80,7 +75,7 @@ bool tile_matrix(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& s
                            std::min({g.n, p.tile_n ? p.tile_n : g.n, limits.n}),
                            std::min({g.k, p.tile_k ? p.tile_k : g.k, limits.k})};
   const bool fixed[3] = {p.tile_m != 0, p.tile_n != 0, p.tile_k != 0};
-  const std::uint64_t slot = p.buffer_size / depth_of(p);
+  const std::uint64_t slot = p.buffer_size / Dnn::depth_of(p);
   auto bytes = [&] { return (dims[0] * dims[2] + dims[2] * dims[1] + dims[0] * dims[1]) * eb; };
   // K goes first (down to 256: a tile's K costs buffer but no reuse), then the larger of M and N
   // (square output tiles read the fewest operand bytes), then K again.
@@ -157,7 +152,7 @@ bool tile_vector(const Dnn::Params& p, const dnn::Graph& graph, const dnn::Op& s
   if (op.rows == 0 || op.row_length == 0 || op.out_bytes == 0) {
     return data.fail(where(graph, source) + " has no elements");
   }
-  const std::uint64_t slot = p.buffer_size / depth_of(p);
+  const std::uint64_t slot = p.buffer_size / Dnn::depth_of(p);
   const auto per_chunk = static_cast<unsigned __int128>(slot) * op.rows / (op.in_bytes + op.out_bytes);
   if (per_chunk == 0) {
     return data.fail(where(graph, source) + " does not fit: one row of " + std::to_string(op.row_length) +
