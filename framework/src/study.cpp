@@ -255,14 +255,17 @@ void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<
   const bool whole_run_metrics =
       std::any_of(spec.objectives.begin(), spec.objectives.end(), [&](const TuneObjective& o) { return spec.whole_run(o.metric); }) ||
       std::any_of(spec.constraints.begin(), spec.constraints.end(), [&](const TuneConstraint& c) { return spec.whole_run(c.metric); });
+  // `engine`, when given, replaces the experiment's (a worker's share runs on `sequential`).
+  auto run = [&engine](ExperimentSpec experiment) {
+    if (!engine.empty()) experiment.engine = engine;
+    return run_experiment(experiment);
+  };
   if (!whole_run_metrics && !trials.empty()) {
     const auto start = Clock::now();
     try {
       std::vector<std::vector<double>> points;
       for (const Trial& trial : trials) points.push_back(trial.point);
-      ExperimentSpec experiment = batch_experiment(spec, points, registry);
-      if (!engine.empty()) experiment.engine = engine;
-      const RunReport report = run_experiment(experiment);
+      const RunReport report = run(batch_experiment(spec, points, registry));
       if (report.result.status != "stop_time" && report.result.status != "event_limit") {
         const double wall = seconds_since(start);
         for (std::uint32_t p = 0; p < trials.size(); ++p) {
@@ -288,9 +291,7 @@ void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<
     try {
       const std::vector<std::vector<double>> points{trial.point};
       for (std::size_t v = 0; v < variants; ++v) {
-        ExperimentSpec experiment = batch_experiment(spec, points, registry, v);
-        if (!engine.empty()) experiment.engine = engine;
-        const RunReport report = run_experiment(experiment);
+        const RunReport report = run(batch_experiment(spec, points, registry, v));
         outcomes.push_back(measure(spec, report, 0));
       }
       combine(spec, outcomes, trial);
