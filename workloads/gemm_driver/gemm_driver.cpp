@@ -1,19 +1,20 @@
 // workload.gemm_driver: feeds `tiles` GEMM tiles of M x N x K to compute units and counts the
-// answers. It keeps up to `outstanding` tiles in flight (all sent at time 0, then one more per
-// answer) and spreads them round-robin over the receivers of `out`, so one driver can feed an
-// array of units (`to = "sa[*].cmd"`). The tag of each tile is its send time, which gives the
-// latency when the answer comes back.
+// answers, closed loop: up to `outstanding` in flight, round-robin over the receivers of `out`
+// (workloads/common/closed_loop.hpp).
 #include <archlab/component.hpp>
 #include <archlab/protocol.hpp>
+
+#include "../common/closed_loop.hpp"
 
 namespace {
 
 using archlab::Tick;
 namespace protocol = archlab::protocol;
 
-struct GemmDriver {
+struct GemmDriver : archlab::workloads::ClosedLoopDriver<GemmDriver> {
   static constexpr const char* kName = "workload.gemm_driver";
-  static constexpr std::uint32_t kMaxSendsPerEvent = 1;
+  static constexpr std::uint16_t kCommand = protocol::kGemmTile;
+  static constexpr std::uint16_t kAnswer = protocol::kGemmDone;
 
   struct Params {
     std::uint64_t m;
@@ -22,13 +23,6 @@ struct GemmDriver {
     std::uint64_t tiles;
     std::uint64_t outstanding;
   };
-  struct State {
-    std::uint64_t sent;
-    Tick last_done;
-  };
-
-  enum Port : archlab::PortId { kIn, kOut };
-  enum Stat : std::uint32_t { kSent, kDone, kCycles, kMacs, kLatency, kCompletionTime, kRejected };
 
   static constexpr archlab::ParamSpec params[] = {
       ARCHLAB_PARAM_RANGE(Params, m, UInt, "64", "rows of A and C", 1.0, 1e12),
@@ -51,34 +45,9 @@ struct GemmDriver {
       {"rejected", "events", "events on `in` that were not kGemmDone"},
   };
 
-  ARCHLAB_HD static void send_tile(State& s, const Params& p, archlab::Context& ctx) {
-    const std::uint32_t receivers = ctx.fanout(kOut);
-    const std::uint32_t target = receivers == 0 ? 0 : static_cast<std::uint32_t>(s.sent % receivers);
-    ++s.sent;
-    ctx.stat_add(kSent, 1.0);
-    ctx.send(kOut, 0, protocol::kGemmTile, archlab::Payload{{p.m, p.n, p.k, ctx.now()}}, target);
-  }
-
-  ARCHLAB_HD static void init(State& s, const Params& p, archlab::Context& ctx) {
-    s.sent = 0;
-    s.last_done = 0;
-    while (s.sent < p.tiles && s.sent < p.outstanding)
-      send_tile(s, p, ctx);
-  }
-
-  ARCHLAB_HD static void handle(State& s, const Params& p, const archlab::Event& e, archlab::Context& ctx) {
-    if (e.kind != protocol::kGemmDone) {
-      ctx.stat_add(kRejected, 1.0);
-      return;
-    }
-    const Tick now = ctx.now();
-    ctx.stat_add(kDone, 1.0);
-    ctx.stat_add(kCycles, static_cast<double>(e.payload.w[0]));
-    ctx.stat_add(kMacs, static_cast<double>(e.payload.w[1]));
-    ctx.stat_add(kLatency, static_cast<double>(now - e.payload.w[3]));
-    ctx.stat_add(kCompletionTime, static_cast<double>(now - s.last_done)); // the sum is the last time
-    s.last_done = now;
-    if (s.sent < p.tiles) send_tile(s, p, ctx);
+  ARCHLAB_HD static std::uint64_t count(const Params& p) { return p.tiles; }
+  ARCHLAB_HD static archlab::Payload command(const Params& p, Tick now) {
+    return archlab::Payload{{p.m, p.n, p.k, now}};
   }
 };
 

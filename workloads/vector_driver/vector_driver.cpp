@@ -1,17 +1,20 @@
 // workload.vector_driver: feeds `ops` vector operations of one class to vector units and counts
-// the answers. Like workload.gemm_driver it keeps up to `outstanding` operations in flight and
-// spreads them round-robin over the receivers of `out`; the tag of each is its send time.
+// the answers, closed loop like workload.gemm_driver: up to `outstanding` in flight, round-robin
+// over the receivers of `out` (workloads/common/closed_loop.hpp).
 #include <archlab/component.hpp>
 #include <archlab/protocol.hpp>
+
+#include "../common/closed_loop.hpp"
 
 namespace {
 
 using archlab::Tick;
 namespace protocol = archlab::protocol;
 
-struct VectorDriver {
+struct VectorDriver : archlab::workloads::ClosedLoopDriver<VectorDriver> {
   static constexpr const char* kName = "workload.vector_driver";
-  static constexpr std::uint32_t kMaxSendsPerEvent = 1;
+  static constexpr std::uint16_t kCommand = protocol::kVectorOp;
+  static constexpr std::uint16_t kAnswer = protocol::kVectorDone;
 
   struct Params {
     std::uint32_t op; // protocol::VectorOp, in its order
@@ -20,13 +23,6 @@ struct VectorDriver {
     std::uint64_t ops;
     std::uint64_t outstanding;
   };
-  struct State {
-    std::uint64_t sent;
-    Tick last_done;
-  };
-
-  enum Port : archlab::PortId { kIn, kOut };
-  enum Stat : std::uint32_t { kSent, kDone, kCycles, kElements, kLatency, kCompletionTime, kRejected };
 
   static constexpr archlab::ParamSpec params[] = {
       ARCHLAB_PARAM_CHOICE(Params, op, "elementwise|reduction|softmax|layernorm|activation", "elementwise",
@@ -51,34 +47,9 @@ struct VectorDriver {
       {"rejected", "events", "events on `in` that were not kVectorDone"},
   };
 
-  ARCHLAB_HD static void send_op(State& s, const Params& p, archlab::Context& ctx) {
-    const std::uint32_t receivers = ctx.fanout(kOut);
-    const std::uint32_t target = receivers == 0 ? 0 : static_cast<std::uint32_t>(s.sent % receivers);
-    ++s.sent;
-    ctx.stat_add(kSent, 1.0);
-    ctx.send(kOut, 0, protocol::kVectorOp, archlab::Payload{{p.op, p.elements, p.row_length, ctx.now()}}, target);
-  }
-
-  ARCHLAB_HD static void init(State& s, const Params& p, archlab::Context& ctx) {
-    s.sent = 0;
-    s.last_done = 0;
-    while (s.sent < p.ops && s.sent < p.outstanding)
-      send_op(s, p, ctx);
-  }
-
-  ARCHLAB_HD static void handle(State& s, const Params& p, const archlab::Event& e, archlab::Context& ctx) {
-    if (e.kind != protocol::kVectorDone) {
-      ctx.stat_add(kRejected, 1.0);
-      return;
-    }
-    const Tick now = ctx.now();
-    ctx.stat_add(kDone, 1.0);
-    ctx.stat_add(kCycles, static_cast<double>(e.payload.w[0]));
-    ctx.stat_add(kElements, static_cast<double>(e.payload.w[1]));
-    ctx.stat_add(kLatency, static_cast<double>(now - e.payload.w[3]));
-    ctx.stat_add(kCompletionTime, static_cast<double>(now - s.last_done)); // the sum is the last time
-    s.last_done = now;
-    if (s.sent < p.ops) send_op(s, p, ctx);
+  ARCHLAB_HD static std::uint64_t count(const Params& p) { return p.ops; }
+  ARCHLAB_HD static archlab::Payload command(const Params& p, Tick now) {
+    return archlab::Payload{{p.op, p.elements, p.row_length, now}};
   }
 };
 
