@@ -10,6 +10,7 @@
 
 #include "archlab/config.hpp"
 #include "archlab/engine.hpp"
+#include "archlab/errors.hpp"
 #include "archlab/system.hpp"
 #include "test_support.hpp"
 
@@ -17,7 +18,7 @@ namespace archlab::testing {
 
 struct PluginRun {
   RunResult result;
-  std::map<std::string, std::vector<double>> stats;  ///< "memory.dram.reads" -> one value per instance
+  std::map<std::string, std::vector<double>> stats; ///< "memory.dram.reads" -> one value per instance
 
   const std::vector<double>& values(const std::string& key) const {
     static const std::vector<double> none;
@@ -49,7 +50,8 @@ inline std::map<std::string, std::vector<double>> stats_by_name(const SystemInst
     const ComponentDescriptor& d = *type->descriptor;
     for (std::uint32_t s = 0; s < d.nstats; ++s) {
       auto& values = stats[type->name + "." + d.stats[s].name];
-      for (std::uint32_t i = 0; i < type->rt.count; ++i) values.push_back(type->stats[i * d.nstats + s]);
+      for (std::uint32_t i = 0; i < type->rt.count; ++i)
+        values.push_back(type->stats[i * d.nstats + s]);
     }
   }
   return stats;
@@ -69,4 +71,15 @@ inline PluginRun run_plugins(const std::string& text, const std::string& engine 
   return run;
 }
 
-}  // namespace archlab::testing
+/// The experiment must be refused when it loads, with a ConfigError whose message contains
+/// `expected`.
+inline void expect_config_error(const std::string& text, const std::string& expected) {
+  try {
+    (void)run_plugins(text);
+    ADD_FAILURE() << "expected a ConfigError containing: " << expected;
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), expected)) << e.what();
+  }
+}
+
+} // namespace archlab::testing

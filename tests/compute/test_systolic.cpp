@@ -9,6 +9,7 @@
 #include "compute_run.hpp"
 
 using archlab::testing::contains;
+using archlab::testing::expect_config_error;
 using archlab::testing::run_text;
 
 namespace {
@@ -252,14 +253,6 @@ latency = "1 ns"
 }
 
 TEST(Systolic, BadParametersAreConfigurationErrors) {
-  const auto expect_config_error = [](const std::string& text, const std::string& expected) {
-    try {
-      (void)run_text(text);
-      ADD_FAILURE() << "expected a ConfigError containing: " << expected;
-    } catch (const archlab::ConfigError& e) {
-      EXPECT_TRUE(contains(e.what(), expected)) << e.what();
-    }
-  };
   expect_config_error(one_array({0, 4, "os"}, {4, 4, 4}), "parameter 'rows' is out of range");
   expect_config_error(one_array({4, 4, "rs"}, {4, 4, 4}), "dataflow");
   expect_config_error(one_array({4, 4, "os"}, {4, 4, 4}, 1, 1, "clock = 1000000000\n"), "clock");

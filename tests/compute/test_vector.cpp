@@ -9,6 +9,7 @@
 #include "compute_run.hpp"
 
 using archlab::testing::contains;
+using archlab::testing::expect_config_error;
 using archlab::testing::run_text;
 
 namespace {
@@ -152,14 +153,6 @@ latency = "1 ns"
 }
 
 TEST(Vector, BadParametersAreConfigurationErrors) {
-  const auto expect_config_error = [](const std::string& text, const std::string& expected) {
-    try {
-      (void)run_text(text);
-      ADD_FAILURE() << "expected a ConfigError containing: " << expected;
-    } catch (const archlab::ConfigError& e) {
-      EXPECT_TRUE(contains(e.what(), expected)) << e.what();
-    }
-  };
   expect_config_error(one_unit({"softmax", 10, 0}, "lanes = 0\n"), "parameter 'lanes' is out of range");
   expect_config_error(one_unit({"softmax", 10, 0}, "softmax_passes = 0\n"),
                       "parameter 'softmax_passes' is out of range");

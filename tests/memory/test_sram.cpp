@@ -120,12 +120,7 @@ TEST(Sram, AnswersThroughAnInterconnectUseTheRoute) {
 
 TEST(Sram, BadParametersAreConfigurationErrors) {
   const auto expect_config_error = [](const std::string& sram, const std::string& expected) {
-    try {
-      (void)run_memory(one_sram(sram, reads(8, 0, 1)));
-      ADD_FAILURE() << "expected a ConfigError containing: " << expected;
-    } catch (const archlab::ConfigError& e) {
-      EXPECT_TRUE(contains(e.what(), expected)) << e.what();
-    }
+    archlab::testing::expect_config_error(one_sram(sram, reads(8, 0, 1)), expected);
   };
   expect_config_error("banks = 0\n", "parameter 'banks' is out of range");
   expect_config_error("banks = 65\n", "parameter 'banks' is out of range");
