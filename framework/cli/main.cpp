@@ -11,6 +11,7 @@
 
 #include "archlab/config.hpp"
 #include "archlab/errors.hpp"
+#include "archlab/input_limits.hpp"
 #include "archlab/plugin_loader.hpp"
 #include "archlab/run.hpp"
 #include "archlab/text.hpp"
@@ -28,7 +29,8 @@ std::vector<archlab::Override> parse_overrides(const std::vector<std::string>& i
   for (const std::string& item : items) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw archlab::ConfigError("--set " + item + ": expected key=value, for example --set seed=7");
+      throw archlab::ConfigError("--set " + archlab::limits::clip(item) +
+                                 ": expected key=value, for example --set seed=7");
     }
     overrides.push_back({item.substr(0, eq), item.substr(eq + 1)});
   }
@@ -53,8 +55,9 @@ std::string default_study() {
 }
 
 archlab::ExperimentSpec load(const std::string& file, const std::vector<std::string>& sets,
-                             const archlab::PluginRegistry& registry) {
-  const auto overrides = parse_overrides(sets);
+                             const std::vector<archlab::Override>& options, const archlab::PluginRegistry& registry) {
+  auto overrides = parse_overrides(sets);
+  overrides.insert(overrides.end(), options.begin(), options.end());
   if (file.empty()) {
     return archlab::load_experiment_text(archlab::default_experiment_text(), "built-in default", ".", overrides,
                                          registry);
@@ -286,10 +289,12 @@ int main(int argc, char** argv) {
       print_study(spec, report, registry);
       return 0;
     }
-    if (!run_engine.empty()) run_sets.push_back("engine=\"" + run_engine + "\"");
-    if (!run_output.empty()) run_sets.push_back("output=\"" + run_output + "\"");
-    if (run_threads > 0) run_sets.push_back("threads=" + std::to_string(run_threads));
-    const auto spec = load(run_file, run_sets, registry);
+    // Options become overrides that are never read as TOML: a path is the characters given.
+    std::vector<archlab::Override> options;
+    if (!run_engine.empty()) options.push_back({"engine", run_engine, true});
+    if (!run_output.empty()) options.push_back({"output", run_output, true});
+    if (run_threads > 0) options.push_back({"threads", std::to_string(run_threads)});
+    const auto spec = load(run_file, run_sets, options, registry);
     const bool show_progress = !quiet && ::isatty(STDERR_FILENO);
     std::function<void(const archlab::Progress&)> progress;
     if (show_progress) {

@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "archlab/errors.hpp"
+#include "archlab/input_limits.hpp"
 #include "archlab/text.hpp"
 #include "archlab/units.hpp"
 #include "config_detail.hpp"
@@ -33,15 +34,35 @@ std::string where(const toml::node& node, const std::string& fallback) {
   throw ConfigError(location + ": " + message);
 }
 
+/// The files a load reads, collected for ExperimentSpec::inputs while a load runs.
+thread_local std::vector<std::filesystem::path>* t_inputs = nullptr;
+
+void note_input(const std::filesystem::path& path) {
+  if (t_inputs == nullptr) return;
+  std::error_code ignored;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, ignored).lexically_normal();
+  if (std::find(t_inputs->begin(), t_inputs->end(), absolute) == t_inputs->end()) t_inputs->push_back(absolute);
+}
+
+struct InputCollector {
+  explicit InputCollector(std::vector<std::filesystem::path>* inputs) : saved(t_inputs) { t_inputs = inputs; }
+  ~InputCollector() { t_inputs = saved; }
+  InputCollector(const InputCollector&) = delete;
+  InputCollector& operator=(const InputCollector&) = delete;
+  std::vector<std::filesystem::path>* saved;
+};
+
 std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path.string() + ": cannot open file: " + std::strerror(errno));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  note_input(path);
+  limits::InputFile file = limits::read_input_file(path);
+  if (!file.problem.empty()) throw ConfigError(path.string() + ": " + file.problem);
+  return std::move(file.text);
 }
 
 toml::table parse_toml(const std::string& text, const std::string& name) {
+  if (const std::string problem = limits::toml_depth_problem(text); !problem.empty()) {
+    throw ConfigError(name + ": " + problem);
+  }
   try {
     return toml::parse(text, name);
   } catch (const toml::parse_error& error) {
@@ -66,8 +87,12 @@ toml::table& parent_of(toml::table& root, const std::string& key, std::string& l
   std::vector<std::string> path;
   std::stringstream segments(key);
   for (std::string segment; std::getline(segments, segment, '.');) {
-    if (segment.empty()) throw ConfigError(context + ": empty key segment in '" + key + "'");
+    if (segment.empty()) throw ConfigError(context + ": empty key segment in '" + limits::clip(key) + "'");
     path.push_back(segment);
+    if (path.size() > limits::kMaxKeyDepth) {
+      throw ConfigError(context + ": the key has more than " + std::to_string(limits::kMaxKeyDepth) +
+                        " dotted segments");
+    }
   }
   if (path.empty()) throw ConfigError(context + ": empty key");
   toml::table* table = &root;
@@ -77,7 +102,7 @@ toml::table& parent_of(toml::table& root, const std::string& key, std::string& l
       table->insert(path[i], toml::table{});
       next = table->get(path[i]);
     }
-    if (!next->is_table()) throw ConfigError(context + ": '" + path[i] + "' is not a table");
+    if (!next->is_table()) throw ConfigError(context + ": '" + limits::clip(path[i]) + "' is not a table");
     table = next->as_table();
   }
   last = path.back();
@@ -85,13 +110,24 @@ toml::table& parent_of(toml::table& root, const std::string& key, std::string& l
 }
 
 void apply_override(toml::table& root, const Override& override) {
+  const std::string context = "--set " + limits::clip(override.key);
+  for (const std::string* part : {&override.key, &override.value}) {
+    if (part->size() > limits::kMaxValueBytes) {
+      throw ConfigError(context + ": the " + (part == &override.key ? "key" : "value") + " is longer than " +
+                        std::to_string(limits::kMaxValueBytes >> 20) + " MiB, the limit on --set");
+    }
+  }
   std::string last;
-  toml::table& table = parent_of(root, override.key, last, "--set " + override.key);
+  toml::table& table = parent_of(root, override.key, last, context);
+  if (override.literal) {
+    table.insert_or_assign(last, override.value);
+    return;
+  }
   // The value as TOML when it parses as one, else as a plain string ("10 ns" needs no quotes).
   toml::table parsed;
-  bool is_toml = true;
+  bool is_toml = limits::toml_depth_problem(override.value).empty();
   try {
-    parsed = toml::parse("value = " + override.value);
+    if (is_toml) parsed = toml::parse("value = " + override.value);
   } catch (const toml::parse_error&) {
     is_toml = false;
   }
@@ -243,6 +279,7 @@ void fill_param(const ParamSpec& spec, const toml::node& node, std::vector<std::
       if (!std::filesystem::is_regular_file(path)) {
         fail(location, owner + ": parameter '" + name + "': no such file '" + path.string() + "'");
       }
+      note_input(path);
       const std::string resolved = path.string();
       const std::uint64_t offset = grow_block(*data, resolved.size() + 1, 16);
       std::memcpy(data->data() + offset, resolved.c_str(), resolved.size() + 1);
@@ -257,7 +294,8 @@ void fill_param(const ParamSpec& spec, const toml::node& node, std::vector<std::
       for (std::string choice; std::getline(list, choice, '|');) choices.push_back(choice);
       const auto found = std::find(choices.begin(), choices.end(), value);
       if (found == choices.end()) {
-        fail(location, owner + ": parameter '" + name + "' is '" + value + "'" + suggestion(value, choices));
+        fail(location,
+             owner + ": parameter '" + name + "' is '" + limits::clip(value) + "'" + suggestion(value, choices));
       }
       store(blob, spec.offset, static_cast<std::uint32_t>(found - choices.begin()));
       break;
@@ -334,7 +372,7 @@ ComponentSpec build_component(const std::string& name, const toml::node& node, c
   }
   if (const toml::node* count = table->get("count"); count != nullptr) {
     if (!count->is_integer() || **count->as_integer() < 1 || **count->as_integer() > 0x7fffffff) {
-      fail(where(*count, file), "component '" + name + "': count must be a positive integer");
+      fail(where(*count, file), "component '" + name + "': count must be an integer in [1, 2147483647]");
     }
     spec.count = static_cast<std::uint32_t>(**count->as_integer());
   }
@@ -350,8 +388,8 @@ ComponentSpec build_component(const std::string& name, const toml::node& node, c
   for (std::uint32_t i = 0; i < component.nparams; ++i) valid.emplace_back(component.params[i].name);
   for (const auto& [key, value] : *table) {
     if (std::find(valid.begin(), valid.end(), key.str()) == valid.end()) {
-      fail(where(value, file), owner + ": unknown parameter '" + std::string(key.str()) + "'" +
-                                   suggestion(key.str(), valid));
+      fail(where(value, file),
+           owner + ": unknown parameter '" + limits::clip(key.str()) + "'" + suggestion(key.str(), valid));
     }
   }
   const toml::table* tech = technology != nullptr ? technology->defaults_for(spec.type) : nullptr;
@@ -359,7 +397,7 @@ ComponentSpec build_component(const std::string& name, const toml::node& node, c
     for (const auto& [key, value] : *tech) {
       if (std::find(valid.begin() + 2, valid.end(), key.str()) == valid.end()) {
         fail(where(value, technology->file), "technology defaults for " + spec.type + ": unknown parameter '" +
-                                                 std::string(key.str()) + "'" + suggestion(key.str(), valid));
+                                                 limits::clip(key.str()) + "'" + suggestion(key.str(), valid));
       }
     }
   }
@@ -403,12 +441,13 @@ Endpoint parse_endpoint(const std::string& text, const std::string& location) {
   Endpoint endpoint;
   const auto dot = text.rfind('.');
   if (dot == std::string::npos || dot == 0 || dot + 1 == text.size()) {
-    fail(location, "link endpoint '" + text + "' must be component.port, component[*].port or component[i].port");
+    fail(location,
+         "link endpoint '" + limits::clip(text) + "' must be component.port, component[*].port or component[i].port");
   }
   endpoint.port = text.substr(dot + 1);
   std::string head = text.substr(0, dot);
   if (const auto bracket = head.find('['); bracket != std::string::npos) {
-    if (head.back() != ']') fail(location, "link endpoint '" + text + "': unclosed '['");
+    if (head.back() != ']') fail(location, "link endpoint '" + limits::clip(text) + "': unclosed '['");
     const std::string inside = head.substr(bracket + 1, head.size() - bracket - 2);
     head = head.substr(0, bracket);
     if (inside == "*") {
@@ -416,7 +455,7 @@ Endpoint parse_endpoint(const std::string& text, const std::string& location) {
     } else {
       const auto [end, ec] = std::from_chars(inside.data(), inside.data() + inside.size(), endpoint.index);
       if (ec != std::errc{} || end != inside.data() + inside.size()) {
-        fail(location, "link endpoint '" + text + "': index must be a number or *");
+        fail(location, "link endpoint '" + limits::clip(text) + "': index must be a number or *");
       }
       endpoint.indexed = true;
     }
@@ -450,15 +489,16 @@ void check_endpoint(const SystemSpec& system, const Endpoint& endpoint, const st
   if (component == nullptr) {
     std::vector<std::string> names;
     for (const auto& c : system.components) names.push_back(c.name);
-    fail(location, "link endpoint '" + text + "': no component named '" + endpoint.component + "'" +
+    fail(location, "link endpoint '" + limits::clip(text) + "': no component named '" + endpoint.component + "'" +
                        suggestion(endpoint.component, names));
   }
   if (endpoint.indexed && endpoint.index >= component->count) {
-    fail(location, "link endpoint '" + text + "': index " + std::to_string(endpoint.index) + " is out of range (" +
-                       endpoint.component + " has count " + std::to_string(component->count) + ")");
+    fail(location, "link endpoint '" + limits::clip(text) + "': index " + std::to_string(endpoint.index) +
+                       " is out of range (" + endpoint.component + " has count " + std::to_string(component->count) +
+                       ")");
   }
   if (!endpoint.all && !endpoint.indexed && component->count > 1) {
-    fail(location, "link endpoint '" + text + "': " + endpoint.component + " is an array of " +
+    fail(location, "link endpoint '" + limits::clip(text) + "': " + endpoint.component + " is an array of " +
                        std::to_string(component->count) + "; write " + endpoint.component + "[*]." + endpoint.port +
                        " or " + endpoint.component + "[i]." + endpoint.port);
   }
@@ -476,7 +516,7 @@ void add_links(SystemSpec& system, const toml::node* links_node, const std::stri
     for (const auto& [key, value] : *table) {
       const std::vector<std::string> valid{"from", "to", "latency"};
       if (std::find(valid.begin(), valid.end(), key.str()) == valid.end()) {
-        fail(where(value, file), "link: unknown key '" + std::string(key.str()) + "'" + suggestion(key.str(), valid));
+        fail(where(value, file), "link: unknown key '" + limits::clip(key.str()) + "'" + suggestion(key.str(), valid));
       }
     }
     LinkSpec link;
@@ -521,7 +561,8 @@ void add_components(SystemSpec& system, const toml::node* node, const PluginRegi
   for (const auto& [key, value] : *table) {
     const std::string name(key.str());
     if (name.empty() || name.find_first_of(".[]* ") != std::string::npos) {
-      fail(where(value, file), "component name '" + name + "' may not contain '.', '[', ']', '*' or spaces");
+      fail(where(value, file),
+           "component name '" + limits::clip(name) + "' may not contain '.', '[', ']', '*' or spaces");
     }
     if (const ComponentSpec* existing = system.find(name); existing != nullptr) {
       fail(where(value, file), "duplicate component name '" + name + "' (first defined at " + existing->where + ")");
@@ -534,8 +575,8 @@ void check_keys(const toml::table& table, const std::vector<std::string>& valid,
                 const char* what) {
   for (const auto& [key, value] : table) {
     if (std::find(valid.begin(), valid.end(), key.str()) == valid.end()) {
-      fail(where(value, file), std::string("unknown ") + what + " key '" + std::string(key.str()) + "'" +
-                                   suggestion(key.str(), valid));
+      fail(where(value, file),
+           std::string("unknown ") + what + " key '" + limits::clip(key.str()) + "'" + suggestion(key.str(), valid));
     }
   }
 }
@@ -606,8 +647,8 @@ std::vector<std::byte> fill_declared_params(const ParamSpec* specs, std::uint32_
   if (table != nullptr) {
     for (const auto& [key, value] : *table) {
       if (std::find(valid.begin(), valid.end(), key.str()) == valid.end()) {
-        fail(where(value, file), owner + ": unknown parameter '" + std::string(key.str()) + "'" +
-                                     suggestion(key.str(), valid));
+        fail(where(value, file),
+             owner + ": unknown parameter '" + limits::clip(key.str()) + "'" + suggestion(key.str(), valid));
       }
     }
   }
@@ -654,6 +695,7 @@ ExperimentSpec load_experiment_text(const std::string& text, const std::string& 
   spec.experiment_name = name;
   spec.experiment_text = text;
   const ConfigDir config_dir(base_dir);
+  const InputCollector collector(&spec.inputs);
   toml::table root = parse_toml(text, name);
 
   // A system file is grafted in as an inline table so that --set reaches into it too.
@@ -734,7 +776,8 @@ ExperimentSpec load_experiment_text(const std::string& text, const std::string& 
   spec.engine = get_value<std::string>(root, "engine", name, "a string", "auto");
   const std::vector<std::string> engines{"auto", "sequential", "windowed", "cuda"};
   if (std::find(engines.begin(), engines.end(), spec.engine) == engines.end()) {
-    fail(where(*root.get("engine"), name), "unknown engine '" + spec.engine + "'" + suggestion(spec.engine, engines));
+    fail(where(*root.get("engine"), name),
+         "unknown engine '" + limits::clip(spec.engine) + "'" + suggestion(spec.engine, engines));
   }
   const std::int64_t seed = get_value<std::int64_t>(root, "seed", name, "an integer", 1);
   if (seed < 0) fail(where(*root.get("seed"), name), "`seed` must not be negative");
@@ -756,7 +799,11 @@ ExperimentSpec load_experiment_text(const std::string& text, const std::string& 
 
 ExperimentSpec load_experiment(const std::filesystem::path& path, const std::vector<Override>& overrides,
                                const PluginRegistry& registry) {
-  return load_experiment_text(read_file(path), path.string(), path.parent_path(), overrides, registry);
+  std::string text = read_file(path);
+  ExperimentSpec spec = load_experiment_text(text, path.string(), path.parent_path(), overrides, registry);
+  std::error_code ignored;
+  spec.inputs.insert(spec.inputs.begin(), std::filesystem::absolute(path, ignored).lexically_normal());
+  return spec;
 }
 
 const std::string& default_experiment_text() {

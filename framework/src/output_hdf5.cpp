@@ -163,12 +163,38 @@ class Checker {
 /// Why a file cannot be created at `path`, when that can be told without trying.
 std::string creation_problem(const fs::path& path) {
   std::error_code error;
-  if (fs::is_directory(path, error)) return "it is a directory";
+  const fs::file_status status = fs::symlink_status(path, error);
+  if (fs::is_symlink(status)) {
+    return "it is a symbolic link, and archlab replaces the file at the path, which would replace the link: "
+           "give the link's target instead";
+  }
+  if (fs::is_directory(status)) return "it is a directory";
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    return "it is not a regular file (a device, pipe or socket), which archlab will not replace";
+  }
   const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
   if (!fs::exists(parent, error)) return "directory '" + parent.string() + "' does not exist";
   if (!fs::is_directory(parent, error)) return "'" + parent.string() + "' is not a directory";
   return {};
 }
+
+} // namespace
+
+void check_output_path(const fs::path& path, const std::vector<fs::path>& inputs) {
+  if (const std::string problem = creation_problem(path); !problem.empty()) {
+    throw OutputError("cannot create output file '" + path.string() + "': " + problem);
+  }
+  std::error_code error;
+  if (!fs::exists(path, error)) return;
+  for (const fs::path& input : inputs) {
+    if (fs::equivalent(path, input, error)) {
+      throw OutputError("cannot create output file '" + path.string() + "': it is one of the run's inputs ('" +
+                        input.string() + "'), which the output would replace");
+    }
+  }
+}
+
+namespace {
 
 /// Group and dataset names come from plugin and statistic names; HDF5 reads '/' as a path.
 void check_object_name(const std::string& name, std::string_view what, const fs::path& path) {
@@ -1016,7 +1042,7 @@ class Hdf5RunWriter final : public RunWriter {
   std::thread thread_;  // last: starts only when everything it uses exists
 };
 
-}  // namespace
+} // namespace
 
 std::unique_ptr<RunWriter> RunWriter::create(const std::filesystem::path& path, const OutputLayout& layout,
                                              const OutputOptions& options) {

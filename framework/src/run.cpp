@@ -42,6 +42,7 @@ void check_experiment(const ExperimentSpec& spec) {
 }
 
 RunReport run_experiment(const ExperimentSpec& spec, const std::function<void(const Progress&)>& progress) {
+  if (!spec.output.empty()) check_output_path(spec.output, spec.inputs);
   auto engine = make_engine(spec.engine);
   SystemInstance system(spec.system, spec.seed);
 

@@ -457,6 +457,7 @@ StudyReport run_study(const TuneSpec& spec, const PluginRegistry& registry, cons
   const SpaceView view(spec);
   StudyReport report;
   report.output = !options.output.empty() ? options.output : !spec.output.empty() ? spec.output : options.resume;
+  const StudyLock lock = report.output.empty() ? StudyLock() : StudyLock::acquire(report.output, spec);
 
   std::vector<Trial> trials;
   void* raw = nullptr;

@@ -4,14 +4,18 @@
 // renamed over it. rename() is atomic, so at every moment `path` is a complete study as of some
 // batch: a study killed (even by SIGKILL) loses at most the batch that was running. Rewriting is
 // cheap for studies of thousands of trials; the file is small.
+#include <fcntl.h>
 #include <hdf5.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "archlab/errors.hpp"
@@ -23,6 +27,9 @@ namespace archlab {
 namespace {
 
 constexpr std::size_t kStatusBytes = 256;
+// What a study file may hold: far beyond any real study, well below what would exhaust memory.
+constexpr hsize_t kMaxTrials = hsize_t{1} << 24;
+constexpr hsize_t kMaxTunerStateBytes = hsize_t{1} << 28;
 
 class H5 {
  public:
@@ -93,8 +100,18 @@ void scalar_attribute(hid_t object, const char* name, hid_t file_type, hid_t mem
   check(H5Awrite(attribute.get(), memory_type, &value), std::string("write attribute ") + name);
 }
 
+/// Throws unless `attribute` holds exactly one value: H5Aread writes every element of a larger
+/// one into the single value it is given.
+void check_single(hid_t attribute, const char* name) {
+  H5 space(H5Aget_space(attribute), H5Sclose, "H5Aget_space");
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) {
+    throw OutputError(std::string("attribute ") + name + " is not a single value");
+  }
+}
+
 std::string read_string_attribute(hid_t object, const char* name) {
   H5 attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose, std::string("open attribute ") + name);
+  check_single(attribute.get(), name);
   H5 type(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
   check(H5Tset_size(type.get(), H5T_VARIABLE), "H5Tset_size");
   check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "H5Tset_cset");
@@ -103,6 +120,28 @@ std::string read_string_attribute(hid_t object, const char* name) {
   std::string value = text != nullptr ? text : "";
   H5free_memory(text);
   return value;
+}
+
+/// An unsigned integer attribute, or nullopt when the object has none (files of older versions).
+std::optional<std::uint64_t> read_u64_attribute(hid_t object, const char* name) {
+  if (H5Aexists(object, name) <= 0) return std::nullopt;
+  H5 attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose, std::string("open attribute ") + name);
+  check_single(attribute.get(), name);
+  std::uint64_t value = 0;
+  check(H5Aread(attribute.get(), H5T_NATIVE_UINT64, &value), std::string("read attribute ") + name);
+  return value;
+}
+
+/// Elements of a one-dimensional dataset, refusing other ranks and sizes a study cannot have
+/// (H5Sget_simple_extent_dims writes one value per dimension).
+hsize_t extent_1d(hid_t dataset, const std::string& what, hsize_t max_elements) {
+  H5 space(H5Dget_space(dataset), H5Sclose, "H5Dget_space");
+  if (H5Sget_simple_extent_ndims(space.get()) != 1) throw OutputError(what + " is not a one-dimensional dataset");
+  hsize_t count = 0;
+  H5Sget_simple_extent_dims(space.get(), &count, nullptr);
+  if (count > max_elements)
+    throw OutputError(what + " has " + std::to_string(count) + " elements, more than a study has");
+  return count;
 }
 
 /// The row of /study/trials, in memory: fixed fields, then a field per parameter, objective,
@@ -314,13 +353,22 @@ StudyFile read_study_file(const std::filesystem::path& path, const TuneSpec& spe
   }
   H5 study(H5Gopen2(file.get(), "study", H5P_DEFAULT), H5Gclose, "open /study");
   result.tuner = read_string_attribute(study.get(), "tuner");
+  // A tuner restores its generator from its saved state, so another seed would be ignored
+  // without a word; another simulation seed would mix trials of two experiments.
+  const auto seed_differs = [&](hid_t object, const char* name, std::uint64_t seed, const char* key) {
+    const auto saved = read_u64_attribute(object, name);
+    if (saved && *saved != seed) {
+      throw ConfigError(path.string() + ": the study ran with " + key + " = " + std::to_string(*saved) +
+                        ", this experiment has " + std::to_string(seed) + "; resume it with the seed it started with");
+    }
+  };
+  seed_differs(study.get(), "tuner_seed", spec.seed, "tune.seed");
+  seed_differs(file.get(), "seed", spec.base.seed, "seed");
 
   const RowLayout layout(spec);
   const H5 row_type = layout.compound();
   H5 table(H5Dopen2(study.get(), "trials", H5P_DEFAULT), H5Dclose, "open /study/trials");
-  H5 table_space(H5Dget_space(table.get()), H5Sclose, "H5Dget_space");
-  hsize_t count = 0;
-  H5Sget_simple_extent_dims(table_space.get(), &count, nullptr);
+  const hsize_t count = extent_1d(table.get(), path.string() + ": /study/trials", kMaxTrials);
   std::vector<std::byte> rows(layout.size * count);
   if (count > 0) check(H5Dread(table.get(), row_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()), "read /study/trials");
   for (hsize_t t = 0; t < count; ++t) {
@@ -373,15 +421,74 @@ StudyFile read_study_file(const std::filesystem::path& path, const TuneSpec& spe
   }
 
   H5 state(H5Dopen2(study.get(), "tuner_state", H5P_DEFAULT), H5Dclose, "open /study/tuner_state");
-  H5 state_space(H5Dget_space(state.get()), H5Sclose, "H5Dget_space");
-  hsize_t state_size = 0;
-  H5Sget_simple_extent_dims(state_space.get(), &state_size, nullptr);
+  const hsize_t state_size = extent_1d(state.get(), path.string() + ": /study/tuner_state", kMaxTunerStateBytes);
   result.tuner_state.resize(state_size);
   if (state_size > 0) {
     check(H5Dread(state.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, result.tuner_state.data()),
           "read /study/tuner_state");
   }
   return result;
+}
+
+StudyLock::StudyLock(StudyLock&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), lock_path_(std::move(other.lock_path_)) {}
+
+StudyLock::~StudyLock() {
+  if (fd_ < 0) return;
+  // Unlinked while held: a process that opened the old file finds it gone once it locks it
+  // (acquire() checks) and takes a fresh one.
+  std::error_code ignored;
+  std::filesystem::remove(lock_path_, ignored);
+  ::close(fd_);
+}
+
+StudyLock StudyLock::acquire(const std::filesystem::path& path, const TuneSpec& spec) {
+  std::vector<std::filesystem::path> inputs = spec.base.inputs;
+  std::error_code error;
+  if (std::filesystem::is_regular_file(spec.name, error)) inputs.emplace_back(spec.name);
+  check_output_path(path, inputs);
+
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  const std::string name = path.filename().string();
+  StudyLock lock;
+  lock.lock_path_ = dir / ("." + name + ".lock");
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int fd = ::open(lock.lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+      throw OutputError("cannot lock study file '" + path.string() + "': cannot open '" + lock.lock_path_.string() +
+                        "': " + std::strerror(errno));
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      char holder[32] = "";
+      const ssize_t got = ::pread(fd, holder, sizeof holder - 1, 0);
+      ::close(fd);
+      const std::string pid = got > 0 ? std::string(holder, strnlen(holder, static_cast<std::size_t>(got))) : "";
+      throw ConfigError(path.string() + ": the study file is in use by " +
+                        (pid.empty() ? std::string("another process") : "process " + pid) +
+                        " (another `archlab tune` of this study); wait for it to end or stop it");
+    }
+    struct stat held {
+    }, current{};
+    if (::fstat(fd, &held) == 0 && ::stat(lock.lock_path_.c_str(), &current) == 0 && held.st_ino == current.st_ino &&
+        held.st_dev == current.st_dev) {
+      lock.fd_ = fd;
+      break;
+    }
+    ::close(fd); // the holder removed this lock file after we opened it: take the new one
+  }
+  if (lock.fd_ < 0) throw OutputError("cannot lock study file '" + path.string() + "': its lock file keeps changing");
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(lock.fd_, 0) != 0 || ::pwrite(lock.fd_, pid.data(), pid.size(), 0) < 0) {
+    // The pid is only for the message another process prints; the lock holds without it.
+  }
+  // Temporaries of a study killed while it rewrote its file: nothing else writes them while the
+  // lock is held.
+  const std::string prefix = "." + name + ".tmp-";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string file = entry.path().filename().string();
+    if (file.rfind(prefix, 0) == 0) std::filesystem::remove(entry.path(), error);
+  }
+  return lock;
 }
 
 }  // namespace archlab

@@ -24,6 +24,11 @@ std::string nearest(std::string_view name, const std::vector<std::string>& candi
   std::string best;
   std::size_t best_distance = std::max<std::size_t>(2, name.size() / 3) + 1;
   for (const auto& candidate : candidates) {
+    // The distance is at least the difference in length: skip the quadratic work for names
+    // (a pasted 10 MB value) that cannot be near.
+    const std::size_t gap =
+        name.size() > candidate.size() ? name.size() - candidate.size() : candidate.size() - name.size();
+    if (gap >= best_distance) continue;
     const std::size_t distance = edit_distance(name, candidate);
     if (distance < best_distance) {
       best_distance = distance;

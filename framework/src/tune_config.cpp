@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "archlab/errors.hpp"
+#include "archlab/input_limits.hpp"
 #include "archlab/text.hpp"
 #include "archlab/tune.hpp"
 #include "config_detail.hpp"
@@ -247,14 +248,15 @@ std::string stat_unit(const Metric& metric, const ExperimentSpec& base) {
 }
 
 std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path.string() + ": cannot open file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  limits::InputFile file = limits::read_input_file(path);
+  if (!file.problem.empty()) throw ConfigError(path.string() + ": " + file.problem);
+  return std::move(file.text);
 }
 
 toml::table parse(const std::string& text, const std::string& name) {
+  if (const std::string problem = limits::toml_depth_problem(text); !problem.empty()) {
+    throw ConfigError(name + ": " + problem);
+  }
   try {
     return toml::parse(text, name);
   } catch (const toml::parse_error& error) {

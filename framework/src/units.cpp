@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "archlab/input_limits.hpp"
+
 namespace archlab::units {
 namespace {
 
@@ -67,15 +69,29 @@ std::pair<Decimal, const Unit*> split(std::string_view text, const std::array<Un
   Decimal number;
   bool digits = false;
   if (pos < text.size() && text[pos] == '+') ++pos;
+  // Digits past the 30th cannot change a long double; keeping them would overflow the mantissa
+  // of a number written with thousands of digits (0.999...9) to infinity.
+  constexpr int kSignificant = 30;
+  int significant = 0;
   while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-    number.mantissa = number.mantissa * 10 + (text[pos++] - '0');
+    if (significant < kSignificant) {
+      number.mantissa = number.mantissa * 10 + (text[pos] - '0');
+      significant += number.mantissa > 0 ? 1 : 0;
+    } else {
+      ++number.exponent;
+    }
+    ++pos;
     digits = true;
   }
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
     while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      number.mantissa = number.mantissa * 10 + (text[pos++] - '0');
-      --number.exponent;
+      if (significant < kSignificant) {
+        number.mantissa = number.mantissa * 10 + (text[pos] - '0');
+        significant += number.mantissa > 0 ? 1 : 0;
+        --number.exponent;
+      }
+      ++pos;
       digits = true;
     }
   }
@@ -95,30 +111,41 @@ std::pair<Decimal, const Unit*> split(std::string_view text, const std::array<Un
     number.exponent += sign * exp;
   }
   const std::string_view unit = trim(text.substr(pos));
+  std::string quoted = limits::clip(original); // appended, not "'" + ...: GCC 12 warns falsely (-Wrestrict)
+  quoted.insert(quoted.begin(), '\'');
+  quoted.push_back('\'');
   if (!digits) {
-    throw std::invalid_argument("'" + std::string(original) + "' is not a " + what + ": expected a number and a unit, like \"" +
-                                example + "\"");
+    throw std::invalid_argument(quoted + " is not a " + what + ": expected a number and a unit, like \"" + example +
+                                "\"");
   }
   if (unit.empty()) {
-    throw std::invalid_argument("'" + std::string(original) + "' has no unit: write a " + what + " like \"" + example +
+    throw std::invalid_argument(quoted + " has no unit: write a " + what + " like \"" + example +
                                 "\" (units: " + unit_list(units) + ")");
   }
+  if (!std::isfinite(number.value())) throw std::invalid_argument(quoted + " is too large a number");
   for (const Unit& candidate : units) {
     if (candidate.name == unit) return {number, &candidate};
   }
-  throw std::invalid_argument("'" + std::string(original) + "': unknown " + what + " unit '" + std::string(unit) +
+  throw std::invalid_argument(quoted + ": unknown " + what + " unit '" + limits::clip(unit) +
                               "' (units: " + unit_list(units) + ")");
 }
+
+/// The largest whole number a uint64_t holds; exact in long double (64-bit mantissa).
+constexpr long double kMaxWhole = 18446744073709551615.0L;
 
 }  // namespace
 
 Tick parse_time(std::string_view text) {
   const auto [number, unit] = split(text, kTimeUnits, "time", "2 ns");
   const long double ps = number.value() * unit->scale;
-  if (ps > 1.8e19L) throw std::invalid_argument("'" + std::string(text) + "' is too long a time (at most 2^64 ps)");
   const long double whole = std::round(ps);
+  if (!(whole <= kMaxWhole)) {
+    throw std::invalid_argument("'" + limits::clip(text) + "' is too long a time (at most 18446744073709551615 ps, " +
+                                "2^64 - 1)");
+  }
   if (std::fabs(ps - whole) > 1e-6L * std::max(1.0L, whole)) {
-    throw std::invalid_argument("'" + std::string(text) + "' is not a whole number of picoseconds (archlab's time step)");
+    throw std::invalid_argument("'" + limits::clip(text) +
+                                "' is not a whole number of picoseconds (archlab's time step)");
   }
   return static_cast<Tick>(whole);
 }
@@ -133,9 +160,12 @@ std::uint64_t parse_size(std::string_view text) {
   const long double bytes = number.value() * unit->scale;
   const long double whole = std::round(bytes);
   if (std::fabs(bytes - whole) > 1e-6L * std::max(1.0L, whole)) {
-    throw std::invalid_argument("'" + std::string(text) + "' is not a whole number of bytes");
+    throw std::invalid_argument("'" + limits::clip(text) + "' is not a whole number of bytes");
   }
-  if (whole > 1.8e19L) throw std::invalid_argument("'" + std::string(text) + "' is too large a size");
+  if (!(whole <= kMaxWhole)) {
+    throw std::invalid_argument("'" + limits::clip(text) + "' is too large a size (at most 18446744073709551615 B, " +
+                                "2^64 - 1)");
+  }
   return static_cast<std::uint64_t>(whole);
 }
 

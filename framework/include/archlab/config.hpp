@@ -72,6 +72,9 @@ struct ExperimentSpec {
   std::string experiment_text;
   std::string system_text;
   std::string effective_text;  ///< everything after --set overrides, as TOML
+  /// Every file the run reads (the experiment, its system, technology table and file
+  /// parameters such as topologies), absolute: the output may not be one of them.
+  std::vector<std::filesystem::path> inputs;
   SystemSpec system;        ///< every replica's components and links
   std::uint32_t replicas = 1;
   std::string engine = "auto";
@@ -86,9 +89,12 @@ struct ExperimentSpec {
 };
 
 /// "key.path=value": the value is read as TOML ("3", "0.5", "true", "\"x\"") or else as a string.
+/// `literal`: the value is a string as given, never read as TOML (file names from the command
+/// line: `-o 'r\u0041.h5'` must stay those characters).
 struct Override {
   std::string key;
   std::string value;
+  bool literal = false;
 };
 
 ExperimentSpec load_experiment(const std::filesystem::path& path, const std::vector<Override>& overrides,

@@ -113,6 +113,13 @@ struct OutputOptions {
   double flush_interval_seconds = 1.0;
 };
 
+/// Refuses, with an OutputError, an output path that archlab must not replace: anything but a
+/// regular file (a directory, a device such as /dev/null, a pipe, a socket), a symbolic link
+/// (refused, not followed: the file is written next to the path and renamed over it, which
+/// would replace the link, not its target), and any of `inputs` (the run's own experiment,
+/// system or topology files, also when reached through another name or a hard link).
+void check_output_path(const std::filesystem::path& path, const std::vector<std::filesystem::path>& inputs = {});
+
 /// Writes one run file. create() makes the file and writes everything known before the run
 /// (throws OutputError naming the path when it cannot); the other calls queue work for the
 /// writer thread and return. finish() writes the summary, closes the file and waits.

@@ -221,8 +221,32 @@ struct StudyFile {
   std::vector<Trial> trials;
   std::vector<std::byte> tuner_state;
 };
-/// Throws OutputError when the file cannot be read, ConfigError when it is not a study of `spec`.
+/// Throws OutputError when the file cannot be read, ConfigError when it is not a study of `spec`
+/// (another experiment, tuner seed or simulation seed).
 StudyFile read_study_file(const std::filesystem::path& path, const TuneSpec& spec);
+
+/// One study process per study file: held (an flock on ".<name>.lock" next to the file, which
+/// records the holder's process id) from before the study reads its file until it ends, so two
+/// `archlab tune --resume` of one study cannot both run. The kernel drops the lock of a killed
+/// process; its lock file, and the ".<name>.tmp-<pid>" a kill during a rewrite leaves, are
+/// removed by the next holder.
+class StudyLock {
+public:
+  StudyLock() = default;
+  StudyLock(StudyLock&& other) noexcept;
+  StudyLock& operator=(StudyLock&&) = delete;
+  StudyLock(const StudyLock&) = delete;
+  StudyLock& operator=(const StudyLock&) = delete;
+  ~StudyLock();
+
+  /// Checks that `path` may be written (check_output_path, with the experiment's files as
+  /// inputs) and takes the lock; throws ConfigError naming the process that holds it.
+  static StudyLock acquire(const std::filesystem::path& path, const TuneSpec& spec);
+
+private:
+  int fd_ = -1;
+  std::filesystem::path lock_path_;
+};
 
 struct StudyProgress {
   std::uint64_t trials_done;

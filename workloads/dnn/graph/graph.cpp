@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include "archlab/input_limits.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -38,6 +40,124 @@ std::string valid_types() {
 
 std::uint64_t conv_out(std::uint64_t in, std::uint64_t pad, std::uint64_t window, std::uint64_t stride) {
   return (in + 2 * pad - window) / stride + 1;
+}
+
+/// A count that remembers whether any product or sum on the way wrapped past 2^64 - 1. The
+/// formulas below are written once, for this type and for plain uint64_t: the readers evaluate
+/// them with Count and refuse an operator whose counts cannot be represented, so Op's accessors
+/// (plain uint64_t) never wrap.
+struct Count {
+  std::uint64_t value = 0;
+  bool overflow = false;
+  Count(std::uint64_t v) : value(v) {} // NOLINT(google-explicit-constructor): mixes with uint64_t
+  friend Count operator*(Count a, Count b) {
+    Count out(0);
+    out.overflow = a.overflow || b.overflow || __builtin_mul_overflow(a.value, b.value, &out.value);
+    return out;
+  }
+  friend Count operator+(Count a, Count b) {
+    Count out(0);
+    out.overflow = a.overflow || b.overflow || __builtin_add_overflow(a.value, b.value, &out.value);
+    return out;
+  }
+};
+
+template <class N> N macs_of(const Op& op) {
+  switch (op.type) {
+  case OpType::Conv2d:
+    return N(op.groups) * (N(op.batch) * op.out_h * op.out_w) * (op.k_out / op.groups) *
+           (N(op.r) * op.s * (op.c / op.groups));
+  case OpType::Gemm:
+  case OpType::BatchedMatmul:
+    return N(op.batch) * op.m * op.n * op.k;
+  default:
+    return N(0);
+  }
+}
+
+template <class N> N input_elements_of(const Op& op) {
+  switch (op.type) {
+  case OpType::Conv2d:
+  case OpType::Pool:
+    return N(op.batch) * op.c * op.h * op.w;
+  case OpType::Gemm:
+  case OpType::BatchedMatmul:
+    return N(op.batch) * (N(op.m) * op.k + (op.b_is_weight ? N(0) : N(op.k) * op.n));
+  case OpType::Elementwise:
+    return N(op.operands) * op.elements;
+  case OpType::Softmax:
+  case OpType::LayerNorm:
+    return N(op.elements);
+  }
+  return N(0);
+}
+
+template <class N> N weight_elements_of(const Op& op) {
+  switch (op.type) {
+  case OpType::Conv2d:
+    return N(op.k_out) * (op.c / op.groups) * op.r * op.s;
+  case OpType::Gemm:
+  case OpType::BatchedMatmul:
+    return op.b_is_weight ? N(op.batch) * op.k * op.n : N(0);
+  case OpType::LayerNorm:
+    return op.variant == "rms" ? N(op.cols) : N(2) * op.cols; // gamma (and beta)
+  default:
+    return N(0);
+  }
+}
+
+template <class N> N output_elements_of(const Op& op) {
+  switch (op.type) {
+  case OpType::Conv2d:
+    return N(op.batch) * op.k_out * op.out_h * op.out_w;
+  case OpType::Pool:
+    return N(op.batch) * op.c * op.out_h * op.out_w;
+  case OpType::Gemm:
+  case OpType::BatchedMatmul:
+    return N(op.batch) * op.m * op.n;
+  case OpType::Elementwise:
+  case OpType::Softmax:
+  case OpType::LayerNorm:
+    return N(op.elements);
+  }
+  return N(0);
+}
+
+template <class N> N total_elements_of(const Op& op) {
+  return input_elements_of<N>(op) + weight_elements_of<N>(op) + output_elements_of<N>(op);
+}
+
+/// Refuses an operator whose MACs, element counts or byte counts do not fit in 64 bits.
+void check_counts(const std::string& file, const Op& op, std::uint64_t element_bytes) {
+  const std::pair<const char*, Count> counts[] = {
+      {"MAC count", macs_of<Count>(op)},
+      {"input size", input_elements_of<Count>(op) * element_bytes},
+      {"weight size", weight_elements_of<Count>(op) * element_bytes},
+      {"output size", output_elements_of<Count>(op) * element_bytes},
+      {"total size", total_elements_of<Count>(op) * element_bytes},
+  };
+  for (const auto& [what, count] : counts) {
+    if (count.overflow) {
+      fail(file, op.line,
+           "operator '" + op.name + "': its " + what +
+               " does not fit in 64 bits (at most 18446744073709551615): the dimensions are too large");
+    }
+  }
+}
+
+/// Refuses a graph whose total MACs or bytes do not fit in 64 bits (each operator's do).
+void check_totals(const Graph& g) {
+  Count macs(0);
+  Count elements(0);
+  for (const auto& op : g.ops) {
+    macs = macs + macs_of<Count>(op);
+    elements = elements + total_elements_of<Count>(op);
+  }
+  if (macs.overflow || (elements * g.element_bytes).overflow) {
+    fail(g.file, 0,
+         std::string("the graph's total ") + (macs.overflow ? "MAC count" : "size in bytes") +
+             " does not fit in 64 bits (at most 18446744073709551615)");
+  }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -152,6 +272,10 @@ struct OpReader {
     op.pad_w = uint("pad_w", padding, 0);
   }
   void window_out() {
+    const Count padded_h = Count(op.h) + Count(2) * op.pad_h;
+    const Count padded_w = Count(op.w) + Count(2) * op.pad_w;
+    if (padded_h.overflow || padded_w.overflow)
+      fail(file, op.line, "operator '" + op.name + "': the padded input does not fit in 64 bits");
     if (op.h + 2 * op.pad_h < op.r || op.w + 2 * op.pad_w < op.s)
       fail(file, op.line, "operator '" + op.name + "': window " + std::to_string(op.r) + "x" + std::to_string(op.s) +
                               " is larger than the padded input " + std::to_string(op.h + 2 * op.pad_h) + "x" +
@@ -207,13 +331,16 @@ struct OpReader {
           const toml::array* dims = shape->as_array();
           if (!dims || dims->empty())
             fail(file, line_of(*shape), "operator '" + op.name + "': 'shape' must be a non-empty array of integers");
-          op.elements = 1;
+          Count elements(1);
           for (const auto& dim : *dims) {
             const auto value = dim.value<std::int64_t>();
             if (!dim.is_integer() || !value || *value < 1)
               fail(file, line_of(*shape), "operator '" + op.name + "': 'shape' must be a non-empty array of integers >= 1");
-            op.elements *= static_cast<std::uint64_t>(*value);
+            elements = elements * static_cast<std::uint64_t>(*value);
           }
+          if (elements.overflow)
+            fail(file, line_of(*shape), "operator '" + op.name + "': the product of 'shape' does not fit in 64 bits");
+          op.elements = elements.value;
           if (table.contains("elements"))
             fail(file, op.line, "operator '" + op.name + "': give 'shape' or 'elements', not both");
         } else {
@@ -226,6 +353,8 @@ struct OpReader {
       case OpType::LayerNorm:
         op.rows = uint("rows", std::nullopt);
         op.cols = uint("cols", std::nullopt);
+        if ((Count(op.rows) * op.cols).overflow)
+          fail(file, op.line, "operator '" + op.name + "': rows x cols does not fit in 64 bits");
         op.elements = op.rows * op.cols;
         break;
     }
@@ -255,10 +384,7 @@ std::optional<OpType> op_type_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::uint64_t Op::macs() const {
-  const auto shape = gemm();
-  return shape ? shape->macs() : 0;
-}
+std::uint64_t Op::macs() const { return macs_of<std::uint64_t>(*this); }
 
 std::optional<GemmShape> Op::gemm() const {
   switch (type) {
@@ -272,53 +398,9 @@ std::optional<GemmShape> Op::gemm() const {
   }
 }
 
-std::uint64_t Op::input_elements() const {
-  switch (type) {
-    case OpType::Conv2d:
-    case OpType::Pool:
-      return batch * c * h * w;
-    case OpType::Gemm:
-    case OpType::BatchedMatmul:
-      return batch * (m * k + (b_is_weight ? 0 : k * n));
-    case OpType::Elementwise:
-      return operands * elements;
-    case OpType::Softmax:
-    case OpType::LayerNorm:
-      return elements;
-  }
-  return 0;
-}
-
-std::uint64_t Op::weight_elements() const {
-  switch (type) {
-    case OpType::Conv2d:
-      return k_out * (c / groups) * r * s;
-    case OpType::Gemm:
-    case OpType::BatchedMatmul:
-      return b_is_weight ? batch * k * n : 0;
-    case OpType::LayerNorm:
-      return variant == "rms" ? cols : 2 * cols;  // gamma (and beta)
-    default:
-      return 0;
-  }
-}
-
-std::uint64_t Op::output_elements() const {
-  switch (type) {
-    case OpType::Conv2d:
-      return batch * k_out * out_h * out_w;
-    case OpType::Pool:
-      return batch * c * out_h * out_w;
-    case OpType::Gemm:
-    case OpType::BatchedMatmul:
-      return batch * m * n;
-    case OpType::Elementwise:
-    case OpType::Softmax:
-    case OpType::LayerNorm:
-      return elements;
-  }
-  return 0;
-}
+std::uint64_t Op::input_elements() const { return input_elements_of<std::uint64_t>(*this); }
+std::uint64_t Op::weight_elements() const { return weight_elements_of<std::uint64_t>(*this); }
+std::uint64_t Op::output_elements() const { return output_elements_of<std::uint64_t>(*this); }
 
 std::optional<std::size_t> Graph::find(std::string_view op_name) const {
   for (std::size_t i = 0; i < ops.size(); ++i)
@@ -339,6 +421,7 @@ std::uint64_t Graph::total_bytes() const {
 }
 
 Graph parse_toml_graph(std::string_view text, const std::string& file) {
+  if (const std::string problem = limits::toml_depth_problem(text); !problem.empty()) fail(file, 0, problem);
   toml::table root;
   try {
     root = toml::parse(text, file);
@@ -382,7 +465,9 @@ Graph parse_toml_graph(std::string_view text, const std::string& file) {
     const std::string type_name = read_string(file, *type, "'type'");
     const auto parsed = op_type_from_name(type_name);
     if (!parsed)
-      fail(file, line_of(*type), "operator '" + op.name + "': unknown operator type '" + type_name + "' (one of " + valid_types() + ")");
+      fail(file, line_of(*type),
+           "operator '" + op.name + "': unknown operator type '" + limits::clip(type_name) + "' (one of " +
+               valid_types() + ")");
     op.type = *parsed;
     if (const toml::node* variant = table.get("variant")) op.variant = read_string(file, *variant, "'variant'");
     if (const toml::node* inputs = table.get("inputs")) {
@@ -393,8 +478,10 @@ Graph parse_toml_graph(std::string_view text, const std::string& file) {
       op.inputs.push_back(*(*list)[i - 1].as_table()->get("name")->value<std::string>());  // layer order
     }
     OpReader{file, table, op}.read();
+    check_counts(file, op, g.element_bytes);
     g.ops.push_back(std::move(op));
   }
+  check_totals(g);
   resolve(g);
   return g;
 }
@@ -479,6 +566,9 @@ Graph parse_scalesim_csv(std::string_view text, const std::string& file) {
       if (op.r > op.h || op.s > op.w)
         fail(file, line_no, where + "layer '" + op.name + "': filter " + std::to_string(op.r) + "x" + std::to_string(op.s) +
                                 " is larger than the ifmap " + std::to_string(op.h) + "x" + std::to_string(op.w));
+      if ((Count(op.h) + Count(2) * op.stride_h).overflow || (Count(op.w) + Count(2) * op.stride_w).overflow)
+        fail(file, line_no,
+             where + "layer '" + op.name + "': the stride is too large (the output size does not fit in 64 bits)");
       // SCALE-Sim's output size: ceil((H - F + S) / S); the ifmap is already padded.
       op.out_h = (op.h - op.r + 2 * op.stride_h - 1) / op.stride_h;
       op.out_w = (op.w - op.s + 2 * op.stride_w - 1) / op.stride_w;
@@ -487,20 +577,20 @@ Graph parse_scalesim_csv(std::string_view text, const std::string& file) {
       op.m = v[0], op.n = v[1], op.k = v[2];
     }
     if (!g.ops.empty()) op.inputs.push_back(g.ops.back().name);  // layer order
+    check_counts(file, op, g.element_bytes);
     g.ops.push_back(std::move(op));
   }
   if (format == Format::Unknown) fail(file, 0, "empty topology file");
   if (g.ops.empty()) fail(file, 0, "topology file has a header but no layers");
+  check_totals(g);
   resolve(g);
   return g;
 }
 
 Graph load_graph(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path.string(), 0, "cannot open file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  const limits::InputFile file = limits::read_input_file(path);
+  if (!file.problem.empty()) fail(path.string(), 0, file.problem);
+  const std::string& text = file.text;
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   if (ext == ".toml") return parse_toml_graph(text, path.string());
