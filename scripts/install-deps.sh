@@ -8,7 +8,10 @@ packages=(
   libhdf5-dev libboost-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libeigen3-dev
   python3 python3-pip
+  clang  # the fuzz targets (scripts/fuzz.sh): libFuzzer, ASan, UBSan
 )
+# libFuzzer's runtime has a package of its own on Debian 12 (on older releases clang ships it).
+if apt-cache show libclang-rt-dev >/dev/null 2>&1; then packages+=(libclang-rt-dev); fi
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
