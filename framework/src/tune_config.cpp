@@ -274,8 +274,14 @@ enum Compare { kLe = 1, kGe, kLt, kGt, kEq, kNe };
 
 class ConditionParser {
  public:
-  ConditionParser(const std::string& text, const std::vector<SpaceParam>& space, const std::string& where)
-      : text_(text), space_(space), where_(where) {}
+   // The parser and the tree it builds recurse once per nesting level and per operand, so the
+   // length of a condition bounds the stack they use.
+   ConditionParser(const std::string& text, const std::vector<SpaceParam>& space, const std::string& where)
+       : text_(text), space_(space), where_(where) {
+     if (text_.size() > limits::kMaxExpressionChars) {
+       error("longer than " + std::to_string(limits::kMaxExpressionChars) + " characters, the limit on a condition");
+     }
+   }
 
   std::shared_ptr<const SpaceCondition::Node> expression();
   int comparison();
@@ -284,7 +290,8 @@ class ConditionParser {
     return pos_ == text_.size();
   }
   [[noreturn]] void error(const std::string& message) const {
-    fail(where_, "condition \"" + text_ + "\": " + message + " (at column " + std::to_string(pos_ + 1) + ")");
+    fail(where_,
+         "condition \"" + limits::clip(text_) + "\": " + message + " (at column " + std::to_string(pos_ + 1) + ")");
   }
 
  private:

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "../test_support.hpp"
@@ -13,6 +15,7 @@
 #include "archlab/input_limits.hpp"
 #include "archlab/output.hpp"
 #include "archlab/text.hpp"
+#include "archlab/tune.hpp"
 #include "archlab/units.hpp"
 
 using archlab::testing::contains;
@@ -216,4 +219,28 @@ TEST(HostileOutput, OutputMustBeARegularFileThatIsNoInput) {
   EXPECT_TRUE(contains(message, "not a regular file")) << message;
   message = output_error([&] { archlab::check_output_path(dir.path()); });
   EXPECT_TRUE(contains(message, "it is a directory")) << message;
+}
+
+TEST(HostileConfig, TuneConditionsAreBoundedInLength) {
+  std::ifstream in(std::string(ARCHLAB_SOURCE_DIR) + "/tests/tune/systolic_tune.toml");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  const std::string original = "conditions = [\"rows * cols <= 4096\"]";
+  ASSERT_NE(text.find(original), std::string::npos);
+  const auto with_condition = [&](const std::string& condition) {
+    std::string changed = text;
+    changed.replace(changed.find(original), original.size(), "conditions = [\"" + condition + "\"]");
+    return archlab::load_tune_text(changed, "study.toml", std::string(ARCHLAB_SOURCE_DIR) + "/tests/tune", {},
+                                   archlab::testing::test_registry());
+  };
+  // 200,000 nested parentheses overflowed the stack of the recursive-descent parser.
+  const std::string message =
+      config_error([&] { with_condition(std::string(200'000, '(') + "rows" + std::string(200'000, ')') + " <= 4"); });
+  EXPECT_TRUE(contains(message, "longer than 4096 characters, the limit on a condition")) << message.substr(0, 300);
+  EXPECT_LT(message.size(), 400u);
+  // At the limit, the deepest nesting still parses.
+  const std::string deep = std::string(2000, '(') + "rows" + std::string(2000, ')') + " <= 4096";
+  ASSERT_LE(deep.size(), archlab::limits::kMaxExpressionChars);
+  EXPECT_EQ(with_condition(deep).conditions.size(), 1u);
 }

@@ -29,6 +29,8 @@ inline constexpr std::uint64_t kMaxInputFileBytes = 16ull << 20;
 inline constexpr std::size_t kMaxKeyDepth = 64;
 /// Longest key or value given with `--set`.
 inline constexpr std::size_t kMaxValueBytes = 1u << 20;
+/// Longest `[tune] conditions` expression: its parser recurses per nesting level and operand.
+inline constexpr std::size_t kMaxExpressionChars = 4096;
 /// How much of a user's value an error message quotes.
 inline constexpr std::size_t kQuotedValueChars = 80;
 
