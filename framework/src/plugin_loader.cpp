@@ -58,6 +58,14 @@ Plugin::Plugin(boost::dll::shared_library library, const PluginDescriptor* descr
     : library_(std::move(library)), descriptor_(descriptor), path_(std::move(path)) {}
 
 std::shared_ptr<const Plugin> Plugin::load(const std::filesystem::path& path) {
+  // dlopen() opens whatever has the name: a pipe would block it until a writer came.
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw PluginError("cannot load plugin '" + path.string() + "': " +
+                      (std::filesystem::is_directory(path, error)
+                           ? "it is a directory"
+                           : "it is not a regular file (a device, pipe or socket)"));
+  }
   boost::dll::shared_library library;
   try {
     library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);

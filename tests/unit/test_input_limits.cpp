@@ -3,7 +3,10 @@
 // values, output paths that are not plain files or that are the run's own inputs.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <fstream>
 #include <sstream>
@@ -14,6 +17,7 @@
 #include "archlab/errors.hpp"
 #include "archlab/input_limits.hpp"
 #include "archlab/output.hpp"
+#include "archlab/plugin_loader.hpp"
 #include "archlab/text.hpp"
 #include "archlab/tune.hpp"
 #include "archlab/units.hpp"
@@ -243,4 +247,40 @@ TEST(HostileConfig, TuneConditionsAreBoundedInLength) {
   const std::string deep = std::string(2000, '(') + "rows" + std::string(2000, ')') + " <= 4096";
   ASSERT_LE(deep.size(), archlab::limits::kMaxExpressionChars);
   EXPECT_EQ(with_condition(deep).conditions.size(), 1u);
+}
+
+TEST(HostilePlugins, FilesInAPluginDirectoryThatAreNotLibrariesAreFailuresNotHangs) {
+  TempDir dir;
+  const auto fifo = dir.path() / "pipe.so";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::filesystem::create_directory(dir.path() / "folder.so");
+  dir.write("text.so", "not a library\n");
+  // In a child process: dlopen() of the pipe blocked for ever, and a blocked thread cannot be
+  // stopped from inside the test.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const archlab::PluginRegistry registry({dir.path()});
+    bool named = registry.failures().size() == 3 && registry.plugins().empty();
+    for (const auto& failure : registry.failures()) {
+      const bool expected = failure.path == fifo                     ? contains(failure.message, "not a regular file")
+                            : failure.path.filename() == "folder.so" ? contains(failure.message, "it is a directory")
+                                                                     : contains(failure.message, "cannot load plugin");
+      named = named && expected;
+    }
+    ::_exit(named ? 0 : 3);
+  }
+  int status = 0;
+  pid_t done = 0;
+  for (int waited = 0; waited < 200 && done == 0; ++waited) {
+    done = ::waitpid(child, &status, WNOHANG);
+    if (done == 0) ::usleep(50'000);
+  }
+  if (done == 0) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+    FAIL() << "loading a plugin directory with a pipe in it did not return within 10 s";
+  }
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "a failure is missing or does not say what the file is";
 }
