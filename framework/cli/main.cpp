@@ -1,4 +1,4 @@
-// The `archlab` program: run, check, plugins, tune.
+// The `archlab` program: run, check, estimate, plugins, tune.
 // Exit status: 0 success, 2 bad input (configuration, plugins, output path), 1 failure at run time.
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "archlab/analytical.hpp"
 #include "archlab/config.hpp"
 #include "archlab/errors.hpp"
 #include "archlab/plugin_loader.hpp"
@@ -216,6 +217,13 @@ int main(int argc, char** argv) {
   check->add_option("file", check_file, "experiment or system model file (TOML)")->required();
   check->add_option("--set", check_sets, "override a value: key.path=value (repeatable)");
 
+  std::string estimate_file;
+  std::vector<std::string> estimate_sets;
+  auto* estimate = app.add_subcommand("estimate", "Estimate an experiment analytically, without the event engine "
+                                                  "(the workloads' closed forms; workload.dnn has one)");
+  estimate->add_option("file", estimate_file, "experiment file (TOML)")->required();
+  estimate->add_option("--set", estimate_sets, "override a value: key.path=value (repeatable)");
+
   bool verbose = false;
   auto* plugins = app.add_subcommand("plugins", "List the plugins found on the search path");
   plugins->add_flag("-v,--verbose", verbose, "show every parameter, port and statistic");
@@ -256,6 +264,14 @@ int main(int argc, char** argv) {
         archlab::check_experiment(spec);
         std::printf("%s: OK (experiment: %zu components, %zu links, engine %s)\n", check_file.c_str(),
                     spec.system.components.size(), spec.system.links.size(), spec.engine.c_str());
+      }
+      return 0;
+    }
+    if (*estimate) {
+      const auto spec = archlab::load_experiment(estimate_file, parse_overrides(estimate_sets), registry);
+      std::printf("estimating %s (analytical: no events)\n", spec.experiment_name.c_str());
+      for (const auto& result : archlab::estimate(spec)) {
+        std::printf("%s (%s):\n%s", result.component.c_str(), result.type.c_str(), result.text.c_str());
       }
       return 0;
     }
