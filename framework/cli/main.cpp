@@ -223,6 +223,8 @@ int main(int argc, char** argv) {
                                                   "(the workloads' closed forms; workload.dnn has one)");
   estimate->add_option("file", estimate_file, "experiment file (TOML)")->required();
   estimate->add_option("--set", estimate_sets, "override a value: key.path=value (repeatable)");
+  std::string estimate_csv;
+  estimate->add_option("--csv", estimate_csv, "also write every row (operator) of every workload to this CSV file");
 
   bool verbose = false;
   auto* plugins = app.add_subcommand("plugins", "List the plugins found on the search path");
@@ -270,9 +272,11 @@ int main(int argc, char** argv) {
     if (*estimate) {
       const auto spec = archlab::load_experiment(estimate_file, parse_overrides(estimate_sets), registry);
       std::printf("estimating %s (analytical: no events)\n", spec.experiment_name.c_str());
-      for (const auto& result : archlab::estimate(spec)) {
+      const auto results = archlab::estimate(spec);
+      for (const auto& result : results) {
         std::printf("%s (%s):\n%s", result.component.c_str(), result.type.c_str(), result.text.c_str());
       }
+      if (!estimate_csv.empty()) archlab::write_estimate_csv(estimate_csv, results);
       return 0;
     }
     if (*tune) {

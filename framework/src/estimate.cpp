@@ -1,5 +1,6 @@
 // estimate(): the replica's components and links as the plain-data view the hooks take
 // (estimate.hpp), then every workload hook in turn.
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,24 @@ std::vector<WorkloadEstimate> estimate(const ExperimentSpec& spec, std::uint32_t
                       "others run event by event only)");
   }
   return estimates;
+}
+
+void write_estimate_csv(const std::filesystem::path& path, const std::vector<WorkloadEstimate>& estimates) {
+  std::ofstream file(path);
+  if (!file) throw OutputError("cannot write '" + path.string() + "'");
+  file
+      << "component,name,op,unit,start_ps,latency_ps,compute_ps,memory_ps,interconnect_ps,macs,bytes,tiles,energy_pj\n";
+  file.precision(17);
+  for (const WorkloadEstimate& e : estimates) {
+    for (const EstimateRow& r : e.rows) {
+      file << e.component << ',' << r.name << ',' << r.op << ',' << r.unit << ',' << r.start << ',' << r.latency << ','
+           << r.compute << ',' << r.memory << ',' << r.interconnect << ',' << r.macs << ',' << r.bytes << ',' << r.tiles
+           << ',' << r.energy << '\n';
+    }
+    file << e.component << ",total," << e.model << ",," << 0 << ',' << e.latency << ",,,," << e.macs << ',' << e.bytes
+         << ",," << e.energy << '\n';
+  }
+  if (!file) throw OutputError("cannot write '" + path.string() + "'");
 }
 
 } // namespace archlab

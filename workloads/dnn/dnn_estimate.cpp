@@ -315,12 +315,21 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
     energy += static_cast<double>(mem_read) * mem_read_pj + static_cast<double>(mem_write) * mem_write_pj;
     energy += static_cast<double>(buf_read) * buf_read_pj + static_cast<double>(buf_write) * buf_write_pj;
 
+    // Each resource's busy time: the memories and buffers (reads and writes share them), the
+    // command processor's endpoint (reads come in, writes go out, apart unless the channel is
+    // shared), the busiest unit.
     const double memory_ps = static_cast<double>(mem_read + mem_write) * 1e12 / mem.bandwidth;
     const double buffer_ps = has_buffer ? static_cast<double>(buf_read + buf_write) * 1e12 / buffer.bandwidth : 0.0;
+    // The operands' and the results' own transfers, on their slowest stage (the pipeline's head and tail).
+    double read_ps = static_cast<double>(mem_read) * 1e12 / mem.bandwidth;
+    double write_ps = static_cast<double>(mem_write) * 1e12 / mem.bandwidth;
+    if (has_buffer) {
+      read_ps = std::max(read_ps, static_cast<double>(resident_read) * 1e12 / buffer.bandwidth);
+      write_ps = std::max(write_ps, static_cast<double>(resident_write) * 1e12 / buffer.bandwidth);
+    }
     double ic_ps = 0;
     if (ic != nullptr) {
-      // The command processor's endpoint: data comes in as read replies, goes out as writes;
-      // every request carries a header.
+      // Every request carries a header.
       const auto wire = [&](std::uint64_t bytes, const Path& path) {
         const std::uint64_t requests = (bytes + p.request_size - 1) / p.request_size;
         return bytes + requests * path.header;
@@ -334,10 +343,26 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
         in += wire(buf_read, buffer);
         out_bytes += wire(buf_write, buffer);
       }
-      const double bytes =
-          ic_shared ? static_cast<double>(in + out_bytes) : static_cast<double>(std::max(in, out_bytes));
-      ic_ps = bytes * 1e12 / ic_bandwidth;
+      const double in_ps = static_cast<double>(in) * 1e12 / ic_bandwidth;
+      const double out_ps = static_cast<double>(out_bytes) * 1e12 / ic_bandwidth;
+      ic_ps = ic_shared ? in_ps + out_ps : std::max(in_ps, out_ps);
+      const std::uint64_t operands_in =
+          (mem.interconnect != nullptr ? mem_read : 0) + (buffer.interconnect != nullptr ? resident_read : 0);
+      const std::uint64_t results_out =
+          (mem.interconnect != nullptr ? mem_write : 0) + (buffer.interconnect != nullptr ? resident_write : 0);
+      read_ps = std::max(read_ps, static_cast<double>(operands_in) * 1e12 / ic_bandwidth);
+      write_ps = std::max(write_ps, static_cast<double>(results_out) * 1e12 / ic_bandwidth);
     }
+    // A pipeline of steps, units x depth in flight: the slowest resource sets the pace, but the
+    // first wave's operands arrive before any compute starts, and the last wave's results leave
+    // after it ends (one wave: read everything, compute a step, write everything).
+    const std::uint64_t slots = n_units * Dnn::depth_of(p);
+    const double waves = static_cast<double>((commands + slots - 1) / slots);
+    const double item_waves = static_cast<double>((op.items + n_units - 1) / n_units);
+    const double steps_per_unit = static_cast<double>((commands + n_units - 1) / n_units);
+    const double pace = std::max({busiest_ps, memory_ps, buffer_ps, ic_ps});
+    const double latency_ps =
+        read_ps / waves + pace * (waves - 1) / waves + busiest_ps / steps_per_unit + write_ps / item_waves;
 
     EstimateRow& row = rows[i];
     std::snprintf(row.name, sizeof row.name, "%s", names[i + 1]);
@@ -346,7 +371,7 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
     row.compute = ticks_of(busiest_ps);
     row.memory = ticks_of(std::max(memory_ps, buffer_ps));
     row.interconnect = ticks_of(ic_ps);
-    row.latency = std::max({row.compute, row.memory, row.interconnect});
+    row.latency = ticks_of(latency_ps);
     row.start = std::max(ready[i], class_free[cls]);
     row.macs = op.macs;
     row.bytes = mem_read + mem_write;

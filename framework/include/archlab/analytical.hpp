@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,10 @@ struct WorkloadEstimate {
 /// order of the configuration. Throws ConfigError when no workload has a hook or when a hook
 /// cannot estimate the system it is given (its message names the component and says why).
 std::vector<WorkloadEstimate> estimate(const ExperimentSpec& spec, std::uint32_t replica = 0);
+
+/// Every row of every estimate as CSV (component, name, op, unit, start_ps, latency_ps, compute_ps,
+/// memory_ps, interconnect_ps, macs, bytes, tiles, energy_pj), then one `total` row per workload.
+/// Throws OutputError when the file cannot be written.
+void write_estimate_csv(const std::filesystem::path& path, const std::vector<WorkloadEstimate>& estimates);
 
 } // namespace archlab
