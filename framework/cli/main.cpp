@@ -159,9 +159,18 @@ std::string objective_unit(const archlab::Metric& metric, const archlab::PluginR
 void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& report,
                  const archlab::PluginRegistry& registry) {
   std::size_t failed = 0;
-  for (const auto& trial : report.trials) failed += trial.ok() ? 0 : 1;
+  std::size_t estimated = 0;
+  for (const auto& trial : report.trials) {
+    failed += trial.ok() ? 0 : 1;
+    estimated += trial.fidelity == "analytical" ? 1 : 0;
+  }
   std::printf("tuner       %s, %zu trials (%zu failed) in %.3f s%s\n", spec.tuner.c_str(), report.trials.size(), failed,
               report.wall_seconds, report.exhausted ? "; the tuner had no more points to propose" : "");
+  if (estimated > 0) {
+    std::printf("fidelity    %zu simulated event by event, %zu estimated analytically ([tune.screen]); the front is "
+                "of simulated trials\n",
+                report.trials.size() - estimated, estimated);
+  }
   if (!report.output.empty()) std::printf("study       %s\n", report.output.c_str());
   if (report.pareto.empty()) {
     std::printf("no feasible trial\n");

@@ -23,6 +23,7 @@ namespace archlab {
 namespace {
 
 constexpr std::size_t kStatusBytes = 256;
+constexpr std::size_t kFidelityBytes = 16;
 
 class H5 {
  public:
@@ -132,6 +133,7 @@ struct RowLayout {
     add_string("status", kStatusBytes);
     add("wall_seconds", H5T_NATIVE_DOUBLE, 8);
     add("feasible", H5T_NATIVE_UINT8, 1);
+    add_string("fidelity", kFidelityBytes);  // "event" or "analytical" ([tune.screen])
     parameters = fields.size();
     for (const SpaceParam& dim : spec.space) {
       switch (dim.kind) {
@@ -247,6 +249,7 @@ void write_study_file(const std::filesystem::path& path, const TuneSpec& spec, c
       put_string(row + layout.fields[3].offset, kStatusBytes, trial.status);
       put(4, trial.wall_seconds);
       put(5, static_cast<std::uint8_t>(trial.feasible()));
+      put_string(row + layout.fields[6].offset, kFidelityBytes, trial.fidelity);
       for (std::size_t d = 0; d < spec.space.size(); ++d) {
         const auto& field = layout.fields[layout.parameters + d];
         switch (spec.space[d].kind) {
@@ -332,6 +335,8 @@ StudyFile read_study_file(const std::filesystem::path& path, const TuneSpec& spe
     get(2, trial.replica);
     trial.status = get_string(row + layout.fields[3].offset, kStatusBytes);
     get(4, trial.wall_seconds);
+    trial.fidelity = get_string(row + layout.fields[6].offset, kFidelityBytes);
+    if (trial.fidelity.empty()) trial.fidelity = "event";  // a study file from before [tune.screen]
     for (std::size_t d = 0; d < spec.space.size(); ++d) {
       const auto& field = layout.fields[layout.parameters + d];
       double value = 0;
