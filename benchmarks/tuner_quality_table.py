@@ -7,7 +7,7 @@ tile the driver sends to the array, tile in {full, 256, 64}: each GEMM is split 
 of at most `tile` (K whole), each tile a separate gemm_cycles call.
 Objective 1 (cycles): the sum over five ResNet-50 layers (as GEMMs, SCALE-Sim's M = ofmap pixels,
 N = filters, K = R*S*C) of compute.systolic's closed-form gemm_cycles (re-derived below from
-plugins/compute/systolic/systolic.cpp). Objective 2 (area_mm2): rows * cols * pe_area_mm2 with the
+plugins/compute/systolic/systolic_model.hpp). Objective 2 (area_mm2): rows * cols * pe_area_mm2 with the
 plugin's default 0.000318 mm^2.
 """
 import csv
@@ -27,7 +27,7 @@ def ceil_div(a, b):
 
 
 def gemm_cycles(dataflow, rows, cols, m, n, k):
-    """compute.systolic's gemm_cycles (systolic.cpp)."""
+    """compute.systolic's gemm_cycles (systolic_model.hpp)."""
     if m == 0 or n == 0 or k == 0:
         return 0
     sr, sc, t, pre = m, n, k, 0

@@ -1,4 +1,4 @@
-// The `archlab` program: run, check, plugins, tune.
+// The `archlab` program: run, check, estimate, plugins, tune.
 // Exit status: 0 success, 2 bad input (configuration, plugins, output path), 1 failure at run time.
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "archlab/analytical.hpp"
 #include "archlab/config.hpp"
 #include "archlab/errors.hpp"
 #include "archlab/input_limits.hpp"
@@ -161,9 +162,18 @@ std::string objective_unit(const archlab::Metric& metric, const archlab::PluginR
 void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& report,
                  const archlab::PluginRegistry& registry) {
   std::size_t failed = 0;
-  for (const auto& trial : report.trials) failed += trial.ok() ? 0 : 1;
+  std::size_t estimated = 0;
+  for (const auto& trial : report.trials) {
+    failed += trial.ok() ? 0 : 1;
+    estimated += trial.fidelity == "analytical" ? 1 : 0;
+  }
   std::printf("tuner       %s, %zu trials (%zu failed) in %.3f s%s\n", spec.tuner.c_str(), report.trials.size(), failed,
               report.wall_seconds, report.exhausted ? "; the tuner had no more points to propose" : "");
+  if (estimated > 0) {
+    std::printf("fidelity    %zu simulated event by event, %zu estimated analytically ([tune.screen]); the front is "
+                "of simulated trials\n",
+                report.trials.size() - estimated, estimated);
+  }
   if (!report.output.empty()) std::printf("study       %s\n", report.output.c_str());
   if (report.pareto.empty()) {
     std::printf("no feasible trial\n");
@@ -219,6 +229,15 @@ int main(int argc, char** argv) {
   check->add_option("file", check_file, "experiment or system model file (TOML)")->required();
   check->add_option("--set", check_sets, "override a value: key.path=value (repeatable)");
 
+  std::string estimate_file;
+  std::vector<std::string> estimate_sets;
+  auto* estimate = app.add_subcommand("estimate", "Estimate an experiment analytically, without the event engine "
+                                                  "(the workloads' closed forms; workload.dnn has one)");
+  estimate->add_option("file", estimate_file, "experiment file (TOML)")->required();
+  estimate->add_option("--set", estimate_sets, "override a value: key.path=value (repeatable)");
+  std::string estimate_csv;
+  estimate->add_option("--csv", estimate_csv, "also write every row (operator) of every workload to this CSV file");
+
   bool verbose = false;
   auto* plugins = app.add_subcommand("plugins", "List the plugins found on the search path");
   plugins->add_flag("-v,--verbose", verbose, "show every parameter, port and statistic");
@@ -260,6 +279,16 @@ int main(int argc, char** argv) {
         std::printf("%s: OK (experiment: %zu components, %zu links, engine %s)\n", check_file.c_str(),
                     spec.system.components.size(), spec.system.links.size(), spec.engine.c_str());
       }
+      return 0;
+    }
+    if (*estimate) {
+      const auto spec = archlab::load_experiment(estimate_file, parse_overrides(estimate_sets), registry);
+      std::printf("estimating %s (analytical: no events)\n", spec.experiment_name.c_str());
+      const auto results = archlab::estimate(spec);
+      for (const auto& result : results) {
+        std::printf("%s (%s):\n%s", result.component.c_str(), result.type.c_str(), result.text.c_str());
+      }
+      if (!estimate_csv.empty()) archlab::write_estimate_csv(estimate_csv, results);
       return 0;
     }
     if (*tune) {

@@ -93,7 +93,13 @@ std::shared_ptr<const Plugin> Plugin::load(const std::filesystem::path& path) {
   if (is_component && descriptor->component == nullptr) {
     throw PluginError("plugin '" + path.string() + "' (" + descriptor->name + ") declares no component");
   }
-  return std::shared_ptr<const Plugin>(new Plugin(std::move(library), descriptor, path));
+  EstimateHook estimate = nullptr;
+  if (library.has("archlab_estimate")) {
+    estimate = &library.get<bool(const EstimateSystem*, EstimateOut*)>("archlab_estimate");
+  }
+  auto plugin = std::shared_ptr<Plugin>(new Plugin(std::move(library), descriptor, path));
+  plugin->estimate_ = estimate;
+  return plugin;
 }
 
 std::vector<std::filesystem::path> PluginRegistry::default_search_path() {

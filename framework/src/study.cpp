@@ -8,10 +8,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "archlab/analytical.hpp"
 #include "archlab/errors.hpp"
 #include "archlab/engine.hpp"
 #include "archlab/run.hpp"
 #include "archlab/tune.hpp"
+#include "screen.hpp"
 
 namespace archlab {
 namespace {
@@ -343,6 +345,20 @@ void evaluate_batch(const TuneSpec& spec, const PluginRegistry& registry, std::v
   }
 }
 
+/// One replica's analytical outcome (check_screen_metrics made sure every metric is there).
+Outcome estimate_outcome(const TuneSpec& spec, const std::vector<WorkloadEstimate>& estimates) {
+  Outcome outcome;
+  for (const auto& objective : spec.objectives) {
+    outcome.objectives.push_back(detail::analytical_metric(spec, objective.metric, estimates).value_or(0.0));
+  }
+  for (const auto& constraint : spec.constraints) {
+    outcome.constraints.push_back(detail::analytical_metric(spec, constraint.metric, estimates).value_or(0.0));
+  }
+  return outcome;
+}
+
+bool is_event(const Trial& trial) { return trial.fidelity == "event"; }
+
 std::vector<double> oriented(const TuneSpec& spec, const Trial& trial) {
   std::vector<double> values = trial.objectives;
   for (std::size_t k = 0; k < values.size(); ++k) {
@@ -352,6 +368,46 @@ std::vector<double> oriented(const TuneSpec& spec, const Trial& trial) {
 }
 
 }  // namespace
+
+void estimate_trials(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials) {
+  const std::size_t variants = spec.variants();
+  const auto estimate_points = [&](std::span<Trial> share) {
+    const auto start = Clock::now();
+    std::vector<std::vector<double>> points;
+    for (const Trial& trial : share) points.push_back(trial.point);
+    const ExperimentSpec experiment = batch_experiment(spec, points, registry);
+    std::vector<std::vector<Outcome>> outcomes(share.size());
+    for (std::size_t p = 0; p < share.size(); ++p) {
+      for (std::size_t v = 0; v < variants; ++v) {
+        outcomes[p].push_back(estimate_outcome(spec, estimate(experiment, static_cast<std::uint32_t>(p * variants + v))));
+      }
+    }
+    const double wall = seconds_since(start) / static_cast<double>(share.size());
+    for (std::size_t p = 0; p < share.size(); ++p) {
+      combine(spec, outcomes[p], share[p]);
+      share[p].wall_seconds = wall;
+    }
+  };
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    trials[i].fidelity = "analytical";
+    trials[i].replica = static_cast<std::uint32_t>(i * variants);
+  }
+  try {
+    estimate_points(trials);  // all candidates as one ensemble: the TOML is read once
+    return;
+  } catch (const std::exception&) {
+    // Some point is bad: find out which, one at a time.
+  }
+  for (Trial& trial : trials) {
+    try {
+      estimate_points(std::span<Trial>(&trial, 1));
+    } catch (const ConfigError& error) {
+      mark_failed(spec, trial, std::string("invalid design: ") + error.what());
+    } catch (const std::exception& error) {
+      mark_failed(spec, trial, error.what());
+    }
+  }
+}
 
 std::vector<std::uint32_t> pareto_front(const std::vector<std::vector<double>>& values) {
   std::vector<std::uint32_t> front;
@@ -441,7 +497,7 @@ std::vector<std::uint32_t> study_pareto(const TuneSpec& spec, const std::vector<
   std::vector<std::vector<double>> values;
   std::vector<std::uint32_t> rows;
   for (const Trial& trial : trials) {
-    if (!trial.feasible()) continue;
+    if (!is_event(trial) || !trial.feasible()) continue;  // fronts are simulated trials only
     values.push_back(oriented(spec, trial));
     rows.push_back(trial.number);
   }
@@ -485,11 +541,17 @@ StudyReport run_study(const TuneSpec& spec, const PluginRegistry& registry, cons
   const std::size_t done_before = trials.size();
   const std::size_t ndims = spec.space.size();
   constexpr int kMaxRejectedRounds = 100;
-  while (trials.size() < spec.budget && (options.max_batches == 0 || batches < options.max_batches)) {
-    const auto want = static_cast<std::uint32_t>(std::min<std::uint64_t>(spec.batch, spec.budget - trials.size()));
+  // The budget counts event-level trials ([tune.screen] adds analytical ones).
+  const auto simulated = [&trials] { return static_cast<std::uint64_t>(std::count_if(trials.begin(), trials.end(), is_event)); };
+  while (simulated() < spec.budget && (options.max_batches == 0 || batches < options.max_batches)) {
+    const auto want = static_cast<std::uint32_t>(std::min<std::uint64_t>(spec.batch, spec.budget - simulated()));
+    // [tune.screen]: ask for want / keep candidates, simulate the `want` best of their estimates.
+    const auto asked = spec.screen.enabled
+                           ? static_cast<std::uint32_t>(std::ceil(static_cast<double>(want) / spec.screen.keep - 1e-9))
+                           : want;
     std::vector<Trial> batch;
-    for (int round = 0; round < kMaxRejectedRounds && batch.size() < want; ++round) {
-      const auto need = static_cast<std::uint32_t>(want - batch.size());
+    for (int round = 0; round < kMaxRejectedRounds && batch.size() < asked; ++round) {
+      const auto need = static_cast<std::uint32_t>(asked - batch.size());
       std::vector<double> points(static_cast<std::size_t>(need) * ndims);
       const std::uint32_t got = std::min(tuner.ask(need, points.data()), need);
       if (got == 0) break;
@@ -515,22 +577,47 @@ StudyReport run_study(const TuneSpec& spec, const PluginRegistry& registry, cons
       report.exhausted = true;
       break;
     }
+    std::vector<Trial> screened;  // every candidate, estimated
+    std::vector<bool> kept;
+    if (spec.screen.enabled) {
+      screened = std::move(batch);
+      batch.clear();
+      for (std::size_t i = 0; i < screened.size(); ++i) {
+        screened[i].number = static_cast<std::uint32_t>(trials.size() + i);
+        screened[i].batch = batch_number;
+      }
+      estimate_trials(spec, registry, screened);
+      kept.assign(screened.size(), false);
+      for (std::size_t i : screen_best(spec, screened, want)) {
+        kept[i] = true;
+        Trial trial;
+        trial.point = screened[i].point;
+        batch.push_back(std::move(trial));
+      }
+    }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i].number = static_cast<std::uint32_t>(trials.size() + i);
+      batch[i].number = static_cast<std::uint32_t>(trials.size() + screened.size() + i);
       batch[i].batch = batch_number;
     }
     evaluate_batch(spec, registry, batch);
 
+    // The tuner hears of every point it proposed once: the simulated result, else the estimate.
+    std::vector<const Trial*> heard;
+    for (const Trial& trial : batch) heard.push_back(&trial);
+    for (std::size_t i = 0; i < screened.size(); ++i) {
+      if (!kept[i]) heard.push_back(&screened[i]);
+    }
     std::vector<std::vector<double>> minimized;
     std::vector<TunerTrial> told;
-    minimized.reserve(batch.size());
-    for (const Trial& trial : batch) minimized.push_back(oriented(spec, trial));
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const Trial& trial = batch[i];
+    minimized.reserve(heard.size());
+    for (const Trial* trial : heard) minimized.push_back(oriented(spec, *trial));
+    for (std::size_t i = 0; i < heard.size(); ++i) {
+      const Trial& trial = *heard[i];
       told.push_back(TunerTrial{trial.number, trial.point.data(), minimized[i].data(), trial.constraints.data(),
                                 trial.ok() ? 0u : 1u, trial.ok() ? "" : trial.status.c_str()});
     }
     tuner.tell(told);
+    for (Trial& trial : screened) trials.push_back(std::move(trial));
     for (Trial& trial : batch) trials.push_back(std::move(trial));
     ++batch_number;
     ++batches;
@@ -542,7 +629,7 @@ StudyReport run_study(const TuneSpec& spec, const PluginRegistry& registry, cons
       progress.budget = spec.budget;
       progress.failed = static_cast<std::uint64_t>(std::count_if(trials.begin(), trials.end(), [](const Trial& t) { return !t.ok(); }));
       for (const Trial& trial : trials) {
-        if (!trial.feasible()) continue;
+        if (!is_event(trial) || !trial.feasible()) continue;
         const double value = oriented(spec, trial)[0];
         if (!progress.best || value < *progress.best) progress.best = value;
       }
@@ -553,7 +640,7 @@ StudyReport run_study(const TuneSpec& spec, const PluginRegistry& registry, cons
       options.progress(progress);
     }
   }
-  const bool finished = trials.size() >= spec.budget || report.exhausted;
+  const bool finished = simulated() >= spec.budget || report.exhausted;
   if (!report.output.empty() && (finished || batches == 0)) write_study_file(report.output, spec, trials, tuner.save(), finished);
   report.pareto = study_pareto(spec, trials);
   if (spec.objectives.size() == 1 && !report.pareto.empty()) report.best = report.pareto[0];

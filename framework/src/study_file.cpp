@@ -30,6 +30,7 @@ constexpr std::size_t kStatusBytes = 256;
 // What a study file may hold: far beyond any real study, well below what would exhaust memory.
 constexpr hsize_t kMaxTrials = hsize_t{1} << 24;
 constexpr hsize_t kMaxTunerStateBytes = hsize_t{1} << 28;
+constexpr std::size_t kFidelityBytes = 16;
 
 class H5 {
  public:
@@ -171,6 +172,7 @@ struct RowLayout {
     add_string("status", kStatusBytes);
     add("wall_seconds", H5T_NATIVE_DOUBLE, 8);
     add("feasible", H5T_NATIVE_UINT8, 1);
+    add_string("fidelity", kFidelityBytes);  // "event" or "analytical" ([tune.screen])
     parameters = fields.size();
     for (const SpaceParam& dim : spec.space) {
       switch (dim.kind) {
@@ -286,6 +288,7 @@ void write_study_file(const std::filesystem::path& path, const TuneSpec& spec, c
       put_string(row + layout.fields[3].offset, kStatusBytes, trial.status);
       put(4, trial.wall_seconds);
       put(5, static_cast<std::uint8_t>(trial.feasible()));
+      put_string(row + layout.fields[6].offset, kFidelityBytes, trial.fidelity);
       for (std::size_t d = 0; d < spec.space.size(); ++d) {
         const auto& field = layout.fields[layout.parameters + d];
         switch (spec.space[d].kind) {
@@ -380,6 +383,8 @@ StudyFile read_study_file(const std::filesystem::path& path, const TuneSpec& spe
     get(2, trial.replica);
     trial.status = get_string(row + layout.fields[3].offset, kStatusBytes);
     get(4, trial.wall_seconds);
+    trial.fidelity = get_string(row + layout.fields[6].offset, kFidelityBytes);
+    if (trial.fidelity.empty()) trial.fidelity = "event";  // a study file from before [tune.screen]
     for (std::size_t d = 0; d < spec.space.size(); ++d) {
       const auto& field = layout.fields[layout.parameters + d];
       double value = 0;

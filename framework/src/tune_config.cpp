@@ -571,7 +571,7 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
   const toml::table& tune = *tune_node->as_table();
   check_keys(tune,
              {"tuner", "budget", "batch", "seed", "output", "conditions", "params", "space", "objectives", "constraints",
-              "latency", "work", "finished", "workloads"},
+              "latency", "work", "finished", "workloads", "screen"},
              name, "tune");
 
   // The system as it stands, for the checks below (and a bad system fails here, before any trial).
@@ -742,7 +742,7 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
     }
   };
 
-  std::set<std::string> field_names{"trial", "batch", "replica", "status", "wall_seconds", "feasible"};
+  std::set<std::string> field_names{"trial", "batch", "replica", "status", "wall_seconds", "feasible", "fidelity"};
   for (const SpaceParam& dim : spec.space) field_names.insert(dim.path);
   auto claim = [&](const std::string& field, const std::string& location) {
     if (!field_names.insert(field).second) {
@@ -820,6 +820,23 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
       claim(constraint.name, location);
       spec.constraints.push_back(std::move(constraint));
     }
+  }
+  if (const toml::table* screen = table_at(tune, "screen", name, "tune.screen"); screen != nullptr) {
+    check_keys(*screen, {"fidelity", "keep"}, name, "tune.screen");
+    const toml::node* fidelity = screen->get("fidelity");
+    if (fidelity == nullptr || fidelity->value<std::string>() != "analytical") {
+      fail(fidelity != nullptr ? toml_where(*fidelity, name) : toml_where(*tune.get("screen"), name),
+           "tune.screen needs `fidelity = \"analytical\"` (the only screening fidelity)");
+    }
+    const toml::node* keep = screen->get("keep");
+    const std::optional<double> fraction = keep != nullptr ? keep->value<double>() : std::nullopt;
+    if (!fraction || !(*fraction > 0.0 && *fraction <= 1.0)) {
+      fail(keep != nullptr ? toml_where(*keep, name) : toml_where(*tune.get("screen"), name),
+           "tune.screen needs `keep`, the fraction of the candidates simulated event by event, in (0, 1]");
+    }
+    spec.screen.enabled = true;
+    spec.screen.keep = *fraction;
+    check_screen_metrics(spec, toml_where(*tune.get("screen"), name));
   }
   return spec;
 }

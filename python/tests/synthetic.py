@@ -38,7 +38,7 @@ def design_points(trials: int, seed: int):
 
 def write_study(path: Path, trials: int = 40, seed: int = 7, tuner: str = "random", store_pareto: bool = True,
                 store_feasible: bool = True, chosen: int | None = None, failed: tuple[int, ...] = (3, 17),
-                area_limit: float = 100.0, single_objective: bool = False) -> dict:
+                area_limit: float = 100.0, single_objective: bool = False, analytical: tuple[int, ...] = ()) -> dict:
     """A study file: /study (attributes), /study/trials, and /study/pareto unless told not to.
 
     The constraint is stored as ``area_excess = area - area_limit`` (feasible when <= 0).
@@ -52,6 +52,8 @@ def write_study(path: Path, trials: int = 40, seed: int = 7, tuner: str = "rando
         energy[row] = np.nan
     excess = area - area_limit
     feasible = (status == "ok") & (excess <= 0)
+    if analytical:  # [tune.screen] rows: estimated, never feasible designs of the front
+        feasible[list(analytical)] = False
     objectives = ["latency"] if single_objective else ["latency", "energy"]
     fields = [("trial", "<u4"), ("batch", "<u4"), ("replica", "<u4"), ("status", "S32"), ("wall_seconds", "<f8"),
               ("tile", "<u4"), ("freq_ghz", "<f8"), ("dataflow", "S4"), ("latency", "<f8")]
@@ -60,6 +62,8 @@ def write_study(path: Path, trials: int = 40, seed: int = 7, tuner: str = "rando
     fields.append(("area_excess", "<f8"))
     if store_feasible:
         fields.append(("feasible", "u1"))
+    if analytical:
+        fields.append(("fidelity", "S16"))
     table = np.zeros(trials, dtype=fields)
     table["trial"] = np.arange(trials)
     table["batch"] = np.arange(trials) // 8
@@ -73,7 +77,9 @@ def write_study(path: Path, trials: int = 40, seed: int = 7, tuner: str = "rando
         table["energy"] = energy
     table["area_excess"] = excess
     if store_feasible:
-        table["feasible"] = feasible
+        table["feasible"] = (status == "ok") & (excess <= 0)
+    if analytical:
+        table["fidelity"] = [b"analytical" if row in analytical else b"event" for row in range(trials)]
 
     pareto = brute_force_pareto(np.column_stack([latency, energy])[:, :len(objectives)], feasible)
     with h5py.File(path, "w") as file:

@@ -57,6 +57,21 @@ def test_feasibility_from_constraint_values_without_a_feasible_field(tmp_path):
         assert not study.pareto["area_excess"].gt(0).any()
 
 
+def test_screened_studies_count_only_simulated_trials(tmp_path):
+    # [tune.screen]: the analytical rows (here every other one) are neither feasible nor on the front.
+    path = tmp_path / "study.h5"
+    analytical = tuple(range(0, 40, 2))
+    written = write_study(path, store_pareto=False, analytical=analytical)
+    with archlab.open(path) as study:
+        trials = study.trials
+        assert "fidelity" not in study.parameters
+        assert np.array_equal(trials["feasible"].to_numpy(), written["feasible"])
+        assert not trials.loc[list(analytical), "feasible"].any()
+        assert set(study.pareto["trial"]) == set(np.flatnonzero(written["pareto"]))
+        assert set(study.pareto["fidelity"]) == {"event"}
+        assert study.best()["fidelity"] == "event"
+
+
 def test_pareto_mask_matches_brute_force():
     rng = np.random.default_rng(3)
     values = rng.integers(0, 20, size=(200, 2)).astype(float)  # ties on purpose

@@ -169,3 +169,21 @@ TEST(Cli, TuneWithoutAFileRunsTheBuiltInCodesignStudy) {
   EXPECT_TRUE(contains(bad.output, "tune.budget")) << bad.output;
   EXPECT_EQ(bad.status, 2) << bad.output;
 }
+
+TEST(Cli, EstimatePrintsTheOperatorTableAndWritesCsv) {
+  const TempDir dir;
+  const std::string csv = (dir.path() / "e.csv").string();
+  const Outcome outcome =
+      archlab_cli(std::string("estimate ") + ARCHLAB_SOURCE_DIR + "/examples/manycore_mlp.toml --csv " + csv);
+  EXPECT_EQ(outcome.status, 0) << outcome.output;
+  for (const char* part : {"analytical: no events", "mlp_small: 6 operators (estimated)", "fc1", "bound",
+                           "total: estimated, latency"}) {
+    EXPECT_TRUE(contains(outcome.output, part)) << part << "\n" << outcome.output;
+  }
+  EXPECT_TRUE(std::filesystem::exists(csv));
+  // A workload without an estimate: bad input (status 2), nothing simulated.
+  const auto experiment = dir.write("exp.toml", kExperiment);
+  const Outcome refused = archlab_cli("estimate " + experiment.string());
+  EXPECT_EQ(refused.status, 2) << refused.output;
+  EXPECT_TRUE(contains(refused.output, "no workload of this experiment has an analytical estimate")) << refused.output;
+}

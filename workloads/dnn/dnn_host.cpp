@@ -9,6 +9,7 @@
 #include <graph.hpp>
 
 #include "dnn.hpp"
+#include "report_text.hpp"
 
 namespace archlab::dnn_workload {
 namespace {
@@ -23,17 +24,6 @@ bool is_activation(const std::string& variant) {
 
 std::string where(const dnn::Graph& graph, const dnn::Op& op) {
   return "operator '" + op.name + "' (" + graph.file + ":" + std::to_string(op.line) + ")";
-}
-
-std::string format_bytes(std::uint64_t bytes) {
-  char text[64];
-  if (bytes >= (1ull << 20))
-    std::snprintf(text, sizeof text, "%.2f MiB", static_cast<double>(bytes) / (1ull << 20));
-  else if (bytes >= 1024)
-    std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024);
-  else
-    std::snprintf(text, sizeof text, "%llu B", static_cast<unsigned long long>(bytes));
-  return text;
 }
 
 /// The dimensions of a tile that lie on the array in one pass, by dataflow (systolic README):
@@ -324,32 +314,6 @@ bool Dnn::prepare(Params& p, DataBuilder& data) {
   p.types = data.append(types.data(), types.size(), 1);
   return true;
 }
-
-namespace {
-
-std::string format_time(Tick ps) {
-  char text[64];
-  const double value = static_cast<double>(ps);
-  if (ps >= 1000000000ull)
-    std::snprintf(text, sizeof text, "%.3f ms", value / 1e9);
-  else if (ps >= 1000000ull)
-    std::snprintf(text, sizeof text, "%.3f us", value / 1e6);
-  else
-    std::snprintf(text, sizeof text, "%.3f ns", value / 1e3);
-  return text;
-}
-
-std::vector<const char*> split(const std::byte* data, DataRef ref, std::size_t count) {
-  std::vector<const char*> out;
-  const char* text = data_at<char>(data, ref);
-  for (std::size_t i = 0; i < count; ++i) {
-    out.push_back(text);
-    text += std::char_traits<char>::length(text) + 1;
-  }
-  return out;
-}
-
-} // namespace
 
 void Dnn::report(const State& s, const Params& p, const std::byte* data, Report& out) {
   const ProgramOp* ops = data_at<ProgramOp>(data, p.program);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "archlab/component.hpp"
+#include "archlab/estimate.hpp"
 
 namespace archlab {
 
@@ -26,6 +27,8 @@ class Plugin {
   const ComponentDescriptor* component() const { return descriptor_->component; }
   std::string_view name() const { return descriptor_->name; }
   const std::filesystem::path& path() const { return path_; }
+  /// The optional analytical-estimate hook (estimate.hpp); null when the plugin has none.
+  EstimateHook estimate_hook() const { return estimate_; }
 
  private:
   Plugin(boost::dll::shared_library library, const PluginDescriptor* descriptor, std::filesystem::path path);
@@ -33,6 +36,7 @@ class Plugin {
   boost::dll::shared_library library_;
   const PluginDescriptor* descriptor_;
   std::filesystem::path path_;
+  EstimateHook estimate_ = nullptr;
 };
 
 struct PluginLoadFailure {

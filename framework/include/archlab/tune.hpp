@@ -24,6 +24,13 @@
 //   latency = { stat = "workload.gemm_driver.completion_time" }
 //   [tune.constraints]               # name = { stat = <metric>, max = bound } or { ..., min = bound }
 //   area = { stat = "compute.systolic.area", max = 2.0 }
+//   [tune.screen]                    # optional multi-fidelity screening (screen.cpp):
+//   fidelity = "analytical"          #   estimate ceil(batch / keep) candidates per batch analytically
+//   keep = 0.1                       #   (archlab/analytical.hpp), simulate the best `batch` event by event
+//
+// With [tune.screen], `budget` counts event-level trials; every candidate is also a trial of
+// fidelity "analytical" in the study file. The tuner is told the event-level results of the kept
+// candidates and the analytical results of the others. Fronts and "best" are event-level only.
 //
 // A metric is "<type>.<stat>" (the statistic summed over the replica's instances of that type),
 // "sim_time" or "events" (of the whole run, so such studies run every point alone), or a named
@@ -126,6 +133,12 @@ struct TuneWorkload {
   std::vector<std::pair<std::string, std::string>> set;  ///< path, value as TOML text
 };
 
+/// [tune.screen]: screen candidates analytically, simulate the kept fraction event by event.
+struct TuneScreen {
+  bool enabled = false;
+  double keep = 1.0;  ///< (0, 1]: the fraction of the candidates simulated
+};
+
 struct TuneSpec {
   std::string name;             ///< experiment file name
   std::string experiment_text;  ///< the experiment as written (the study file keeps it)
@@ -149,6 +162,7 @@ struct TuneSpec {
   std::optional<Metric> work;            ///< [tune] work: what throughput counts
   std::optional<Metric> finished;        ///< [tune] finished = { stat, min }
   double finished_min = 0;
+  TuneScreen screen;
 
   /// Workload variants per design point (1 without [tune] workloads).
   std::size_t variants() const { return workloads.empty() ? 1 : workloads.size(); }
@@ -194,6 +208,7 @@ struct Trial {
   /// per_variant_objectives() x variants, objective-major; empty with one variant
   std::vector<double> variant_objectives;
   std::string status = "ok";        ///< "ok" or "failed: <why>"
+  std::string fidelity = "event";   ///< "event" (simulated) or "analytical" (estimated)
   double wall_seconds = 0;          ///< of the ensemble run it was part of
   bool ok() const { return status == "ok"; }
   bool feasible() const;
@@ -208,7 +223,7 @@ std::vector<std::vector<std::uint32_t>> non_dominated_sort(const std::vector<std
 /// better than the reference in every objective add nothing. Exact in any dimension: a sweep in
 /// 2-D (O(n log n)), slicing along the last objective above (3-D: O(n^2 log n)).
 double hypervolume(const std::vector<std::vector<double>>& points, const std::vector<double>& reference);
-/// Trial numbers of the Pareto front of the feasible trials (objectives oriented by their goals).
+/// Trial numbers of the Pareto front of the feasible event-level trials (objectives oriented by their goals).
 std::vector<std::uint32_t> study_pareto(const TuneSpec& spec, const std::vector<Trial>& trials);
 
 /// The study file (HDF5): written whole to a temporary name and renamed over `path`, so it is
@@ -247,6 +262,15 @@ private:
   int fd_ = -1;
   std::filesystem::path lock_path_;
 };
+/// [tune.screen] (screen.cpp). Throws ConfigError (at `where`) when an objective or constraint
+/// measures something the analytical estimate does not give.
+void check_screen_metrics(const TuneSpec& spec, const std::string& where);
+/// Estimates `trials` (their points set) analytically: fidelity "analytical", objectives and
+/// constraints from archlab::estimate, a point the configuration refuses is a failed trial.
+void estimate_trials(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials);
+/// The `count` best of the trials by their objectives (feasible first, then by non-dominated
+/// front, then by the sum of their ranks per objective), as indices in `trials`.
+std::vector<std::size_t> screen_best(const TuneSpec& spec, const std::vector<Trial>& trials, std::size_t count);
 
 struct StudyProgress {
   std::uint64_t trials_done;

@@ -5,75 +5,26 @@
 // when a tile is done the array answers protocol::kGemmDone on `done`, to the receiver of the
 // `done` link that sent the tile. A tile's compute cycles are SCALE-Sim's for the same array
 // and dataflow with no memory stalls (README.md derives the formula; the validation against
-// SCALE-Sim is benchmarks/validation/systolic_vs_scalesim.py).
-#include <cmath>
-
+// SCALE-Sim is benchmarks/validation/systolic_vs_scalesim.py). The closed forms live in
+// systolic_model.hpp, shared with the analytical estimate.
 #include <archlab/component.hpp>
 #include <archlab/protocol.hpp>
+
+#include "systolic_model.hpp"
 
 namespace {
 
 using archlab::Tick;
 namespace protocol = archlab::protocol;
 
-enum class Dataflow : std::uint32_t { OutputStationary, WeightStationary, InputStationary };
-
-ARCHLAB_HD constexpr std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
-
-/// Compute cycles of one M x N x K tile on a rows x cols array, as SCALE-Sim counts them.
-///
-/// The dataflow decides which GEMM dimensions are laid out over the array's rows and columns
-/// (Sr, Sc) and which one streams through it in time (T):
-///   os: Sr = M, Sc = N, T = K     ws: Sr = K, Sc = N, T = M     is: Sr = K, Sc = M, T = N
-/// The operands are cut into ceil(Sr / rows) * ceil(Sc / cols) folds that run one after another,
-/// each taking T cycles of streaming plus rows + cols - 2 cycles of skew (fill and drain); ws and
-/// is first load their stationary operand, another `rows` cycles per fold. SCALE-Sim numbers
-/// cycles from 0 and reports the cycle in which the last output is written, hence the final - 1.
-ARCHLAB_HD constexpr std::uint64_t gemm_cycles(Dataflow dataflow, std::uint64_t rows, std::uint64_t cols,
-                                               std::uint64_t m, std::uint64_t n, std::uint64_t k) {
-  if (m == 0 || n == 0 || k == 0) return 0;
-  std::uint64_t spatial_rows = m;
-  std::uint64_t spatial_cols = n;
-  std::uint64_t temporal = k;
-  std::uint64_t preload = 0;
-  if (dataflow == Dataflow::WeightStationary) {
-    spatial_rows = k;
-    spatial_cols = n;
-    temporal = m;
-    preload = rows;
-  } else if (dataflow == Dataflow::InputStationary) {
-    spatial_rows = k;
-    spatial_cols = m;
-    temporal = n;
-    preload = rows;
-  }
-  const std::uint64_t folds = ceil_div(spatial_rows, rows) * ceil_div(spatial_cols, cols);
-  return folds * (preload + rows + cols + temporal - 2) - 1;
-}
-
-// Pinned against SCALE-Sim 3.0.0 (tests/compute/test_systolic.cpp has more).
-static_assert(gemm_cycles(Dataflow::OutputStationary, 4, 4, 5, 7, 3) == 35);
-static_assert(gemm_cycles(Dataflow::WeightStationary, 4, 4, 5, 7, 3) == 29);
-static_assert(gemm_cycles(Dataflow::InputStationary, 4, 4, 5, 7, 3) == 33);
-static_assert(gemm_cycles(Dataflow::InputStationary, 2, 3, 10, 3, 7) == 127);
-
-/// Duration of `cycles` clock cycles at `clock` hertz, to the nearest picosecond.
-ARCHLAB_HD inline Tick cycles_to_ticks(std::uint64_t cycles, double clock) {
-  return static_cast<Tick>(llround(static_cast<double>(cycles) * 1e12 / clock));
-}
+using archlab::systolic::cycles_to_ticks;
+using archlab::systolic::mac_energy;
 
 struct Systolic {
   static constexpr const char* kName = "compute.systolic";
   static constexpr std::uint32_t kMaxSendsPerEvent = 1;
 
-  struct Params {
-    std::uint64_t rows;
-    std::uint64_t cols;
-    std::uint32_t dataflow; // Dataflow
-    double clock;
-    double mac_energy_pj;
-    double pe_area_mm2;
-  };
+  using Params = archlab::systolic::Params;
   struct State {
     Tick busy_until; ///< when the last accepted tile finishes
   };
@@ -118,7 +69,7 @@ struct Systolic {
 
   ARCHLAB_HD static void init(State& s, const Params& p, archlab::Context& ctx) {
     s.busy_until = 0;
-    ctx.stat_add(kArea, static_cast<double>(p.rows * p.cols) * p.pe_area_mm2);
+    ctx.stat_add(kArea, archlab::systolic::array_area(p));
   }
 
   ARCHLAB_HD static void handle(State& s, const Params& p, const archlab::Event& e, archlab::Context& ctx) {
@@ -137,7 +88,7 @@ struct Systolic {
     const std::uint64_t m = e.payload.w[0];
     const std::uint64_t n = e.payload.w[1];
     const std::uint64_t k = e.payload.w[2];
-    const std::uint64_t cycles = gemm_cycles(static_cast<Dataflow>(p.dataflow), p.rows, p.cols, m, n, k);
+    const std::uint64_t cycles = archlab::systolic::tile_cycles(p, m, n, k);
     const Tick now = ctx.now();
     const Tick start = s.busy_until > now ? s.busy_until : now;
     s.busy_until = start + cycles_to_ticks(cycles, p.clock);
@@ -156,10 +107,9 @@ struct Systolic {
     ctx.stat_add(kMacs, static_cast<double>(macs));
     ctx.stat_add(kCycles, static_cast<double>(cycles));
     ctx.stat_add(kBusyTime, static_cast<double>(cycles_to_ticks(cycles, p.clock)));
-    ctx.stat_add(kEnergy, static_cast<double>(macs) * p.mac_energy_pj);
+    ctx.stat_add(kEnergy, mac_energy(p, macs));
     ctx.send(kDone, 0, protocol::kGemmDone,
-             archlab::Payload{{cycles, macs, protocol::unit_report(p.rows * p.cols, static_cast<double>(macs) * p.mac_energy_pj),
-                               tile.w[3]}},
+             archlab::Payload{{cycles, macs, protocol::unit_report(p.rows * p.cols, mac_energy(p, macs)), tile.w[3]}},
              static_cast<std::uint32_t>(tile.w[2]));
   }
 };

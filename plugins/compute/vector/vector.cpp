@@ -10,55 +10,27 @@
 //           = full_rows * ceil(row / lanes) + ceil(rest / lanes) with rows of `row` elements
 //
 // A row never shares a vector with the next one: softmax and layer norm normalise each row on
-// its own, so a row shorter than the lanes leaves lanes idle.
-#include <cmath>
-
+// its own, so a row shorter than the lanes leaves lanes idle. The closed forms live in
+// vector_model.hpp, shared with the analytical estimate.
 #include <archlab/component.hpp>
 #include <archlab/protocol.hpp>
+
+#include "vector_model.hpp"
 
 namespace {
 
 using archlab::Tick;
 namespace protocol = archlab::protocol;
-using protocol::VectorOp;
 
-inline constexpr std::uint32_t kOpClasses = 5;
-
-ARCHLAB_HD constexpr std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
-
-/// Vector instructions (one per cycle) needed to cover `elements` elements in rows of `row`
-/// elements (0: one row) on `lanes` lanes.
-ARCHLAB_HD constexpr std::uint64_t vector_count(std::uint64_t elements, std::uint64_t row, std::uint64_t lanes) {
-  if (row == 0 || row >= elements) return ceil_div(elements, lanes);
-  return (elements / row) * ceil_div(row, lanes) + ceil_div(elements % row, lanes);
-}
-
-static_assert(vector_count(1000, 0, 16) == 63);
-static_assert(vector_count(100, 10, 16) == 10); // ten rows of 10 elements: one vector each
-static_assert(vector_count(100, 40, 16) == 8);  // two rows of 3 vectors, and a rest of 20 in 2
-static_assert(vector_count(0, 0, 16) == 0);
-
-/// Duration of `cycles` clock cycles at `clock` hertz, to the nearest picosecond.
-ARCHLAB_HD inline Tick cycles_to_ticks(std::uint64_t cycles, double clock) {
-  return static_cast<Tick>(llround(static_cast<double>(cycles) * 1e12 / clock));
-}
+namespace model = archlab::vector_unit;
+using model::cycles_to_ticks;
+using model::kOpClasses;
 
 struct Vector {
   static constexpr const char* kName = "compute.vector";
   static constexpr std::uint32_t kMaxSendsPerEvent = 1;
 
-  struct Params {
-    std::uint64_t lanes;
-    double clock;
-    std::uint64_t pipeline_latency;
-    std::uint64_t elementwise_passes;
-    std::uint64_t reduction_passes;
-    std::uint64_t softmax_passes;
-    std::uint64_t layernorm_passes;
-    std::uint64_t activation_passes;
-    double lane_op_energy_pj;
-    double lane_area_mm2;
-  };
+  using Params = model::Params;
   struct State {
     Tick busy_until; ///< when the last accepted operation finishes
   };
@@ -118,25 +90,9 @@ struct Vector {
       {"rejected", "events", "events on `cmd` that were not kVectorOp of a known class; dropped without a reply"},
   };
 
-  ARCHLAB_HD static std::uint64_t passes(const Params& p, std::uint64_t op) {
-    switch (static_cast<VectorOp>(op)) {
-    case VectorOp::Elementwise:
-      return p.elementwise_passes;
-    case VectorOp::Reduction:
-      return p.reduction_passes;
-    case VectorOp::Softmax:
-      return p.softmax_passes;
-    case VectorOp::LayerNorm:
-      return p.layernorm_passes;
-    case VectorOp::Activation:
-      return p.activation_passes;
-    }
-    return 0;
-  }
-
   ARCHLAB_HD static void init(State& s, const Params& p, archlab::Context& ctx) {
     s.busy_until = 0;
-    ctx.stat_add(kArea, static_cast<double>(p.lanes) * p.lane_area_mm2);
+    ctx.stat_add(kArea, model::unit_area(p));
   }
 
   ARCHLAB_HD static void handle(State& s, const Params& p, const archlab::Event& e, archlab::Context& ctx) {
@@ -153,9 +109,8 @@ struct Vector {
   // replies and no queue is stored.
   ARCHLAB_HD static void accept(State& s, const Params& p, const archlab::Event& e, archlab::Context& ctx) {
     const std::uint64_t elements = e.payload.w[1];
-    const std::uint64_t pass_count = passes(p, e.payload.w[0]);
-    const std::uint64_t cycles =
-        elements == 0 ? 0 : vector_count(elements, e.payload.w[2], p.lanes) * pass_count + p.pipeline_latency;
+    const std::uint64_t pass_count = model::passes(p, e.payload.w[0]);
+    const std::uint64_t cycles = model::op_cycles(p, pass_count, elements, e.payload.w[2]);
     const Tick now = ctx.now();
     const Tick start = s.busy_until > now ? s.busy_until : now;
     s.busy_until = start + cycles_to_ticks(cycles, p.clock);
@@ -172,13 +127,13 @@ struct Vector {
     ctx.stat_add(kOps, 1.0);
     ctx.stat_add(kElements, static_cast<double>(elements));
     ctx.stat_add(kLaneOps, static_cast<double>(lane_ops));
-    ctx.stat_add(kEnergy, static_cast<double>(lane_ops) * p.lane_op_energy_pj);
+    ctx.stat_add(kEnergy, model::lane_energy(p, lane_ops));
     ctx.stat_add(kCycles, static_cast<double>(cycles));
     ctx.stat_add(kBusyTime, static_cast<double>(cycles_to_ticks(cycles, p.clock)));
-    ctx.send(kDone, 0, protocol::kVectorDone,
-             archlab::Payload{{cycles, elements,
-                               protocol::unit_report(p.lanes, static_cast<double>(lane_ops) * p.lane_op_energy_pj), op.w[3]}},
-             static_cast<std::uint32_t>(op.w[2] & 0xffffffffu));
+    ctx.send(
+        kDone, 0, protocol::kVectorDone,
+        archlab::Payload{{cycles, elements, protocol::unit_report(p.lanes, model::lane_energy(p, lane_ops)), op.w[3]}},
+        static_cast<std::uint32_t>(op.w[2] & 0xffffffffu));
   }
 };
 

@@ -290,6 +290,8 @@ def plot_pareto(study, objectives: Sequence[str] | None = None, chosen: pd.Serie
             raise MissingDataError(f"{study.path}: '{name}' is not an objective; objectives: "
                                    f"{', '.join(study.objectives)}")
     trials = study.trials
+    if "fidelity" in trials:  # [tune.screen]: the analytical screening rows are not designs of the front
+        trials = trials[trials["fidelity"].astype(str) == "event"]
     x_name, y_name = objectives
     if list(objectives) == study.objectives[:2] and len(study.objectives) == 2:
         front = trials[trials["pareto"]]

@@ -7,7 +7,8 @@ Layout read here (see python/README.md, "Study files"):
   ``tuner`` (name), ``chosen`` (row of the design the study picked).
 * ``/study/trials``: a compound table, one row per trial, with a field per parameter, objective and
   constraint, plus bookkeeping fields: ``trial``, ``batch``, ``replica``, ``status`` (``"ok"``,
-  ``"failed: ..."``, ...), ``wall_seconds``, optionally ``feasible``.
+  ``"failed: ..."``, ...), ``wall_seconds``, optionally ``feasible`` and ``fidelity`` (``"event"`` or
+  ``"analytical"``: with ``[tune.screen]``, only event-level trials count as feasible here).
 * ``/study/pareto``: row numbers of ``/study/trials`` that are non-dominated.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .files import decode_columns, string_list_attr, text_attr
 from .run import Run
 
 #: Fields of /study/trials that are neither parameters, objectives nor constraints.
-BOOKKEEPING = ("trial", "batch", "replica", "status", "wall_seconds", "feasible", "seed", "error")
+BOOKKEEPING = ("trial", "batch", "replica", "status", "wall_seconds", "feasible", "fidelity", "seed", "error")
 
 _DIRECTIONS = {"min": "min", "minimize": "min", "minimise": "min", "max": "max", "maximize": "max",
                "maximise": "max"}
@@ -125,6 +126,9 @@ class Study(Run):
         else:
             # Constraints are stored as g(x) <= 0 when satisfied (value minus limit).
             feasible = ok & np.all(frame[self.constraints].to_numpy(dtype=np.float64) <= 0, axis=1)
+        if "fidelity" in frame:
+            # [tune.screen]: analytical estimates guide the search; fronts and best are of simulated trials.
+            feasible = feasible & (frame["fidelity"].astype(str) == "event")
         frame["feasible"] = np.asarray(feasible, dtype=bool)
         frame["pareto"] = False
         frame.loc[self._pareto_rows(frame), "pareto"] = True
