@@ -62,6 +62,34 @@ archlab::ExperimentSpec load(const std::string& file, const std::vector<std::str
   return archlab::load_experiment(file, overrides, registry);
 }
 
+void print_params(const char* heading, const archlab::ParamSpec* params, std::uint32_t nparams) {
+  using archlab::to_string;
+  std::printf("    %s\n", heading);
+  for (std::uint32_t i = 0; i < nparams; ++i) {
+    const auto& p = params[i];
+    std::string type = to_string(p.type);
+    if (p.type == archlab::ParamType::Choice && p.choices != nullptr) type += " {" + std::string(p.choices) + "}";
+    std::printf("      %-20s %-16s %-22s %s\n", p.name, type.c_str(),
+                p.default_text != nullptr ? (std::string("= ") + p.default_text).c_str() : "(required)", p.doc);
+  }
+}
+
+void print_tuner(const archlab::Plugin& plugin) {
+  const auto& t = *static_cast<const archlab::TunerDescriptor*>(plugin.descriptor().tuner);
+  std::printf("    file: %s\n", plugin.path().c_str());
+  if (t.abi_version != archlab::kTunerAbiVersion || t.descriptor_size != sizeof(archlab::TunerDescriptor)) {
+    std::printf("    built for tuner ABI %u, this archlab uses %u: rebuild it\n", t.abi_version,
+                archlab::kTunerAbiVersion);
+    return;
+  }
+  static constexpr const char* kOptimises[] = {"nothing: explores the space without looking at results",
+                                               "the primary objective alone ([tune] primary, else the first written)",
+                                               "every objective (a Pareto front)"};
+  const auto goal = static_cast<std::uint32_t>(t.objectives);
+  std::printf("    optimises: %s\n", goal < 3 ? kOptimises[goal] : "(unknown)");
+  print_params("parameters ([tune.params]):", t.params, t.nparams);
+}
+
 void print_plugins(const archlab::PluginRegistry& registry, bool verbose) {
   using archlab::to_string;
   std::printf("Plugin search path:\n");
@@ -76,17 +104,11 @@ void print_plugins(const archlab::PluginRegistry& registry, bool verbose) {
   for (const auto& plugin : plugins) {
     const auto& d = plugin->descriptor();
     std::printf("%-14s %-24s %-8s %s\n", to_string(d.kind), d.name, d.version, d.description);
+    if (verbose && d.kind == archlab::PluginKind::Tuner && d.tuner != nullptr) print_tuner(*plugin);
     if (!verbose || d.component == nullptr) continue;
     const auto& c = *d.component;
     std::printf("    file: %s\n", plugin->path().c_str());
-    std::printf("    parameters:\n");
-    for (std::uint32_t i = 0; i < c.nparams; ++i) {
-      const auto& p = c.params[i];
-      std::string type = to_string(p.type);
-      if (p.type == archlab::ParamType::Choice && p.choices != nullptr) type += " {" + std::string(p.choices) + "}";
-      std::printf("      %-20s %-16s %-22s %s\n", p.name, type.c_str(),
-                  p.default_text != nullptr ? (std::string("= ") + p.default_text).c_str() : "(required)", p.doc);
-    }
+    print_params("parameters:", c.params, c.nparams);
     std::printf("    ports:\n");
     for (std::uint32_t i = 0; i < c.nports; ++i) {
       std::printf("      %-20s %-16s %s\n", c.ports[i].name,
@@ -251,6 +273,17 @@ int main(int argc, char** argv) {
         const auto system = archlab::load_system(check_file, overrides, registry);
         std::printf("%s: OK (system model: %zu components, %zu links)\n", check_file.c_str(),
                     system.components.size(), system.links.size());
+      } else if (archlab::has_tune_section(check_file)) {
+        const auto spec = archlab::load_tune(check_file, overrides, registry);
+        archlab::check_experiment(spec.base);
+        const auto problems = archlab::check_space_values(spec, registry);
+        for (const auto& problem : problems) std::fprintf(stderr, "error: %s\n", problem.c_str());
+        if (!problems.empty()) return kExitBadInput;
+        std::printf(
+            "%s: OK (study: tuner %s, %zu dimensions, %zu objectives, %zu constraints, budget %llu, batch %u)\n",
+            check_file.c_str(), spec.tuner.c_str(), spec.space.size(), spec.objectives.size(), spec.constraints.size(),
+            static_cast<unsigned long long>(spec.budget), spec.batch);
+        std::printf("  %s\n", spec.optimises().c_str());
       } else {
         const auto spec = archlab::load_experiment(check_file, overrides, registry);
         archlab::check_experiment(spec);
@@ -278,8 +311,8 @@ int main(int argc, char** argv) {
                        p.best ? std::to_string(*p.best).c_str() : "-", p.pareto_size, p.trials_per_second);
         };
       }
-      std::printf("tuning %s with %s (budget %llu, batch %u)\n", spec.name.c_str(), spec.tuner.c_str(),
-                  static_cast<unsigned long long>(spec.budget), spec.batch);
+      std::printf("tuning %s with %s (budget %llu, batch %u)\n  %s\n", spec.name.c_str(), spec.tuner.c_str(),
+                  static_cast<unsigned long long>(spec.budget), spec.batch, spec.optimises().c_str());
       std::fflush(stdout);
       const auto report = archlab::run_study(spec, registry, options);
       if (show_progress) std::fprintf(stderr, "\r%100s\r", "");

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include "../test_support.hpp"
 
@@ -97,6 +99,46 @@ TEST(Cli, CheckValidatesWithoutRunning) {
   EXPECT_TRUE(contains(system_check.output, "has no unit")) << system_check.output;
 }
 
+// `check` on an experiment with a [tune] section checks it as `tune` would (and the values of
+// its space against the system), and says what the tuner optimises.
+TEST(Cli, CheckValidatesTheTuneSection) {
+  TempDir dir;
+  std::ifstream in(std::string(ARCHLAB_SOURCE_DIR) + "/tests/tune/systolic_tune.toml");
+  const std::string study((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(contains(study, "[tune]"));
+  const auto file = dir.write("study.toml", study);
+  const Outcome good = archlab_cli("check " + file.string() + " --set tune.tuner=\\\"anneal\\\"");
+  EXPECT_EQ(good.status, 0) << good.output;
+  EXPECT_TRUE(contains(good.output, "OK (study: tuner anneal, 3 dimensions, 2 objectives")) << good.output;
+  EXPECT_TRUE(contains(good.output, "anneal optimises the primary objective latency (min) alone")) << good.output;
+
+  const Outcome typo = archlab_cli("check " + file.string() + " --set tune.budgt=3");
+  EXPECT_EQ(typo.status, 2) << typo.output;
+  EXPECT_TRUE(contains(typo.output, "unknown tune key 'budgt' (did you mean 'budget'?)")) << typo.output;
+
+  const std::string rows = "\"system.components.sa.rows\" = { low = 4, high = 128, log = true }";
+  ASSERT_TRUE(contains(study, rows));
+  std::string rejected = study;
+  rejected.replace(rejected.find(rows), rows.size(), "\"system.components.sa.rows\" = { choices = [8, 0] }");
+  const auto bad = dir.write("bad.toml", rejected);
+  const Outcome values = archlab_cli("check " + bad.string());
+  EXPECT_EQ(values.status, 2) << values.output;
+  EXPECT_TRUE(contains(values.output, "\"system.components.sa.rows\" = 0")) << values.output;
+  EXPECT_TRUE(contains(values.output, "out of range")) << values.output;
+}
+
+TEST(Cli, PluginsVerboseListsTunerParameters) {
+  const Outcome verbose = archlab_cli("plugins -v");
+  EXPECT_EQ(verbose.status, 0) << verbose.output;
+  const auto anneal = verbose.output.find("tuner          anneal");
+  ASSERT_NE(anneal, std::string::npos) << verbose.output;
+  const std::string section = verbose.output.substr(anneal, verbose.output.find("\ntuner", anneal + 1) - anneal);
+  for (const char* part :
+       {"optimises: the primary objective alone", "parameters ([tune.params]):", "initial_temperature", "max_tries"}) {
+    EXPECT_TRUE(contains(section, part)) << part << "\n" << section;
+  }
+}
+
 TEST(Cli, BadInputExitsTwoAndWritesNothing) {
   TempDir dir;
   const auto output = dir.path() / "never.h5";
@@ -161,6 +203,8 @@ TEST(Cli, TuneWithoutAFileRunsTheBuiltInCodesignStudy) {
                   "cd " + dir.path().string() + " && ARCHLAB_DATA_DIR=" + std::string(ARCHLAB_SOURCE_DIR));
   EXPECT_EQ(outcome.status, 0) << outcome.output;
   EXPECT_TRUE(contains(outcome.output, "examples/codesign.toml with nsga2")) << outcome.output;
+  EXPECT_TRUE(contains(outcome.output, "nsga2 optimises every objective: latency (min), energy (min)"))
+      << outcome.output;
   EXPECT_TRUE(contains(outcome.output, "1 trials (0 failed)")) << outcome.output;
   EXPECT_TRUE(contains(outcome.output, "latency, ps (min)")) << outcome.output;
   EXPECT_TRUE(std::filesystem::is_regular_file(dir.path() / "codesign.h5"));
