@@ -1,4 +1,4 @@
-// The `archlab` program: run, check, plugins, tune.
+// The `archlab` program: run, check, plugins, tune, verify.
 // Exit status: 0 success, 2 bad input (configuration, plugins, output path), 1 failure at run time.
 #include <unistd.h>
 
@@ -16,6 +16,7 @@
 #include "archlab/text.hpp"
 #include "archlab/tune.hpp"
 #include "archlab/units.hpp"
+#include "archlab/verify.hpp"
 #include "archlab/version.hpp"
 
 namespace {
@@ -238,6 +239,15 @@ int main(int argc, char** argv) {
   check->add_option("file", check_file, "experiment or system model file (TOML)")->required();
   check->add_option("--set", check_sets, "override a value: key.path=value (repeatable)");
 
+  std::string verify_file;
+  std::vector<std::string> verify_sets;
+  auto* verify = app.add_subcommand("verify",
+                                    "Run an experiment on every engine (sequential, windowed at 1-4 threads, the GPU "
+                                    "algorithm on the host, cuda when present) and compare statistics, samples and "
+                                    "traces bit for bit");
+  verify->add_option("file", verify_file, "experiment file (TOML); keep it short: every event is traced")->required();
+  verify->add_option("--set", verify_sets, "override a value: key.path=value (repeatable)");
+
   bool verbose = false;
   auto* plugins = app.add_subcommand("plugins", "List the plugins found on the search path");
   plugins->add_flag("-v,--verbose", verbose, "show every parameter, port and statistic");
@@ -290,6 +300,32 @@ int main(int argc, char** argv) {
         std::printf("%s: OK (experiment: %zu components, %zu links, engine %s)\n", check_file.c_str(),
                     spec.system.components.size(), spec.system.links.size(), spec.engine.c_str());
       }
+      return 0;
+    }
+    if (*verify) {
+      auto sets = verify_sets;
+      sets.push_back("engine=\"sequential\"");  // the file's engine is one of those verify runs anyway
+      const auto spec = archlab::load_experiment(verify_file, parse_overrides(sets), registry);
+      archlab::check_experiment(spec);
+      std::printf("verifying %s on every engine against the sequential engine\n", verify_file.c_str());
+      std::fflush(stdout);
+      const auto report = archlab::verify_experiment(spec, [](const archlab::EngineCheck& check) {
+        const std::string name =
+            check.engine + (check.engine == "windowed" ? " x" + std::to_string(check.threads) : "");
+        const std::string verdict = check.identical() ? "identical" : "DIFFERS: " + check.difference;
+        std::printf("  %-16s %s (%.3f s)\n", name.c_str(), verdict.c_str(), check.result.wall_seconds);
+        std::fflush(stdout);
+      });
+      if (report.cuda_skipped) std::printf("  %-16s skipped: no CUDA device in this build or machine\n", "cuda");
+      std::printf("reference   sequential: %s, %llu events, final time %s, %zu samples, %zu trace records\n",
+                  report.reference.status.c_str(), static_cast<unsigned long long>(report.reference.events),
+                  archlab::units::format_time(report.reference.final_time).c_str(), report.samples,
+                  report.trace_records);
+      if (!report.identical()) {
+        std::printf("FAILED: an engine differs from the sequential engine (see DIFFERS above)\n");
+        return kExitRunFailure;
+      }
+      std::printf("OK: every engine gave the same statistics, samples and trace, bit for bit\n");
       return 0;
     }
     if (*tune) {

@@ -139,6 +139,33 @@ TEST(Cli, PluginsVerboseListsTunerParameters) {
   }
 }
 
+// `archlab verify` runs a plugin found on ARCHLAB_PLUGIN_PATH (as an out-of-tree plugin is) on
+// every engine: a plugin that follows the rules passes, one that keeps state outside its State
+// is caught with the first difference.
+TEST(Cli, VerifyComparesEveryEngineWithTheSequentialOne) {
+  const Outcome good =
+      archlab_cli(std::string("verify ") + ARCHLAB_SOURCE_DIR + "/tests/plugins/equivalence.toml", kTestPlugins);
+  EXPECT_EQ(good.status, 0) << good.output;
+  for (const char* engine : {"windowed x1", "windowed x2", "windowed x3", "windowed x4", "gpu-emulated"}) {
+    EXPECT_TRUE(contains(good.output, std::string(engine))) << engine << "\n" << good.output;
+  }
+  std::size_t identical = 0;
+  for (auto at = good.output.find("identical"); at != std::string::npos; at = good.output.find("identical", at + 1)) {
+    ++identical;
+  }
+  EXPECT_GE(identical, 5u) << good.output;
+  EXPECT_TRUE(contains(good.output, "OK: every engine gave the same statistics")) << good.output;
+
+  const Outcome racy = archlab_cli(std::string("verify ") + ARCHLAB_SOURCE_DIR + "/tests/plugins/racy.toml",
+                                   std::string("ARCHLAB_PLUGIN_PATH=") + ARCHLAB_RACY_PLUGIN_DIR);
+  EXPECT_EQ(racy.status, 1) << racy.output;
+  EXPECT_TRUE(contains(racy.output, "DIFFERS: final statistics: r[0] (test.racy) statistic 'seen'")) << racy.output;
+  EXPECT_TRUE(contains(racy.output, "FAILED")) << racy.output;
+
+  const Outcome missing = archlab_cli("verify /nonexistent/experiment.toml");
+  EXPECT_EQ(missing.status, 2) << missing.output;
+}
+
 TEST(Cli, BadInputExitsTwoAndWritesNothing) {
   TempDir dir;
   const auto output = dir.path() / "never.h5";

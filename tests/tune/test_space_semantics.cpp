@@ -55,7 +55,8 @@ std::string single_objective_study(const std::string& tuner, const std::string& 
 
 std::vector<std::vector<double>> points_of(const archlab::StudyReport& report) {
   std::vector<std::vector<double>> points;
-  for (const auto& trial : report.trials) points.push_back(trial.point);
+  for (const auto& trial : report.trials)
+    points.push_back(trial.point);
   return points;
 }
 
@@ -77,7 +78,7 @@ small = { stat = "compute.systolic.area", max = 1.0 }
 fast = { stat = "workload.gemm_driver.completion_time", max = 1e12 }
 )");
   ASSERT_EQ(spec.objectives.size(), 2u);
-  EXPECT_EQ(spec.objectives[0].name, "latency");  // alphabetical order would put area first
+  EXPECT_EQ(spec.objectives[0].name, "latency"); // alphabetical order would put area first
   EXPECT_EQ(spec.objectives[1].name, "area");
   EXPECT_EQ(spec.space[0].path, "system.components.sa.rows");
   EXPECT_EQ(spec.space[1].path, "system.components.sa.cols");
@@ -158,7 +159,7 @@ TEST(SpaceConditions, QuantityChoicesCompareByValueInBaseUnits) {
   const archlab::SpaceCondition quantity("size < 32 KiB", space, "test");
   EXPECT_FALSE(quantity.holds(thirty_two));
   EXPECT_TRUE(quantity.holds(sixteen));
-  const archlab::SpaceCondition bandwidth("size / 1 B/s < 20000", space, "test");  // a unit with a slash
+  const archlab::SpaceCondition bandwidth("size / 1 B/s < 20000", space, "test"); // a unit with a slash
   EXPECT_TRUE(bandwidth.holds(sixteen));
   EXPECT_FALSE(bandwidth.holds(thirty_two));
   // Labels that are not numbers or quantities count as their index (documented).
@@ -208,7 +209,8 @@ latency = { stat = "workload.gemm_driver.completion_time" }
   ASSERT_EQ(report.trials.size(), 2u);
   EXPECT_EQ(report.trials[0].point[0], 1.0);
   EXPECT_EQ(report.trials[1].point[0], 2.0);
-  for (const auto& trial : report.trials) EXPECT_TRUE(trial.ok()) << trial.status;
+  for (const auto& trial : report.trials)
+    EXPECT_TRUE(trial.ok()) << trial.status;
   // The slower clock is the slower design: the unit reached the parameter.
   EXPECT_GT(report.trials[0].objectives[0], report.trials[1].objectives[0]);
 
@@ -270,4 +272,4 @@ latency = { stat = "workload.gemm_driver.completion_time" }
   EXPECT_NE(problems[2].find("study.toml:"), std::string::npos) << problems[2];
 }
 
-}  // namespace
+} // namespace
