@@ -109,6 +109,7 @@ void print_plugins(const archlab::PluginRegistry& registry, bool verbose) {
     if (!verbose || d.component == nullptr) continue;
     const auto& c = *d.component;
     std::printf("    file: %s\n", plugin->path().c_str());
+    std::printf("    device code: %s\n", c.batch_cuda != nullptr ? "yes" : "no (built without CUDA: the cuda engine refuses it)");
     print_params("parameters:", c.params, c.nparams);
     std::printf("    ports:\n");
     for (std::uint32_t i = 0; i < c.nports; ++i) {
