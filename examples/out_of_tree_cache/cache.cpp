@@ -22,9 +22,9 @@ namespace {
 using archlab::Tick;
 namespace protocol = archlab::protocol;
 
-inline constexpr std::uint32_t kMaxLines = 1024;  ///< lines per cache (checked in validate())
+inline constexpr std::uint32_t kMaxLines = 1024; ///< lines per cache (the `lines` parameter's bound)
 inline constexpr std::uint32_t kMaxMshrs = 16;
-inline constexpr std::uint32_t kMaxTargets = 4;   ///< requests waiting on one MSHR
+inline constexpr std::uint32_t kMaxTargets = 4; ///< requests waiting on one MSHR
 
 struct Cache {
   static constexpr const char* kName = "example.cache";
@@ -42,18 +42,18 @@ struct Cache {
     std::uint64_t address;
     std::uint64_t bytes;
     std::uint64_t tag;
-    std::uint32_t requester;  ///< its index on `resp`
-    std::uint16_t kind;       ///< kMemRead or kMemWrite
+    std::uint32_t requester; ///< its index on `resp`
+    std::uint16_t kind;      ///< kMemRead or kMemWrite
     std::uint16_t reserved;
   };
   struct Mshr {
-    std::uint64_t line;     ///< line number (address / line_size)
-    std::uint32_t targets;  ///< 0: free
+    std::uint64_t line;    ///< line number (address / line_size)
+    std::uint32_t targets; ///< 0: free
     std::uint32_t reserved;
     Target target[kMaxTargets];
   };
   struct State {
-    std::uint64_t tag[kMaxLines];  ///< line number + 1 of the line held in each set; 0: empty
+    std::uint64_t tag[kMaxLines]; ///< line number + 1 of the line held in each set; 0: empty
     Mshr mshr[kMaxMshrs];
   };
 
@@ -86,8 +86,6 @@ struct Cache {
       {"rejected", "events", "requests of another kind or across a line boundary; not answered"},
   };
 
-  static const char* validate(const Params&) { return nullptr; }
-
   ARCHLAB_HD static void init(State& s, const Params&, archlab::Context&) { s = State{}; }
 
   ARCHLAB_HD static void answer(const Target& t, Tick delay, archlab::Context& ctx) {
@@ -113,7 +111,7 @@ struct Cache {
           ctx.stat_add(kMerged, 1.0);
           return;
         }
-        free = kMaxMshrs;  // its line's MSHR is full: wait, do not read the line twice
+        free = kMaxMshrs; // its line's MSHR is full: wait, do not read the line twice
         break;
       }
       if (mshr.targets == 0 && free == kMaxMshrs) free = m;
@@ -133,20 +131,21 @@ struct Cache {
 
   ARCHLAB_HD static void handle(State& s, const Params& p, const archlab::Event& e, archlab::Context& ctx) {
     const archlab::Payload& w = e.payload;
-    if (e.port == archlab::kSelfPort) {  // a retry
+    if (e.port == archlab::kSelfPort) { // a retry
       const auto requester = static_cast<std::uint32_t>(w.w[2] >> 16);
       const auto kind = static_cast<std::uint16_t>(w.w[2] & 0xffff);
       request(s, p, Target{w.w[0], w.w[1], w.w[3], requester, kind, 0}, ctx);
       return;
     }
-    if (e.port == kMemResp) {  // a line arrives: fill it, answer its MSHR's requests
+    if (e.port == kMemResp) { // a line arrives: fill it, answer its MSHR's requests
       if (e.kind != protocol::kMemReadDone || w.w[3] >= p.mshrs || s.mshr[w.w[3]].targets == 0) {
         ctx.stat_add(kRejected, 1.0);
         return;
       }
       Mshr& mshr = s.mshr[w.w[3]];
       s.tag[mshr.line % p.lines] = mshr.line + 1;
-      for (std::uint32_t k = 0; k < mshr.targets; ++k) answer(mshr.target[k], 0, ctx);
+      for (std::uint32_t k = 0; k < mshr.targets; ++k)
+        answer(mshr.target[k], 0, ctx);
       mshr.targets = 0;
       return;
     }
@@ -161,6 +160,6 @@ struct Cache {
   }
 };
 
-}  // namespace
+} // namespace
 
 ARCHLAB_REGISTER_COMPONENT(Cache, memory, "1.0.0", "example: direct-mapped cache with MSHRs in front of a memory")
