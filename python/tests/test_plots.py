@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import struct
 
+import numpy as np
 import pytest
 
 import archlab
@@ -90,3 +91,48 @@ def test_convergence_plot_of_several_studies(tmp_path):
     figure = plots.plot_convergence(paths, path=tmp_path / "convergence.png")
     assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["random", "annealing", "nsga2"]
     check_png(tmp_path / "convergence.png")
+
+
+SRAM_TRAFFIC = """engine = "sequential"
+stats_interval = "20 ns"
+[system.components.sram]
+type = "memory.sram"
+capacity = "64 KiB"
+[workloads.cpu]
+type = "workload.mem_traffic"
+count = 2
+total_requests = 200
+outstanding = 4
+[[links]]
+from = "cpu[*].out"
+to = "sram.req"
+latency = "1 ns"
+[[links]]
+from = "sram.resp"
+to = "cpu[*].in"
+latency = "1 ns"
+"""
+
+
+def test_stats_plot_shows_a_static_statistic_as_its_value_and_says_what_it_left_out(files_dir, tmp_path):
+    from conftest import run_archlab
+    experiment = files_dir / "sram_traffic.toml"
+    experiment.write_text(SRAM_TRAFFIC)
+    result = run_archlab(files_dir / "sram_traffic.h5", experiment)
+    with archlab.open(result.path) as run:
+        area = float(run.stat_array("memory.sram", "area")[0][-1, 0])
+        assert area > 0
+        statistics = sum(len(run.stat_names(t)) for t in run.types)
+        assert statistics > 12  # more than one figure's worth
+        with pytest.warns(UserWarning, match=rf"has {statistics} statistics; showing the first 12, not .*"):
+            figure = plots.plot_stats(run, path=tmp_path / "many.png")
+        assert f"{statistics - 12} more statistics not shown" in figure._suptitle.get_text()
+        # The area is set once: in rate mode its line is its value, flat, not a rate (a spike to 0).
+        figure = plots.plot_stats(run, stat="area", types=["memory.sram"])
+        axis = figure.axes[0]
+        assert "static" in axis.get_ylabel()
+        values = axis.get_lines()[0].get_ydata()
+        assert np.allclose(values, area)
+        # A counting statistic in the same run is still a rate.
+        figure = plots.plot_stats(run, stat="reads", types=["memory.sram"])
+        assert "/ ns" in figure.axes[0].get_ylabel()

@@ -7,6 +7,7 @@ here touches the global backend: it works headless and inside notebooks alike.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from .units import axis_scale, format_time, time_unit_ps
 
 MAX_PANELS = 12
 MAX_REPLICA_LINES = 8
+#: Units of statistics that hold a value set once (a component's area), not a running count:
+#: plot_stats shows their value, never a rate.
+STATIC_UNITS = frozenset({"mm^2", "um^2", "cm^2", "m^2"})
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -60,13 +64,16 @@ def stat_rate(values: np.ndarray, times: np.ndarray, unit: str) -> tuple[np.ndar
 
 
 def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None, replica: int | None = None,
-               mode: str = "rate", path: str | os.PathLike | None = None) -> Figure:
+               mode: str = "rate", path: str | os.PathLike | None = None, max_panels: int = MAX_PANELS) -> Figure:
     """Statistics over time, one panel per (component type, statistic): the mean over a type's
     components, with the min..max range shaded.
 
     ``mode="rate"`` (default) plots each sampling interval's increase per ns, or the busy fraction
     (utilization) for statistics that count time; ``mode="total"`` plots the running totals.
-    In an ensemble, each replica gets its own line (``replica`` picks one).
+    Static statistics (an area, unit in :data:`STATIC_UNITS`) are plotted as their value in
+    either mode. In an ensemble, each replica gets its own line (``replica`` picks one).
+    At most ``max_panels`` panels are drawn; when there are more, a warning and the figure's
+    title say how many were left out (choose with ``stat`` or ``types``).
     """
     run = _open(run)
     if mode not in ("rate", "total"):
@@ -82,7 +89,12 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
                 panels.append((type_name, stat_name))
     if not panels:
         raise MissingDataError(f"{run.path}: no statistic '{stat}' in {', '.join(types or run.types) or 'any type'}")
-    panels = panels[:MAX_PANELS]
+    dropped = panels[max_panels:]
+    panels = panels[:max_panels]
+    if dropped:
+        warnings.warn(f"plot_stats: {run.path.name} has {len(panels) + len(dropped)} statistics; showing the first "
+                      f"{len(panels)}, not {', '.join(f'{t}.{n}' for t, n in dropped)} (choose with stat=... or "
+                      "types=[...], or raise max_panels)", stacklevel=2)
     unit_name, scale = axis_scale(float(times[-1]))
     columns = min(2, len(panels))
     rows = -(-len(panels) // columns)
@@ -92,7 +104,10 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
     for ax, (type_name, stat_name) in zip(axes, panels):
         values, ids = run.stat_array(type_name, stat_name)
         unit = run.units.get((type_name, stat_name), "")
-        if mode == "rate":
+        static = unit in STATIC_UNITS
+        if static:
+            ylabel = f"{unit} (static: its value)"
+        elif mode == "rate":
             values, ylabel = stat_rate(values, times, unit)
         else:
             ylabel = f"{unit or 'count'} (running total)"
@@ -104,9 +119,9 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
             chosen = values if r is None else values[:, owners == r]
             if chosen.shape[1] == 0:
                 continue
-            chosen = np.vstack([chosen[:1] if mode == "rate" else np.zeros((1, chosen.shape[1])), chosen])
+            chosen = np.vstack([chosen[:1] if mode == "rate" or static else np.zeros((1, chosen.shape[1])), chosen])
             label = "all replicas" if r is None else (f"replica {r}" if run.replicas > 1 else "mean")
-            step = "pre" if mode == "rate" else None
+            step = "pre" if mode == "rate" and not static else None
             line, = ax.plot(x, np.nanmean(chosen, axis=1), drawstyle="steps-pre" if step else "default", label=label)
             if chosen.shape[1] > 1:
                 ax.fill_between(x, np.nanmin(chosen, axis=1), np.nanmax(chosen, axis=1), step=step, alpha=0.2,
@@ -122,8 +137,9 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
             ax.legend(fontsize=8)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
+    left_out = f"; {len(dropped)} more statistics not shown" if dropped else ""
     figure.suptitle(f"{run.path.name}: {'rate per sampling interval' if mode == 'rate' else 'running totals'} "
-                    f"(mean over components, min..max shaded)", fontsize=11)
+                    f"(mean over components, min..max shaded){left_out}", fontsize=11)
     return _finish(figure, path)
 
 
