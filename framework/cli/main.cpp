@@ -131,6 +131,13 @@ void print_plugins(const archlab::PluginRegistry& registry, bool verbose) {
       }
     }
   }
+  if (!registry.shadowed().empty()) {
+    std::printf("\nPlugins found more than once (the first on the search path is used):\n");
+    for (const auto& shadow : registry.shadowed()) {
+      std::printf("  %-24s %s\n  %-24s ignored: %s\n", shadow.name.c_str(), shadow.used.c_str(), "",
+                  shadow.ignored.c_str());
+    }
+  }
   if (!registry.failures().empty()) {
     std::printf("\nFiles that failed to load:\n");
     for (const auto& failure : registry.failures()) std::printf("  %s\n", failure.message.c_str());
@@ -274,6 +281,13 @@ int main(int argc, char** argv) {
 
   try {
     const archlab::PluginRegistry registry;
+    // A plugin on ARCHLAB_PLUGIN_PATH that is also elsewhere: say which copy runs (a stale build
+    // shadowing a new one is otherwise invisible). Install and build tree copies stay quiet.
+    for (const auto& shadow : registry.shadowed()) {
+      if (!shadow.user_path || *plugins) continue;
+      std::fprintf(stderr, "warning: plugin '%s' is found twice on the plugin path: using %s, ignoring %s\n",
+                   shadow.name.c_str(), shadow.used.c_str(), shadow.ignored.c_str());
+    }
     if (*plugins) {
       print_plugins(registry, verbose);
       return 0;

@@ -166,6 +166,28 @@ TEST(Cli, VerifyComparesEveryEngineWithTheSequentialOne) {
   EXPECT_EQ(missing.status, 2) << missing.output;
 }
 
+// A plugin name in two places: the first on the path runs, and the user hears which, when one copy
+// is on ARCHLAB_PLUGIN_PATH.
+TEST(Cli, APluginFoundTwiceIsAWarningNamingBothFiles) {
+  TempDir dir;
+  const auto copy = dir.path() / "archlab_phold.so";
+  std::filesystem::copy_file(std::filesystem::path(ARCHLAB_PLUGIN_DIR) / "archlab_phold.so", copy);
+  const std::string env = "ARCHLAB_PLUGIN_PATH=" + dir.path().string();
+  const std::string experiment = std::string(ARCHLAB_SOURCE_DIR) + "/examples/phold.toml";
+  const Outcome check = archlab_cli("check " + experiment, env);
+  EXPECT_EQ(check.status, 0) << check.output;
+  EXPECT_TRUE(contains(check.output, "warning: plugin 'workload.phold' is found twice on the plugin path: using " +
+                                         copy.string()))
+      << check.output;
+  EXPECT_TRUE(contains(check.output, "archlab_phold.so\n")) << check.output;
+  const Outcome listing = archlab_cli("plugins", env);
+  EXPECT_TRUE(contains(listing.output, "Plugins found more than once")) << listing.output;
+  EXPECT_TRUE(contains(listing.output, "ignored: ")) << listing.output;
+  // The build tree named twice (on the path and as the default) is one file: no warning.
+  const Outcome same = archlab_cli("check " + experiment, std::string("ARCHLAB_PLUGIN_PATH=") + ARCHLAB_PLUGIN_DIR);
+  EXPECT_FALSE(contains(same.output, "warning")) << same.output;
+}
+
 TEST(Cli, BadInputExitsTwoAndWritesNothing) {
   TempDir dir;
   const auto output = dir.path() / "never.h5";
