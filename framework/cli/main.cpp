@@ -154,6 +154,8 @@ void print_report(const archlab::RunReport& report) {
   std::printf("wall time   %.3f s (%.3g events/s)\n", r.wall_seconds,
               r.wall_seconds > 0 ? static_cast<double>(r.events) / r.wall_seconds : 0.0);
   for (const auto& total : report.totals) {
+    // A histogram's empty bins would bury the other totals; the file keeps every bin.
+    if (total.kind == archlab::StatSlotInfo::Kind::HistogramBin && total.total == 0) continue;
     if (report.replicas > 1) std::printf("  replica %-6u", total.replica);
     std::printf("  %-24s %-20s %.6g %s\n", total.type.c_str(), total.stat.c_str(), total.total, total.unit.c_str());
   }

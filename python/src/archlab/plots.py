@@ -70,8 +70,9 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
 
     ``mode="rate"`` (default) plots each sampling interval's increase per ns, or the busy fraction
     (utilization) for statistics that count time; ``mode="total"`` plots the running totals.
-    Static statistics (an area, unit in :data:`STATIC_UNITS`) are plotted as their value in
-    either mode. In an ensemble, each replica gets its own line (``replica`` picks one).
+    Static statistics (an area, unit in :data:`STATIC_UNITS`) and derived ones (a ratio such as
+    a mean latency) are plotted as their value in either mode; histogram bins are left to
+    :func:`plot_histogram`. In an ensemble, each replica gets its own line (``replica`` picks one).
     At most ``max_panels`` panels are drawn; when there are more, a warning and the figure's
     title say how many were left out (choose with ``stat`` or ``types``).
     """
@@ -85,7 +86,8 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
     panels = []
     for type_name in types or run.types:
         for stat_name in run.stat_names(type_name):
-            if stat is None or stat_name == stat:
+            kind = run.stat_kinds.get((type_name, stat_name), {}).get("kind")
+            if (stat is None and kind != "histogram_bin") or stat_name == stat:
                 panels.append((type_name, stat_name))
     if not panels:
         raise MissingDataError(f"{run.path}: no statistic '{stat}' in {', '.join(types or run.types) or 'any type'}")
@@ -104,8 +106,11 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
     for ax, (type_name, stat_name) in zip(axes, panels):
         values, ids = run.stat_array(type_name, stat_name)
         unit = run.units.get((type_name, stat_name), "")
-        static = unit in STATIC_UNITS
-        if static:
+        derived = run.stat_kinds.get((type_name, stat_name), {}).get("kind") == "derived"
+        static = unit in STATIC_UNITS or derived
+        if derived:
+            ylabel = f"{unit or 'ratio'} (derived: its value)"
+        elif static:
             ylabel = f"{unit} (static: its value)"
         elif mode == "rate":
             values, ylabel = stat_rate(values, times, unit)
@@ -140,6 +145,35 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
     left_out = f"; {len(dropped)} more statistics not shown" if dropped else ""
     figure.suptitle(f"{run.path.name}: {'rate per sampling interval' if mode == 'rate' else 'running totals'} "
                     f"(mean over components, min..max shaded){left_out}", fontsize=11)
+    return _finish(figure, path)
+
+
+def plot_histogram(run, component_type: str, name: str, replica: int | None = None,
+                   path: str | os.PathLike | None = None) -> Figure:
+    """A declared histogram's final counts (summed over the type's components, or one replica's),
+    one bar per bin; the under- and overflow bins, when not empty, as bars beyond the range."""
+    run = _open(run)
+    frame = run.histogram(component_type, name, replica=replica)
+    unit = frame.attrs.get("unit", "")
+    inner = frame[np.isfinite(frame["low"]) & np.isfinite(frame["high"])]
+    width = float((inner["high"] - inner["low"]).iloc[0]) if len(inner) else 1.0
+    lows = frame["low"].to_numpy(dtype=np.float64).copy()
+    lows[~np.isfinite(lows)] = float(inner["low"].min()) - width  # the underflow bar sits left of the range
+    counts = frame["count"].to_numpy(dtype=np.float64)
+    keep = np.isfinite(frame["low"]).to_numpy() & np.isfinite(frame["high"]).to_numpy() | (counts > 0)
+    figure = _figure(7.0, 3.6)
+    ax = figure.subplots()
+    colours = ["tab:blue" if np.isfinite(lo) and np.isfinite(hi) else "tab:gray"
+               for lo, hi in zip(frame["low"], frame["high"])]
+    ax.bar(lows[keep], counts[keep], width=width, align="edge", color=np.array(colours)[keep], edgecolor="white")
+    ax.set_xlabel(f"{name} ({unit})" if unit else name)
+    ax.set_ylabel("count")
+    outside = counts[0] + counts[-1]
+    which = f"replica {replica}" if replica is not None else "all components"
+    ax.set_title(f"{run.path.name}: {component_type} {name} ({which}; {int(counts.sum())} values"
+                 f"{f', {int(outside)} outside [{inner.low.min():g}, {inner.high.max():g})' if outside else ''})",
+                 fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
     return _finish(figure, path)
 
 
