@@ -43,15 +43,18 @@ struct PluginRun {
   }
 };
 
-/// Every statistic of a finished run by "type.stat", one value per instance.
+/// Every statistic of a finished run by "type.stat" (histogram bins as "type.hist[low,high)",
+/// derived statistics computed), one value per instance.
 inline std::map<std::string, std::vector<double>> stats_by_name(const SystemInstance& system) {
   std::map<std::string, std::vector<double>> stats;
-  for (const auto& type : system.types()) {
-    const ComponentDescriptor& d = *type->descriptor;
-    for (std::uint32_t s = 0; s < d.nstats; ++s) {
-      auto& values = stats[type->name + "." + d.stats[s].name];
+  const auto all = system.stat_values();
+  for (std::size_t t = 0; t < system.types().size(); ++t) {
+    const auto& type = system.types()[t];
+    const std::vector<std::string>& names = type->stat_layout.stat_names;
+    for (std::size_t s = 0; s < names.size(); ++s) {
+      auto& values = stats[type->name + "." + names[s]];
       for (std::uint32_t i = 0; i < type->rt.count; ++i)
-        values.push_back(type->stats[i * d.nstats + s]);
+        values.push_back(all[t][i * names.size() + s]);
     }
   }
   return stats;

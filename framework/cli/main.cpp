@@ -1,4 +1,4 @@
-// The `archlab` program: run, check, estimate, plugins, tune.
+// The `archlab` program: run, check, estimate, plugins, tune, verify.
 // Exit status: 0 success, 2 bad input (configuration, plugins, output path), 1 failure at run time.
 #include <unistd.h>
 
@@ -18,6 +18,7 @@
 #include "archlab/text.hpp"
 #include "archlab/tune.hpp"
 #include "archlab/units.hpp"
+#include "archlab/verify.hpp"
 #include "archlab/version.hpp"
 
 namespace {
@@ -66,6 +67,34 @@ archlab::ExperimentSpec load(const std::string& file, const std::vector<std::str
   return archlab::load_experiment(file, overrides, registry);
 }
 
+void print_params(const char* heading, const archlab::ParamSpec* params, std::uint32_t nparams) {
+  using archlab::to_string;
+  std::printf("    %s\n", heading);
+  for (std::uint32_t i = 0; i < nparams; ++i) {
+    const auto& p = params[i];
+    std::string type = to_string(p.type);
+    if (p.type == archlab::ParamType::Choice && p.choices != nullptr) type += " {" + std::string(p.choices) + "}";
+    std::printf("      %-20s %-16s %-22s %s\n", p.name, type.c_str(),
+                p.default_text != nullptr ? (std::string("= ") + p.default_text).c_str() : "(required)", p.doc);
+  }
+}
+
+void print_tuner(const archlab::Plugin& plugin) {
+  const auto& t = *static_cast<const archlab::TunerDescriptor*>(plugin.descriptor().tuner);
+  std::printf("    file: %s\n", plugin.path().c_str());
+  if (t.abi_version != archlab::kTunerAbiVersion || t.descriptor_size != sizeof(archlab::TunerDescriptor)) {
+    std::printf("    built for tuner ABI %u, this archlab uses %u: rebuild it\n", t.abi_version,
+                archlab::kTunerAbiVersion);
+    return;
+  }
+  static constexpr const char* kOptimises[] = {"nothing: explores the space without looking at results",
+                                               "the primary objective alone ([tune] primary, else the first written)",
+                                               "every objective (a Pareto front)"};
+  const auto goal = static_cast<std::uint32_t>(t.objectives);
+  std::printf("    optimises: %s\n", goal < 3 ? kOptimises[goal] : "(unknown)");
+  print_params("parameters ([tune.params]):", t.params, t.nparams);
+}
+
 void print_plugins(const archlab::PluginRegistry& registry, bool verbose) {
   using archlab::to_string;
   std::printf("Plugin search path:\n");
@@ -80,17 +109,12 @@ void print_plugins(const archlab::PluginRegistry& registry, bool verbose) {
   for (const auto& plugin : plugins) {
     const auto& d = plugin->descriptor();
     std::printf("%-14s %-24s %-8s %s\n", to_string(d.kind), d.name, d.version, d.description);
+    if (verbose && d.kind == archlab::PluginKind::Tuner && d.tuner != nullptr) print_tuner(*plugin);
     if (!verbose || d.component == nullptr) continue;
     const auto& c = *d.component;
     std::printf("    file: %s\n", plugin->path().c_str());
-    std::printf("    parameters:\n");
-    for (std::uint32_t i = 0; i < c.nparams; ++i) {
-      const auto& p = c.params[i];
-      std::string type = to_string(p.type);
-      if (p.type == archlab::ParamType::Choice && p.choices != nullptr) type += " {" + std::string(p.choices) + "}";
-      std::printf("      %-20s %-16s %-22s %s\n", p.name, type.c_str(),
-                  p.default_text != nullptr ? (std::string("= ") + p.default_text).c_str() : "(required)", p.doc);
-    }
+    std::printf("    device code: %s\n", c.batch_cuda != nullptr ? "yes" : "no (built without CUDA: the cuda engine refuses it)");
+    print_params("parameters:", c.params, c.nparams);
     std::printf("    ports:\n");
     for (std::uint32_t i = 0; i < c.nports; ++i) {
       std::printf("      %-20s %-16s %s\n", c.ports[i].name,
@@ -111,6 +135,13 @@ void print_plugins(const archlab::PluginRegistry& registry, bool verbose) {
       }
     }
   }
+  if (!registry.shadowed().empty()) {
+    std::printf("\nPlugins found more than once (the first on the search path is used):\n");
+    for (const auto& shadow : registry.shadowed()) {
+      std::printf("  %-24s %s\n  %-24s ignored: %s\n", shadow.name.c_str(), shadow.used.c_str(), "",
+                  shadow.ignored.c_str());
+    }
+  }
   if (!registry.failures().empty()) {
     std::printf("\nFiles that failed to load:\n");
     for (const auto& failure : registry.failures()) std::printf("  %s\n", failure.message.c_str());
@@ -127,6 +158,8 @@ void print_report(const archlab::RunReport& report) {
   std::printf("wall time   %.3f s (%.3g events/s)\n", r.wall_seconds,
               r.wall_seconds > 0 ? static_cast<double>(r.events) / r.wall_seconds : 0.0);
   for (const auto& total : report.totals) {
+    // A histogram's empty bins would bury the other totals; the file keeps every bin.
+    if (total.kind == archlab::StatSlotInfo::Kind::HistogramBin && total.total == 0) continue;
     if (report.replicas > 1) std::printf("  replica %-6u", total.replica);
     std::printf("  %-24s %-20s %.6g %s\n", total.type.c_str(), total.stat.c_str(), total.total, total.unit.c_str());
   }
@@ -238,6 +271,15 @@ int main(int argc, char** argv) {
   std::string estimate_csv;
   estimate->add_option("--csv", estimate_csv, "also write every row (operator) of every workload to this CSV file");
 
+  std::string verify_file;
+  std::vector<std::string> verify_sets;
+  auto* verify = app.add_subcommand("verify",
+                                    "Run an experiment on every engine (sequential, windowed at 1-4 threads, the GPU "
+                                    "algorithm on the host, cuda when present) and compare statistics, samples and "
+                                    "traces bit for bit");
+  verify->add_option("file", verify_file, "experiment file (TOML); keep it short: every event is traced")->required();
+  verify->add_option("--set", verify_sets, "override a value: key.path=value (repeatable)");
+
   bool verbose = false;
   auto* plugins = app.add_subcommand("plugins", "List the plugins found on the search path");
   plugins->add_flag("-v,--verbose", verbose, "show every parameter, port and statistic");
@@ -263,6 +305,13 @@ int main(int argc, char** argv) {
 
   try {
     const archlab::PluginRegistry registry;
+    // A plugin on ARCHLAB_PLUGIN_PATH that is also elsewhere: say which copy runs (a stale build
+    // shadowing a new one is otherwise invisible). Install and build tree copies stay quiet.
+    for (const auto& shadow : registry.shadowed()) {
+      if (!shadow.user_path || *plugins) continue;
+      std::fprintf(stderr, "warning: plugin '%s' is found twice on the plugin path: using %s, ignoring %s\n",
+                   shadow.name.c_str(), shadow.used.c_str(), shadow.ignored.c_str());
+    }
     if (*plugins) {
       print_plugins(registry, verbose);
       return 0;
@@ -273,6 +322,17 @@ int main(int argc, char** argv) {
         const auto system = archlab::load_system(check_file, overrides, registry);
         std::printf("%s: OK (system model: %zu components, %zu links)\n", check_file.c_str(),
                     system.components.size(), system.links.size());
+      } else if (archlab::has_tune_section(check_file)) {
+        const auto spec = archlab::load_tune(check_file, overrides, registry);
+        archlab::check_experiment(spec.base);
+        const auto problems = archlab::check_space_values(spec, registry);
+        for (const auto& problem : problems) std::fprintf(stderr, "error: %s\n", problem.c_str());
+        if (!problems.empty()) return kExitBadInput;
+        std::printf(
+            "%s: OK (study: tuner %s, %zu dimensions, %zu objectives, %zu constraints, budget %llu, batch %u)\n",
+            check_file.c_str(), spec.tuner.c_str(), spec.space.size(), spec.objectives.size(), spec.constraints.size(),
+            static_cast<unsigned long long>(spec.budget), spec.batch);
+        std::printf("  %s\n", spec.optimises().c_str());
       } else {
         const auto spec = archlab::load_experiment(check_file, overrides, registry);
         archlab::check_experiment(spec);
@@ -289,6 +349,32 @@ int main(int argc, char** argv) {
         std::printf("%s (%s):\n%s", result.component.c_str(), result.type.c_str(), result.text.c_str());
       }
       if (!estimate_csv.empty()) archlab::write_estimate_csv(estimate_csv, results);
+      return 0;
+    }
+    if (*verify) {
+      auto sets = verify_sets;
+      sets.push_back("engine=\"sequential\"");  // the file's engine is one of those verify runs anyway
+      const auto spec = archlab::load_experiment(verify_file, parse_overrides(sets), registry);
+      archlab::check_experiment(spec);
+      std::printf("verifying %s on every engine against the sequential engine\n", verify_file.c_str());
+      std::fflush(stdout);
+      const auto report = archlab::verify_experiment(spec, [](const archlab::EngineCheck& check) {
+        const std::string name =
+            check.engine + (check.engine == "windowed" ? " x" + std::to_string(check.threads) : "");
+        const std::string verdict = check.identical() ? "identical" : "DIFFERS: " + check.difference;
+        std::printf("  %-16s %s (%.3f s)\n", name.c_str(), verdict.c_str(), check.result.wall_seconds);
+        std::fflush(stdout);
+      });
+      if (report.cuda_skipped) std::printf("  %-16s skipped: no CUDA device in this build or machine\n", "cuda");
+      std::printf("reference   sequential: %s, %llu events, final time %s, %zu samples, %zu trace records\n",
+                  report.reference.status.c_str(), static_cast<unsigned long long>(report.reference.events),
+                  archlab::units::format_time(report.reference.final_time).c_str(), report.samples,
+                  report.trace_records);
+      if (!report.identical()) {
+        std::printf("FAILED: an engine differs from the sequential engine (see DIFFERS above)\n");
+        return kExitRunFailure;
+      }
+      std::printf("OK: every engine gave the same statistics, samples and trace, bit for bit\n");
       return 0;
     }
     if (*tune) {
@@ -310,8 +396,8 @@ int main(int argc, char** argv) {
                        p.best ? std::to_string(*p.best).c_str() : "-", p.pareto_size, p.trials_per_second);
         };
       }
-      std::printf("tuning %s with %s (budget %llu, batch %u)\n", spec.name.c_str(), spec.tuner.c_str(),
-                  static_cast<unsigned long long>(spec.budget), spec.batch);
+      std::printf("tuning %s with %s (budget %llu, batch %u)\n  %s\n", spec.name.c_str(), spec.tuner.c_str(),
+                  static_cast<unsigned long long>(spec.budget), spec.batch, spec.optimises().c_str());
       std::fflush(stdout);
       const auto report = archlab::run_study(spec, registry, options);
       if (show_progress) std::fprintf(stderr, "\r%100s\r", "");

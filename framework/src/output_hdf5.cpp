@@ -746,8 +746,23 @@ class RunFile {
     write_attribute(type_group, "first_id", H5T_STD_U32LE, H5T_NATIVE_UINT32, &group.first_id);
   }
 
+  /// A histogram bin also says which histogram and which edges ([low, high), -inf/inf for the
+  /// outer bins); a derived statistic says so (it is a ratio, not a running total).
   void write_unit(hid_t dataset, const StatGroup& group, std::size_t stat) {
     write_string_attribute(dataset, "unit", stat < group.stat_units.size() ? group.stat_units[stat] : std::string());
+    if (stat >= group.slots.size()) return;
+    const StatSlotInfo& info = group.slots[stat];
+    if (info.kind == StatSlotInfo::Kind::HistogramBin) {
+      write_string_attribute(dataset, "kind", "histogram_bin");
+      write_string_attribute(dataset, "histogram", info.histogram);
+      write_string_attribute(dataset, "value_unit", info.value_unit);
+      write_attribute(dataset, "bin_low", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &info.low);
+      write_attribute(dataset, "bin_high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &info.high);
+    } else if (info.kind == StatSlotInfo::Kind::Derived) {
+      write_string_attribute(dataset, "kind", "derived");
+      write_string_attribute(dataset, "numerator", group.stat_names.at(info.numerator));
+      write_string_attribute(dataset, "denominator", group.stat_names.at(info.denominator));
+    }
   }
 
   void create_summary() {

@@ -102,7 +102,7 @@ std::shared_ptr<const Plugin> Plugin::load(const std::filesystem::path& path) {
   return plugin;
 }
 
-std::vector<std::filesystem::path> PluginRegistry::default_search_path() {
+std::vector<std::filesystem::path> PluginRegistry::user_search_path() {
   std::vector<std::filesystem::path> path;
   if (const char* env = std::getenv("ARCHLAB_PLUGIN_PATH"); env != nullptr) {
     std::stringstream list(env);
@@ -110,6 +110,11 @@ std::vector<std::filesystem::path> PluginRegistry::default_search_path() {
       if (!entry.empty()) path.emplace_back(entry);
     }
   }
+  return path;
+}
+
+std::vector<std::filesystem::path> PluginRegistry::default_search_path() {
+  std::vector<std::filesystem::path> path = user_search_path();
   std::error_code ec;
   const std::filesystem::path program = boost::dll::program_location(ec);
   if (!ec) {
@@ -121,6 +126,16 @@ std::vector<std::filesystem::path> PluginRegistry::default_search_path() {
 }
 
 PluginRegistry::PluginRegistry(std::vector<std::filesystem::path> search_path) : search_path_(std::move(search_path)) {
+  auto canonical = [](const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto resolved = std::filesystem::weakly_canonical(path, ec);
+    return ec ? path : resolved;
+  };
+  std::vector<std::filesystem::path> user_dirs;
+  for (const auto& dir : user_search_path()) user_dirs.push_back(canonical(dir));
+  auto in_user_dir = [&](const std::filesystem::path& file) {
+    return std::find(user_dirs.begin(), user_dirs.end(), canonical(file).parent_path()) != user_dirs.end();
+  };
   for (const auto& dir : search_path_) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) continue;
@@ -132,9 +147,14 @@ PluginRegistry::PluginRegistry(std::vector<std::filesystem::path> search_path) :
     for (const auto& file : files) {
       try {
         auto plugin = Plugin::load(file);
-        const bool shadowed = std::any_of(plugins_.begin(), plugins_.end(),
-                                          [&](const auto& known) { return known->name() == plugin->name(); });
-        if (!shadowed) plugins_.push_back(std::move(plugin));
+        const auto known = std::find_if(plugins_.begin(), plugins_.end(),
+                                        [&](const auto& p) { return p->name() == plugin->name(); });
+        if (known == plugins_.end()) {
+          plugins_.push_back(std::move(plugin));
+        } else if (canonical((*known)->path()) != canonical(file)) {
+          shadowed_.push_back({std::string(plugin->name()), (*known)->path(), file,
+                               in_user_dir((*known)->path()) || in_user_dir(file)});
+        }
       } catch (const PluginError& error) {
         failures_.push_back({file, error.what()});
       }

@@ -1,5 +1,7 @@
 #include "archlab/run.hpp"
 
+#include <cmath>
+
 #include "archlab/errors.hpp"
 #include "archlab/version.hpp"
 
@@ -16,18 +18,32 @@ class WriterObserver final : public RunObserver {
   RunWriter* writer_;
 };
 
+/// Each statistic summed over a replica's instances; a derived statistic is the ratio of its
+/// two sums (the mean latency of all requests, not the mean of per-instance means).
 std::vector<StatTotal> totals_of(const SystemInstance& system) {
   std::vector<StatTotal> totals;
   for (std::uint32_t replica = 0; replica < system.replicas(); ++replica) {
     for (const auto& type : system.types()) {
-      const ComponentDescriptor& d = *type->descriptor;
-      for (std::uint32_t s = 0; s < d.nstats; ++s) {
+      const StatGroup& layout = type->stat_layout;
+      const std::size_t width = layout.stat_names.size();
+      auto sum_of = [&](std::size_t s) {
         double sum = 0;
         for (std::uint32_t i = 0; i < type->rt.count; ++i) {
           if (system.replica_of(type->rt.base + i) != replica) continue;
-          sum += type->stats[static_cast<std::size_t>(i) * d.nstats + s];
+          sum += type->stats[static_cast<std::size_t>(i) * width + s];
         }
-        totals.push_back({replica, type->name, d.stats[s].name, d.stats[s].unit, sum});
+        return sum;
+      };
+      for (std::size_t s = 0; s < width; ++s) {
+        const StatSlotInfo& info = layout.slots[s];
+        double total = 0;
+        if (info.kind == StatSlotInfo::Kind::Derived) {
+          const double denominator = sum_of(info.denominator);
+          total = denominator != 0 ? sum_of(info.numerator) / denominator : NAN;
+        } else {
+          total = sum_of(s);
+        }
+        totals.push_back({replica, type->name, layout.stat_names[s], layout.stat_units[s], total, info.kind});
       }
     }
   }

@@ -1,6 +1,8 @@
 #include "archlab/system.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -16,6 +18,62 @@ std::uint32_t port_of(const ComponentDescriptor& descriptor, const std::string& 
   throw ConfigError("no port '" + name + "'");  // checked when the configuration was read
 }
 
+std::string edge_text(double value) {
+  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  return buffer;
+}
+
+/// The statistic slots of a component type: its declared statistics, each histogram's bins
+/// (underflow, `bins` equal bins, overflow), then its derived statistics.
+StatGroup stat_slots(const ComponentDescriptor& d, const std::string& type) {
+  StatGroup group;
+  group.type = type;
+  auto declared = [&](const char* name, const std::string& what) -> std::uint32_t {
+    for (std::uint32_t s = 0; s < d.nstats; ++s) {
+      if (name != nullptr && std::strcmp(d.stats[s].name, name) == 0) return s;
+    }
+    throw PluginError("plugin '" + type + "': " + what + " names '" + (name ? name : "(null)") +
+                      "', which is not one of its statistics");
+  };
+  for (std::uint32_t s = 0; s < d.nstats; ++s) {
+    group.stat_names.emplace_back(d.stats[s].name);
+    group.stat_units.emplace_back(d.stats[s].unit);
+    group.slots.emplace_back();
+  }
+  for (std::uint32_t h = 0; h < d.nhistograms; ++h) {
+    const HistogramSpec& spec = d.histograms[h];
+    if (spec.bins == 0 || !(spec.low < spec.high)) {
+      throw PluginError("plugin '" + type + "': histogram '" + spec.name + "' needs bins >= 1 and low < high");
+    }
+    const double width = (spec.high - spec.low) / spec.bins;
+    for (std::uint32_t k = 0; k < spec.bins + 2; ++k) {
+      StatSlotInfo info;
+      info.kind = StatSlotInfo::Kind::HistogramBin;
+      info.histogram = spec.name;
+      info.low = k == 0 ? -INFINITY : k == spec.bins + 1 ? spec.high : spec.low + (k - 1) * width;
+      info.high = k == 0 ? spec.low : k == spec.bins + 1 ? INFINITY : k == spec.bins ? spec.high : spec.low + k * width;
+      group.stat_names.push_back(std::string(spec.name) + "[" + edge_text(info.low) + "," + edge_text(info.high) + ")");
+      group.stat_units.emplace_back("count");  // of values in the bin; the edges are in spec.unit
+      info.value_unit = spec.unit;
+      group.slots.push_back(std::move(info));
+    }
+  }
+  for (std::uint32_t k = 0; k < d.nderived; ++k) {
+    const DerivedStatSpec& spec = d.derived[k];
+    const std::string what = std::string("derived statistic '") + spec.name + "'";
+    StatSlotInfo info;
+    info.kind = StatSlotInfo::Kind::Derived;
+    info.numerator = declared(spec.numerator, what);
+    info.denominator = declared(spec.denominator, what);
+    group.stat_names.emplace_back(spec.name);
+    group.stat_units.emplace_back(spec.unit);
+    group.slots.push_back(std::move(info));
+  }
+  return group;
+}
+
 }  // namespace
 
 SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
@@ -29,6 +87,7 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
       type->plugin = component.plugin;
       type->descriptor = component.plugin->component();
       type->name = component.type;
+      type->stat_layout = stat_slots(*type->descriptor, type->name);
       types_.push_back(std::move(type));
       groups.emplace_back();
     }
@@ -69,7 +128,7 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     type.states.assign(static_cast<std::size_t>(count) * std::max<std::uint32_t>(d.state_size, 1), std::byte{0});
     type.port_routes.assign(static_cast<std::size_t>(count) * d.nports, kNoLink);
     type.counters.assign(count, InstanceCounters{0, 0});
-    type.stats.assign(static_cast<std::size_t>(count) * d.nstats, 0.0);
+    type.stats.assign(static_cast<std::size_t>(count) * type.stat_layout.stat_names.size(), 0.0);
   }
   component_count_ = next_id;
 
@@ -136,7 +195,7 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     rt.routes = routes_.data();
     rt.route_links = route_links_.data();
     rt.nports = d.nports;
-    rt.nstats = d.nstats;
+    rt.nstats = static_cast<std::uint32_t>(type.stat_layout.stat_names.size());
     rt.links = links_.data();
     rt.counters = type.counters.data();
     rt.stats = type.stats.data();
@@ -273,14 +332,9 @@ OutputLayout SystemInstance::output_layout() const {
   layout.links = link_rows_;
   layout.tables = report_tables(false);
   for (const auto& type : types_) {
-    StatGroup group;
-    group.type = type->name;
+    StatGroup group = type->stat_layout;
     group.first_id = type->rt.base;
     group.instances = type->rt.count;
-    for (std::uint32_t s = 0; s < type->descriptor->nstats; ++s) {
-      group.stat_names.emplace_back(type->descriptor->stats[s].name);
-      group.stat_units.emplace_back(type->descriptor->stats[s].unit);
-    }
     layout.stat_groups.push_back(std::move(group));
   }
   return layout;
@@ -289,7 +343,19 @@ OutputLayout SystemInstance::output_layout() const {
 std::vector<std::vector<double>> SystemInstance::stat_values() const {
   std::vector<std::vector<double>> values;
   values.reserve(types_.size());
-  for (const auto& type : types_) values.push_back(type->stats);
+  for (const auto& type : types_) {
+    std::vector<double>& slots = values.emplace_back(type->stats);
+    // Derived statistics are never added to; they are computed from their sums as sampled.
+    const std::size_t width = type->stat_layout.slots.size();
+    for (std::size_t s = 0; s < width; ++s) {
+      const StatSlotInfo& info = type->stat_layout.slots[s];
+      if (info.kind != StatSlotInfo::Kind::Derived) continue;
+      for (std::size_t i = 0; i < type->rt.count; ++i) {
+        const double denominator = slots[i * width + info.denominator];
+        slots[i * width + s] = denominator != 0 ? slots[i * width + info.numerator] / denominator : NAN;
+      }
+    }
+  }
   return values;
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -12,6 +13,7 @@
 #include "archlab/input_limits.hpp"
 #include "archlab/text.hpp"
 #include "archlab/tune.hpp"
+#include "archlab/units.hpp"
 #include "config_detail.hpp"
 
 namespace archlab {
@@ -54,6 +56,23 @@ std::optional<double> number_of(const toml::node* node) {
   return std::nullopt;
 }
 
+/// A table's entries in the order the file wrote them: toml++ keeps tables sorted by key, but the
+/// order of objectives says which is primary, and a reader expects columns as written. Entries
+/// without a position (added by --set) follow, in key order.
+std::vector<std::pair<std::string, const toml::node*>> in_file_order(const toml::table& table) {
+  std::vector<std::pair<std::string, const toml::node*>> entries;
+  for (const auto& [key, value] : table) entries.emplace_back(std::string(key.str()), &value);
+  auto position = [](const toml::node* node) {
+    const auto& begin = node->source().begin;
+    return begin.line == 0
+               ? std::pair{std::numeric_limits<std::uint32_t>::max(), 0U}
+               : std::pair{static_cast<std::uint32_t>(begin.line), static_cast<std::uint32_t>(begin.column)};
+  };
+  std::stable_sort(entries.begin(), entries.end(),
+                   [&](const auto& a, const auto& b) { return position(a.second) < position(b.second); });
+  return entries;
+}
+
 std::string toml_text(const toml::node& node) {
   std::ostringstream out;
   node.visit([&](const auto& value) { out << value; });
@@ -70,8 +89,17 @@ SpaceParam parse_dimension(const std::string& path, const toml::node& node, cons
     fail(dim.where, what + " must be a table: { low = 8, high = 256 } or { choices = [\"os\", \"ws\"] }");
   }
   check_keys(*table, {"low", "high", "step", "log", "unit", "choices", "type"}, file, what);
+  const toml::node* unit = table->get("unit");
+  if (unit != nullptr) {
+    if (!unit->is_string() || !units::base_scale(**unit->as_string())) {
+      fail(toml_where(*unit, file),
+           what + ": `unit` must be a unit archlab knows, such as \"GHz\" or \"KiB\" (units: " + units::known_units() +
+               ")");
+    }
+    dim.unit = **unit->as_string();
+  }
   if (const toml::node* choices = table->get("choices"); choices != nullptr) {
-    for (const char* other : {"low", "high", "step", "log", "unit", "type"}) {
+    for (const char* other : {"low", "high", "step", "log", "type"}) {
       if (table->contains(other)) fail(dim.where, what + ": `choices` cannot be combined with `" + other + "`");
     }
     const toml::array* array = choices->as_array();
@@ -82,10 +110,17 @@ SpaceParam parse_dimension(const std::string& path, const toml::node& node, cons
       if (!(choice.is_string() || choice.is_integer() || choice.is_floating_point() || choice.is_boolean())) {
         fail(toml_where(choice, file), what + ": a choice must be a string, number or boolean");
       }
-      const std::string label = choice.is_string() ? std::string(**choice.as_string()) : toml_text(choice);
+      if (!dim.unit.empty() && !(choice.is_integer() || choice.is_floating_point())) {
+        fail(toml_where(choice, file), what + ": with `unit = \"" + dim.unit + "\"` every choice is a number (" +
+                                           toml_text(choice) + " is not)");
+      }
+      // With a unit, a choice is the quantity "<number> <unit>", written and shown that way.
+      const std::string label = choice.is_string()  ? std::string(**choice.as_string())
+                                : dim.unit.empty() ? toml_text(choice)
+                                                   : toml_text(choice) + " " + dim.unit;
       if (!seen.insert(label).second) fail(toml_where(choice, file), what + ": choice '" + label + "' appears twice");
       dim.choices.push_back(label);
-      dim.choice_toml.push_back(toml_text(choice));
+      dim.choice_toml.push_back(dim.unit.empty() ? toml_text(choice) : "\"" + label + "\"");
     }
     return dim;
   }
@@ -114,12 +149,6 @@ SpaceParam parse_dimension(const std::string& path, const toml::node& node, cons
     if (!log->is_boolean()) fail(toml_where(*log, file), what + ": `log` must be true or false");
     dim.log_scale = **log->as_boolean();
     if (dim.log_scale && !(dim.low > 0)) fail(toml_where(*log, file), what + ": a log-scale dimension needs low > 0");
-  }
-  if (const toml::node* unit = table->get("unit"); unit != nullptr) {
-    if (!unit->is_string() || unit->as_string()->get().empty()) {
-      fail(toml_where(*unit, file), what + ": `unit` must be a unit name such as \"GHz\"");
-    }
-    dim.unit = **unit->as_string();
   }
   return dim;
 }
@@ -316,20 +345,15 @@ struct SpaceCondition::Node {
   std::shared_ptr<const Node> left;
   std::shared_ptr<const Node> right;
 
-  double eval(const double* point, const std::vector<std::vector<double>>& choice_values) const {
+  double eval(const double* point, const SpaceCondition& condition) const {
     switch (op) {
       case 0: return value;
-      case 'd': {
-        const double v = point[dim];
-        const auto& numeric = choice_values[dim];
-        if (!numeric.empty()) return numeric[static_cast<std::size_t>(v)];
-        return v;
-      }
-      case 'n': return -left->eval(point, choice_values);
-      case '+': return left->eval(point, choice_values) + right->eval(point, choice_values);
-      case '-': return left->eval(point, choice_values) - right->eval(point, choice_values);
-      case '*': return left->eval(point, choice_values) * right->eval(point, choice_values);
-      case '/': return left->eval(point, choice_values) / right->eval(point, choice_values);
+      case 'd': return condition.base_value(dim, point[dim]);
+      case 'n': return -left->eval(point, condition);
+      case '+': return left->eval(point, condition) + right->eval(point, condition);
+      case '-': return left->eval(point, condition) - right->eval(point, condition);
+      case '*': return left->eval(point, condition) * right->eval(point, condition);
+      case '/': return left->eval(point, condition) / right->eval(point, condition);
       default: return NAN;
     }
   }
@@ -400,6 +424,27 @@ NodePtr ConditionParser::factor() {
       error("malformed number");
     }
     pos_ += used;
+    // A number followed by a unit is a quantity, in its base unit like the dimensions it meets.
+    std::size_t unit_end = pos_;
+    while (unit_end < text_.size() && std::isspace(static_cast<unsigned char>(text_[unit_end]))) ++unit_end;
+    const std::size_t unit_start = unit_end;
+    while (unit_end < text_.size() && std::isalpha(static_cast<unsigned char>(text_[unit_end]))) ++unit_end;
+    if (unit_end + 1 < text_.size() && unit_end > unit_start && text_[unit_end] == '/' &&
+        std::isalpha(static_cast<unsigned char>(text_[unit_end + 1]))) {
+      ++unit_end;
+      while (unit_end < text_.size() && std::isalpha(static_cast<unsigned char>(text_[unit_end]))) ++unit_end;
+    }
+    if (unit_end > unit_start) {
+      const std::string unit = text_.substr(unit_start, unit_end - unit_start);
+      const auto scale = units::base_scale(unit);
+      if (!scale) {
+        pos_ = unit_start;
+        error("'" + unit + "' after a number is not a unit (units: " + units::known_units() +
+              "); write '*' to multiply");
+      }
+      node->value *= *scale;
+      pos_ = unit_end;
+    }
     return node;
   }
   if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
@@ -461,21 +506,33 @@ SpaceCondition::SpaceCondition(const std::string& text, const std::vector<SpaceP
     if (dim.kind == DimensionKind::Choice) {
       for (const std::string& label : dim.choices) {
         char* end = nullptr;
-        const double value = std::strtod(label.c_str(), &end);
+        double value = std::strtod(label.c_str(), &end);
         if (end == label.c_str() || *end != '\0') {
-          numeric.clear();
-          break;
+          try {
+            value = units::parse_quantity(label);
+          } catch (const std::invalid_argument&) {
+            numeric.clear();
+            break;
+          }
         }
         numeric.push_back(value);
       }
     }
     choice_values_.push_back(std::move(numeric));
+    scales_.push_back(dim.kind != DimensionKind::Choice && !dim.unit.empty() ? units::base_scale(dim.unit).value_or(1.0)
+                                                                              : 1.0);
   }
 }
 
+double SpaceCondition::base_value(std::size_t dim, double value) const {
+  const auto& numeric = choice_values_[dim];
+  if (!numeric.empty()) return numeric[static_cast<std::size_t>(value)];
+  return value * scales_[dim];
+}
+
 bool SpaceCondition::holds(const double* point) const {
-  const double a = left_->eval(point, choice_values_);
-  const double b = right_->eval(point, choice_values_);
+  const double a = left_->eval(point, *this);
+  const double b = right_->eval(point, *this);
   switch (op_) {
     case kLe: return a <= b;
     case kGe: return a >= b;
@@ -489,6 +546,24 @@ bool SpaceCondition::holds(const double* point) const {
 
 const TunerDescriptor& TuneSpec::tuner_descriptor() const {
   return *static_cast<const TunerDescriptor*>(tuner_plugin->descriptor().tuner);
+}
+
+std::string TuneSpec::optimises() const {
+  auto objective_text = [](const TuneObjective& objective) {
+    return objective.name + (objective.maximize ? " (max)" : " (min)");
+  };
+  std::vector<std::string> others;
+  for (std::size_t k = 1; k < objectives.size(); ++k) others.push_back(objective_text(objectives[k]));
+  std::string all{objective_text(objectives.front())};
+  if (!others.empty()) all += ", " + text::join(others, ", ");
+  switch (tuner_descriptor().objectives) {
+    case TunerObjectives::None: return tuner + " explores the space without looking at results; recorded: " + all;
+    case TunerObjectives::Primary:
+      return tuner + " optimises the primary objective " + objective_text(objectives.front()) + " alone" +
+             (others.empty() ? "" : "; also recorded: " + text::join(others, ", ") + " ([tune] primary picks another)");
+    case TunerObjectives::All: return tuner + " optimises every objective: " + all;
+  }
+  return tuner + ": " + all;
 }
 
 bool TuneSpec::admissible(const double* point) const {
@@ -570,8 +645,8 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
   }
   const toml::table& tune = *tune_node->as_table();
   check_keys(tune,
-             {"tuner", "budget", "batch", "seed", "output", "conditions", "params", "space", "objectives", "constraints",
-              "latency", "work", "finished", "workloads", "screen"},
+             {"tuner", "budget", "batch", "seed", "output", "conditions", "params", "space", "objectives", "primary",
+              "constraints", "latency", "work", "finished", "workloads", "screen"},
              name, "tune");
 
   // The system as it stands, for the checks below (and a bad system fails here, before any trial).
@@ -636,8 +711,8 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
          "tune.space is empty: name at least one parameter to search, e.g. \"system.components.sa.rows\" = { low = 8, "
          "high = 256 }");
   }
-  for (const auto& [key, value] : *space) {
-    SpaceParam dim = parse_dimension(std::string(key.str()), value, name);
+  for (const auto& [key, value] : in_file_order(*space)) {
+    SpaceParam dim = parse_dimension(key, *value, name);
     check_parameter_path(dim, spec.base);
     spec.space.push_back(std::move(dim));
   }
@@ -753,16 +828,16 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
   if (objectives == nullptr || objectives->empty()) {
     fail(tune_where, "[tune.objectives] is empty: name at least one, e.g. latency = { stat = \"sim_time\" }");
   }
-  for (const auto& [key, value] : *objectives) {
-    const std::string location = toml_where(value, name);
-    const std::string what = "objective '" + std::string(key.str()) + "'";
-    const toml::table* table = value.as_table();
+  for (const auto& [key, value] : in_file_order(*objectives)) {
+    const std::string location = toml_where(*value, name);
+    const std::string what = "objective '" + key + "'";
+    const toml::table* table = value->as_table();
     if (table == nullptr) fail(location, what + " must be a table: { stat = \"<type>.<stat>\", goal = \"min\" }");
     check_keys(*table, {"stat", "goal", "aggregate", "workload"}, name, what);
     const auto stat = table->get("stat") != nullptr ? table->get("stat")->value<std::string>() : std::nullopt;
     if (!stat) fail(location, what + " needs `stat = \"<component type>.<statistic>\"` (or \"sim_time\", \"events\")");
     TuneObjective objective;
-    objective.name = std::string(key.str());
+    objective.name = key;
     objective.metric = parse_metric(*stat, toml_where(*table->get("stat"), name), spec.base, what);
     check_named(objective.metric, toml_where(*table->get("stat"), name), what);
     objective.maximize = objective.metric.source == Metric::Source::Throughput;
@@ -795,14 +870,28 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
     claim(objective.name, location);
     spec.objectives.push_back(std::move(objective));
   }
+  if (const toml::node* primary = tune.get("primary"); primary != nullptr) {
+    std::vector<std::string> names;
+    for (const auto& objective : spec.objectives) names.push_back(objective.name);
+    const auto text_primary = primary->value<std::string>();
+    const auto found = text_primary ? std::find(names.begin(), names.end(), *text_primary) : names.end();
+    if (found == names.end()) {
+      fail(toml_where(*primary, name), "tune.primary must name an objective of [tune.objectives]" +
+                                           valid_list(text_primary.value_or(""), names));
+    }
+    // The primary objective goes first: single-objective tuners, `best` and the progress line
+    // all take objective 0.
+    std::rotate(spec.objectives.begin(), spec.objectives.begin() + (found - names.begin()),
+                spec.objectives.begin() + (found - names.begin()) + 1);
+  }
   for (std::size_t k : spec.per_variant_objectives()) {
     for (const auto& variant : spec.workloads) claim(spec.objectives[k].name + "@" + variant.name, tune_where);
   }
   if (const toml::table* constraints = table_at(tune, "constraints", name, "tune.constraints"); constraints != nullptr) {
-    for (const auto& [key, value] : *constraints) {
-      const std::string location = toml_where(value, name);
-      const std::string what = "constraint '" + std::string(key.str()) + "'";
-      const toml::table* table = value.as_table();
+    for (const auto& [key, value] : in_file_order(*constraints)) {
+      const std::string location = toml_where(*value, name);
+      const std::string what = "constraint '" + key + "'";
+      const toml::table* table = value->as_table();
       if (table == nullptr) fail(location, what + " must be a table: { stat = \"<type>.<stat>\", max = 400 }");
       check_keys(*table, {"stat", "max", "min", "workload"}, name, what);
       const auto stat = table->get("stat") != nullptr ? table->get("stat")->value<std::string>() : std::nullopt;
@@ -811,7 +900,7 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
       const auto min = number_of(table->get("min"));
       if (max.has_value() == min.has_value()) fail(location, what + " needs exactly one bound: `max = ...` or `min = ...`");
       TuneConstraint constraint;
-      constraint.name = std::string(key.str());
+      constraint.name = key;
       constraint.metric = parse_metric(*stat, toml_where(*table->get("stat"), name), spec.base, what);
       check_named(constraint.metric, toml_where(*table->get("stat"), name), what);
       constraint.workload = variant_of(*table, what);
@@ -881,6 +970,45 @@ ExperimentSpec replicas_experiment(const TuneSpec& spec, const std::vector<std::
 }
 
 }  // namespace
+
+bool has_tune_section(const std::filesystem::path& path) {
+  return parse(read_text(path), path.string()).contains("tune");
+}
+
+std::vector<std::string> check_space_values(const TuneSpec& spec, const PluginRegistry& registry) {
+  std::vector<SpaceDimension> dims(spec.space.size());
+  std::vector<double> lowest(spec.space.size());
+  for (std::size_t d = 0; d < spec.space.size(); ++d) {
+    const SpaceParam& p = spec.space[d];
+    dims[d] = SpaceDimension{p.path.c_str(), p.kind, p.low, p.high, p.step, p.log_scale ? 1U : 0U,
+                             static_cast<std::uint32_t>(p.choices.size()), nullptr};
+    lowest[d] = p.kind == DimensionKind::Choice ? 0.0 : p.low;
+  }
+  std::vector<std::string> problems;
+  std::set<std::vector<double>> tried;
+  for (std::size_t d = 0; d < spec.space.size(); ++d) {
+    std::vector<double> values;
+    const std::uint64_t count = tuning::grid_count(dims[d]);
+    if (spec.space[d].kind == DimensionKind::Choice) {
+      for (std::uint64_t k = 0; k < count; ++k) values.push_back(static_cast<double>(k));
+    } else {
+      values = {spec.space[d].low, count > 0 ? tuning::grid_value(dims[d], count - 1) : spec.space[d].high};
+    }
+    for (const double value : values) {
+      std::vector<double> point = lowest;
+      point[d] = value;
+      if (!spec.admissible(point.data()) || !tried.insert(point).second) continue;
+      try {
+        (void)batch_experiment(spec, std::span<const std::vector<double>>(&point, 1), registry);
+      } catch (const std::exception& error) {
+        std::string value_text = spec.value_toml(d, value);
+        problems.push_back(spec.space[d].where + ": \"" + spec.space[d].path + "\" = " + value_text +
+                           " (the other dimensions at their lowest) is rejected: " + error.what());
+      }
+    }
+  }
+  return problems;
+}
 
 ExperimentSpec batch_experiment(const TuneSpec& spec, std::span<const std::vector<double>> points,
                                 const PluginRegistry& registry) {

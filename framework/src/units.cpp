@@ -1,5 +1,6 @@
 #include "archlab/units.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
@@ -39,6 +40,18 @@ constexpr std::array kBandwidthUnits{Unit{"B/s", 1.0L},
                                      Unit{"MiB/s", 1024.0L * 1024},
                                      Unit{"GiB/s", 1024.0L * 1024 * 1024},
                                      Unit{"TiB/s", 1024.0L * 1024 * 1024 * 1024}};
+
+template <std::size_t... N>
+constexpr auto concat(const std::array<Unit, N>&... tables) {
+  std::array<Unit, (N + ...)> all{};
+  std::size_t next = 0;
+  ((std::copy(tables.begin(), tables.end(), all.begin() + static_cast<std::ptrdiff_t>(next)), next += N), ...);
+  return all;
+}
+
+// Unit names are unique across dimensions ("B" is a size, "B/s" a bandwidth), so a quantity's unit
+// alone says which dimension it is in.
+constexpr auto kAllUnits = concat(kTimeUnits, kFrequencyUnits, kSizeUnits, kBandwidthUnits);
 
 template <std::size_t N>
 std::string unit_list(const std::array<Unit, N>& units) {
@@ -173,6 +186,20 @@ double parse_bandwidth(std::string_view text) {
   const auto [number, unit] = split(text, kBandwidthUnits, "bandwidth", "256 GB/s");
   return static_cast<double>(number.value() * unit->scale);
 }
+
+std::optional<double> base_scale(std::string_view unit) {
+  for (const Unit& candidate : kAllUnits) {
+    if (candidate.name == unit) return static_cast<double>(candidate.scale);
+  }
+  return std::nullopt;
+}
+
+double parse_quantity(std::string_view text) {
+  const auto [number, unit] = split(text, kAllUnits, "quantity", "16 KiB");
+  return static_cast<double>(number.value() * unit->scale);
+}
+
+std::string known_units() { return unit_list(kAllUnits); }
 
 std::string format_time(Tick ps) {
   char buffer[64];

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import struct
 
+import numpy as np
 import pytest
 
 import archlab
@@ -90,3 +91,76 @@ def test_convergence_plot_of_several_studies(tmp_path):
     figure = plots.plot_convergence(paths, path=tmp_path / "convergence.png")
     assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["random", "annealing", "nsga2"]
     check_png(tmp_path / "convergence.png")
+
+
+SRAM_TRAFFIC = """engine = "sequential"
+stats_interval = "20 ns"
+[system.components.sram]
+type = "memory.sram"
+capacity = "64 KiB"
+[workloads.cpu]
+type = "workload.mem_traffic"
+count = 2
+total_requests = 200
+outstanding = 4
+[[links]]
+from = "cpu[*].out"
+to = "sram.req"
+latency = "1 ns"
+[[links]]
+from = "sram.resp"
+to = "cpu[*].in"
+latency = "1 ns"
+"""
+
+
+def test_stats_plot_shows_a_static_statistic_as_its_value_and_says_what_it_left_out(files_dir, tmp_path):
+    from conftest import run_archlab
+    experiment = files_dir / "sram_traffic.toml"
+    experiment.write_text(SRAM_TRAFFIC)
+    result = run_archlab(files_dir / "sram_traffic.h5", experiment)
+    with archlab.open(result.path) as run:
+        area = float(run.stat_array("memory.sram", "area")[0][-1, 0])
+        assert area > 0
+        statistics = sum(1 for t in run.types for n in run.stat_names(t)
+                         if run.stat_kinds.get((t, n), {}).get("kind") != "histogram_bin")
+        assert statistics > 12  # more than one figure's worth, without the histogram's bins
+        with pytest.warns(UserWarning, match=rf"has {statistics} statistics; showing the first 12, not .*"):
+            figure = plots.plot_stats(run, path=tmp_path / "many.png")
+        assert f"{statistics - 12} more statistics not shown" in figure._suptitle.get_text()
+        # The area is set once: in rate mode its line is its value, flat, not a rate (a spike to 0).
+        figure = plots.plot_stats(run, stat="area", types=["memory.sram"])
+        axis = figure.axes[0]
+        assert "static" in axis.get_ylabel()
+        values = axis.get_lines()[0].get_ydata()
+        assert np.allclose(values, area)
+        # A counting statistic in the same run is still a rate.
+        figure = plots.plot_stats(run, stat="reads", types=["memory.sram"])
+        assert "/ ns" in figure.axes[0].get_ylabel()
+        # A derived statistic (mean latency) is drawn as its value: at the last sample, the mean over
+        # the generators of latency / completed.
+        figure = plots.plot_stats(run, stat="mean_latency", types=["workload.mem_traffic"])
+        assert "derived" in figure.axes[0].get_ylabel()
+        latency = run.stat_array("workload.mem_traffic", "latency")[0][-1]
+        completed = run.stat_array("workload.mem_traffic", "completed")[0][-1]
+        last = figure.axes[0].get_lines()[0].get_ydata()[-1]
+        assert last == pytest.approx((latency / completed).mean())
+
+
+def test_histogram_plot(files_dir, tmp_path):
+    from conftest import run_archlab
+    experiment = files_dir / "sram_histogram.toml"
+    experiment.write_text(SRAM_TRAFFIC)
+    result = run_archlab(files_dir / "sram_histogram.h5", experiment)
+    with archlab.open(result.path) as run:
+        assert run.histograms("workload.mem_traffic") == ["latency_histogram"]
+        frame = run.histogram("workload.mem_traffic", "latency_histogram")
+        assert len(frame) == 22 and frame.attrs["unit"] == "ps"
+        assert frame["count"].sum() == 400  # every answer in some bin
+        assert frame["count"].iloc[1] == 400  # the SRAM answers within 50 ns
+        figure = plots.plot_histogram(run, "workload.mem_traffic", "latency_histogram", path=tmp_path / "hist.png")
+        bars = figure.axes[0].patches
+        assert len(bars) == 20 and max(bar.get_height() for bar in bars) == 400
+        with pytest.raises(archlab.MissingDataError, match="no histogram 'nope'; it has: latency_histogram"):
+            run.histogram("workload.mem_traffic", "nope")
+    check_png(tmp_path / "hist.png", min_height=150)

@@ -129,9 +129,21 @@ def test_two_component_types_and_a_single_component(mixed_run):
         assert np.isnan(summary.loc["lp[3]", "received"]) and np.isnan(summary.loc["ping[1]", "events"])
         assert summary.loc["lp[3]", "events"] > 0
         stats = run.stats_frame("test.pingpong")
-        assert set(stats["stat"]) == {"received", "self_events", "weighted"}
+        bins = ["hops[-inf,0)"] + [f"hops[{k},{k + 5})" for k in range(0, 40, 5)] + ["hops[40,inf)"]
+        assert set(stats["stat"]) == {"received", "self_events", "weighted", "weight_per_ball"} | set(bins)
         assert set(stats["id"]) == set(range(9))
         assert run.units[("test.pingpong", "weighted")] == ""
+        # The declared histogram of hop counts: pong[0] received the balls passed 0, 2, ..., 58
+        # times, three in [0, 5), two in [5, 10), ..., ten at 40 or more.
+        assert run.histograms("test.pingpong") == ["hops"]
+        assert [summary.loc["pong[0]", b] for b in bins] == [0, 3, 2, 3, 2, 3, 2, 3, 2, 10]
+        everyone = run.histogram("test.pingpong", "hops")
+        assert everyone.attrs["unit"] == "hops"
+        assert everyone["low"].tolist()[:2] == [-np.inf, 0.0] and everyone["high"].tolist()[-1] == np.inf
+        assert everyone["count"].sum() == summary["received"].sum()
+        assert run.stat_kinds[("test.pingpong", "weight_per_ball")]["numerator"] == "weighted"
+        ratio = summary.loc["ping[0]", "weighted"] / summary.loc["ping[0]", "received"]
+        assert summary.loc["ping[0]", "weight_per_ball"] == pytest.approx(ratio)
 
 
 def test_a_run_file_has_no_study_and_no_operators(phold_run):

@@ -1,5 +1,5 @@
-"""Study files (/study) and operator tables (/workload/<name>/operators), on synthetic files in the
-layout python/README.md describes (the C++ side does not write studies yet; operator tables from the
+"""Study files (/study) and operator tables (/workload/<name>/operators): synthetic files in the
+layout python/README.md describes, and one study written by `archlab tune` (operator tables from the
 real workload.dnn are checked in test_dnn_runs.py)."""
 from __future__ import annotations
 
@@ -167,3 +167,46 @@ def test_operator_latency_filled_in_from_start_and_end(tmp_path):
         f["workload/tiny/operators"] = table
     with archlab.open(path) as run:
         assert run.operators["latency"].tolist() == [100, 250]
+
+
+def test_a_study_written_by_archlab_tune(tmp_path):
+    """A real study file: objectives in the order the experiment writes them (latency before
+    area, not alphabetical), and each parameter also under the short name `archlab tune` prints."""
+    import subprocess
+    from conftest import REPO_ROOT, archlab_exe
+    path = tmp_path / "systolic.h5"
+    done = subprocess.run([str(archlab_exe()), "tune", str(REPO_ROOT / "tests" / "tune" / "systolic_tune.toml"), "-q",
+                           "-o", str(path), "--set", "tune.budget=4", "--set", "tune.batch=4"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "random explores the space without looking at results; recorded: latency (min), area (min)" in done.stdout
+    with archlab.open(path) as study:
+        assert study.objectives == ["latency", "area"]
+        assert study.parameters == ["system.components.sa.rows", "system.components.sa.cols",
+                                    "system.components.sa.dataflow"]
+        assert study.aliases == {"rows": "system.components.sa.rows", "cols": "system.components.sa.cols",
+                                 "dataflow": "system.components.sa.dataflow"}
+        trials = study.trials
+        assert len(trials) == 4
+        assert trials["rows"].tolist() == trials["system.components.sa.rows"].tolist()
+        assert set(trials["dataflow"]) <= {"os", "ws", "is"}
+        assert (trials["rows"] * trials["cols"] <= 4096).all()  # the study's condition
+        best = study.best("area")
+        assert best["cols"] == best["system.components.sa.cols"]
+
+
+def test_short_names_only_where_unique(tmp_path):
+    path = tmp_path / "clash.h5"
+    write_study(path)
+    with h5py.File(path, "r+") as file:
+        table = file["study/trials"][:]
+        names = list(table.dtype.names)
+        renamed = {"tile": "system.components.a.size", "freq_ghz": "system.components.b.size",
+                   "dataflow": "system.components.a.dataflow"}
+        table.dtype.names = [renamed.get(n, n) for n in names]
+        del file["study/trials"]
+        file["study"].create_dataset("trials", data=table)
+        file["study"].attrs["parameters"] = [renamed[n] for n in ("tile", "freq_ghz", "dataflow")]
+    with archlab.open(path) as study:
+        assert study.aliases == {"dataflow": "system.components.a.dataflow"}  # "size" names two parameters
+        assert "size" not in study.trials

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include "../test_support.hpp"
 
@@ -97,6 +99,95 @@ TEST(Cli, CheckValidatesWithoutRunning) {
   EXPECT_TRUE(contains(system_check.output, "has no unit")) << system_check.output;
 }
 
+// `check` on an experiment with a [tune] section checks it as `tune` would (and the values of
+// its space against the system), and says what the tuner optimises.
+TEST(Cli, CheckValidatesTheTuneSection) {
+  TempDir dir;
+  std::ifstream in(std::string(ARCHLAB_SOURCE_DIR) + "/tests/tune/systolic_tune.toml");
+  const std::string study((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(contains(study, "[tune]"));
+  const auto file = dir.write("study.toml", study);
+  const Outcome good = archlab_cli("check " + file.string() + " --set tune.tuner=\\\"anneal\\\"");
+  EXPECT_EQ(good.status, 0) << good.output;
+  EXPECT_TRUE(contains(good.output, "OK (study: tuner anneal, 3 dimensions, 2 objectives")) << good.output;
+  EXPECT_TRUE(contains(good.output, "anneal optimises the primary objective latency (min) alone")) << good.output;
+
+  const Outcome typo = archlab_cli("check " + file.string() + " --set tune.budgt=3");
+  EXPECT_EQ(typo.status, 2) << typo.output;
+  EXPECT_TRUE(contains(typo.output, "unknown tune key 'budgt' (did you mean 'budget'?)")) << typo.output;
+
+  const std::string rows = "\"system.components.sa.rows\" = { low = 4, high = 128, log = true }";
+  ASSERT_TRUE(contains(study, rows));
+  std::string rejected = study;
+  rejected.replace(rejected.find(rows), rows.size(), "\"system.components.sa.rows\" = { choices = [8, 0] }");
+  const auto bad = dir.write("bad.toml", rejected);
+  const Outcome values = archlab_cli("check " + bad.string());
+  EXPECT_EQ(values.status, 2) << values.output;
+  EXPECT_TRUE(contains(values.output, "\"system.components.sa.rows\" = 0")) << values.output;
+  EXPECT_TRUE(contains(values.output, "out of range")) << values.output;
+}
+
+TEST(Cli, PluginsVerboseListsTunerParameters) {
+  const Outcome verbose = archlab_cli("plugins -v");
+  EXPECT_EQ(verbose.status, 0) << verbose.output;
+  const auto anneal = verbose.output.find("tuner          anneal");
+  ASSERT_NE(anneal, std::string::npos) << verbose.output;
+  const std::string section = verbose.output.substr(anneal, verbose.output.find("\ntuner", anneal + 1) - anneal);
+  for (const char* part :
+       {"optimises: the primary objective alone", "parameters ([tune.params]):", "initial_temperature", "max_tries"}) {
+    EXPECT_TRUE(contains(section, part)) << part << "\n" << section;
+  }
+}
+
+// `archlab verify` runs a plugin found on ARCHLAB_PLUGIN_PATH (as an out-of-tree plugin is) on
+// every engine: a plugin that follows the rules passes, one that keeps state outside its State
+// is caught with the first difference.
+TEST(Cli, VerifyComparesEveryEngineWithTheSequentialOne) {
+  const Outcome good =
+      archlab_cli(std::string("verify ") + ARCHLAB_SOURCE_DIR + "/tests/plugins/equivalence.toml", kTestPlugins);
+  EXPECT_EQ(good.status, 0) << good.output;
+  for (const char* engine : {"windowed x1", "windowed x2", "windowed x3", "windowed x4", "gpu-emulated"}) {
+    EXPECT_TRUE(contains(good.output, std::string(engine))) << engine << "\n" << good.output;
+  }
+  std::size_t identical = 0;
+  for (auto at = good.output.find("identical"); at != std::string::npos; at = good.output.find("identical", at + 1)) {
+    ++identical;
+  }
+  EXPECT_GE(identical, 5u) << good.output;
+  EXPECT_TRUE(contains(good.output, "OK: every engine gave the same statistics")) << good.output;
+
+  const Outcome racy = archlab_cli(std::string("verify ") + ARCHLAB_SOURCE_DIR + "/tests/plugins/racy.toml",
+                                   std::string("ARCHLAB_PLUGIN_PATH=") + ARCHLAB_RACY_PLUGIN_DIR);
+  EXPECT_EQ(racy.status, 1) << racy.output;
+  EXPECT_TRUE(contains(racy.output, "DIFFERS: final statistics: r[0] (test.racy) statistic 'seen'")) << racy.output;
+  EXPECT_TRUE(contains(racy.output, "FAILED")) << racy.output;
+
+  const Outcome missing = archlab_cli("verify /nonexistent/experiment.toml");
+  EXPECT_EQ(missing.status, 2) << missing.output;
+}
+
+// A plugin name in two places: the first on the path runs, and the user hears which, when one copy
+// is on ARCHLAB_PLUGIN_PATH.
+TEST(Cli, APluginFoundTwiceIsAWarningNamingBothFiles) {
+  TempDir dir;
+  const auto copy = dir.path() / "archlab_phold.so";
+  std::filesystem::copy_file(std::filesystem::path(ARCHLAB_PLUGIN_DIR) / "archlab_phold.so", copy);
+  const std::string env = "ARCHLAB_PLUGIN_PATH=" + dir.path().string();
+  const std::string experiment = std::string(ARCHLAB_SOURCE_DIR) + "/examples/phold.toml";
+  const Outcome check = archlab_cli("check " + experiment, env);
+  EXPECT_EQ(check.status, 0) << check.output;
+  EXPECT_TRUE(contains(check.output, "warning: plugin 'workload.phold' is found twice on the plugin path: using " +
+                                         copy.string()))
+      << check.output;
+  EXPECT_TRUE(contains(check.output, "archlab_phold.so\n")) << check.output;
+  const Outcome listing = archlab_cli("plugins", env);
+  EXPECT_TRUE(contains(listing.output, "Plugins found more than once")) << listing.output;
+  EXPECT_TRUE(contains(listing.output, "ignored: ")) << listing.output;
+  // The build tree named twice (on the path and as the default) is one file: no warning.
+  const Outcome same = archlab_cli("check " + experiment, std::string("ARCHLAB_PLUGIN_PATH=") + ARCHLAB_PLUGIN_DIR);
+  EXPECT_FALSE(contains(same.output, "warning")) << same.output;
+}
+
 TEST(Cli, BadInputExitsTwoAndWritesNothing) {
   TempDir dir;
   const auto output = dir.path() / "never.h5";
@@ -161,6 +252,8 @@ TEST(Cli, TuneWithoutAFileRunsTheBuiltInCodesignStudy) {
                   "cd " + dir.path().string() + " && ARCHLAB_DATA_DIR=" + std::string(ARCHLAB_SOURCE_DIR));
   EXPECT_EQ(outcome.status, 0) << outcome.output;
   EXPECT_TRUE(contains(outcome.output, "examples/codesign.toml with nsga2")) << outcome.output;
+  EXPECT_TRUE(contains(outcome.output, "nsga2 optimises every objective: latency (min), energy (min)"))
+      << outcome.output;
   EXPECT_TRUE(contains(outcome.output, "1 trials (0 failed)")) << outcome.output;
   EXPECT_TRUE(contains(outcome.output, "latency, ps (min)")) << outcome.output;
   EXPECT_TRUE(std::filesystem::is_regular_file(dir.path() / "codesign.h5"));

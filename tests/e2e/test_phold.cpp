@@ -144,8 +144,11 @@ TEST(PingPong, ExactTimesAndCounts) {
   EXPECT_EQ(result.status, "completed");
   EXPECT_EQ(result.events, 14u);
   EXPECT_EQ(result.final_time, 16000u);
-  ASSERT_EQ(stats.size(), 1u);  // one type, two instances x three stats
-  EXPECT_EQ(stats[0], (std::vector<double>{3, 3, 3, 4, 4, 4}));
+  ASSERT_EQ(stats.size(), 1u);  // one type, two instances x (3 stats, 10 bins of `hops`, 1 derived)
+  // received, self_events, weighted; hops: underflow, [0,5), [5,10), ..., [35,40), overflow (ping
+  // got the balls passed 1, 3, 5 times, pong 0, 2, 4, 6); weight_per_ball.
+  EXPECT_EQ(stats[0], (std::vector<double>{3, 3, 3, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 1,  //
+                                           4, 4, 4, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 1}));
 }
 
 TEST(PingPong, TraceIsInTotalOrderAndStopsAtStopTime) {
@@ -200,8 +203,9 @@ latency = "5 ns"
 )";
   RunResult result;
   const auto stats = run_stats(load(text), &result);
-  ASSERT_EQ(stats.size(), 1u);  // one type: ping[0..2], pong_a[0..1], pong_b; 3 statistics each
-  auto received = [&](int id) { return stats[0][id * 3]; };
+  ASSERT_EQ(stats.size(), 1u);  // one type: ping[0..2], pong_a[0..1], pong_b
+  const std::size_t width = stats[0].size() / 6;  // statistic slots per instance; `received` first
+  auto received = [&](int id) { return stats[0][id * width]; };
   EXPECT_EQ(received(0) + received(1) + received(2), 0.0);  // pings get nothing back
   EXPECT_EQ(received(3), 1.0);                                // pong_a[0] from ping[0]
   EXPECT_EQ(received(4), 1.0);                                // pong_a[1] from ping[1]

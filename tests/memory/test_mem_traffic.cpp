@@ -106,3 +106,28 @@ latency = "1 ns"
   EXPECT_EQ(run.stat("memory.sram.reads", 1), 64.0);
   EXPECT_EQ(run.stat("workload.mem_traffic.completed"), 128.0);
 }
+
+// The declared latency histogram and mean latency: an open-loop 8 B read every 10 ns is answered
+// 4 ns after it was sent, so every answer lands in the first 50 ns bin; with the SRAM's latency
+// at 60 cycles (1 GHz) the answers take 64 ns, the second bin. The same on every engine.
+TEST(MemTraffic, LatencyHistogramAndMeanLatency) {
+  for (const char* engine : {"sequential", "windowed", "gpu-emulated"}) {
+    SCOPED_TRACE(engine);
+    const std::string gen = "request_size = \"8 B\"\nrange = \"64 KiB\"\noutstanding = 4\n"
+                            "total_requests = 50\ninterval = \"10 ns\"\n";
+    const auto fast = run_memory(with_sram(gen), engine);
+    EXPECT_EQ(fast.stat("workload.mem_traffic.latency_histogram[0,50000)"), 50.0);
+    EXPECT_EQ(fast.stat("workload.mem_traffic.latency_histogram[50000,100000)"), 0.0);
+    EXPECT_EQ(fast.stat("workload.mem_traffic.mean_latency"), 4000.0);
+
+    std::string slow_text = with_sram(gen);
+    slow_text.insert(slow_text.find("[workloads.gen]"), "latency = 60\n");
+    const auto slow = run_memory(slow_text, engine);
+    EXPECT_EQ(slow.stat("workload.mem_traffic.latency_histogram[0,50000)"), 0.0);
+    EXPECT_EQ(slow.stat("workload.mem_traffic.latency_histogram[50000,100000)"), 50.0);
+    EXPECT_EQ(slow.stat("workload.mem_traffic.latency_histogram[1000000,inf)"), 0.0);
+    EXPECT_EQ(slow.stat("workload.mem_traffic.mean_latency"),
+              slow.stat("workload.mem_traffic.latency") / slow.stat("workload.mem_traffic.completed"));
+    EXPECT_GT(slow.stat("workload.mem_traffic.mean_latency"), 50000.0);
+  }
+}

@@ -49,6 +49,13 @@ struct PingPong {
       {"self_events", "events", "zero-delay self events handled"},
       {"weighted", "", "sum of weight over balls received"},
   };
+  // A histogram and a derived statistic, so that every engine is checked on them too.
+  static constexpr archlab::HistogramSpec histograms[] = {
+      {"hops", "hops", "balls received by how often they were passed before: 8 bins up to 40", 0.0, 40.0, 8},
+  };
+  static constexpr archlab::DerivedStatSpec derived[] = {
+      {"weight_per_ball", "", "weighted / received", "weighted", "received"},
+  };
 
   static const char* validate(const Params& p) { return p.offset < -1000 ? "offset must be at least -1000" : nullptr; }
 
@@ -69,6 +76,7 @@ struct PingPong {
     }
     ctx.stat_add(kReceived, 1.0);
     ctx.stat_add(kWeighted, p.weight);
+    archlab::histogram_add<PingPong, 0>(ctx, static_cast<double>(e.payload.w[0]));
     ctx.schedule_self(0, kTick, archlab::Payload{});
     if (s.sent < p.rounds) {
       ++s.sent;

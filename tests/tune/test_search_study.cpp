@@ -56,7 +56,7 @@ TEST_P(SearchStudy, RunsWithinTheSpaceAndResumesToTheSameTrials) {
   ASSERT_EQ(report.trials.size(), 12u);
   for (const auto& trial : report.trials) {
     ASSERT_TRUE(trial.ok()) << trial.status;
-    const double cols = trial.point[0], flow = trial.point[1], rows = trial.point[2];  // keys sorted
+    const double rows = trial.point[0], cols = trial.point[1], flow = trial.point[2];  // as written
     EXPECT_LE(rows * cols, 4096);
     EXPECT_GE(rows, 4);
     EXPECT_LE(rows, 128);

@@ -80,8 +80,8 @@ void expect_same_trials(const std::vector<archlab::Trial>& a, const std::vector<
 
 TEST(Study, RandomStudyMeasuresEachReplicaAndWritesTheStudyFile) {
   const auto spec = load(kRandomTune);
-  ASSERT_EQ(spec.space.size(), 3u);  // keys sorted: cols, dataflow, rows
-  EXPECT_EQ(spec.space[2].path, "system.components.sa.rows");
+  ASSERT_EQ(spec.space.size(), 3u);  // as written: rows, cols, dataflow
+  EXPECT_EQ(spec.space[0].path, "system.components.sa.rows");
   const fs::path file = temp_file("random.h5");
   archlab::StudyOptions options;
   options.output = file;
@@ -89,13 +89,13 @@ TEST(Study, RandomStudyMeasuresEachReplicaAndWritesTheStudyFile) {
   ASSERT_EQ(report.trials.size(), 12u);
   for (const auto& trial : report.trials) {
     ASSERT_TRUE(trial.ok()) << trial.status;
-    const double cols = trial.point[0], rows = trial.point[2];
+    const double rows = trial.point[0], cols = trial.point[1];
     EXPECT_LE(rows * cols, 4096);
-    // Objectives are in key order: area, latency. Area is rows * cols * 0.000318 mm^2 of the
-    // replica that ran this point, so a mix-up of replicas would show here.
-    EXPECT_NEAR(trial.objectives[0], rows * cols * 0.000318, 1e-12);
-    EXPECT_GT(trial.objectives[1], 0);
-    EXPECT_NEAR(trial.constraints[0], trial.objectives[0] - 1.0, 1e-12);
+    // Objectives as written: latency, area. Area is rows * cols * 0.000318 mm^2 of the replica
+    // that ran this point, so a mix-up of replicas would show here.
+    EXPECT_NEAR(trial.objectives[1], rows * cols * 0.000318, 1e-12);
+    EXPECT_GT(trial.objectives[0], 0);
+    EXPECT_NEAR(trial.constraints[0], trial.objectives[1] - 1.0, 1e-12);
     EXPECT_EQ(trial.replica, trial.number % 4);
   }
   // The first trial alone gives the same latency as in its ensemble.
@@ -103,7 +103,7 @@ TEST(Study, RandomStudyMeasuresEachReplicaAndWritesTheStudyFile) {
   const auto single = archlab::run_experiment(archlab::batch_experiment(spec, alone, registry()));
   for (const auto& total : single.totals) {
     if (total.type == "workload.gemm_driver" && total.stat == "completion_time") {
-      EXPECT_EQ(total.total, report.trials[5].objectives[1]);
+      EXPECT_EQ(total.total, report.trials[5].objectives[0]);
     }
   }
 
@@ -120,9 +120,9 @@ TEST(Study, GridStudyEnumeratesTheSpaceAndStopsWhenExhausted) {
   const auto spec = load(kGridTune);
   const auto report = archlab::run_study(spec, registry());
   ASSERT_EQ(report.trials.size(), 10u);  // the budget cuts the 12-point grid
-  EXPECT_EQ(report.trials[0].point, (std::vector<double>{0, 8}));
-  EXPECT_EQ(report.trials[1].point, (std::vector<double>{0, 16}));  // rows (the last key) fastest
-  EXPECT_EQ(report.trials[9].point, (std::vector<double>{2, 16}));
+  EXPECT_EQ(report.trials[0].point, (std::vector<double>{8, 0}));
+  EXPECT_EQ(report.trials[1].point, (std::vector<double>{8, 1}));  // dataflow (the last written) fastest
+  EXPECT_EQ(report.trials[9].point, (std::vector<double>{32, 0}));
   EXPECT_EQ(report.trials[9].batch, 3u);
   ASSERT_TRUE(report.best.has_value());
 

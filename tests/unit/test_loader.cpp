@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -77,6 +78,25 @@ TEST(Loader, FirstPluginOfANameWins) {
   EXPECT_EQ(std::count_if(twice.plugins().begin(), twice.plugins().end(),
                           [](const auto& plugin) { return plugin->name() == "test.pingpong"; }),
             1);
+  EXPECT_TRUE(twice.shadowed().empty());  // one file through two path entries is no conflict
+}
+
+TEST(Loader, ANameInTwoFilesIsRecordedWithBothPaths) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("archlab_shadow_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(std::filesystem::path(ARCHLAB_TEST_PLUGIN_DIR) / "archlab_test_pingpong.so",
+                             dir / "archlab_test_pingpong.so", std::filesystem::copy_options::overwrite_existing);
+  {
+    const PluginRegistry registry({dir, ARCHLAB_TEST_PLUGIN_DIR});
+    ASSERT_EQ(registry.shadowed().size(), 1u);
+    EXPECT_EQ(registry.shadowed()[0].name, "test.pingpong");
+    EXPECT_EQ(registry.shadowed()[0].used, dir / "archlab_test_pingpong.so");
+    EXPECT_EQ(registry.shadowed()[0].ignored.filename(), "archlab_test_pingpong.so");
+    EXPECT_NE(registry.shadowed()[0].ignored.parent_path(), dir);
+    EXPECT_EQ(registry.find("test.pingpong")->path(), dir / "archlab_test_pingpong.so");
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Loader, LibraryOutlivesTheRegistry) {

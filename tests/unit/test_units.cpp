@@ -64,3 +64,16 @@ TEST(Units, FormatTime) {
   EXPECT_EQ(format_time(12), "12 ps");
   EXPECT_EQ(format_time(1500), "1.500 ns");
 }
+
+TEST(Units, QuantityOfAnyDimensionInItsBaseUnit) {
+  EXPECT_DOUBLE_EQ(parse_quantity("16 KiB"), 16384.0);
+  EXPECT_DOUBLE_EQ(parse_quantity("1.5 GHz"), 1.5e9);
+  EXPECT_DOUBLE_EQ(parse_quantity("2 ns"), 2000.0);
+  EXPECT_DOUBLE_EQ(parse_quantity("1 GB/s"), 1e9);
+  EXPECT_EQ(base_scale("MiB"), 1048576.0);
+  EXPECT_EQ(base_scale("B/s"), 1.0);
+  EXPECT_FALSE(base_scale("kib").has_value());
+  EXPECT_THROW(parse_quantity("16"), std::invalid_argument);
+  EXPECT_THROW(parse_quantity("16 parsec"), std::invalid_argument);
+  EXPECT_NE(known_units().find("KiB"), std::string::npos);
+}

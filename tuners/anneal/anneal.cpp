@@ -11,6 +11,7 @@ using namespace archlab_tuners;
 class AnnealTuner {
  public:
   static constexpr const char* kName = "anneal";
+  static constexpr archlab::TunerObjectives kObjectives = archlab::TunerObjectives::Primary;
   struct Params {
     double initial_temperature;
     double cooling;

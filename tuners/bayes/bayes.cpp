@@ -26,6 +26,7 @@ double normal_cdf(double z) { return 0.5 * std::erfc(-z / 1.4142135623730951); }
 class BayesTuner {
  public:
   static constexpr const char* kName = "bayes";
+  static constexpr archlab::TunerObjectives kObjectives = archlab::TunerObjectives::All;
   struct Params {
     std::uint64_t initial;
     std::uint64_t candidates;

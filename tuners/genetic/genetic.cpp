@@ -11,6 +11,7 @@ using namespace archlab_tuners;
 class GeneticTuner {
  public:
   static constexpr const char* kName = "genetic";
+  static constexpr archlab::TunerObjectives kObjectives = archlab::TunerObjectives::Primary;
   struct Params {
     std::uint64_t population;
     std::uint64_t tournament;

@@ -8,6 +8,7 @@ namespace {
 class GridTuner {
  public:
   static constexpr const char* kName = "grid";
+  static constexpr archlab::TunerObjectives kObjectives = archlab::TunerObjectives::None;
   struct Params {
     std::uint64_t levels;
   };

@@ -11,6 +11,7 @@ using namespace archlab_tuners;
 class Nsga2Tuner {
  public:
   static constexpr const char* kName = "nsga2";
+  static constexpr archlab::TunerObjectives kObjectives = archlab::TunerObjectives::All;
   struct Params {
     std::uint64_t population;
     double crossover_rate;

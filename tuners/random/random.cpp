@@ -7,6 +7,7 @@ namespace {
 class RandomTuner {
  public:
   static constexpr const char* kName = "random";
+  static constexpr archlab::TunerObjectives kObjectives = archlab::TunerObjectives::None;
   struct Params {
     std::uint64_t max_tries;
   };

@@ -99,6 +99,13 @@ struct MemTraffic {
       {"completion_time", "ps", "time of the last answer"},
       {"rejected", "events", "events on `in` that were not kMemReadDone / kMemWriteDone"},
   };
+  enum Histogram : std::uint32_t { kLatencyHistogram };
+  static constexpr archlab::HistogramSpec histograms[] = {
+      {"latency_histogram", "ps", "answers by round-trip latency: 50 ns bins up to 1 us", 0.0, 1e6, 20},
+  };
+  static constexpr archlab::DerivedStatSpec derived[] = {
+      {"mean_latency", "ps", "latency / completed: the mean round-trip latency", "latency", "completed"},
+  };
 
   static const char* validate(const Params& p) {
     if (p.request_size > p.range) return "request_size must not exceed range";
@@ -168,6 +175,7 @@ struct MemTraffic {
     const Tick now = ctx.now();
     ctx.stat_add(kCompleted, 1.0);
     ctx.stat_add(kLatency, static_cast<double>(now - e.payload.w[3]));
+    archlab::histogram_add<MemTraffic, kLatencyHistogram>(ctx, static_cast<double>(now - e.payload.w[3]));
     ctx.stat_add(kBytes, static_cast<double>(e.payload.w[1]));
     ctx.stat_add(kCompletionTime, static_cast<double>(now - s.last_done)); // the sum is the last time
     s.last_done = now;

@@ -13,7 +13,9 @@
 //     read-only data for the handlers (Context::data); see archlab/component_data.hpp;
 //   - optionally `tables[]` and `static void report(const State&, const Params&, const
 //     std::byte* data, Report&)`: rows of declared tables, written to the HDF5 file under
-//     /workload/<name>/ after the run, and text for `archlab run` to print.
+//     /workload/<name>/ after the run, and text for `archlab run` to print;
+//   - optionally `histograms[]` (fixed bins, filled with archlab::histogram_add<Type, H>) and
+//     `derived[]` (a statistic divided by another, per instance: mean latency, hit rate).
 // `ARCHLAB_REGISTER_COMPONENT(Type, kind, "version", "one line")` turns it into a plugin.
 // See workloads/phold/phold.cpp for a complete example.
 #pragma once
@@ -33,7 +35,8 @@ namespace archlab {
 #ifdef ARCHLAB_ABI_VERSION_OVERRIDE
 inline constexpr std::uint32_t kAbiVersion = ARCHLAB_ABI_VERSION_OVERRIDE;
 #else
-inline constexpr std::uint32_t kAbiVersion = 2;
+// 3: ComponentDescriptor::histograms and ::derived.
+inline constexpr std::uint32_t kAbiVersion = 3;
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -108,6 +111,29 @@ struct StatSpec {
   const char* name;
   const char* unit;  ///< "events", "ps", "bytes", "pJ", ...
   const char* doc;
+};
+
+/// A histogram of a value (a latency, a size): `bins` equal bins over [low, high), plus an
+/// underflow bin (< low) and an overflow bin (>= high, and NaN). Each bin is a statistic of its
+/// own, summed like any other, so every engine fills it identically; the HDF5 file names bin k
+/// "<name>[<lower edge>,<upper edge>)".
+struct HistogramSpec {
+  const char* name;
+  const char* unit;  ///< of the value ("ps"), not of the counts
+  const char* doc;
+  double low;
+  double high;
+  std::uint32_t bins;
+};
+
+/// A statistic computed from two declared ones when sampled: numerator / denominator per
+/// instance (NaN while the denominator is 0). Over several instances, tools divide the sums.
+struct DerivedStatSpec {
+  const char* name;
+  const char* unit;
+  const char* doc;
+  const char* numerator;    ///< a declared statistic's name
+  const char* denominator;  ///< a declared statistic's name
 };
 
 template <ParamType T>
@@ -431,6 +457,44 @@ constexpr std::uint32_t table_count() {
 }
 
 template <class T>
+concept HasHistograms = requires { T::histograms; };
+template <class T>
+concept HasDerived = requires { T::derived; };
+
+template <class T>
+constexpr const HistogramSpec* histograms_of() {
+  if constexpr (HasHistograms<T>) {
+    return T::histograms;
+  } else {
+    return nullptr;
+  }
+}
+template <class T>
+constexpr std::uint32_t histogram_count() {
+  if constexpr (HasHistograms<T>) {
+    return static_cast<std::uint32_t>(std::extent_v<decltype(T::histograms)>);
+  } else {
+    return 0;
+  }
+}
+template <class T>
+constexpr const DerivedStatSpec* derived_of() {
+  if constexpr (HasDerived<T>) {
+    return T::derived;
+  } else {
+    return nullptr;
+  }
+}
+template <class T>
+constexpr std::uint32_t derived_count() {
+  if constexpr (HasDerived<T>) {
+    return static_cast<std::uint32_t>(std::extent_v<decltype(T::derived)>);
+  } else {
+    return 0;
+  }
+}
+
+template <class T>
 constexpr std::uint32_t max_sends_per_event() {
   if constexpr (HasMaxSends<T>) {
     return T::kMaxSendsPerEvent;
@@ -547,6 +611,10 @@ struct ComponentDescriptor {
   std::uint32_t ntables;
   /// Host: report one instance after the run (does nothing without `tables`).
   void (*report)(const void* state, const void* params, const std::byte* data, Report* out);
+  const HistogramSpec* histograms;  ///< null when none; their bins follow the stats
+  std::uint32_t nhistograms;
+  const DerivedStatSpec* derived;   ///< null when none; they follow the histograms' bins
+  std::uint32_t nderived;
 };
 
 /// Returned by the one symbol every plugin exports, `archlab_plugin`. abi_version stays the
@@ -597,10 +665,50 @@ constexpr ComponentDescriptor make_component_descriptor() {
       tables_of<T>(),
       table_count<T>(),
       &report_entry<T>,
+      histograms_of<T>(),
+      histogram_count<T>(),
+      derived_of<T>(),
+      derived_count<T>(),
   };
 }
 
+/// The statistic slot of histogram H's first bin (its underflow bin): histograms' bins follow
+/// the declared statistics, bins + 2 slots per histogram.
+template <class T, std::uint32_t H>
+constexpr std::uint32_t histogram_slot() {
+  std::uint32_t slot = static_cast<std::uint32_t>(std::extent_v<decltype(T::stats)>);
+  if constexpr (H > 0) {
+    for (std::uint32_t h = 0; h < H; ++h) slot += T::histograms[h].bins + 2;
+  }
+  return slot;
+}
+
 }  // namespace detail
+}  // namespace archlab
+
+namespace archlab {
+
+/// Adds `weight` to the bin of histogram `H` (an index into Type::histograms) that `value` falls
+/// in: ctx's component counts one more latency of `value` ps, say.
+template <class Type, std::uint32_t H>
+ARCHLAB_HD void histogram_add(Context& ctx, double value, double weight = 1.0) {
+  static_assert(detail::HasHistograms<Type> && H < std::extent_v<decltype(Type::histograms)>,
+                "histogram_add<Type, H>: Type::histograms has no entry H");
+  constexpr HistogramSpec spec = Type::histograms[H];
+  static_assert(spec.bins >= 1 && spec.low < spec.high, "a histogram needs bins >= 1 and low < high");
+  constexpr std::uint32_t first = detail::histogram_slot<Type, H>();
+  std::uint32_t bin;
+  if (value < spec.low) {
+    bin = 0;
+  } else if (value < spec.high) {
+    const double k = (value - spec.low) / (spec.high - spec.low) * spec.bins;
+    bin = 1 + (k < spec.bins - 1 ? static_cast<std::uint32_t>(k) : spec.bins - 1);
+  } else {
+    bin = spec.bins + 1;  // at or past high, or NaN
+  }
+  ctx.stat_add(first + bin, weight);
+}
+
 }  // namespace archlab
 
 #define ARCHLAB_DETAIL_KIND_compute ::archlab::PluginKind::Compute

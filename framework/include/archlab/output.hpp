@@ -43,13 +43,27 @@ struct LinkRow {
   Tick latency;
 };
 
-/// Statistics of one component type: instances (in id order) x declared stats.
+/// What a statistic slot holds: a declared sum, one bin of a declared histogram, or a derived
+/// statistic (numerator / denominator of two sums).
+struct StatSlotInfo {
+  enum class Kind : std::uint8_t { Sum, HistogramBin, Derived } kind = Kind::Sum;
+  std::string histogram;  ///< HistogramBin: the histogram's name
+  double low = 0;         ///< HistogramBin: the bin's edges (-inf / inf for under- and overflow)
+  double high = 0;
+  std::string value_unit;  ///< HistogramBin: the unit of the edges ("ps"); the bin counts values
+  std::uint32_t numerator = 0;  ///< Derived: slots of the two sums
+  std::uint32_t denominator = 0;
+};
+
+/// Statistics of one component type: instances (in id order) x statistic slots (the declared
+/// statistics, then every histogram's bins, then the derived statistics).
 struct StatGroup {
   std::string type;
   std::vector<std::string> stat_names;
   std::vector<std::string> stat_units;
   std::uint32_t first_id = 0;
   std::uint32_t instances = 0;
+  std::vector<StatSlotInfo> slots;  ///< per stat_names entry (empty: all sums)
 };
 
 /// A column of a reported table (component_data.hpp); values in `u` (U32, U64), `f` (F64) or

@@ -44,9 +44,20 @@ struct PluginLoadFailure {
   std::string message;
 };
 
-/// Every plugin found on a search path. The first of two plugins with one name wins.
+/// A plugin name found in two files: the first on the search path is used.
+struct PluginShadow {
+  std::string name;
+  std::filesystem::path used;
+  std::filesystem::path ignored;
+  bool user_path = false;  ///< either file is in an ARCHLAB_PLUGIN_PATH directory
+};
+
+/// Every plugin found on a search path. The first of two plugins with one name wins; the other
+/// is listed in shadowed() (one file reached through two path entries is not).
 class PluginRegistry {
  public:
+  /// The directories of ARCHLAB_PLUGIN_PATH (colon-separated), in order.
+  static std::vector<std::filesystem::path> user_search_path();
   /// ARCHLAB_PLUGIN_PATH (colon-separated), then the install tree next to the running program,
   /// then the build tree this archlab was built in.
   static std::vector<std::filesystem::path> default_search_path();
@@ -57,12 +68,14 @@ class PluginRegistry {
   std::shared_ptr<const Plugin> find(std::string_view name) const;
   const std::vector<std::shared_ptr<const Plugin>>& plugins() const { return plugins_; }
   const std::vector<PluginLoadFailure>& failures() const { return failures_; }
+  const std::vector<PluginShadow>& shadowed() const { return shadowed_; }
   const std::vector<std::filesystem::path>& search_path() const { return search_path_; }
 
  private:
   std::vector<std::filesystem::path> search_path_;
   std::vector<std::shared_ptr<const Plugin>> plugins_;
   std::vector<PluginLoadFailure> failures_;
+  std::vector<PluginShadow> shadowed_;
 };
 
 }  // namespace archlab

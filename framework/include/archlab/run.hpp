@@ -17,6 +17,7 @@ struct StatTotal {
   std::string stat;
   std::string unit;
   double total;
+  StatSlotInfo::Kind kind = StatSlotInfo::Kind::Sum;  ///< a derived total is the ratio of two sums
 };
 
 struct RunReport {

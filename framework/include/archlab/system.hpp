@@ -18,6 +18,9 @@ struct ComponentType {
   std::shared_ptr<const Plugin> plugin;  ///< keeps the code of init/batch mapped
   const ComponentDescriptor* descriptor = nullptr;
   std::string name;
+  /// Names, units and kinds of the statistic slots (declared stats, histogram bins, derived);
+  /// rt.nstats is their count.
+  StatGroup stat_layout;
   TypeRuntime rt{};
   // Storage behind rt's pointers.
   std::vector<std::byte> states;

@@ -13,11 +13,13 @@
 //   "system.components.sa.rows" = { low = 8, high = 256, log = true, step = 8 }
 //   "system.components.sa.clock" = { low = 0.5, high = 2.0, unit = "GHz" }
 //   "system.components.sa.dataflow" = { choices = ["os", "ws", "is"] }
+//   "system.components.buf.size" = { choices = [16, 32], unit = "KiB" }   # or ["16 KiB", "32 KiB"]
 //   latency = "workload.gemm_driver.completion_time"   # a replica's latency (optional; see below)
 //   work = "workload.gemm_driver.macs"                 # what `throughput` counts (optional)
 //   finished = { stat = "workload.gemm_driver.done", min = 4 }  # when the workload is done (optional)
 //   workloads = [{ name = "small", set = { "workloads.ctrl.m" = 64 } },
 //                { name = "large", set = { "workloads.ctrl.m" = 512 } }]
+//   primary = "latency"              # the objective single-objective tuners optimise (optional)
 //   [tune.objectives]                # name = { stat = <metric>, goal = "min" | "max",
 //                                    #          aggregate = "mean" | "geomean" | "max" | "min" | "worst",
 //                                    #          workload = "<variant name>" }
@@ -47,7 +49,10 @@
 // a constraint holds on every variant (its worst value is stored) unless it names one.
 // A point fails when any variant fails: an invalid design, a run error, the simulated-time or
 // event limit, or a deadlock (the run ended with no pending events while `finished` is unmet).
-// Tables sort their keys, so dimensions, objectives and constraints are in key order.
+// Dimensions, objectives and constraints keep the order the file writes them (study columns,
+// the tuner's view), except that `primary = "<objective>"` moves that objective first; without
+// it the first objective written is the primary one, the one single-objective tuners (anneal,
+// genetic), `best` and the progress line follow.
 #pragma once
 
 #include <cstddef>
@@ -73,20 +78,24 @@ struct SpaceParam {
   double high = 0;
   double step = 0;   ///< Int: >= 1; Float: 0 = continuous
   bool log_scale = false;
-  std::string unit;  ///< non-empty: the value is written as "<value> <unit>" (a quantity)
+  std::string unit;  ///< non-empty: the value (a choice: each choice) is written as "<value> <unit>"
   std::vector<std::string> choices;      ///< Choice: labels
   std::vector<std::string> choice_toml;  ///< Choice: each as a TOML value ("\"ws\"", "16")
   std::string where;
 };
 
 /// A condition over the space's values, "rows * cols <= 16384": + - * / and parentheses over
-/// numbers and dimensions (a dimension by its path or, when unique, its last segment; a choice
-/// dimension's value is its choice when that is a number, else its index).
+/// numbers, quantities ("32 KiB") and dimensions (a dimension by its path or, when unique, its
+/// last segment). Values compare in base units (bytes, Hz, ps, bytes/s): a quantity, a dimension
+/// with a `unit`, and a choice that is a number or a quantity ("16 KiB") are all converted; a
+/// choice dimension whose choices are not all numbers or quantities counts as its index.
 class SpaceCondition {
  public:
   SpaceCondition(const std::string& text, const std::vector<SpaceParam>& space, const std::string& where);
   bool holds(const double* point) const;
   const std::string& text() const { return text_; }
+  /// A dimension's value as conditions see it: in base units, a numeric choice as its value.
+  double base_value(std::size_t dim, double value) const;
 
   struct Node;
 
@@ -96,6 +105,7 @@ class SpaceCondition {
   std::shared_ptr<const Node> right_;
   int op_ = 0;
   std::vector<std::vector<double>> choice_values_;  ///< per dimension: numeric choices, or empty
+  std::vector<double> scales_;                      ///< per dimension: unit to base unit
 };
 
 /// What an objective or constraint measures for one design point.
@@ -173,6 +183,9 @@ struct TuneSpec {
   std::vector<std::size_t> per_variant_objectives() const;
 
   const TunerDescriptor& tuner_descriptor() const;
+  /// One line saying what the tuner optimises ("anneal optimises the primary objective 'latency'
+  /// (min) alone; also recorded: area (min)"), so that nobody learns it from the results.
+  std::string optimises() const;
   /// Whether the point satisfies every condition.
   bool admissible(const double* point) const;
   /// A parameter's value as TOML text ("16", "0.5", "\"ws\"", "\"1.5 GHz\"").
@@ -188,6 +201,16 @@ TuneSpec load_tune(const std::filesystem::path& path, const std::vector<Override
                    const PluginRegistry& registry);
 TuneSpec load_tune_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir,
                         const std::vector<Override>& overrides, const PluginRegistry& registry);
+
+/// Whether an experiment file has a [tune] section (`archlab check` then checks it as a study).
+bool has_tune_section(const std::filesystem::path& path);
+
+/// What a study would find only when it runs: every value the space can propose for a dimension
+/// (its lowest and highest grid value, or each choice) is set in turn, the other dimensions at
+/// their lowest, and the experiment is built for that point (points the conditions exclude are
+/// skipped). One message per value the system rejects ("system.components.mem.size = \"4 GHz\":
+/// ..."); empty when every one builds.
+std::vector<std::string> check_space_values(const TuneSpec& spec, const PluginRegistry& registry);
 
 /// The experiment that evaluates `points` as one ensemble run, one replica per point and
 /// workload variant (replica p * variants + v), built by the [ensemble] machinery of
@@ -276,7 +299,7 @@ struct StudyProgress {
   std::uint64_t trials_done;
   std::uint64_t budget;
   std::uint64_t failed;
-  std::optional<double> best;  ///< of the first objective, over feasible trials
+  std::optional<double> best;  ///< of the primary objective (objective 0), over feasible trials
   std::size_t pareto_size;
   double trials_per_second;
 };

@@ -1,7 +1,9 @@
 // The tuner API: an ask/tell object behind a C ABI, so that a tuner is a plugin like a component.
 //
 // A tuner type is a class with
-//   - `static constexpr const char* kName` ("random") and `struct Params` (trivially copyable,
+//   - `static constexpr const char* kName` ("random"), `static constexpr TunerObjectives
+//     kObjectives` (what its proposals follow; a study prints it before it starts) and
+//     `struct Params` (trivially copyable,
 //     filled from the experiment's [tune.params] through `params[]`, the same ParamSpec schema
 //     components use);
 //   - a constructor `Type(const Params&, const TunerSetup&)`;
@@ -16,7 +18,8 @@
 //
 // Design points are plain doubles: an integer dimension holds an integral value, a float
 // dimension the value, a choice dimension the index of the choice. Objectives reach the tuner
-// oriented for minimization (the framework negates the ones to maximize); constraint values are
+// oriented for minimization (the framework negates the ones to maximize), the primary objective
+// first (the experiment's `[tune] primary`, else the first one it writes); constraint values are
 // feasible when <= 0 (value minus limit).
 #pragma once
 
@@ -36,7 +39,15 @@
 namespace archlab {
 
 /// Bumped whenever a struct in this header changes layout or meaning.
-inline constexpr std::uint32_t kTunerAbiVersion = 1;
+/// 2: TunerDescriptor::objectives (what the tuner optimises).
+inline constexpr std::uint32_t kTunerAbiVersion = 2;
+
+/// Which objectives a tuner's proposals follow.
+enum class TunerObjectives : std::uint32_t {
+  None,     ///< none: it explores the space without looking at results (random, grid)
+  Primary,  ///< objective 0 alone, the study's primary objective (anneal, genetic)
+  All,      ///< every objective: a Pareto front (nsga2; bayes through ParEGO)
+};
 
 enum class DimensionKind : std::uint32_t {
   Int,     ///< integers in [low, high], on the grid low + k * step
@@ -98,6 +109,7 @@ struct TunerDescriptor {
   const ParamSpec* params;
   std::uint32_t nparams;
   std::uint32_t params_size;
+  TunerObjectives objectives;
   /// Null when the parameters or the setup are unusable: `error` (a buffer of `error_size`)
   /// then says why.
   void* (*create)(const void* params, const TunerSetup* setup, char* error, std::uint32_t error_size);
@@ -287,11 +299,15 @@ void tuner_destroy(void* handle) {
 template <class T>
 constexpr TunerDescriptor make_tuner_descriptor() {
   static_assert(std::is_trivially_copyable_v<typename T::Params>, "Params must be trivially copyable");
+  static_assert(
+      requires { TunerObjectives{T::kObjectives}; },
+      "a tuner declares `static constexpr TunerObjectives kObjectives` (None, Primary or All): what it optimises");
   return TunerDescriptor{kTunerAbiVersion,
                          sizeof(TunerDescriptor),
                          T::params,
                          static_cast<std::uint32_t>(std::extent_v<decltype(T::params)>),
                          static_cast<std::uint32_t>(sizeof(typename T::Params)),
+                         T::kObjectives,
                          &tuner_create<T>,
                          &tuner_ask<T>,
                          &tuner_tell<T>,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,15 @@ double parse_frequency(std::string_view text);
 std::uint64_t parse_size(std::string_view text);
 /// "256 GB/s", "1.6 TB/s", "25 GiB/s" -> bytes per second.
 double parse_bandwidth(std::string_view text);
+
+/// The factor from `unit` ("KiB", "GHz", "ns", "GB/s") to its dimension's base unit (bytes, Hz,
+/// ps, bytes/s); nullopt when archlab does not know the unit.
+std::optional<double> base_scale(std::string_view unit);
+/// "16 KiB" -> 16384, "1.5 GHz" -> 1.5e9: a quantity of any of the dimensions above, in its base
+/// unit. Throws std::invalid_argument when `text` is not a number and a known unit.
+double parse_quantity(std::string_view text);
+/// Every unit parse_quantity knows, for messages: "ps, ns, ..., TiB/s".
+std::string known_units();
 
 /// Human-readable forms for messages and tables.
 std::string format_time(Tick ps);

@@ -7,6 +7,7 @@ here touches the global backend: it works headless and inside notebooks alike.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from .units import axis_scale, format_time, time_unit_ps
 
 MAX_PANELS = 12
 MAX_REPLICA_LINES = 8
+#: Units of statistics that hold a value set once (a component's area), not a running count:
+#: plot_stats shows their value, never a rate.
+STATIC_UNITS = frozenset({"mm^2", "um^2", "cm^2", "m^2"})
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -60,13 +64,17 @@ def stat_rate(values: np.ndarray, times: np.ndarray, unit: str) -> tuple[np.ndar
 
 
 def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None, replica: int | None = None,
-               mode: str = "rate", path: str | os.PathLike | None = None) -> Figure:
+               mode: str = "rate", path: str | os.PathLike | None = None, max_panels: int = MAX_PANELS) -> Figure:
     """Statistics over time, one panel per (component type, statistic): the mean over a type's
     components, with the min..max range shaded.
 
     ``mode="rate"`` (default) plots each sampling interval's increase per ns, or the busy fraction
     (utilization) for statistics that count time; ``mode="total"`` plots the running totals.
-    In an ensemble, each replica gets its own line (``replica`` picks one).
+    Static statistics (an area, unit in :data:`STATIC_UNITS`) and derived ones (a ratio such as
+    a mean latency) are plotted as their value in either mode; histogram bins are left to
+    :func:`plot_histogram`. In an ensemble, each replica gets its own line (``replica`` picks one).
+    At most ``max_panels`` panels are drawn; when there are more, a warning and the figure's
+    title say how many were left out (choose with ``stat`` or ``types``).
     """
     run = _open(run)
     if mode not in ("rate", "total"):
@@ -78,11 +86,17 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
     panels = []
     for type_name in types or run.types:
         for stat_name in run.stat_names(type_name):
-            if stat is None or stat_name == stat:
+            kind = run.stat_kinds.get((type_name, stat_name), {}).get("kind")
+            if (stat is None and kind != "histogram_bin") or stat_name == stat:
                 panels.append((type_name, stat_name))
     if not panels:
         raise MissingDataError(f"{run.path}: no statistic '{stat}' in {', '.join(types or run.types) or 'any type'}")
-    panels = panels[:MAX_PANELS]
+    dropped = panels[max_panels:]
+    panels = panels[:max_panels]
+    if dropped:
+        warnings.warn(f"plot_stats: {run.path.name} has {len(panels) + len(dropped)} statistics; showing the first "
+                      f"{len(panels)}, not {', '.join(f'{t}.{n}' for t, n in dropped)} (choose with stat=... or "
+                      "types=[...], or raise max_panels)", stacklevel=2)
     unit_name, scale = axis_scale(float(times[-1]))
     columns = min(2, len(panels))
     rows = -(-len(panels) // columns)
@@ -92,7 +106,13 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
     for ax, (type_name, stat_name) in zip(axes, panels):
         values, ids = run.stat_array(type_name, stat_name)
         unit = run.units.get((type_name, stat_name), "")
-        if mode == "rate":
+        derived = run.stat_kinds.get((type_name, stat_name), {}).get("kind") == "derived"
+        static = unit in STATIC_UNITS or derived
+        if derived:
+            ylabel = f"{unit or 'ratio'} (derived: its value)"
+        elif static:
+            ylabel = f"{unit} (static: its value)"
+        elif mode == "rate":
             values, ylabel = stat_rate(values, times, unit)
         else:
             ylabel = f"{unit or 'count'} (running total)"
@@ -104,9 +124,9 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
             chosen = values if r is None else values[:, owners == r]
             if chosen.shape[1] == 0:
                 continue
-            chosen = np.vstack([chosen[:1] if mode == "rate" else np.zeros((1, chosen.shape[1])), chosen])
+            chosen = np.vstack([chosen[:1] if mode == "rate" or static else np.zeros((1, chosen.shape[1])), chosen])
             label = "all replicas" if r is None else (f"replica {r}" if run.replicas > 1 else "mean")
-            step = "pre" if mode == "rate" else None
+            step = "pre" if mode == "rate" and not static else None
             line, = ax.plot(x, np.nanmean(chosen, axis=1), drawstyle="steps-pre" if step else "default", label=label)
             if chosen.shape[1] > 1:
                 ax.fill_between(x, np.nanmin(chosen, axis=1), np.nanmax(chosen, axis=1), step=step, alpha=0.2,
@@ -122,8 +142,38 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
             ax.legend(fontsize=8)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
+    left_out = f"; {len(dropped)} more statistics not shown" if dropped else ""
     figure.suptitle(f"{run.path.name}: {'rate per sampling interval' if mode == 'rate' else 'running totals'} "
-                    f"(mean over components, min..max shaded)", fontsize=11)
+                    f"(mean over components, min..max shaded){left_out}", fontsize=11)
+    return _finish(figure, path)
+
+
+def plot_histogram(run, component_type: str, name: str, replica: int | None = None,
+                   path: str | os.PathLike | None = None) -> Figure:
+    """A declared histogram's final counts (summed over the type's components, or one replica's),
+    one bar per bin; the under- and overflow bins, when not empty, as bars beyond the range."""
+    run = _open(run)
+    frame = run.histogram(component_type, name, replica=replica)
+    unit = frame.attrs.get("unit", "")
+    inner = frame[np.isfinite(frame["low"]) & np.isfinite(frame["high"])]
+    width = float((inner["high"] - inner["low"]).iloc[0]) if len(inner) else 1.0
+    lows = frame["low"].to_numpy(dtype=np.float64).copy()
+    lows[~np.isfinite(lows)] = float(inner["low"].min()) - width  # the underflow bar sits left of the range
+    counts = frame["count"].to_numpy(dtype=np.float64)
+    keep = np.isfinite(frame["low"]).to_numpy() & np.isfinite(frame["high"]).to_numpy() | (counts > 0)
+    figure = _figure(7.0, 3.6)
+    ax = figure.subplots()
+    colours = ["tab:blue" if np.isfinite(lo) and np.isfinite(hi) else "tab:gray"
+               for lo, hi in zip(frame["low"], frame["high"])]
+    ax.bar(lows[keep], counts[keep], width=width, align="edge", color=np.array(colours)[keep], edgecolor="white")
+    ax.set_xlabel(f"{name} ({unit})" if unit else name)
+    ax.set_ylabel("count")
+    outside = counts[0] + counts[-1]
+    which = f"replica {replica}" if replica is not None else "all components"
+    ax.set_title(f"{run.path.name}: {component_type} {name} ({which}; {int(counts.sum())} values"
+                 f"{f', {int(outside)} outside [{inner.low.min():g}, {inner.high.max():g})' if outside else ''})",
+                 fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
     return _finish(figure, path)
 
 

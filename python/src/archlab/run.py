@@ -256,6 +256,55 @@ class Run:
                 units.setdefault((type_name, stat), text_attr(dataset, "unit"))
         return units
 
+    @functools.cached_property
+    def stat_kinds(self) -> dict[tuple[str, str], dict]:
+        """{(type, stat): what the statistic is} for histogram bins and derived statistics (a
+        declared sum is absent): ``{"kind": "histogram_bin", "histogram": name, "low": .., "high": ..,
+        "value_unit": ..}`` or ``{"kind": "derived", "numerator": stat, "denominator": stat}``."""
+        kinds = {}
+        for groups in (self._stat_datasets, self._summary_groups):
+            for type_name, datasets in groups.items():
+                for stat, dataset in datasets.items():
+                    kind = text_attr(dataset, "kind")
+                    if not kind or (type_name, stat) in kinds:
+                        continue
+                    if kind == "histogram_bin":
+                        kinds[(type_name, stat)] = {
+                            "kind": kind, "histogram": text_attr(dataset, "histogram"),
+                            "low": float(dataset.attrs["bin_low"]), "high": float(dataset.attrs["bin_high"]),
+                            "value_unit": text_attr(dataset, "value_unit")}
+                    elif kind == "derived":
+                        kinds[(type_name, stat)] = {"kind": kind, "numerator": text_attr(dataset, "numerator"),
+                                                    "denominator": text_attr(dataset, "denominator")}
+        return kinds
+
+    def histograms(self, component_type: str) -> list[str]:
+        """The histograms a component type declares (each bin is a statistic of its own)."""
+        names = []
+        for (type_name, _), info in self.stat_kinds.items():
+            if type_name == component_type and info["kind"] == "histogram_bin" and info["histogram"] not in names:
+                names.append(info["histogram"])
+        return names
+
+    def histogram(self, component_type: str, name: str, replica: int | None = None) -> pd.DataFrame:
+        """A histogram's final counts, summed over the type's components (of one replica, or all):
+        columns low, high (bin edges in ``.attrs["unit"]``; -inf and inf for the under- and overflow
+        bins), count."""
+        bins = [(stat, info) for (type_name, stat), info in self.stat_kinds.items()
+                if type_name == component_type and info["kind"] == "histogram_bin" and info["histogram"] == name]
+        if not bins:
+            raise MissingDataError(f"{self.path}: type '{component_type}' has no histogram '{name}'; it has: "
+                                   f"{', '.join(self.histograms(component_type)) or 'none'}")
+        rows = []
+        for stat, info in sorted(bins, key=lambda item: item[1]["low"]):
+            values, ids = self._final_values(component_type, stat)
+            if replica is not None:
+                values = values[self._replicas_by_id[ids] == replica]
+            rows.append({"low": info["low"], "high": info["high"], "count": float(np.nansum(values))})
+        frame = pd.DataFrame(rows, columns=["low", "high", "count"])
+        frame.attrs["unit"] = bins[0][1]["value_unit"]
+        return frame
+
     def _first_id(self, group: h5py.Group) -> int:
         if "first_id" not in group.attrs:
             raise MissingDataError(f"{self.path}: {group.name} has no 'first_id' attribute; cannot tell its components")
@@ -394,18 +443,28 @@ class Run:
         return frame.reset_index(drop=True)
 
     def totals(self) -> pd.DataFrame:
-        """Per replica, type and statistic: the sum over components (what ``archlab run`` prints).
+        """Per replica, type and statistic: the sum over components (what ``archlab run`` prints):
+        a derived statistic is the ratio of its two sums, and a histogram's empty bins are left out.
 
         Columns: replica, type, stat, total, unit.
         """
         rows = []
         for type_name, datasets in self._summary_groups.items():
-            for stat in datasets:
+            def sums(stat):
                 values, ids = self._final_values(type_name, stat)
                 replicas = self._replicas_by_id[ids] if len(ids) else np.zeros(0, dtype=np.uint32)
+                return [float(values[replicas == replica].sum()) for replica in range(self.replicas)]
+            for stat in datasets:
+                info = self.stat_kinds.get((type_name, stat), {})
+                if info.get("kind") == "derived":
+                    numerator, denominator = sums(info["numerator"]), sums(info["denominator"])
+                    totals = [n / d if d != 0 else float("nan") for n, d in zip(numerator, denominator)]
+                else:
+                    totals = sums(stat)
                 for replica in range(self.replicas):
-                    rows.append({"replica": replica, "type": type_name, "stat": stat,
-                                 "total": float(values[replicas == replica].sum()),
+                    if info.get("kind") == "histogram_bin" and totals[replica] == 0:
+                        continue
+                    rows.append({"replica": replica, "type": type_name, "stat": stat, "total": totals[replica],
                                  "unit": self.units.get((type_name, stat), "")})
         frame = pd.DataFrame(rows, columns=["replica", "type", "stat", "total", "unit"])
         return frame.sort_values(["replica"], kind="stable").reset_index(drop=True)

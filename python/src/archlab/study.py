@@ -101,6 +101,18 @@ class Study(Run):
         return [c for c in self._raw_trials.columns if c not in taken]
 
     @functools.cached_property
+    def aliases(self) -> dict[str, str]:
+        """{short name: parameter}: the last segment of each dotted parameter path (``rows`` for
+        ``system.components.sa.rows``), as ``archlab tune`` prints it, where that segment is unique
+        among the parameters and not already a field name. :attr:`trials` has a column for each."""
+        taken = set(self._raw_trials.columns) | set(self.objectives) | set(self.constraints) | {"pareto"}
+        shorts: dict[str, list[str]] = {}
+        for name in self.parameters:
+            if "." in name:
+                shorts.setdefault(name.rsplit(".", 1)[1], []).append(name)
+        return {short: names[0] for short, names in shorts.items() if len(names) == 1 and short not in taken}
+
+    @functools.cached_property
     def _raw_trials(self) -> pd.DataFrame:
         dataset = self._group.get("trials")
         if dataset is None:
@@ -110,7 +122,8 @@ class Study(Run):
     @functools.cached_property
     def trials(self) -> pd.DataFrame:
         """One row per trial: trial, status, feasible, pareto, the parameters, objectives and
-        constraints, then the other recorded fields (replica, batch, wall_seconds, ...)."""
+        constraints, then the other recorded fields (replica, batch, wall_seconds, ...), then a
+        copy of each parameter under its short name (:attr:`aliases`)."""
         frame = self._raw_trials.copy()
         missing = [name for name in self.objectives + self.constraints + self.parameters if name not in frame]
         if missing:
@@ -133,7 +146,10 @@ class Study(Run):
         frame["pareto"] = False
         frame.loc[self._pareto_rows(frame), "pareto"] = True
         first = ["trial", "status", "feasible", "pareto"] + self.parameters + self.objectives + self.constraints
-        return frame[first + [c for c in frame.columns if c not in first]]
+        frame = frame[first + [c for c in frame.columns if c not in first]]
+        for short, name in self.aliases.items():
+            frame[short] = frame[name]
+        return frame
 
     def _pareto_rows(self, frame: pd.DataFrame) -> np.ndarray:
         stored = self._group.get("pareto")
@@ -194,7 +210,8 @@ class Study(Run):
         return front.iloc[int(np.argmin(np.linalg.norm(scaled, axis=1)))]
 
     def convergence(self, objective: str | None = None) -> pd.DataFrame:
-        """Best feasible value of ``objective`` (default: the first) after each trial, in trial order:
+        """Best feasible value of ``objective`` (default: the first, the study's primary objective)
+        after each trial, in trial order:
         columns trial, value (NaN when infeasible or failed), best (NaN before the first feasible trial)."""
         objective = objective or self.objectives[0]
         if objective not in self.directions:
