@@ -26,6 +26,7 @@
 #include <archlab/component.hpp>
 
 #include <archlab/protocol.hpp>
+#include <cstddef>
 #include <cstring>
 
 #include "presets.hpp"
@@ -144,11 +145,15 @@ struct Channel {
   std::uint64_t candidate_rank[kMaxBanks]; ///< tie-break: a RD/WR (0) before a row command (2^63), then Entry::order
   std::uint8_t candidate_slot[kMaxBanks];
   std::uint8_t candidate_command[kMaxBanks];
-  std::uint8_t candidate_floor[kMaxBanks]; ///< which floor of plan_channel() applies to it
-  Tick next_cas;                           ///< tCCD_S after the last RD/WR
-  Tick read_data_free;                     ///< earliest start of read data on the bus
-  Tick write_data_free;                    ///< earliest start of write data (read-to-write turnaround included)
-  Tick need;                               ///< earliest time a command can issue here (kNever: nothing queued)
+  std::uint8_t candidate_floor[kMaxBanks]; ///< which floor of candidate() applies to it
+  // candidate()'s last answer, valid while nothing in the channel changed (stale_banks == 0)
+  Tick last_now, last_time, last_due;
+  std::uint32_t last_slot, last_due_rank;
+  std::uint8_t last_command, last_valid;
+  Tick next_cas;        ///< tCCD_S after the last RD/WR
+  Tick read_data_free;  ///< earliest start of read data on the bus
+  Tick write_data_free; ///< earliest start of write data (read-to-write turnaround included)
+  Tick need;            ///< earliest time a command can issue here (kNever: nothing queued)
   std::uint32_t count;
 };
 
@@ -225,9 +230,12 @@ struct Dram {
     std::uint32_t event_count;
     Tick events[kMaxWakes]; ///< wake-up events really scheduled and not yet handled, earliest first
     Tick blocked;           ///< the wake-up where planning stopped (it needs an event); kNever: none
-    bool refeed;            ///< a queue entry left while requests wait: feed() has work
-    bool exhausted;         ///< the event ran out of its answer budget
-    bool journaling;        ///< planning ahead: record every change so that it can be undone
+    bool paused;            ///< ... in the middle of it: decide() goes on from paused_dirty at the event
+    std::uint32_t paused_dirty;
+    Tick paused_horizon;
+    bool refeed;                                   ///< a queue entry left while requests wait: feed() has work
+    bool exhausted;                                ///< the event ran out of its answer budget
+    bool journaling;                               ///< planning ahead: record every change so that it can be undone
     std::uint32_t undo_count, step_count, counted; ///< steps[0, counted) are decided and counted
     Undo undo[kUndoRecords];
     Step steps[kPlannedSteps];
@@ -467,6 +475,7 @@ struct Dram {
       ch.active = ch.entered = 0;
       ch.used = 0;
       ch.stale_banks = ~std::uint64_t{0};
+      ch.last_valid = 0;
       ch.count = 0;
     }
     for (std::uint32_t i = 0; i < kMaxRequests; ++i) {
@@ -481,6 +490,9 @@ struct Dram {
     s.lost_count = 0;
     s.event_count = 0;
     s.blocked = kNever;
+    s.paused = false;
+    s.paused_dirty = 0;
+    s.paused_horizon = 0;
     s.refeed = false;
     s.exhausted = false;
     s.journaling = false;
@@ -559,11 +571,26 @@ struct Dram {
           locate_next(s.cfg, q);
         } else {
           memcpy(reinterpret_cast<char*>(&s) + u.offset, &u.old, u.kind);
+          forget_candidates(s, u.offset);
         }
       }
     }
-    for (std::uint32_t ci = 0; ci < s.cfg.channels; ++ci)
-      s.channels[ci].stale_banks = ~std::uint64_t{0};
+  }
+
+  /// A change at byte `offset` of State was undone: the channel's cached FR-FCFS candidates that
+  /// may depend on it must be found again.
+  ARCHLAB_HD static void forget_candidates(State& s, std::uint32_t offset) {
+    const std::uint32_t first = static_cast<std::uint32_t>(offsetof(State, channels));
+    if (offset < first || offset >= first + sizeof(s.channels)) return;
+    const std::uint32_t ci = (offset - first) / sizeof(Channel);
+    const std::uint32_t at = (offset - first) % sizeof(Channel);
+    Channel& ch = s.channels[ci];
+    ch.last_valid = 0;
+    if (at < offsetof(Channel, banks) + sizeof(ch.banks)) {
+      ch.stale_banks |= std::uint64_t{1} << ((at - offsetof(Channel, banks)) / sizeof(Bank));
+    } else if (at >= offsetof(Channel, bank_slots) && at < offsetof(Channel, bank_slots) + sizeof(ch.bank_slots)) {
+      ch.stale_banks |= std::uint64_t{1} << ((at - offsetof(Channel, bank_slots)) / sizeof(std::uint32_t));
+    }
   }
 
   ARCHLAB_HD static void count(const Config& c, const Step& step, archlab::Context& ctx) {
@@ -779,6 +806,22 @@ struct Dram {
   /// oldest hit, else the oldest entry's PRE or ACT); the earliest candidate wins, a RD/WR before a
   /// row command, then the oldest. And the channel's next refresh.
   ARCHLAB_HD static Candidate candidate(State& s, Channel& ch, Tick now) {
+    if (ch.last_valid && ch.stale_banks == 0 && (ch.last_now == now || ch.last_time > now)) {
+      return Candidate{ch.last_time, ch.last_slot, static_cast<Command>(ch.last_command), ch.last_due,
+                       ch.last_due_rank};
+    }
+    const Candidate k = find_candidate(s, ch, now);
+    ch.last_valid = 1;
+    ch.last_now = now;
+    ch.last_time = k.best_time;
+    ch.last_slot = k.best;
+    ch.last_command = static_cast<std::uint8_t>(k.best_command);
+    ch.last_due = k.due;
+    ch.last_due_rank = k.due_rank;
+    return k;
+  }
+
+  ARCHLAB_HD static Candidate find_candidate(State& s, Channel& ch, Tick now) {
     const Config& c = s.cfg;
     Candidate k{kNever, kMaxQueue, Command::Cas, kNever, 0};
     for (std::uint32_t r = 0; r < c.ranks; ++r) {
@@ -960,12 +1003,12 @@ struct Dram {
   /// run the channels that can act before the horizon (the earliest pending wake-up, at least one
   /// command clock ahead), then keep a wake-up for the earliest thing left to do. Planning ahead,
   /// it gives up (false) where run_channel() does.
-  ARCHLAB_HD static bool decide(State& s, bool wake, Tick now, archlab::Context& ctx) {
+  ARCHLAB_HD static bool decide(State& s, bool wake, Tick now, archlab::Context& ctx, bool resume = false) {
     const Config& c = s.cfg;
     const Tick pending = s.wake_count > 0 && s.wakes[0] > now ? s.wakes[0] : now + 1;
-    const Tick horizon = max2(pending, now + c.tCK);
-    std::uint32_t dirty = 0;
-    if (wake) {
+    const Tick horizon = resume ? s.paused_horizon : max2(pending, now + c.tCK);
+    std::uint32_t dirty = resume ? s.paused_dirty : 0;
+    if (wake && !resume) {
       for (std::uint32_t ci = 0; ci < c.channels; ++ci)
         if (s.channels[ci].need < horizon) dirty |= 1u << ci;
     }
@@ -976,7 +1019,11 @@ struct Dram {
       if (dirty == 0) break;
       const std::uint32_t ci = lowest_bit(dirty);
       dirty &= dirty - 1;
-      if (!run_channel(s, ci, now, horizon, ctx)) return false;
+      if (!run_channel(s, ci, now, horizon, ctx)) {
+        s.paused_dirty = dirty | 1u << ci; // run_channel() starts over from the channel's state
+        s.paused_horizon = horizon;
+        return false;
+      }
     }
     Tick want = kNever;
     if (s.exhausted) {
@@ -1045,6 +1092,10 @@ struct Dram {
   /// The first one that must answer (or that the journal cannot hold) gets a real event.
   ARCHLAB_HD static void plan(State& s, archlab::Context& ctx) {
     const Tick now = ctx.now();
+    if (s.paused) {
+      keep_event(s, s.blocked, ctx);
+      return;
+    }
     while (true) {
       bool tracked = true;
       const Tick at = next_wake(s, &tracked);
@@ -1059,8 +1110,9 @@ struct Dram {
       const bool planned = wake_up(s, tracked, at, ctx);
       s.journaling = false;
       if (!planned) {
-        rollback(s, at - 1);
+        // Keep what it decided so far: the event at `at` goes on from there.
         s.blocked = at;
+        s.paused = true;
         keep_event(s, at, ctx);
         return;
       }
@@ -1085,6 +1137,7 @@ struct Dram {
     rollback(s, e.src < ctx.self() ? now - 1 : now);
     count_decided(s, now, ctx);
     s.blocked = kNever;
+    s.paused = false;
 
     std::uint32_t kept = 0; // requests fully queued leave the feed list (nothing planned refers to it)
     for (std::uint32_t i = 0; i < s.feed_count; ++i) {
@@ -1129,7 +1182,11 @@ struct Dram {
       }
       count_decided(s, now, ctx);
       bool tracked = true;
-      if (next_wake(s, &tracked) == now) {
+      if (s.paused && s.blocked == now) {
+        s.paused = false;
+        s.blocked = kNever;
+        decide(s, true, now, ctx, true);
+      } else if (!s.paused && next_wake(s, &tracked) == now) {
         // The wake-up planning stopped at (or one at this time): decide it now, answers and all.
         s.blocked = kNever;
         wake_up(s, tracked, now, ctx);
