@@ -218,10 +218,13 @@ struct Dram {
     Request requests[kMaxRequests];
     std::uint32_t feed[kMaxRequests];        ///< requests with bursts not yet queued, oldest first
     std::uint8_t feed_channel[kMaxRequests]; ///< the channel feed[i] waits for; kFed: all queued
+    std::uint32_t feed_head;                 ///< feed[0, feed_head) are all queued
     std::uint32_t feed_count;
     std::uint32_t free_slots[kMaxRequests]; ///< unused request slots, a stack
     std::uint32_t free_count;
-    std::uint32_t waiting; ///< requests in feed[] with bursts left (finished ones leave at the next arrival)
+    // Requests with bursts not yet queued: joined - queued (two counters, so that undoing a
+    // planned feed does not forget a request that arrived since).
+    std::uint64_t joined, queued;
     std::uint32_t wake_count;
     Tick wakes[kMaxWakes]; ///< pending wake-up events, earliest first
     std::uint32_t replies; ///< answers sent by the event being handled
@@ -484,7 +487,8 @@ struct Dram {
     }
     s.free_count = kMaxRequests;
     s.feed_count = 0;
-    s.waiting = 0;
+    s.joined = s.queued = 0;
+    s.feed_head = 0;
     s.wake_count = 0;
     s.replies = 0;
     s.lost_count = 0;
@@ -643,7 +647,7 @@ struct Dram {
   /// wait may let bursts into every free slot of every queue.
   ARCHLAB_HD static std::uint32_t undo_bound(const State& s, Command kind) {
     std::uint32_t records = kUndoPerStep;
-    if (kind == Command::Cas && s.waiting > 0) {
+    if (kind == Command::Cas && waiting(s)) {
       for (std::uint32_t ci = 0; ci < s.cfg.channels; ++ci)
         records += kUndoPerFeed * (s.cfg.queue_depth - s.channels[ci].count + 1);
     }
@@ -724,7 +728,7 @@ struct Dram {
     put(s, ch.bank_slots[e.bank], ch.bank_slots[e.bank] & ~(1u << i));
     if (ch.bank_slots[e.bank] == 0) put(s, ch.active, ch.active & ~(std::uint64_t{1} << e.bank));
     ch.stale_banks |= std::uint64_t{1} << e.bank;
-    if (s.waiting > 0) put(s, s.refeed, true);
+    if (waiting(s)) put(s, s.refeed, true);
     return q.pending == 0 ? &q : nullptr;
   }
 
@@ -886,11 +890,12 @@ struct Dram {
     for (std::uint64_t banks = ch.active; banks != 0; banks &= banks - 1) {
       const std::uint32_t bank = lowest_bit64(banks);
       const Tick t = max2(ch.candidate_bank_time[bank], floor[ch.candidate_floor[bank]]);
-      if (t < best_time || (t == best_time && ch.candidate_rank[bank] < best_rank)) {
-        best_bank = bank;
-        best_time = t;
-        best_rank = ch.candidate_rank[bank];
-      }
+      const std::uint64_t rank = ch.candidate_rank[bank];
+      // Branch-free: which bank wins is data, not a pattern the branch predictor could learn.
+      const bool better = (t < best_time) | ((t == best_time) & (rank < best_rank));
+      best_bank = better ? bank : best_bank;
+      best_time = better ? t : best_time;
+      best_rank = better ? rank : best_rank;
     }
     k.best = ch.candidate_slot[best_bank];
     k.best_time = best_time;
@@ -926,19 +931,32 @@ struct Dram {
     if (q.next_burst == before) return 0;
     record(s, kUndoProgress, slot, before);
     put(s, s.feed_channel[i], q.next_burst == q.end_burst ? kFed : static_cast<std::uint8_t>(q.next_channel));
-    if (q.next_burst == q.end_burst) put(s, s.waiting, s.waiting - 1);
+    if (q.next_burst == q.end_burst) put(s, s.queued, s.queued + 1);
     return touched;
   }
+
+  ARCHLAB_HD static bool waiting(const State& s) { return s.joined != s.queued; }
 
   /// Feed every waiting request whose next queue has room, oldest first. Returns the channels
   /// that got bursts.
   ARCHLAB_HD static std::uint32_t feed_all(State& s) {
+    const Config& c = s.cfg;
     put(s, s.refeed, false);
+    std::uint32_t rooms = 0; // channels with a free queue slot
+    for (std::uint32_t ci = 0; ci < c.channels; ++ci)
+      if (s.channels[ci].count < c.queue_depth) rooms |= 1u << ci;
     std::uint32_t touched = 0;
-    for (std::uint32_t i = 0; i < s.feed_count; ++i) {
+    while (s.feed_head < s.feed_count && s.feed_channel[s.feed_head] == kFed)
+      put(s, s.feed_head, s.feed_head + 1);
+    for (std::uint32_t i = s.feed_head; i < s.feed_count && rooms != 0; ++i) {
       const std::uint8_t ci = s.feed_channel[i];
-      if (ci == kFed || s.channels[ci].count >= s.cfg.queue_depth) continue;
-      touched |= feed(s, i);
+      if (ci == kFed || (rooms >> ci & 1u) == 0) continue;
+      const std::uint32_t got = feed(s, i);
+      touched |= got;
+      for (std::uint32_t left = got; left != 0; left &= left - 1) {
+        const std::uint32_t k = lowest_bit(left);
+        if (s.channels[k].count >= c.queue_depth) rooms &= ~(1u << k);
+      }
     }
     return touched;
   }
@@ -1132,20 +1150,29 @@ struct Dram {
       return;
     }
     const Tick now = ctx.now();
-    // The plan from here on did not know this request: undo it (a wake-up at this very time that
-    // the total order puts after this request is undone as well).
-    rollback(s, e.src < ctx.self() ? now - 1 : now);
-    count_decided(s, now, ctx);
-    s.blocked = kNever;
-    s.paused = false;
+    // One channel, and a request that was already waiting before this one is still waiting
+    // where the plan ends: every queue slot the plan gave away went to older requests, so the
+    // plan stands as it is, and this request only joins the waiting list.
+    const bool plan_stands = c.channels == 1 && waiting(s) && s.feed_count < kMaxRequests;
+    if (plan_stands) {
+      count_decided(s, now, ctx);
+    } else {
+      // The plan from here on did not know this request: undo it (a wake-up at this very time that
+      // the total order puts after this request is undone as well).
+      rollback(s, e.src < ctx.self() ? now - 1 : now);
+      count_decided(s, now, ctx);
+      s.blocked = kNever;
+      s.paused = false;
 
-    std::uint32_t kept = 0; // requests fully queued leave the feed list (nothing planned refers to it)
-    for (std::uint32_t i = 0; i < s.feed_count; ++i) {
-      if (s.feed_channel[i] == kFed) continue;
-      s.feed[kept] = s.feed[i];
-      s.feed_channel[kept++] = s.feed_channel[i];
+      std::uint32_t kept = 0; // requests fully queued leave the feed list (nothing planned refers to it)
+      for (std::uint32_t i = 0; i < s.feed_count; ++i) {
+        if (s.feed_channel[i] == kFed) continue;
+        s.feed[kept] = s.feed[i];
+        s.feed_channel[kept++] = s.feed_channel[i];
+      }
+      s.feed_count = kept;
+      s.feed_head = 0;
     }
-    s.feed_count = kept;
 
     const std::uint32_t slot = s.free_slots[--s.free_count];
     Request& q = s.requests[slot];
@@ -1164,7 +1191,8 @@ struct Dram {
     locate_next(c, q);
     s.feed[s.feed_count] = slot;
     s.feed_channel[s.feed_count++] = static_cast<std::uint8_t>(q.next_channel);
-    ++s.waiting;
+    ++s.joined;
+    if (plan_stands) return;
     s.refeed = true;
     decide(s, false, now, ctx);
     plan(s, ctx);
