@@ -10,15 +10,14 @@
 // then the oldest. A bank with queued hits on its open row is not precharged (open page). A
 // request is answered on `resp` when the data of its last burst has crossed the bus.
 //
-// The model is event-driven, never clocked, and lazy: it wakes only where it must send an answer.
-// A decision at time t commits every command before t + tCK (the command clock: a controller
-// decides a clock ahead) and answers the requests whose last RD/WR is among them; beyond that it
-// plans ahead in time order, writing every change of state into an undo journal, up to the next
-// command that completes a request, and keeps one wake-up there. A request that arrives before
-// that time undoes the planned commands from its own time on (they had not happened yet) and the
-// controller plans again with it; commands before t + tCK of the last event stay. So a request
-// costs its arrival, about one wake-up when its last RD/WR issues, and its answer, whatever its
-// size, and the statistics of a planned command count only once it is committed.
+// The model is event-driven, never clocked. A decision issues every command that can issue before
+// its horizon (the earliest pending wake-up, at least one command clock ahead) and keeps a
+// wake-up for the earliest command left ("commit ahead"). Those wake-ups are lazy: after each
+// event the component takes the coming ones itself, as long as none answers a request, with every
+// change of state written to an undo journal; the first one that must answer gets a real event.
+// A request arriving earlier undoes the planned wake-ups after it and the controller decides again
+// with it. The decisions are exactly those of one event per wake-up; a request costs its arrival,
+// about one wake-up event and its answer.
 //
 // Address mapping, from the most significant end (README.md has the details):
 //   row_bank_column: row | rank | bank | column | bank group | channel | byte in burst
