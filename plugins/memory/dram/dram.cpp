@@ -49,10 +49,12 @@ inline constexpr std::uint32_t kMaxLost = 16;      ///< planned wake-ups beyond 
 /// Undo journal of the planned (not yet committed) commands: records and commands. Planning stops
 /// (and keeps a wake-up) where a command might not fit: kUndoPerStep covers a command or the
 /// refresh of a whole rank, kUndoPerFeed each burst a RD/WR's freed slot lets into a queue.
-inline constexpr std::uint32_t kUndoRecords = 3072;
+inline constexpr std::uint32_t kUndoRecords = 4608; ///< the largest undo_bound() fits in an empty journal
 inline constexpr std::uint32_t kPlannedSteps = 256;
 inline constexpr std::uint32_t kUndoPerStep = 160;
-inline constexpr std::uint32_t kUndoPerFeed = 5;
+inline constexpr std::uint32_t kUndoPerFeed = 8; ///< 5 per burst, 3 per request (a request moves at least one burst)
+static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kUndoRecords,
+              "a step and its feed must fit in an empty journal, or planning could not go on");
 /// Requests answered from one event at most; the rest wait for a zero-delay wake-up, so that one
 /// event never sends more than kMaxSendsPerEvent (answers plus one wake-up).
 inline constexpr std::uint32_t kReplyBudget = 14;
@@ -642,11 +644,12 @@ struct Dram {
     return s.step_count < kPlannedSteps && s.undo_count + records <= kUndoRecords;
   }
 
-  /// The most undo records a step of `kind` can write: a RD/WR that frees a slot while requests
-  /// wait may let bursts into every free slot of every queue.
-  ARCHLAB_HD static std::uint32_t undo_bound(const State& s, Command kind) {
+  /// The most undo records a step can write, with the feed that may follow it in the same
+  /// decision: while requests wait, bursts may go into every free slot of every queue (and the
+  /// slot a RD/WR frees).
+  ARCHLAB_HD static std::uint32_t undo_bound(const State& s) {
     std::uint32_t records = kUndoPerStep;
-    if (kind == Command::Cas && waiting(s)) {
+    if (waiting(s)) {
       for (std::uint32_t ci = 0; ci < s.cfg.channels; ++ci)
         records += kUndoPerFeed * (s.cfg.queue_depth - s.channels[ci].count + 1);
     }
@@ -945,8 +948,10 @@ struct Dram {
     for (std::uint32_t ci = 0; ci < c.channels; ++ci)
       if (s.channels[ci].count < c.queue_depth) rooms |= 1u << ci;
     std::uint32_t touched = 0;
-    while (s.feed_head < s.feed_count && s.feed_channel[s.feed_head] == kFed)
-      put(s, s.feed_head, s.feed_head + 1);
+    std::uint32_t head = s.feed_head;
+    while (head < s.feed_count && s.feed_channel[head] == kFed)
+      ++head;
+    put(s, s.feed_head, head);
     for (std::uint32_t i = s.feed_head; i < s.feed_count && rooms != 0; ++i) {
       const std::uint8_t ci = s.feed_channel[i];
       if (ci == kFed || (rooms >> ci & 1u) == 0) continue;
@@ -988,7 +993,7 @@ struct Dram {
             return true;
           }
         }
-        if (s.journaling && !journal_has_room(s, undo_bound(s, k.best_command))) return false;
+        if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
         step.undo_begin = s.undo_count;
         if (k.best_command == Command::Cas) {
           done = issue_cas(s, ci, k.best, k.best_time, step);
@@ -998,7 +1003,7 @@ struct Dram {
           issue_pre(s, ch, ch.queue[k.best], k.best_time, step);
         }
       } else if (k.due < horizon) {
-        if (s.journaling && !journal_has_room(s, kUndoPerStep)) return false;
+        if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
         step.undo_begin = s.undo_count;
         step.time = k.due;
         step.kind = static_cast<std::uint8_t>(Command::Refresh);
@@ -1117,7 +1122,7 @@ struct Dram {
       bool tracked = true;
       const Tick at = next_wake(s, &tracked);
       if (at == kNever) return;
-      if (at <= now || at == s.blocked || !journal_has_room(s, kUndoPerStep)) {
+      if (at <= now || at == s.blocked || !journal_has_room(s, undo_bound(s))) {
         keep_event(s, at, ctx);
         return;
       }
