@@ -149,7 +149,8 @@ struct Channel {
   std::uint8_t candidate_floor[kMaxBanks]; ///< which floor of candidate() applies to it
   // candidate()'s last answer, valid while nothing in the channel changed (stale_banks == 0)
   Tick last_now, last_time, last_due;
-  std::uint32_t last_slot, last_due_rank;
+  std::uint32_t last_slot, last_due_rank, last_bank;
+  std::uint64_t last_rank;
   std::uint8_t last_command, last_valid;
   Tick next_cas;        ///< tCCD_S after the last RD/WR
   Tick read_data_free;  ///< earliest start of read data on the bus
@@ -671,6 +672,7 @@ struct Dram {
     put(s, b.open_row, kNoRow);
     put(s, b.next_act, max2(b.next_act, at + c.tRP));
     ch.stale_banks |= std::uint64_t{1} << e.bank;
+    ch.last_valid = 0;
     first_command(s, e, kRowConflicts, at, step);
   }
 
@@ -690,6 +692,7 @@ struct Dram {
     put(s, r.faw[r.faw_pos], at + c.tFAW);
     put(s, r.faw_pos, (r.faw_pos + 1) % 4);
     ch.stale_banks |= std::uint64_t{1} << e.bank;
+    ch.last_valid = 0;
     first_command(s, e, kRowMisses, at, step);
   }
 
@@ -730,6 +733,7 @@ struct Dram {
     put(s, ch.bank_slots[e.bank], ch.bank_slots[e.bank] & ~(1u << i));
     if (ch.bank_slots[e.bank] == 0) put(s, ch.active, ch.active & ~(std::uint64_t{1} << e.bank));
     ch.stale_banks |= std::uint64_t{1} << e.bank;
+    ch.last_valid = 0;
     if (waiting(s)) put(s, s.refeed, true);
     return q.pending == 0 ? &q : nullptr;
   }
@@ -816,7 +820,11 @@ struct Dram {
       return Candidate{ch.last_time, ch.last_slot, static_cast<Command>(ch.last_command), ch.last_due,
                        ch.last_due_rank};
     }
-    const Candidate k = find_candidate(s, ch, now);
+    // Since the last answer only bursts came in (no command, no undo, same time): the banks they
+    // went to compete with the last winner, unless it is one of them.
+    const bool fed_only = ch.last_valid && ch.last_now == now &&
+                          (ch.last_bank == kMaxBanks || (ch.stale_banks >> ch.last_bank & 1u) == 0);
+    const Candidate k = find_candidate(s, ch, now, fed_only);
     ch.last_valid = 1;
     ch.last_now = now;
     ch.last_time = k.best_time;
@@ -827,7 +835,7 @@ struct Dram {
     return k;
   }
 
-  ARCHLAB_HD static Candidate find_candidate(State& s, Channel& ch, Tick now) {
+  ARCHLAB_HD static Candidate find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
     const Config& c = s.cfg;
     Candidate k{kNever, kMaxQueue, Command::Cas, kNever, 0};
     for (std::uint32_t r = 0; r < c.ranks; ++r) {
@@ -836,7 +844,15 @@ struct Dram {
         k.due_rank = r;
       }
     }
-    if (ch.count == 0) return k;
+    if (ch.count == 0) {
+      ch.last_bank = kMaxBanks;
+      return k;
+    }
+    std::uint64_t scan = ch.active;
+    if (fed_only) {
+      scan = ch.stale_banks & ch.active;
+      if (ch.last_bank != kMaxBanks) scan |= std::uint64_t{1} << ch.last_bank;
+    }
     for (std::uint64_t stale = ch.stale_banks & ch.active; stale != 0; stale &= stale - 1) {
       const std::uint32_t bank = lowest_bit64(stale);
       const std::uint32_t open = ch.banks[bank].open_row;
@@ -889,7 +905,7 @@ struct Dram {
     std::uint32_t best_bank = kMaxBanks;
     Tick best_time = kNever;
     std::uint64_t best_rank = ~std::uint64_t{0};
-    for (std::uint64_t banks = ch.active; banks != 0; banks &= banks - 1) {
+    for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
       const std::uint32_t bank = lowest_bit64(banks);
       const Tick t = max2(ch.candidate_bank_time[bank], floor[ch.candidate_floor[bank]]);
       const std::uint64_t rank = ch.candidate_rank[bank];
@@ -899,6 +915,7 @@ struct Dram {
       best_time = better ? t : best_time;
       best_rank = better ? rank : best_rank;
     }
+    ch.last_bank = best_bank;
     k.best = ch.candidate_slot[best_bank];
     k.best_time = best_time;
     k.best_command = static_cast<Command>(ch.candidate_command[best_bank]);
@@ -1009,6 +1026,7 @@ struct Dram {
         step.kind = static_cast<std::uint8_t>(Command::Refresh);
         refresh_rank(s, ch, k.due_rank, horizon - 1, step);
         ch.stale_banks = ~std::uint64_t{0};
+        ch.last_valid = 0;
       } else {
         return true;
       }
