@@ -8,6 +8,7 @@ packages=(
   libhdf5-dev libboost-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libeigen3-dev
   python3 python3-pip
+  libopenmpi-dev openmpi-bin
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

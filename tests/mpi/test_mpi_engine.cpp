@@ -6,6 +6,7 @@
 
 #include "../e2e/equivalence.hpp"
 #include "../test_support.hpp"
+#include "archlab/errors.hpp"
 #include "archlab/mpi.hpp"
 #include "archlab/run.hpp"
 
@@ -68,6 +69,18 @@ TEST(MpiEngine, EventLimitStopsAtTheSameWindow) {
                                               {{"max_events", "3000"}, {"stop_time", "1 ms"}}, test_registry());
   check_mpi(spec, "phold event limit");
   EXPECT_EQ(run(spec, "mpi", 1).result.status, "event_limit");
+}
+
+// A handler fails on whichever rank owns the component: every rank stops with that message.
+TEST(MpiEngine, AHandlerErrorOnOneRankStopsEveryRank) {
+  const ExperimentSpec spec = load_experiment((source_dir() / "workloads/phold/equivalence.toml").string(),
+                                              {{"links", "[]"}}, test_registry());
+  try {
+    (void)run(spec, "mpi", 1);
+    FAIL() << "the run went on";
+  } catch (const RunError& error) {
+    EXPECT_TRUE(contains(error.what(), "(workload.phold) sent on port 'out', which no link connects")) << error.what();
+  }
 }
 
 // run_experiment on the mpi engine: rank 0 writes the run file and reports the totals; the
