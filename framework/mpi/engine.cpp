@@ -112,6 +112,8 @@ public:
     mine_ = std::make_unique<Partition>(system, static_cast<std::uint32_t>(mpi_.rank), bounds_, trace_);
   }
 
+  const WindowCosts& costs() const { return costs_; }
+
   RunResult run() {
     mine_->init();
     exchange();
@@ -126,7 +128,10 @@ public:
       status = planner_.next(agreed.earliest, agreed.events, [&](Tick time) { sample(time, agreed); });
       if (status != nullptr) break;
       progress(agreed);
+      const auto handle_start = Clock::now();
       mine_->run_window(planner_.window_end());
+      costs_.handle_seconds += seconds_since(handle_start);
+      ++costs_.windows;
       exchange();
     }
     if (trace_) gather_trace(true);
@@ -136,12 +141,18 @@ public:
     result.events = agreed.events;
     result.pending = agreed.pending;
     result.final_time = agreed.last_time;
-    result.wall_seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+    result.wall_seconds = seconds_since(started_);
+    costs_.events = mine_->events();
     return result;
   }
 
 private:
+  static double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  }
+
   WindowVote vote(bool started) {
+    const auto start = Clock::now();
     WindowVote mine;
     if (started) mine.earliest = mine_->earliest();
     mine.events = mine_->events();
@@ -150,6 +161,7 @@ private:
     if (mine_->failed()) mine.failed_rank = static_cast<std::uint64_t>(mpi_.rank);
     WindowVote agreed;
     MPI_Allreduce(&mine, &agreed, 1, mpi_.vote, mpi_.vote_op, mpi_.comm);
+    costs_.agree_seconds += seconds_since(start);
     return agreed;
   }
 
@@ -195,6 +207,7 @@ private:
 
   /// Every rank's outboxes to their owners.
   void exchange() {
+    const auto start = Clock::now();
     const auto size = static_cast<std::size_t>(mpi_.size);
     std::vector<int> send_counts(size), send_displs(size), recv_counts(size), recv_displs(size);
     std::size_t total = 0;
@@ -220,6 +233,8 @@ private:
     MPI_Alltoallv(send_.data(), send_counts.data(), send_displs.data(), mpi_.event, receive_.data(), recv_counts.data(),
                   recv_displs.data(), mpi_.event, mpi_.comm);
     mine_->receive(receive_);
+    costs_.events_sent += total;
+    costs_.exchange_seconds += seconds_since(start);
   }
 
   /// Rows [first, last) of one per-instance array of every type, owned by rank r, gathered in
@@ -316,11 +331,12 @@ private:
   std::vector<Event> receive_;
   std::vector<TraceRecord> trace_records_;
   std::size_t sorted_trace_ = 0;
+  WindowCosts costs_;
 };
 
 class MpiEngine final : public Engine {
 public:
-  MpiEngine() {
+  explicit MpiEngine(WindowCosts* costs) : costs_(costs) {
     int initialized = 0;
     MPI_Initialized(&initialized);
     if (initialized == 0) {
@@ -336,7 +352,9 @@ public:
     Resources mpi;
     try {
       MpiRun run(system, options, observer, mpi);
-      return run.run();
+      const RunResult result = run.run();
+      if (costs_ != nullptr) *costs_ = run.costs();
+      return result;
     } catch (const CollectiveError&) {
       throw;
     } catch (const std::exception& error) {
@@ -349,10 +367,11 @@ public:
 
 private:
   int rank_ = 0;
+  WindowCosts* costs_;
 };
 
 } // namespace
 
-std::unique_ptr<Engine> make_mpi_engine() { return std::make_unique<MpiEngine>(); }
+std::unique_ptr<Engine> make_mpi_engine(WindowCosts* costs) { return std::make_unique<MpiEngine>(costs); }
 
 } // namespace archlab::mpi

@@ -5,6 +5,7 @@
 // This header names no MPI type, so code that includes it needs no MPI headers.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 
@@ -42,11 +43,24 @@ bool launched_by_mpi();
 int world_rank();
 int world_size();
 
+/// Where one rank's wall time went in a run of the mpi engine (benchmarks/mpi_bench.cpp builds
+/// its scaling model from these). The exchange and agreement times include waiting for slower
+/// ranks.
+struct WindowCosts {
+  std::uint64_t windows = 0;
+  std::uint64_t events = 0;      ///< handled by this rank
+  std::uint64_t events_sent = 0; ///< to other ranks
+  double handle_seconds = 0;     ///< handling events (Partition::run_window)
+  double exchange_seconds = 0;   ///< MPI_Alltoall, MPI_Alltoallv and routing what arrived
+  double agree_seconds = 0;      ///< the reduction that decides the next window
+};
+
 /// The windowed algorithm with the components spread over the ranks of MPI_COMM_WORLD (every
 /// rank runs it on the same system): cross-rank events are exchanged at window ends, the next
 /// window agreed by one reduction, and rank 0 gathers statistics, samples and the trace
 /// (holds_results() is true there only). Throws ConfigError when MPI is not initialised.
-std::unique_ptr<Engine> make_mpi_engine();
+/// `costs`, when given, receives this rank's costs after every run (it must outlive the engine).
+std::unique_ptr<Engine> make_mpi_engine(WindowCosts* costs = nullptr);
 
 /// Runs the study on every rank of MPI_COMM_WORLD at once (each rank calls it with the same
 /// spec): rank 0 owns the tuner and the study file and shares every batch out over the ranks

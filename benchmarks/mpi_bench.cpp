@@ -1,0 +1,208 @@
+// The mpi engine against the sequential engine and the windowed engine (2 threads), in one run:
+// PHOLD 1M LPs x 16 events, and the many-core machine running the small MLP
+// (examples/manycore_mlp.toml). Then each rank's measured per-window costs and the scaling model
+// that predicts events/s at 8, 64 and 512 ranks from them (benchmarks/README.md, "MPI").
+//
+//   mpirun -n 2 build/benchmarks/mpi_bench          (as root: mpirun --allow-run-as-root)
+//
+// Rank 0 runs Google Benchmark; the other ranks sleep until rank 0 starts an mpi-engine run,
+// join it, and sleep again, so that the one-process runs have the cores to themselves.
+#include <benchmark/benchmark.h>
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <thread>
+
+#include "archlab/config.hpp"
+#include "archlab/engine.hpp"
+#include "archlab/mpi.hpp"
+
+namespace {
+
+constexpr std::uint32_t kLps = 1 << 20;
+constexpr std::uint32_t kPerLp = 16;
+constexpr std::uint64_t kPholdEvents = 32'000'000; // per run: a few seconds on any engine
+constexpr double kRemote = 0.9;
+
+enum Command : int { kQuit = 0, kPhold = 1, kManycore = 2 };
+
+const archlab::PluginRegistry& registry() {
+  static const archlab::PluginRegistry registry;
+  return registry;
+}
+
+archlab::ExperimentSpec phold_spec() {
+  const std::string text =
+      "[system.components]\n[workloads.lp]\ntype = \"workload.phold\"\ncount = " + std::to_string(kLps) +
+      "\nevents_per_lp = " + std::to_string(kPerLp) +
+      "\nremote = 0.9\nlookahead = \"0.1 ns\"\nmean = \"1 ns\"\n"
+      "[[links]]\nfrom = \"lp[*].out\"\nto = \"lp[*].in\"\nlatency = \"0.1 ns\"\n";
+  archlab::ExperimentSpec spec = archlab::load_experiment_text(text, "phold 1M x 16", ".", {}, registry());
+  spec.max_events = kPholdEvents;
+  return spec;
+}
+
+archlab::ExperimentSpec manycore_spec() {
+  archlab::ExperimentSpec spec =
+      archlab::load_experiment(std::string(ARCHLAB_SOURCE_DIR) + "/examples/manycore_mlp.toml", {}, registry());
+  spec.output.clear();
+  return spec;
+}
+
+const archlab::ExperimentSpec& spec_of(Command command) {
+  static const archlab::ExperimentSpec phold = phold_spec();
+  static const archlab::ExperimentSpec manycore = manycore_spec();
+  return command == kPhold ? phold : manycore;
+}
+
+/// Costs of the last mpi-engine run on this rank, and on every rank (gathered on rank 0).
+archlab::mpi::WindowCosts last_costs;
+std::map<int, std::vector<archlab::mpi::WindowCosts>> costs_by_command;
+
+/// One run of `command`'s system on `engine` (every rank at once for "mpi"); events handled.
+std::uint64_t run_once(Command command, const std::string& engine, unsigned threads, bool timed_setup,
+                       benchmark::State* state) {
+  const archlab::ExperimentSpec& spec = spec_of(command);
+  if (state != nullptr && !timed_setup) state->PauseTiming();
+  archlab::SystemInstance system(spec.system, spec.seed);
+  archlab::EngineOptions options;
+  options.max_events = spec.max_events;
+  options.stop_time = spec.stop_time;
+  options.threads = threads;
+  const auto made = engine == "mpi" ? archlab::mpi::make_mpi_engine(&last_costs) : archlab::make_engine(engine);
+  if (engine == "mpi") MPI_Barrier(MPI_COMM_WORLD); // every rank has built its system
+  if (state != nullptr && !timed_setup) state->ResumeTiming();
+  return made->run(system, options, nullptr).events;
+}
+
+/// Ranks other than 0 wait for rank 0's command without spinning (a blocking MPI call polls a
+/// core, which the one-process benchmarks on rank 0 need).
+int wait_for_command() {
+  int command = kQuit;
+  MPI_Request request;
+  MPI_Ibcast(&command, 1, MPI_INT, 0, MPI_COMM_WORLD, &request);
+  int done = 0;
+  while (MPI_Test(&request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && done == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return command;
+}
+
+void send_command(int command) {
+  MPI_Request request;
+  MPI_Ibcast(&command, 1, MPI_INT, 0, MPI_COMM_WORLD, &request);
+  MPI_Wait(&request, MPI_STATUS_IGNORE);
+}
+
+void gather_costs(Command command) {
+  int ranks = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  std::vector<archlab::mpi::WindowCosts> all(static_cast<std::size_t>(ranks));
+  MPI_Gather(&last_costs, sizeof last_costs, MPI_BYTE, all.data(), sizeof last_costs, MPI_BYTE, 0, MPI_COMM_WORLD);
+  costs_by_command[command] = all;
+}
+
+void BM_Engine(benchmark::State& state, Command command, const char* engine, unsigned threads) {
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    if (std::string(engine) == "mpi") send_command(command);
+    events += run_once(command, engine, threads, false, &state);
+    if (std::string(engine) == "mpi") gather_costs(command);
+  }
+  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+}
+
+/// A machine the model is asked about: what one message costs and how fast a rank's link is.
+struct Network {
+  double latency_s = 2e-6;     ///< per message or collective step (InfiniBand-class MPI)
+  double bytes_per_s = 12.5e9; ///< per rank (100 Gb/s)
+};
+
+/// Predicted events/s on P ranks from the per-window costs measured on the ranks of this run:
+///   E  events per window (all ranks);  c  handling seconds per event on one rank;
+///   s  fraction of handled events that go to another rank when there are R ranks, assumed to
+///      grow as (P-1)/P (targets spread uniformly over the ranks: PHOLD's remote sends are);
+///   T(P) = E/P * c                                       handling, perfectly balanced
+///        + latency * (ceil(log2 P) + min(P-1, E*s(P)/P)) exchange: counts (log P steps), then
+///                                                        one message per rank that has events
+///        + E/P * s(P) * 64 B / bytes_per_s               exchange: the events' bytes
+///        + latency * ceil(log2 P)                        the reduction;
+///   events/s = E / T(P).
+double predict(const std::vector<archlab::mpi::WindowCosts>& costs, unsigned p, const Network& net) {
+  const auto ranks = static_cast<double>(costs.size());
+  double events = 0, sent = 0, handle = 0;
+  for (const auto& c : costs) {
+    events += static_cast<double>(c.events);
+    sent += static_cast<double>(c.events_sent);
+    handle = std::max(handle, c.handle_seconds / std::max<double>(1, static_cast<double>(c.events)));
+  }
+  const double windows = static_cast<double>(costs.front().windows);
+  const double per_window = events / windows;
+  const double share_measured = events > 0 ? sent / events : 0;
+  const double share = ranks > 1 ? share_measured / ((ranks - 1) / ranks) * ((p - 1.0) / p) : share_measured;
+  const double steps = std::ceil(std::log2(static_cast<double>(p)));
+  const double messages = std::min<double>(p - 1.0, per_window * share / p);
+  const double seconds = per_window / p * handle + net.latency_s * (steps + messages) +
+                         per_window / p * share * 64.0 / net.bytes_per_s + net.latency_s * steps;
+  return per_window / seconds;
+}
+
+void print_costs(const char* name, Command command) {
+  const auto it = costs_by_command.find(command);
+  if (it == costs_by_command.end()) return;
+  const auto& costs = it->second;
+  std::printf("\n%s on the mpi engine, %zu ranks: per-window costs (per rank)\n", name, costs.size());
+  std::printf("%-5s %10s %12s %12s %12s %14s %14s %14s\n", "rank", "windows", "events/win", "sent/win", "bytes/win",
+              "handle us/win", "exchange us/win", "agree us/win");
+  for (std::size_t r = 0; r < costs.size(); ++r) {
+    const auto& c = costs[r];
+    const double w = std::max<double>(1, static_cast<double>(c.windows));
+    std::printf("%-5zu %10llu %12.1f %12.1f %12.0f %14.2f %14.2f %14.2f\n", r,
+                static_cast<unsigned long long>(c.windows), static_cast<double>(c.events) / w,
+                static_cast<double>(c.events_sent) / w, static_cast<double>(c.events_sent) * sizeof(archlab::Event) / w,
+                c.handle_seconds / w * 1e6, c.exchange_seconds / w * 1e6, c.agree_seconds / w * 1e6);
+  }
+  const Network net;
+  std::printf("model (latency %.1f us, %.1f GB/s per rank): predicted events/s", net.latency_s * 1e6,
+              net.bytes_per_s / 1e9);
+  for (const unsigned p : {1u, 2u, 8u, 64u, 512u})
+    std::printf("  P=%u %.3g", p, predict(costs, p, net));
+  std::printf("\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  archlab::mpi::Session session(argc, argv);
+  if (session.rank() != 0) {
+    for (int command = wait_for_command(); command != kQuit; command = wait_for_command()) {
+      (void)run_once(static_cast<Command>(command), "mpi", 1, false, nullptr);
+      gather_costs(static_cast<Command>(command));
+    }
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  for (const auto& [name, command] : {std::pair{"PHOLD_1Mx16", kPhold}, std::pair{"manycore_MLP", kManycore}}) {
+    const std::string prefix = std::string("BM_") + name;
+    benchmark::RegisterBenchmark((prefix + "/sequential").c_str(), BM_Engine, command, "sequential", 1u)
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((prefix + "/windowed_2_threads").c_str(), BM_Engine, command, "windowed", 2u)
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((prefix + "/mpi_" + std::to_string(session.size()) + "_ranks").c_str(), BM_Engine,
+                                 command, "mpi", 1u)
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  send_command(kQuit);
+  print_costs("PHOLD 1M x 16 (remote 0.9, lookahead 0.1 ns)", kPhold);
+  print_costs("many-core machine, small MLP (examples/manycore_mlp.toml)", kManycore);
+  benchmark::Shutdown();
+  return 0;
+}
