@@ -190,13 +190,16 @@ int main(int argc, char** argv) {
     const std::string prefix = std::string("BM_") + name;
     benchmark::RegisterBenchmark((prefix + "/sequential").c_str(), BM_Engine, command, "sequential", 1u)
         ->Iterations(1)
+        ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark((prefix + "/windowed_2_threads").c_str(), BM_Engine, command, "windowed", 2u)
         ->Iterations(1)
+        ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark((prefix + "/mpi_" + std::to_string(session.size()) + "_ranks").c_str(), BM_Engine,
                                  command, "mpi", 1u)
         ->Iterations(1)
+        ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::RunSpecifiedBenchmarks();
