@@ -122,57 +122,115 @@ struct Network {
   double bytes_per_s = 12.5e9; ///< per rank (100 Gb/s)
 };
 
-/// Predicted events/s on P ranks from the per-window costs measured on the ranks of this run:
-///   E  events per window (all ranks);  c  handling seconds per event on one rank;
-///   s  fraction of handled events that go to another rank when there are R ranks, assumed to
-///      grow as (P-1)/P (targets spread uniformly over the ranks: PHOLD's remote sends are);
-///   T(P) = E/P * c                                       handling, perfectly balanced
-///        + latency * (ceil(log2 P) + min(P-1, E*s(P)/P)) exchange: counts (log P steps), then
-///                                                        one message per rank that has events
-///        + E/P * s(P) * 64 B / bytes_per_s               exchange: the events' bytes
-///        + latency * ceil(log2 P)                        the reduction;
-///   events/s = E / T(P).
-double predict(const std::vector<archlab::mpi::WindowCosts>& costs, unsigned p, const Network& net) {
-  const auto ranks = static_cast<double>(costs.size());
-  double events = 0, sent = 0, handle = 0;
+/// What the model takes from a run on R ranks (sums over the ranks, per window).
+struct Measured {
+  double ranks = 1;
+  double windows = 1;
+  double events = 0; ///< E: events per window, all ranks
+  double handle = 0; ///< c_h: seconds to handle one event
+  double route = 0;  ///< c_r: seconds to queue one event that arrived from another rank
+  double share = 0;  ///< s_R: fraction of handled events sent to another rank
+  double comm = 0;   ///< seconds per window in MPI calls (exchange and reduction), slowest rank
+};
+
+Measured measured(const std::vector<archlab::mpi::WindowCosts>& costs) {
+  Measured m;
+  m.ranks = static_cast<double>(costs.size());
+  m.windows = std::max<double>(1, static_cast<double>(costs.front().windows));
+  double events = 0, sent = 0, handle = 0, route = 0;
   for (const auto& c : costs) {
     events += static_cast<double>(c.events);
     sent += static_cast<double>(c.events_sent);
-    handle = std::max(handle, c.handle_seconds / std::max<double>(1, static_cast<double>(c.events)));
+    handle += c.handle_seconds;
+    route += c.route_seconds;
+    m.comm = std::max(m.comm, (c.exchange_seconds + c.agree_seconds) / m.windows);
   }
-  const double windows = static_cast<double>(costs.front().windows);
-  const double per_window = events / windows;
-  const double share_measured = events > 0 ? sent / events : 0;
-  const double share = ranks > 1 ? share_measured / ((ranks - 1) / ranks) * ((p - 1.0) / p) : share_measured;
-  const double steps = std::ceil(std::log2(static_cast<double>(p)));
-  const double messages = std::min<double>(p - 1.0, per_window * share / p);
-  const double seconds = per_window / p * handle + net.latency_s * (steps + messages) +
-                         per_window / p * share * 64.0 / net.bytes_per_s + net.latency_s * steps;
-  return per_window / seconds;
+  m.events = events / m.windows;
+  m.handle = events > 0 ? handle / events : 0;
+  m.route = sent > 0 ? route / sent : 0;
+  m.share = events > 0 ? sent / events : 0;
+  return m;
 }
 
-void print_costs(const char* name, Command command) {
+/// The scaling model: predicted events/s on P ranks.
+///   s(P) = s_R * ((P-1)/P) / ((R-1)/R)   targets spread uniformly over the ranks (PHOLD's are)
+///   T(P) = E/P * c_h                      handling, perfectly balanced
+///        + E/P * s(P) * c_r               queueing what arrived
+///        + latency * (2 ceil(log2 P) + min(P-1, E s(P) / P))
+///                                         the counts' all-to-all and the reduction (log P steps
+///                                         each), then one message per rank that has events
+///        + E/P * s(P) * 64 B / bandwidth  the events' bytes
+///   events/s = E / T(P)
+double predict(const Measured& m, double p, const Network& net) {
+  const double share = m.ranks > 1 ? m.share / ((m.ranks - 1) / m.ranks) * ((p - 1) / p) : 0.0;
+  const double steps = std::ceil(std::log2(p));
+  const double per_rank = m.events / p;
+  const double seconds = per_rank * m.handle + per_rank * share * m.route +
+                         net.latency_s * (2 * steps + std::min(p - 1, per_rank * share)) +
+                         per_rank * share * static_cast<double>(sizeof(archlab::Event)) / net.bytes_per_s;
+  return m.events / seconds;
+}
+
+void print_costs(const char* name, Command command, double measured_rate) {
   const auto it = costs_by_command.find(command);
   if (it == costs_by_command.end()) return;
   const auto& costs = it->second;
   std::printf("\n%s on the mpi engine, %zu ranks: per-window costs (per rank)\n", name, costs.size());
-  std::printf("%-5s %10s %12s %12s %12s %14s %14s %14s\n", "rank", "windows", "events/win", "sent/win", "bytes/win",
-              "handle us/win", "exchange us/win", "agree us/win");
+  std::printf("%-5s %8s %11s %10s %11s %11s %11s %11s %11s\n", "rank", "windows", "events/win", "sent/win", "bytes/win",
+              "handle us", "exchange us", "route us", "agree us");
   for (std::size_t r = 0; r < costs.size(); ++r) {
     const auto& c = costs[r];
     const double w = std::max<double>(1, static_cast<double>(c.windows));
-    std::printf("%-5zu %10llu %12.1f %12.1f %12.0f %14.2f %14.2f %14.2f\n", r,
+    std::printf("%-5zu %8llu %11.1f %10.1f %11.0f %11.1f %11.1f %11.1f %11.1f\n", r,
                 static_cast<unsigned long long>(c.windows), static_cast<double>(c.events) / w,
                 static_cast<double>(c.events_sent) / w, static_cast<double>(c.events_sent) * sizeof(archlab::Event) / w,
-                c.handle_seconds / w * 1e6, c.exchange_seconds / w * 1e6, c.agree_seconds / w * 1e6);
+                c.handle_seconds / w * 1e6, c.exchange_seconds / w * 1e6, c.route_seconds / w * 1e6,
+                c.agree_seconds / w * 1e6);
   }
+  const Measured m = measured(costs);
+  std::printf("E %.4g events/window, c_h %.3g us/event, c_r %.3g us/event, s_R %.3f\n", m.events, m.handle * 1e6,
+              m.route * 1e6, m.share);
+  // The model's own check: its terms for these ranks, with this run's measured MPI time in place
+  // of the assumed network, against the rate measured over the windows (the model leaves out the
+  // setup before the first window and the gathering after the last; they are printed).
+  const double check = m.events / (m.events / m.ranks * (m.handle + m.share * m.route) + m.comm);
+  double windows_seconds = 0, setup = 0, gather = 0;
+  for (const auto& c : costs) {
+    windows_seconds =
+        std::max(windows_seconds, c.handle_seconds + c.exchange_seconds + c.route_seconds + c.agree_seconds);
+    setup = std::max(setup, c.setup_seconds);
+    gather = std::max(gather, c.gather_seconds);
+  }
+  std::printf("check on %.0f ranks: model with the measured MPI time %.3g events/s; measured over the windows %.3g "
+              "events/s, over the whole run %.3g events/s (setup %.3g s, windows %.3g s, gather %.3g s)\n",
+              m.ranks, check, m.events * m.windows / windows_seconds, measured_rate, setup, windows_seconds, gather);
   const Network net;
-  std::printf("model (latency %.1f us, %.1f GB/s per rank): predicted events/s", net.latency_s * 1e6,
+  std::printf("prediction (latency %.1f us, %.1f GB/s per rank), events/s:", net.latency_s * 1e6,
               net.bytes_per_s / 1e9);
-  for (const unsigned p : {1u, 2u, 8u, 64u, 512u})
-    std::printf("  P=%u %.3g", p, predict(costs, p, net));
+  for (const double p : {1.0, 8.0, 64.0, 512.0})
+    std::printf("  P=%.0f %.3g", p, predict(m, p, net));
   std::printf("\n");
 }
+
+/// Records the events/s of every benchmark, for the model's check.
+class RateReporter : public benchmark::ConsoleReporter {
+public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      const auto counter = run.counters.find("events_per_s");
+      if (counter != run.counters.end()) rates[run.benchmark_name()] = counter->second.value;
+    }
+  }
+  /// The mpi-engine benchmark's rate among those whose name starts with `prefix`.
+  double rate_of(const std::string& prefix) const {
+    for (const auto& [name, rate] : rates) {
+      if (name.rfind(prefix, 0) == 0 && name.find("/mpi_") != std::string::npos) return rate;
+    }
+    return 0;
+  }
+  std::map<std::string, double> rates;
+};
 
 } // namespace
 
@@ -202,10 +260,11 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
-  benchmark::RunSpecifiedBenchmarks();
+  RateReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
   send_command(kQuit);
-  print_costs("PHOLD 1M x 16 (remote 0.9, lookahead 0.1 ns)", kPhold);
-  print_costs("many-core machine, small MLP (examples/manycore_mlp.toml)", kManycore);
+  print_costs("PHOLD 1M x 16 (remote 0.9, lookahead 0.1 ns)", kPhold, reporter.rate_of("BM_PHOLD"));
+  print_costs("many-core machine, small MLP (examples/manycore_mlp.toml)", kManycore, reporter.rate_of("BM_manycore"));
   benchmark::Shutdown();
   return 0;
 }

@@ -119,6 +119,7 @@ public:
     exchange();
     check(vote(false));
     start();
+    costs_.setup_seconds = seconds_since(started_);
     WindowVote agreed;
     const char* status = nullptr;
     while (true) {
@@ -135,7 +136,9 @@ public:
       exchange();
     }
     if (trace_) gather_trace(true);
+    const auto gather_start = Clock::now();
     gather_components();
+    costs_.gather_seconds = seconds_since(gather_start);
     RunResult result;
     result.status = status;
     result.events = agreed.events;
@@ -232,9 +235,11 @@ private:
     receive_.resize(received);
     MPI_Alltoallv(send_.data(), send_counts.data(), send_displs.data(), mpi_.event, receive_.data(), recv_counts.data(),
                   recv_displs.data(), mpi_.event, mpi_.comm);
-    mine_->receive(receive_);
-    costs_.events_sent += total;
     costs_.exchange_seconds += seconds_since(start);
+    const auto route_start = Clock::now();
+    mine_->receive(receive_);
+    costs_.route_seconds += seconds_since(route_start);
+    costs_.events_sent += total;
   }
 
   /// Rows [first, last) of one per-instance array of every type, owned by rank r, gathered in

@@ -194,6 +194,12 @@ private:
 std::optional<StudyReport> run_study(const TuneSpec& spec, const PluginRegistry& registry, StudyOptions options) {
   const int ranks = world_size();
   if (ranks <= 1) return archlab::run_study(spec, registry, options);
+  if (spec.base.engine == "mpi") {
+    // Each rank runs its own share: an engine whose runs span every rank cannot.
+    throw ConfigError(spec.name + ": a study over " + std::to_string(ranks) +
+                      " ranks shares its batches out over the ranks itself; its trials cannot run on engine "
+                      "'mpi' (use auto, sequential, windowed or cuda)");
+  }
   if (world_rank() != 0) {
     serve(spec, registry);
     return std::nullopt;

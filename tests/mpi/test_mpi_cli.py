@@ -153,6 +153,14 @@ def test_other_engines_are_refused_under_mpirun(tmp_path):
     assert not (tmp_path / "x.h5").exists()
 
 
+def test_study_on_the_mpi_engine_is_refused(tmp_path):
+    result = mpirun(2, "tune", STUDY, "-q", "--set", "engine=mpi", "-o", tmp_path / "s.h5")
+    assert result.returncode == 2
+    assert "cannot run on engine 'mpi'" in result.stderr
+    assert result.stderr.count("error:") == 1
+    assert not (tmp_path / "s.h5").exists()
+
+
 def test_mpi_engine_without_mpirun_is_bad_input():
     result = alone("run", PHOLD, "-q", "--engine", "mpi")
     assert result.returncode == 2

@@ -51,8 +51,11 @@ struct WindowCosts {
   std::uint64_t events = 0;      ///< handled by this rank
   std::uint64_t events_sent = 0; ///< to other ranks
   double handle_seconds = 0;     ///< handling events (Partition::run_window)
-  double exchange_seconds = 0;   ///< MPI_Alltoall, MPI_Alltoallv and routing what arrived
+  double exchange_seconds = 0;   ///< MPI_Alltoall and MPI_Alltoallv (packing the outboxes included)
+  double route_seconds = 0;      ///< putting the events that arrived into the pending queue
   double agree_seconds = 0;      ///< the reduction that decides the next window
+  double setup_seconds = 0;      ///< before the first window: init, its exchange, the calendar layout
+  double gather_seconds = 0;     ///< after the last: the components' state to rank 0
 };
 
 /// The windowed algorithm with the components spread over the ranks of MPI_COMM_WORLD (every
