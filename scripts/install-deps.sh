@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev libeigen3-dev
   python3 python3-pip
   clang  # the fuzz targets (scripts/fuzz.sh): libFuzzer, ASan, UBSan
+  libopenmpi-dev openmpi-bin
 )
 # libFuzzer's runtime has a package of its own on Debian 12 (on older releases clang ships it).
 if apt-cache show libclang-rt-dev >/dev/null 2>&1; then packages+=(libclang-rt-dev); fi

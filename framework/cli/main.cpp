@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "archlab/analytical.hpp"
 #include "archlab/config.hpp"
@@ -20,6 +21,9 @@
 #include "archlab/units.hpp"
 #include "archlab/verify.hpp"
 #include "archlab/version.hpp"
+#ifdef ARCHLAB_WITH_MPI
+#include "archlab/mpi.hpp"
+#endif
 
 namespace {
 
@@ -192,16 +196,20 @@ std::string objective_unit(const archlab::Metric& metric, const archlab::PluginR
   return "";
 }
 
+/// " on N ranks" when a study's batches were shared out over MPI ranks; "" in one process.
+std::string on_ranks(int ranks) { return ranks > 1 ? " on " + std::to_string(ranks) + " ranks" : ""; }
+
 void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& report,
-                 const archlab::PluginRegistry& registry) {
+                 const archlab::PluginRegistry& registry, int ranks) {
   std::size_t failed = 0;
   std::size_t estimated = 0;
   for (const auto& trial : report.trials) {
     failed += trial.ok() ? 0 : 1;
     estimated += trial.fidelity == "analytical" ? 1 : 0;
   }
-  std::printf("tuner       %s, %zu trials (%zu failed) in %.3f s%s\n", spec.tuner.c_str(), report.trials.size(), failed,
-              report.wall_seconds, report.exhausted ? "; the tuner had no more points to propose" : "");
+  std::printf("tuner       %s, %zu trials (%zu failed) in %.3f s%s%s\n", spec.tuner.c_str(), report.trials.size(),
+              failed, report.wall_seconds, on_ranks(ranks).c_str(),
+              report.exhausted ? "; the tuner had no more points to propose" : "");
   if (estimated > 0) {
     std::printf("fidelity    %zu simulated event by event, %zu estimated analytically ([tune.screen]); the front is "
                 "of simulated trials\n",
@@ -238,6 +246,20 @@ void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& repo
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Under mpirun (or srun) every rank runs this program with the same arguments: rank 0 prints
+  // and writes files, the others work for it. Started alone, archlab does not touch MPI.
+  int rank = 0;
+  int ranks = 1;
+#ifdef ARCHLAB_WITH_MPI
+  std::optional<archlab::mpi::Session> mpi;
+  if (archlab::mpi::launched_by_mpi()) {
+    mpi.emplace(argc, argv);
+    rank = mpi->rank();
+    ranks = mpi->size();
+  }
+#endif
+  if (rank != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) return kExitRunFailure;
+
   CLI::App app{"archlab: discrete-event simulation for ML hardware co-design"};
   app.set_version_flag("--version", archlab::kVersion);
   app.require_subcommand(1);
@@ -251,7 +273,7 @@ int main(int argc, char** argv) {
   run->add_option("file", run_file, "experiment file (TOML)");
   run->add_option("--set", run_sets, "override a value: key.path=value (repeatable)");
   run->add_option("-o,--output", run_output, "output HDF5 file (overrides `output`)");
-  run->add_option("--engine", run_engine, "engine: auto, sequential, windowed, cuda (overrides `engine`)");
+  run->add_option("--engine", run_engine, "engine: auto, sequential, windowed, cuda, mpi (overrides `engine`)");
   unsigned run_threads = 0;
   run->add_option("--threads", run_threads, "threads of the windowed engine (overrides `threads`; 0: all cores)");
   run->add_flag("-q,--quiet", quiet, "no progress line");
@@ -387,21 +409,28 @@ int main(int argc, char** argv) {
       archlab::StudyOptions options;
       options.output = tune_output;
       options.resume = tune_resume;
-      const bool show_progress = !quiet && ::isatty(STDERR_FILENO);
+      const bool show_progress = rank == 0 && !quiet && ::isatty(STDERR_FILENO);
       if (show_progress) {
-        options.progress = [](const archlab::StudyProgress& p) {
-          std::fprintf(stderr, "\r  trials %llu/%llu (%llu failed)  best %-12s  pareto %-4zu  %.3g trials/s   ",
+        options.progress = [ranks](const archlab::StudyProgress& p) {
+          std::fprintf(stderr, "\r  trials %llu/%llu (%llu failed)  best %-12s  pareto %-4zu  %.3g trials/s%s   ",
                        static_cast<unsigned long long>(p.trials_done), static_cast<unsigned long long>(p.budget),
                        static_cast<unsigned long long>(p.failed),
-                       p.best ? std::to_string(*p.best).c_str() : "-", p.pareto_size, p.trials_per_second);
+                       p.best ? std::to_string(*p.best).c_str() : "-", p.pareto_size, p.trials_per_second,
+                       on_ranks(ranks).c_str());
         };
       }
-      std::printf("tuning %s with %s (budget %llu, batch %u)\n  %s\n", spec.name.c_str(), spec.tuner.c_str(),
-                  static_cast<unsigned long long>(spec.budget), spec.batch, spec.optimises().c_str());
+      std::printf("tuning %s with %s (budget %llu, batch %u)%s\n  %s\n", spec.name.c_str(), spec.tuner.c_str(),
+                  static_cast<unsigned long long>(spec.budget), spec.batch, on_ranks(ranks).c_str(),
+                  spec.optimises().c_str());
       std::fflush(stdout);
-      const auto report = archlab::run_study(spec, registry, options);
+#ifdef ARCHLAB_WITH_MPI
+      const std::optional<archlab::StudyReport> report = archlab::mpi::run_study(spec, registry, options);
+      if (!report) return 0;  // a rank that evaluated shares for rank 0
+#else
+      const std::optional<archlab::StudyReport> report = archlab::run_study(spec, registry, options);
+#endif
       if (show_progress) std::fprintf(stderr, "\r%100s\r", "");
-      print_study(spec, report, registry);
+      print_study(spec, *report, registry, ranks);
       return 0;
     }
     // Options become overrides that are never read as TOML: a path is the characters given.
@@ -410,7 +439,12 @@ int main(int argc, char** argv) {
     if (!run_output.empty()) options.push_back({"output", run_output, true});
     if (run_threads > 0) options.push_back({"threads", std::to_string(run_threads)});
     const auto spec = load(run_file, run_sets, options, registry);
-    const bool show_progress = !quiet && ::isatty(STDERR_FILENO);
+    if (ranks > 1 && spec.engine != "mpi") {
+      throw archlab::ConfigError("archlab run on " + std::to_string(ranks) + " MPI ranks needs engine = \"mpi\" "
+                                 "(or --engine mpi); engine '" + spec.engine +
+                                 "' would run the whole simulation once on every rank");
+    }
+    const bool show_progress = rank == 0 && !quiet && ::isatty(STDERR_FILENO);
     std::function<void(const archlab::Progress&)> progress;
     if (show_progress) {
       progress = [](const archlab::Progress& p) {
@@ -426,16 +460,17 @@ int main(int argc, char** argv) {
     print_report(report);
     return 0;
   } catch (const archlab::ConfigError& error) {
-    std::fprintf(stderr, "error: %s\n", error.what());
+    // Bad input is the same on every rank: rank 0 says it once.
+    if (rank == 0) std::fprintf(stderr, "error: %s\n", error.what());
     return kExitBadInput;
   } catch (const archlab::PluginError& error) {
-    std::fprintf(stderr, "error: %s\n", error.what());
+    if (rank == 0) std::fprintf(stderr, "error: %s\n", error.what());
     return kExitBadInput;
   } catch (const archlab::OutputError& error) {
-    std::fprintf(stderr, "error: %s\n", error.what());
+    if (rank == 0) std::fprintf(stderr, "error: %s\n", error.what());
     return kExitBadInput;
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "error: run failed: %s\n", error.what());
+    if (rank == 0) std::fprintf(stderr, "error: run failed: %s\n", error.what());
     return kExitRunFailure;
   }
 }

@@ -774,7 +774,7 @@ ExperimentSpec load_experiment_text(const std::string& text, const std::string& 
   spec.replicas = replicas;
 
   spec.engine = get_value<std::string>(root, "engine", name, "a string", "auto");
-  const std::vector<std::string> engines{"auto", "sequential", "windowed", "cuda"};
+  const std::vector<std::string> engines{"auto", "sequential", "windowed", "cuda", "mpi"};
   if (std::find(engines.begin(), engines.end(), spec.engine) == engines.end()) {
     fail(where(*root.get("engine"), name),
          "unknown engine '" + limits::clip(spec.engine) + "'" + suggestion(spec.engine, engines));

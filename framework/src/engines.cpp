@@ -15,6 +15,8 @@
 #include <barrier>
 #include <chrono>
 #include <exception>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "archlab/engine.hpp"
@@ -255,9 +257,44 @@ class WindowedEngine final : public Engine {
 std::unique_ptr<Engine> make_sequential_engine() { return std::make_unique<SequentialEngine>(); }
 std::unique_ptr<Engine> make_windowed_engine() { return std::make_unique<WindowedEngine>(); }
 
-std::vector<std::string> engine_names() { return {"auto", "sequential", "windowed", "cuda"}; }
+namespace {
+
+struct RegisteredEngines {
+  std::mutex mutex;
+  std::map<std::string, std::function<std::unique_ptr<Engine>()>, std::less<>> factories;
+};
+
+RegisteredEngines& registered_engines() {
+  static RegisteredEngines engines;
+  return engines;
+}
+
+}  // namespace
+
+void register_engine(const std::string& name, std::function<std::unique_ptr<Engine>()> factory) {
+  RegisteredEngines& engines = registered_engines();
+  const std::lock_guard lock(engines.mutex);
+  engines.factories[name] = std::move(factory);
+}
+
+std::vector<std::string> engine_names() {
+  std::vector<std::string> names{"auto", "sequential", "windowed", "cuda"};
+  RegisteredEngines& engines = registered_engines();
+  const std::lock_guard lock(engines.mutex);
+  for (const auto& entry : engines.factories) names.push_back(entry.first);
+  return names;
+}
 
 std::unique_ptr<Engine> make_engine(std::string_view name) {
+  {
+    RegisteredEngines& engines = registered_engines();
+    const std::lock_guard lock(engines.mutex);
+    if (const auto it = engines.factories.find(name); it != engines.factories.end()) return it->second();
+  }
+  if (name == "mpi") {
+    throw ConfigError("engine 'mpi' is not available: it needs the archlab program built with MPI "
+                      "(ARCHLAB_ENABLE_MPI; Debian: libopenmpi-dev) and started by mpirun");
+  }
   if (name == "sequential") return make_sequential_engine();
   if (name == "windowed") return make_windowed_engine();
   if (name == "cuda") return make_cuda_engine();

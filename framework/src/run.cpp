@@ -67,7 +67,7 @@ RunReport run_experiment(const ExperimentSpec& spec, const std::function<void(co
   report.output = spec.output;
 
   std::unique_ptr<RunWriter> writer;
-  if (!spec.output.empty()) {
+  if (!spec.output.empty() && engine->holds_results()) {
     OutputLayout layout = system.output_layout();
     layout.metadata = {kVersion, report.engine, spec.seed, spec.experiment_text, spec.system_text, spec.effective_text};
     layout.trace = spec.trace;
@@ -99,8 +99,12 @@ RunReport run_experiment(const ExperimentSpec& spec, const std::function<void(co
     if (dynamic_cast<const OutputError*>(&error) != nullptr) throw RunError(error.what());
     throw;
   }
-  report.totals = totals_of(system);
   report.replicas = system.replicas();
+  if (!engine->holds_results()) {
+    report.output.clear();
+    return report;
+  }
+  report.totals = totals_of(system);
   std::vector<ReportTable> tables = system.report_tables(true, &report.report_text);
   if (writer) {
     RunSummary summary;

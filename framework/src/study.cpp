@@ -306,17 +306,20 @@ void evaluate(const TuneSpec& spec, const PluginRegistry& registry, std::vector<
   }
 }
 
+}  // namespace
+
 /// On the CPU a batch is shared out: `threads` workers (the experiment's; 0: every core) each run
 /// one ensemble of a contiguous share of the points on the sequential engine. That is what
 /// `sequential` asks for, and what `auto` means without a GPU (a GPU takes the whole batch as
 /// one ensemble). A replica's results do not depend on the others in its ensemble, so the trials
 /// are the same as from one ensemble.
-void evaluate_batch(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials) {
+void evaluate_trials(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials,
+                     std::size_t first) {
   std::size_t workers = 1;
   const bool cpu = spec.base.engine == "sequential" || (spec.base.engine == "auto" && !cuda_device_available());
   if (cpu) workers = spec.base.threads > 0 ? spec.base.threads : std::max(1u, std::thread::hardware_concurrency());
   workers = std::min(workers, trials.size());
-  if (workers <= 1) return evaluate(spec, registry, trials, 0, cpu ? "sequential" : "");
+  if (workers <= 1) return evaluate(spec, registry, trials, first, cpu ? "sequential" : "");
   std::vector<std::vector<Trial>> shares(workers);
   std::vector<std::size_t> firsts(workers, trials.size());
   for (std::size_t i = 0; i < trials.size(); ++i) {
@@ -329,7 +332,7 @@ void evaluate_batch(const TuneSpec& spec, const PluginRegistry& registry, std::v
   for (std::size_t w = 0; w < workers; ++w) {
     threads.emplace_back([&, w] {
       try {
-        evaluate(spec, registry, shares[w], firsts[w], "sequential");
+        evaluate(spec, registry, shares[w], first + firsts[w], "sequential");
       } catch (...) {
         errors[w] = std::current_exception();
       }
@@ -344,6 +347,8 @@ void evaluate_batch(const TuneSpec& spec, const PluginRegistry& registry, std::v
     for (Trial& trial : share) trials[next++] = std::move(trial);
   }
 }
+
+namespace {
 
 /// One replica's analytical outcome (check_screen_metrics made sure every metric is there).
 Outcome estimate_outcome(const TuneSpec& spec, const std::vector<WorkloadEstimate>& estimates) {
@@ -599,7 +604,11 @@ StudyReport run_study(const TuneSpec& spec, const PluginRegistry& registry, cons
       batch[i].number = static_cast<std::uint32_t>(trials.size() + screened.size() + i);
       batch[i].batch = batch_number;
     }
-    evaluate_batch(spec, registry, batch);
+    if (options.evaluate) {
+      options.evaluate(batch);
+    } else {
+      evaluate_trials(spec, registry, batch);
+    }
 
     // The tuner hears of every point it proposed once: the simulated result, else the estimate.
     std::vector<const Trial*> heard;

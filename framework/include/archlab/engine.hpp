@@ -51,12 +51,19 @@ class Engine {
   virtual std::string_view name() const = 0;
   /// Throws RunError when a handler fails (for example, sends on an unconnected port).
   virtual RunResult run(SystemInstance& system, const EngineOptions& options, RunObserver* observer) = 0;
+  /// Whether this process holds the run's results once run() returns: the statistics of every
+  /// component, the samples and the trace. False on the MPI engine's ranks other than 0, which
+  /// hold only their own components and write no output file.
+  virtual bool holds_results() const { return true; }
 };
 
-/// The engine of that name: "sequential", "windowed", "cuda", or "auto" (the best available).
-/// Unknown or unavailable names throw ConfigError listing the valid ones.
+/// The engine of that name: "sequential", "windowed", "cuda", "mpi" (once registered), or "auto"
+/// (the best available). Unknown or unavailable names throw ConfigError listing the valid ones.
 std::unique_ptr<Engine> make_engine(std::string_view name);
 std::vector<std::string> engine_names();
+/// Adds an engine that a library outside the kernel provides (the MPI engine of framework/mpi/,
+/// which the kernel does not link): make_engine(name) then calls `factory`.
+void register_engine(const std::string& name, std::function<std::unique_ptr<Engine>()> factory);
 
 std::unique_ptr<Engine> make_sequential_engine();
 /// Conservative synchronous windows on `EngineOptions::threads` CPU threads (0: all cores).

@@ -309,6 +309,9 @@ struct StudyOptions {
   std::filesystem::path resume;  ///< a study file to continue
   std::function<void(const StudyProgress&)> progress;  ///< after every batch
   std::uint64_t max_batches = 0;  ///< stop after this many batches in this call (0: none); for tests
+  /// Evaluates each batch in place of evaluate_trials(spec, registry, batch, 0) (the MPI study
+  /// of framework/mpi/ shares it out over ranks); it must give the trials that would.
+  std::function<void(std::vector<Trial>&)> evaluate;
 };
 
 struct StudyReport {
@@ -319,6 +322,12 @@ struct StudyReport {
   bool exhausted = false;  ///< the tuner proposed nothing more before the budget was spent
   double wall_seconds = 0;
 };
+
+/// Measures `trials` (their points set), trials[0] being at position `first` of its batch (a
+/// trial's replica is its position in the batch's ensemble). On the CPU the trials are shared out
+/// over the experiment's threads; a trial's results do not depend on which others run with it.
+void evaluate_trials(const TuneSpec& spec, const PluginRegistry& registry, std::vector<Trial>& trials,
+                     std::size_t first = 0);
 
 /// Runs (or continues) the study. Bad input throws before any trial runs; a design point that
 /// fails becomes a failed trial.
