@@ -266,14 +266,14 @@ private:
 
   void gather_stats() {
     for (auto& type : system_.types())
-      gather_rows(type->stats, *type, type->descriptor->nstats);
+      gather_rows(type->stats, *type, type->rt.nstats);
   }
 
   void gather_components() {
     for (auto& type : system_.types()) {
       gather_rows(type->states, *type, std::max<std::uint32_t>(type->descriptor->state_size, 1));
       gather_rows(type->counters, *type, 1);
-      gather_rows(type->stats, *type, type->descriptor->nstats);
+      gather_rows(type->stats, *type, type->rt.nstats);
     }
   }
 
