@@ -9,35 +9,6 @@
 namespace archlab {
 namespace {
 
-struct Recorder : RunObserver {
-  std::vector<StatSample> samples;
-  std::vector<TraceRecord> trace;
-  void on_sample(StatSample sample) override { samples.push_back(std::move(sample)); }
-  void on_trace(std::vector<TraceRecord> records) override {
-    trace.insert(trace.end(), records.begin(), records.end());
-  }
-};
-
-struct Outcome {
-  RunResult result;
-  std::vector<std::vector<double>> stats;
-  Recorder recorded;
-};
-
-Outcome run_on(const ExperimentSpec& spec, Engine& engine, unsigned threads) {
-  SystemInstance system(spec.system, spec.seed);
-  EngineOptions options;
-  options.stop_time = spec.stop_time;
-  options.max_events = spec.max_events;
-  options.stats_interval = spec.stats_interval;
-  options.trace = true;
-  options.threads = threads;
-  Outcome outcome;
-  outcome.result = engine.run(system, options, &outcome.recorded);
-  outcome.stats = system.stat_values();
-  return outcome;
-}
-
 /// "lp[3] (workload.phold) statistic 'events'" for the flat index into a type's values.
 std::string where_stat(const OutputLayout& layout, std::size_t group, std::size_t flat) {
   const StatGroup& g = layout.stat_groups.at(group);
@@ -72,7 +43,7 @@ std::string compare_values(const OutputLayout& layout, const std::vector<std::ve
   return "";
 }
 
-std::string compare(const OutputLayout& layout, const Outcome& reference, const Outcome& other) {
+std::string compare(const OutputLayout& layout, const RecordedRun& reference, const RecordedRun& other) {
   auto differs = [](const char* what, auto a, auto b) {
     std::ostringstream out;
     out << what << " " << b << " instead of " << a;
@@ -115,13 +86,27 @@ std::string compare(const OutputLayout& layout, const Outcome& reference, const 
 
 } // namespace
 
+RecordedRun run_recorded(const ExperimentSpec& spec, Engine& engine, unsigned threads) {
+  SystemInstance system(spec.system, spec.seed);
+  EngineOptions options;
+  options.stop_time = spec.stop_time;
+  options.max_events = spec.max_events;
+  options.stats_interval = spec.stats_interval;
+  options.trace = true;
+  options.threads = threads;
+  RecordedRun outcome;
+  outcome.result = engine.run(system, options, &outcome.recorded);
+  outcome.stats = system.stat_values();
+  return outcome;
+}
+
 bool VerifyReport::identical() const {
   return std::all_of(engines.begin(), engines.end(), [](const EngineCheck& e) { return e.identical(); });
 }
 
 VerifyReport verify_experiment(const ExperimentSpec& spec, const std::function<void(const EngineCheck&)>& on_engine) {
   const OutputLayout layout = SystemInstance(spec.system, spec.seed).output_layout();
-  const Outcome reference = run_on(spec, *make_sequential_engine(), 1);
+  const RecordedRun reference = run_recorded(spec, *make_sequential_engine(), 1);
   VerifyReport report;
   report.reference = reference.result;
   report.samples = reference.recorded.samples.size();
@@ -137,7 +122,7 @@ VerifyReport verify_experiment(const ExperimentSpec& spec, const std::function<v
   if (!report.cuda_skipped) candidates.push_back({"cuda", 1});
   for (const Candidate& candidate : candidates) {
     auto engine = candidate.name == "gpu-emulated" ? make_gpu_emulation_engine() : make_engine(candidate.name);
-    const Outcome outcome = run_on(spec, *engine, candidate.threads);
+    const RecordedRun outcome = run_recorded(spec, *engine, candidate.threads);
     EngineCheck check{candidate.name, candidate.threads, outcome.result, compare(layout, reference, outcome)};
     if (on_engine) on_engine(check);
     report.engines.push_back(std::move(check));

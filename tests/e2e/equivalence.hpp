@@ -11,41 +11,20 @@
 
 #include "archlab/config.hpp"
 #include "archlab/engine.hpp"
+#include "archlab/verify.hpp"
 
 namespace archlab::testing {
 
 
-struct Recorded : RunObserver {
-  std::vector<StatSample> samples;
-  std::vector<TraceRecord> trace;
-  void on_sample(StatSample sample) override { samples.push_back(std::move(sample)); }
-  void on_trace(std::vector<TraceRecord> records) override {
-    trace.insert(trace.end(), records.begin(), records.end());
-  }
-};
-
-struct Outcome {
-  RunResult result;
-  std::vector<std::vector<double>> stats;
-  Recorded recorded;
-};
+// The runs the tests compare are archlab verify's (framework/src/verify.cpp): one recorder.
+using Outcome = RecordedRun;
 
 inline std::unique_ptr<Engine> engine_named(const std::string& name) {
   return name == "gpu-emulated" ? make_gpu_emulation_engine() : make_engine(name);
 }
 
 inline Outcome run(const ExperimentSpec& spec, const std::string& engine, unsigned threads) {
-  SystemInstance system(spec.system, spec.seed);
-  EngineOptions options;
-  options.stop_time = spec.stop_time;
-  options.max_events = spec.max_events;
-  options.stats_interval = spec.stats_interval;
-  options.trace = true;
-  options.threads = threads;
-  Outcome outcome;
-  outcome.result = engine_named(engine)->run(system, options, &outcome.recorded);
-  outcome.stats = system.stat_values();
-  return outcome;
+  return run_recorded(spec, *engine_named(engine), threads);
 }
 
 inline void expect_identical(const Outcome& reference, const Outcome& other, const std::string& what) {

@@ -14,6 +14,27 @@
 
 namespace archlab {
 
+/// What an engine observed during a run: every statistics sample and every trace record.
+struct RunRecorder : RunObserver {
+  std::vector<StatSample> samples;
+  std::vector<TraceRecord> trace;
+  void on_sample(StatSample sample) override { samples.push_back(std::move(sample)); }
+  void on_trace(std::vector<TraceRecord> records) override {
+    trace.insert(trace.end(), records.begin(), records.end());
+  }
+};
+
+/// One run of an experiment with tracing on: its result, final statistics, samples and trace.
+struct RecordedRun {
+  RunResult result;
+  std::vector<std::vector<double>> stats;
+  RunRecorder recorded;
+};
+
+/// Runs `spec` on `engine` (`threads` for the windowed engine) on a fresh system, tracing every
+/// event; what verify_experiment and the engine-equivalence tests compare.
+RecordedRun run_recorded(const ExperimentSpec& spec, Engine& engine, unsigned threads);
+
 /// One engine's run against the reference.
 struct EngineCheck {
   std::string engine;   ///< "windowed", "gpu-emulated", "cuda"
