@@ -25,68 +25,14 @@
 #include "archlab/config.hpp"
 #include "archlab/engine.hpp"
 #include "archlab/system.hpp"
+#include "baseline.hpp"
 
 namespace {
 
-const archlab::PluginRegistry& current_registry() {
-  static const archlab::PluginRegistry instance;
-  return instance;
-}
-
-/// The baseline plugins' folder first, so that its plugins shadow this build's; null when
-/// ARCHLAB_BASELINE_PLUGIN_DIR is not set.
-const archlab::PluginRegistry* baseline_registry() {
-  static const std::unique_ptr<archlab::PluginRegistry> instance = []() -> std::unique_ptr<archlab::PluginRegistry> {
-    const char* dir = std::getenv("ARCHLAB_BASELINE_PLUGIN_DIR");
-    if (dir == nullptr || *dir == '\0') return nullptr;
-    std::vector<std::filesystem::path> path{dir};
-    for (const auto& p : archlab::PluginRegistry::default_search_path())
-      path.push_back(p);
-    return std::make_unique<archlab::PluginRegistry>(path);
-  }();
-  return instance.get();
-}
-
-const archlab::PluginRegistry& registry(bool baseline) { return baseline ? *baseline_registry() : current_registry(); }
-
-using Stats = std::map<std::string, double>;
-
-/// Every statistic summed over the instances of its type.
-Stats stats_of(const archlab::SystemInstance& system) {
-  Stats stats;
-  for (const auto& type : system.types()) {
-    const archlab::ComponentDescriptor& d = *type->descriptor;
-    for (std::uint32_t s = 0; s < d.nstats; ++s)
-      for (std::uint32_t i = 0; i < type->rt.count; ++i)
-        stats[type->name + "." + d.stats[s].name] += type->stats[i * d.nstats + s];
-  }
-  return stats;
-}
-
-/// The latest statistics of each benchmark case on the current plugins, to compare with.
-std::map<std::string, Stats>& current_stats() {
-  static std::map<std::string, Stats> instance;
-  return instance;
-}
-
-/// Record the current plugins' statistics of `key`, or compare the baseline's with them.
-void compare(benchmark::State& state, const std::string& key, const Stats& stats, bool baseline) {
-  if (!baseline) {
-    current_stats()[key] = stats;
-    return;
-  }
-  const auto found = current_stats().find(key);
-  if (found == current_stats().end()) return;
-  bool identical = true;
-  for (const auto& [name, value] : stats) {
-    const auto mine = found->second.find(name);
-    if (mine != found->second.end() && mine->second == value) continue;
-    identical = false;
-    std::fprintf(stderr, "%s: %s baseline %.17g current %.17g\n", key.c_str(), name.c_str(), value,
-                 mine == found->second.end() ? 0.0 : mine->second);
-  }
-  state.counters["identical"] = identical ? 1.0 : 0.0;
-}
+using archlab::bench::compare;
+using archlab::bench::registry;
+using archlab::bench::Stats;
+using archlab::bench::stats_of;
 
 /// A file of the source tree: ARCHLAB_SOURCE_DIR from the environment (the GPU machine's copy),
 /// else the tree this program was built from.
@@ -216,7 +162,7 @@ BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble256_cuda, 256, "cuda", 1)
 
 int main(int argc, char** argv) {
   // The baseline's sequential cases, after the current ones they are compared with.
-  if (baseline_registry() != nullptr) {
+  if (archlab::bench::baseline_registry() != nullptr) {
     for (const char* model : {"resnet50_b1", "gpt2_small_decode_kv512"}) {
       const std::string name =
           std::string("run_model/") + (model[0] == 'r' ? "resnet50" : "gpt2_decode") + "_sequential/baseline";

@@ -23,6 +23,7 @@
 #include "archlab/engine.hpp"
 #include "archlab/plugin_loader.hpp"
 #include "archlab/system.hpp"
+#include "baseline.hpp"
 
 namespace {
 
@@ -53,50 +54,12 @@ std::string experiment(const Pattern& p) {
   return text;
 }
 
-const archlab::PluginRegistry& current_registry() {
-  static const archlab::PluginRegistry instance;
-  return instance;
-}
-
-/// The baseline's folder first, so its memory.dram shadows this build's.
-const archlab::PluginRegistry* baseline_registry() {
-  static const std::unique_ptr<archlab::PluginRegistry> instance = []() -> std::unique_ptr<archlab::PluginRegistry> {
-    const char* dir = std::getenv("ARCHLAB_BASELINE_PLUGIN_DIR");
-    if (dir == nullptr || *dir == '\0') return nullptr;
-    std::vector<std::filesystem::path> path{dir};
-    for (const auto& p : archlab::PluginRegistry::default_search_path())
-      path.push_back(p);
-    auto registry = std::make_unique<archlab::PluginRegistry>(path);
-    if (registry->find("memory.dram")->path().parent_path() != std::filesystem::path(dir)) {
-      std::fprintf(stderr, "dram_bench: no archlab_dram.so in %s\n", dir);
-      std::exit(2);
-    }
-    return registry;
-  }();
-  return instance.get();
-}
-
-using Stats = std::map<std::string, double>;
-
-Stats stats_of(const archlab::SystemInstance& system) {
-  Stats stats;
-  for (const auto& type : system.types()) {
-    const archlab::ComponentDescriptor& d = *type->descriptor;
-    for (std::uint32_t s = 0; s < d.nstats; ++s)
-      for (std::uint32_t i = 0; i < type->rt.count; ++i)
-        stats[type->name + "." + d.stats[s].name] += type->stats[i * d.nstats + s];
-  }
-  return stats;
-}
-
-/// The statistics of the latest run of each pattern on the current model, to compare with.
-std::map<std::string, Stats>& current_stats() {
-  static std::map<std::string, Stats> instance;
-  return instance;
-}
+using archlab::bench::baseline_registry;
+using archlab::bench::Stats;
+using archlab::bench::stats_of;
 
 void run_pattern(benchmark::State& state, const Pattern& pattern, bool baseline) {
-  const archlab::PluginRegistry& registry = baseline ? *baseline_registry() : current_registry();
+  const archlab::PluginRegistry& registry = archlab::bench::registry(baseline);
   const archlab::ExperimentSpec spec =
       archlab::load_experiment_text(experiment(pattern), "dram_bench.toml", ".", {}, registry);
   const auto engine = archlab::make_engine("sequential");
@@ -118,27 +81,19 @@ void run_pattern(benchmark::State& state, const Pattern& pattern, bool baseline)
   }
   state.counters["requests_per_s"] = benchmark::Counter(requests, benchmark::Counter::kIsRate);
   state.counters["events_per_request"] = static_cast<double>(events) / requests;
-  if (!baseline) {
-    current_stats()[pattern.name] = stats;
-    return;
-  }
-  const auto found = current_stats().find(pattern.name);
-  if (found == current_stats().end()) return;
-  bool identical = true;
-  for (const auto& [name, value] : stats) {
-    const double mine = found->second[name];
-    if (name.rfind("memory.dram.", 0) != 0 && name.rfind("workload.mem_traffic.", 0) != 0) continue;
-    if (value != mine) {
-      identical = false;
-      std::fprintf(stderr, "%s: %s baseline %.17g current %.17g\n", pattern.name, name.c_str(), value, mine);
-    }
-  }
-  state.counters["identical"] = identical ? 1.0 : 0.0;
+  archlab::bench::compare(state, pattern.name, stats, baseline);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
+  if (const archlab::PluginRegistry* baseline = baseline_registry(); baseline != nullptr) {
+    const std::filesystem::path dir = std::getenv("ARCHLAB_BASELINE_PLUGIN_DIR");
+    if (baseline->find("memory.dram")->path().parent_path() != dir) {
+      std::fprintf(stderr, "dram_bench: no archlab_dram.so in %s\n", dir.c_str());
+      return 2;
+    }
+  }
   for (const Pattern& p : kPatterns) {
     benchmark::RegisterBenchmark((std::string(p.name) + "/current").c_str(), run_pattern, p, false)
         ->Unit(benchmark::kMillisecond)

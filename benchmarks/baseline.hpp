@@ -1,0 +1,84 @@
+// Comparing this build's plugins with a baseline build of them in the same benchmark run
+// (dnn_bench, dram_bench): ARCHLAB_BASELINE_PLUGIN_DIR names a folder of plugins built from another
+// commit; its plugins shadow this build's, the others still come from this build. The baseline
+// must have the same plugin ABI (the loader refuses a mismatch); benchmarks/README.md has the
+// recipe.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "archlab/plugin_loader.hpp"
+#include "archlab/system.hpp"
+
+namespace archlab::bench {
+
+inline const PluginRegistry& current_registry() {
+  static const PluginRegistry instance;
+  return instance;
+}
+
+/// The baseline plugins' folder first, so that its plugins shadow this build's; null when
+/// ARCHLAB_BASELINE_PLUGIN_DIR is not set.
+inline const PluginRegistry* baseline_registry() {
+  static const std::unique_ptr<PluginRegistry> instance = []() -> std::unique_ptr<PluginRegistry> {
+    const char* dir = std::getenv("ARCHLAB_BASELINE_PLUGIN_DIR");
+    if (dir == nullptr || *dir == '\0') return nullptr;
+    std::vector<std::filesystem::path> path{dir};
+    for (const auto& p : PluginRegistry::default_search_path()) path.push_back(p);
+    return std::make_unique<PluginRegistry>(path);
+  }();
+  return instance.get();
+}
+
+inline const PluginRegistry& registry(bool baseline) { return baseline ? *baseline_registry() : current_registry(); }
+
+using Stats = std::map<std::string, double>;
+
+/// Every statistic slot (declared statistics, histogram bins, derived) summed over the instances
+/// of its type, by "<type>.<slot name>".
+inline Stats stats_of(const SystemInstance& system) {
+  Stats stats;
+  for (const auto& type : system.types()) {
+    const std::vector<std::string>& names = type->stat_layout.stat_names;
+    const std::size_t width = type->rt.nstats;
+    for (std::size_t s = 0; s < names.size(); ++s)
+      for (std::uint32_t i = 0; i < type->rt.count; ++i) stats[type->name + "." + names[s]] += type->stats[i * width + s];
+  }
+  return stats;
+}
+
+/// The latest statistics of each benchmark case on the current plugins, to compare with.
+inline std::map<std::string, Stats>& current_stats() {
+  static std::map<std::string, Stats> instance;
+  return instance;
+}
+
+/// Records the current plugins' statistics of `key`, or compares the baseline's with them and
+/// reports `identical` (1: every statistic equal; the ones that differ are printed to stderr).
+inline void compare(benchmark::State& state, const std::string& key, const Stats& stats, bool baseline) {
+  if (!baseline) {
+    current_stats()[key] = stats;
+    return;
+  }
+  const auto found = current_stats().find(key);
+  if (found == current_stats().end()) return;
+  bool identical = found->second.size() == stats.size();
+  for (const auto& [name, value] : stats) {
+    const auto mine = found->second.find(name);
+    if (mine != found->second.end() && mine->second == value) continue;
+    identical = false;
+    std::fprintf(stderr, "%s: %s baseline %.17g current %.17g\n", key.c_str(), name.c_str(), value,
+                 mine == found->second.end() ? 0.0 : mine->second);
+  }
+  state.counters["identical"] = identical ? 1.0 : 0.0;
+}
+
+} // namespace archlab::bench
