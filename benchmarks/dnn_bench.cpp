@@ -6,10 +6,21 @@
 //   build/benchmarks/dnn_bench
 //   build/benchmarks/dnn_bench --benchmark_filter=gpt2
 //   build/benchmarks/dnn_bench --benchmark_filter=edge_ensemble   # 256 edge design points, ResNet-50
+//
+// With ARCHLAB_BASELINE_PLUGIN_DIR set to a folder of plugins built from another commit (for
+// example memory.dram before a change), the sequential cases also run with those plugins in the
+// same run (`.../baseline`), and each reports `identical` = 1 when every statistic of the run
+// matched the current plugins' (the ones that differ are printed). benchmarks/README.md has the
+// recipe.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "archlab/config.hpp"
 #include "archlab/engine.hpp"
@@ -17,9 +28,64 @@
 
 namespace {
 
-const archlab::PluginRegistry& registry() {
+const archlab::PluginRegistry& current_registry() {
   static const archlab::PluginRegistry instance;
   return instance;
+}
+
+/// The baseline plugins' folder first, so that its plugins shadow this build's; null when
+/// ARCHLAB_BASELINE_PLUGIN_DIR is not set.
+const archlab::PluginRegistry* baseline_registry() {
+  static const std::unique_ptr<archlab::PluginRegistry> instance = []() -> std::unique_ptr<archlab::PluginRegistry> {
+    const char* dir = std::getenv("ARCHLAB_BASELINE_PLUGIN_DIR");
+    if (dir == nullptr || *dir == '\0') return nullptr;
+    std::vector<std::filesystem::path> path{dir};
+    for (const auto& p : archlab::PluginRegistry::default_search_path())
+      path.push_back(p);
+    return std::make_unique<archlab::PluginRegistry>(path);
+  }();
+  return instance.get();
+}
+
+const archlab::PluginRegistry& registry(bool baseline) { return baseline ? *baseline_registry() : current_registry(); }
+
+using Stats = std::map<std::string, double>;
+
+/// Every statistic summed over the instances of its type.
+Stats stats_of(const archlab::SystemInstance& system) {
+  Stats stats;
+  for (const auto& type : system.types()) {
+    const archlab::ComponentDescriptor& d = *type->descriptor;
+    for (std::uint32_t s = 0; s < d.nstats; ++s)
+      for (std::uint32_t i = 0; i < type->rt.count; ++i)
+        stats[type->name + "." + d.stats[s].name] += type->stats[i * d.nstats + s];
+  }
+  return stats;
+}
+
+/// The latest statistics of each benchmark case on the current plugins, to compare with.
+std::map<std::string, Stats>& current_stats() {
+  static std::map<std::string, Stats> instance;
+  return instance;
+}
+
+/// Record the current plugins' statistics of `key`, or compare the baseline's with them.
+void compare(benchmark::State& state, const std::string& key, const Stats& stats, bool baseline) {
+  if (!baseline) {
+    current_stats()[key] = stats;
+    return;
+  }
+  const auto found = current_stats().find(key);
+  if (found == current_stats().end()) return;
+  bool identical = true;
+  for (const auto& [name, value] : stats) {
+    const auto mine = found->second.find(name);
+    if (mine != found->second.end() && mine->second == value) continue;
+    identical = false;
+    std::fprintf(stderr, "%s: %s baseline %.17g current %.17g\n", key.c_str(), name.c_str(), value,
+                 mine == found->second.end() ? 0.0 : mine->second);
+  }
+  state.counters["identical"] = identical ? 1.0 : 0.0;
 }
 
 /// A file of the source tree: ARCHLAB_SOURCE_DIR from the environment (the GPU machine's copy),
@@ -31,7 +97,8 @@ std::string source(const std::string& path) {
 
 /// Runs `spec` once per benchmark iteration on `engine_name`; returns the events handled in all.
 std::uint64_t run_iterations(benchmark::State& state, const archlab::ExperimentSpec& spec,
-                             const std::string& engine_name, unsigned threads, archlab::Tick* final_time = nullptr) {
+                             const std::string& engine_name, unsigned threads, archlab::Tick* final_time = nullptr,
+                             Stats* stats = nullptr) {
   if (engine_name == "cuda" && !archlab::cuda_device_available()) {
     state.SkipWithError("no CUDA device");
     return 0;
@@ -49,17 +116,26 @@ std::uint64_t run_iterations(benchmark::State& state, const archlab::ExperimentS
     if (result.status != "completed") state.SkipWithError(("run ended: " + result.status).c_str());
     events += result.events;
     if (final_time != nullptr) *final_time = result.final_time;
+    if (stats != nullptr) {
+      state.PauseTiming();
+      *stats = stats_of(system);
+      (*stats)["engine.final_time"] = static_cast<double>(result.final_time);
+      state.ResumeTiming();
+    }
   }
   return events;
 }
 
-void run_model(benchmark::State& state, const std::string& model, const std::string& engine_name, unsigned threads) {
-  const archlab::ExperimentSpec spec =
-      archlab::load_experiment(source("examples/datacenter_resnet50.toml"),
-                               {{"workloads.dnn.model", source("workloads/zoo/" + model + ".toml")}}, registry());
+void run_model(benchmark::State& state, const std::string& model, const std::string& engine_name, unsigned threads,
+               bool baseline = false) {
+  const archlab::ExperimentSpec spec = archlab::load_experiment(
+      source("examples/datacenter_resnet50.toml"),
+      {{"workloads.dnn.model", source("workloads/zoo/" + model + ".toml")}}, registry(baseline));
   archlab::Tick latency = 0;
-  const std::uint64_t events = run_iterations(state, spec, engine_name, threads, &latency);
+  Stats stats;
+  const std::uint64_t events = run_iterations(state, spec, engine_name, threads, &latency, &stats);
   if (events == 0) return;
+  if (engine_name == "sequential") compare(state, model, stats, baseline);
   const auto inferences = static_cast<std::uint64_t>(state.iterations());
   state.counters["events_per_inference"] = static_cast<double>(events) / static_cast<double>(inferences);
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
@@ -70,7 +146,8 @@ void run_model(benchmark::State& state, const std::string& model, const std::str
 /// Design points of the edge machine (array shapes from 16 x 16 to 64 x 64) running ResNet-50 in
 /// one ensemble: 256 of them is the case the CUDA engine is for (skipped without a device); the
 /// CPU engines run 16, which is enough for design points per second.
-void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& engine_name, unsigned threads) {
+void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& engine_name, unsigned threads,
+                       bool baseline = false) {
   std::string rows;
   std::string cols;
   for (int i = 0; i < kPoints; ++i) {
@@ -82,9 +159,13 @@ void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& 
       {"ensemble", "{ replicas = " + std::to_string(kPoints) + ", vary = { \"system.components.sa.rows\" = [" + rows +
                        "], \"system.components.sa.cols\" = [" + cols + "] } }"}};
   const archlab::ExperimentSpec spec =
-      archlab::load_experiment(source("examples/edge_mobilenet_v2.toml"), overrides, registry());
-  const std::uint64_t events = run_iterations(state, spec, engine_name, threads);
+      archlab::load_experiment(source("examples/edge_mobilenet_v2.toml"), overrides, registry(baseline));
+  Stats stats;
+  const std::uint64_t events = run_iterations(state, spec, engine_name, threads, nullptr, &stats);
   if (events == 0) return;
+  if (engine_name == "sequential") compare(state, "edge_ensemble" + std::to_string(kPoints), stats, baseline);
+  state.counters["events_per_design_point"] =
+      static_cast<double>(events) / static_cast<double>(state.iterations()) / static_cast<double>(kPoints);
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["design_points_per_s"] = benchmark::Counter(
       static_cast<double>(kPoints) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
@@ -133,4 +214,26 @@ BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble256_cuda, 256, "cuda", 1)
     ->Iterations(1)
     ->UseRealTime();
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // The baseline's sequential cases, after the current ones they are compared with.
+  if (baseline_registry() != nullptr) {
+    for (const char* model : {"resnet50_b1", "gpt2_small_decode_kv512"}) {
+      const std::string name =
+          std::string("run_model/") + (model[0] == 'r' ? "resnet50" : "gpt2_decode") + "_sequential/baseline";
+      benchmark::RegisterBenchmark(name.c_str(), run_model, std::string(model), std::string("sequential"), 1u, true)
+          ->Unit(benchmark::kMillisecond)
+          ->Iterations(2)
+          ->UseRealTime();
+    }
+    benchmark::RegisterBenchmark("run_edge_ensemble/edge_ensemble16_sequential/baseline", run_edge_ensemble, 16,
+                                 std::string("sequential"), 1u, true)
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(1)
+        ->UseRealTime();
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

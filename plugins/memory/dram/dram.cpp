@@ -10,19 +10,23 @@
 // then the oldest. A bank with queued hits on its open row is not precharged (open page). A
 // request is answered on `resp` when the data of its last burst has crossed the bus.
 //
-// The model is event-driven, never clocked: a decision issues every command that can issue
-// before its horizon (the earliest pending wake-up, at least one command clock ahead) and keeps a
-// wake-up for the earliest command left. Commands are committed in time order per kind (the ACTs
-// of a rank, the column commands of a channel), so a decision may place a command a little in the
-// future ("commit ahead") instead of waiting for another event. The component thus keeps one
-// wake-up event pending (two while it catches up after answering its budget of requests), well
-// inside the GPU engine's 16 same-window self events.
+// The model is event-driven, never clocked. A decision issues every command that can issue before
+// its horizon (the earliest pending wake-up, at least one command clock ahead) and keeps a
+// wake-up for the earliest command left ("commit ahead"). Those wake-ups are lazy: after each
+// event the component takes the coming ones itself, as long as none answers a request, with every
+// change of state written to an undo journal; the first one that must answer gets a real event.
+// A request arriving earlier undoes the planned wake-ups after it and the controller decides again
+// with it. The decisions are exactly those of one event per wake-up; a request costs its arrival,
+// about one wake-up event and its answer.
 //
 // Address mapping, from the most significant end (README.md has the details):
 //   row_bank_column: row | rank | bank | column | bank group | channel | byte in burst
 //   row_column_bank: row | column | rank | bank | bank group | channel | byte in burst
 #include <archlab/component.hpp>
+
 #include <archlab/protocol.hpp>
+#include <cstddef>
+#include <cstring>
 
 #include "presets.hpp"
 
@@ -33,18 +37,30 @@ namespace protocol = archlab::protocol;
 namespace dram = archlab::dram;
 
 // Fixed sizes of the State (checked in validate()).
-inline constexpr std::uint32_t kMaxChannels = 16;  ///< channels per component
-inline constexpr std::uint32_t kMaxRanks = 4;      ///< ranks per channel
-inline constexpr std::uint32_t kMaxGroups = 8;     ///< bank groups per rank
-inline constexpr std::uint32_t kMaxBanks = 64;     ///< banks per channel (ranks * groups * banks per group)
+inline constexpr std::uint32_t kMaxChannels = 16; ///< channels per component
+inline constexpr std::uint32_t kMaxRanks = 4;     ///< ranks per channel
+inline constexpr std::uint32_t kMaxGroups = 8;    ///< bank groups per rank
+inline constexpr std::uint32_t kMaxBanks = 64;    ///< banks per channel (ranks * groups * banks per group)
+inline constexpr std::uint32_t kRankGroups = kMaxRanks * kMaxGroups;
 inline constexpr std::uint32_t kMaxQueue = 32;     ///< scheduler entries (bursts) per channel
 inline constexpr std::uint32_t kMaxRequests = 512; ///< requests in flight in the component (a full queue per channel)
-inline constexpr std::uint32_t kMaxWakes = 4;      ///< pending wake-up events tracked (2 are ever used)
+inline constexpr std::uint32_t kMaxWakes = 4;      ///< pending wake-up events tracked (older ones still fire)
+inline constexpr std::uint32_t kMaxLost = 16;      ///< planned wake-ups beyond kMaxWakes still to come
+/// Undo journal of the planned (not yet committed) commands: records and commands. Planning stops
+/// (and keeps a wake-up) where a command might not fit: kUndoPerStep covers a command or the
+/// refresh of a whole rank, kUndoPerFeed each burst a RD/WR's freed slot lets into a queue.
+inline constexpr std::uint32_t kUndoRecords = 4608; ///< the largest undo_bound() fits in an empty journal
+inline constexpr std::uint32_t kPlannedSteps = 256;
+inline constexpr std::uint32_t kUndoPerStep = 160;
+inline constexpr std::uint32_t kUndoPerFeed = 8; ///< 5 per burst, 3 per request (a request moves at least one burst)
+static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kUndoRecords,
+              "a step and its feed must fit in an empty journal, or planning could not go on");
 /// Requests answered from one event at most; the rest wait for a zero-delay wake-up, so that one
 /// event never sends more than kMaxSendsPerEvent (answers plus one wake-up).
 inline constexpr std::uint32_t kReplyBudget = 14;
 
 inline constexpr std::uint32_t kNoRow = ~std::uint32_t{0};
+inline constexpr std::uint8_t kFed = 0xff;
 inline constexpr Tick kNever = archlab::kTickMax;
 
 static_assert(kMaxBanks <= 64, "bank sets are 64-bit masks");
@@ -55,12 +71,19 @@ ARCHLAB_HD constexpr Tick min2(Tick a, Tick b) { return a < b ? a : b; }
 ARCHLAB_HD constexpr Tick sub_floor(Tick a, Tick b) { return a > b ? a - b : 0; }
 
 ARCHLAB_HD inline std::uint32_t lowest_bit(std::uint32_t mask) {
-  std::uint32_t i = 0;
-  while ((mask & 1u) == 0) {
-    mask >>= 1;
-    ++i;
-  }
-  return i;
+#ifdef __CUDA_ARCH__
+  return static_cast<std::uint32_t>(__ffs(static_cast<int>(mask)) - 1);
+#else
+  return static_cast<std::uint32_t>(__builtin_ctz(mask));
+#endif
+}
+
+ARCHLAB_HD inline std::uint32_t lowest_bit64(std::uint64_t mask) {
+#ifdef __CUDA_ARCH__
+  return static_cast<std::uint32_t>(__ffsll(static_cast<long long>(mask)) - 1);
+#else
+  return static_cast<std::uint32_t>(__builtin_ctzll(mask));
+#endif
 }
 
 /// Everything the model needs, with the preset applied: filled once at time 0.
@@ -74,6 +97,8 @@ struct Config {
   std::uint32_t mapping, queue_depth;
   bool via_interconnect;
   double act_energy, read_energy, write_energy, refresh_energy;
+  std::uint8_t bank_rank[kMaxBanks], bank_group[kMaxBanks]; ///< of each bank of a channel (no division per command)
+  std::uint8_t bank_rank_group[kMaxBanks];                  ///< rank * groups + group
 };
 
 struct Bank {
@@ -95,9 +120,10 @@ struct Rank {
   std::uint32_t faw_pos;
 };
 
-/// One burst waiting in a channel's queue (queue order is arrival order).
+/// One burst waiting in a channel's queue (queue order, oldest first, is `order`).
 struct Entry {
   Tick arrival;          ///< its request's arrival
+  std::uint64_t order;   ///< when it entered the queue, counted per channel
   std::uint32_t request; ///< slot in the request table
   std::uint32_t row;
   std::uint16_t bank; ///< (rank * groups + group) * banks_per_group + bank
@@ -108,12 +134,51 @@ struct Entry {
 struct Channel {
   Bank banks[kMaxBanks];
   Rank ranks[kMaxRanks];
-  Entry queue[kMaxQueue];
+  Entry queue[kMaxQueue];              ///< slots; `used` says which hold an entry
+  std::uint32_t bank_slots[kMaxBanks]; ///< the slots of each bank's entries
+  std::uint64_t active;                ///< banks with entries
+  std::uint64_t entered;               ///< entries that ever entered (the next Entry::order)
+  std::uint32_t used;
+  // The FR-FCFS candidate of each bank (its oldest hit, else its oldest entry), kept between
+  // steps: a command changes only its own bank's candidate (the shared timings only delay them).
+  std::uint64_t stale_banks;               ///< banks whose candidate must be found again
+  Tick candidate_bank_time[kMaxBanks];     ///< the bank's own constraint on it (cas_ready, next_act or next_pre)
+  std::uint64_t candidate_rank[kMaxBanks]; ///< tie-break: a RD/WR (0) before a row command (2^63), then Entry::order
+  std::uint8_t candidate_slot[kMaxBanks];
+  std::uint8_t candidate_command[kMaxBanks];
+  std::uint8_t candidate_floor[kMaxBanks]; ///< which floor of candidate() applies to it
+  // candidate()'s last answer, valid while nothing in the channel changed (stale_banks == 0)
+  Tick last_now, last_time, last_due;
+  std::uint32_t last_slot, last_due_rank, last_bank;
+  std::uint64_t last_rank;
+  std::uint8_t last_command, last_valid;
   Tick next_cas;        ///< tCCD_S after the last RD/WR
   Tick read_data_free;  ///< earliest start of read data on the bus
   Tick write_data_free; ///< earliest start of write data (read-to-write turnaround included)
   Tick need;            ///< earliest time a command can issue here (kNever: nothing queued)
   std::uint32_t count;
+};
+
+/// One change of State to undo: `size` bytes at byte `offset` were `old`, or a special kind.
+struct Undo {
+  std::uint32_t offset; ///< byte offset in State; kUndoQueueRemove: channel << 8 | entry; kUndoProgress: slot
+  std::uint32_t kind;   ///< 1, 2, 4, 8 (bytes), kUndoQueueRemove or kUndoProgress
+  std::uint64_t old;    ///< the old bytes; kUndoQueueRemove: the step holding the entry; kUndoProgress: next_burst
+};
+inline constexpr std::uint32_t kUndoQueueRemove = 16;
+inline constexpr std::uint32_t kUndoProgress = 17;
+
+/// A planned command (or refresh) whose statistics are counted once it is committed.
+struct Step {
+  Tick time;
+  Tick decided;             ///< when the controller decides it (the rollback and counting order)
+  Tick queue_delay;         ///< row_class != 0: from the request's arrival to this first command
+  std::uint64_t refreshes;  ///< refresh commands (kind Refresh)
+  Entry removed;            ///< kind Cas: the queue entry it took (undo)
+  std::uint32_t undo_begin; ///< its first Undo record
+  std::uint8_t kind;        ///< Command
+  std::uint8_t row_class;   ///< 0, or 1 + the Stat of its burst's first command
+  std::uint8_t write;
 };
 
 struct Request {
@@ -153,15 +218,32 @@ struct Dram {
     Config cfg;
     Channel channels[kMaxChannels];
     Request requests[kMaxRequests];
-    std::uint32_t feed[kMaxRequests]; ///< requests with bursts not yet queued, oldest first
+    std::uint32_t feed[kMaxRequests];        ///< requests with bursts not yet queued, oldest first
+    std::uint8_t feed_channel[kMaxRequests]; ///< the channel feed[i] waits for; kFed: all queued
+    std::uint32_t feed_head;                 ///< feed[0, feed_head) are all queued
     std::uint32_t feed_count;
     std::uint32_t free_slots[kMaxRequests]; ///< unused request slots, a stack
     std::uint32_t free_count;
+    // Requests with bursts not yet queued: joined - queued (two counters, so that undoing a
+    // planned feed does not forget a request that arrived since).
+    std::uint64_t joined, queued;
     std::uint32_t wake_count;
     Tick wakes[kMaxWakes]; ///< pending wake-up events, earliest first
     std::uint32_t replies; ///< answers sent by the event being handled
-    bool exhausted;        ///< the event ran out of its answer budget
-    bool refeed;           ///< a queue entry left or a request came: feed() has work
+    std::uint32_t lost_count;
+    Tick lost[kMaxLost]; ///< wake-ups no longer tracked in wakes[] that still come (earliest first)
+    std::uint32_t event_count;
+    Tick events[kMaxWakes]; ///< wake-up events really scheduled and not yet handled, earliest first
+    Tick blocked;           ///< the wake-up where planning stopped (it needs an event); kNever: none
+    bool paused;            ///< ... in the middle of it: decide() goes on from paused_dirty at the event
+    std::uint32_t paused_dirty;
+    Tick paused_horizon;
+    bool refeed;                                   ///< a queue entry left while requests wait: feed() has work
+    bool exhausted;                                ///< the event ran out of its answer budget
+    bool journaling;                               ///< planning ahead: record every change so that it can be undone
+    std::uint32_t undo_count, step_count, counted; ///< steps[0, counted) are decided and counted
+    Undo undo[kUndoRecords];
+    Step steps[kPlannedSteps];
   };
 
   enum Port : archlab::PortId { kReq, kResp };
@@ -351,6 +433,11 @@ struct Dram {
     c.columns = c.row_size / c.burst_bytes;
     c.banks_per_rank = c.groups * c.banks_per_group;
     c.banks_per_channel = c.ranks * c.banks_per_rank;
+    for (std::uint32_t b = 0; b < c.banks_per_channel; ++b) {
+      c.bank_rank[b] = static_cast<std::uint8_t>(b / c.banks_per_rank);
+      c.bank_group[b] = static_cast<std::uint8_t>(b / c.banks_per_group % c.groups);
+      c.bank_rank_group[b] = static_cast<std::uint8_t>(c.bank_rank[b] * c.groups + c.bank_group[b]);
+    }
     const long double capacity = static_cast<long double>(c.row_size) * c.rows * c.banks_per_channel * c.channels;
     if (capacity >= 1.8e19L) {
       *error = "capacity (channels * ranks * banks * rows * row_size) does not fit in 64 bits";
@@ -388,6 +475,12 @@ struct Dram {
       }
       ch.next_cas = ch.read_data_free = ch.write_data_free = 0;
       ch.need = kNever;
+      for (std::uint32_t& slots : ch.bank_slots)
+        slots = 0;
+      ch.active = ch.entered = 0;
+      ch.used = 0;
+      ch.stale_banks = ~std::uint64_t{0};
+      ch.last_valid = 0;
       ch.count = 0;
     }
     for (std::uint32_t i = 0; i < kMaxRequests; ++i) {
@@ -396,10 +489,20 @@ struct Dram {
     }
     s.free_count = kMaxRequests;
     s.feed_count = 0;
+    s.joined = s.queued = 0;
+    s.feed_head = 0;
     s.wake_count = 0;
     s.replies = 0;
-    s.exhausted = false;
+    s.lost_count = 0;
+    s.event_count = 0;
+    s.blocked = kNever;
+    s.paused = false;
+    s.paused_dirty = 0;
+    s.paused_horizon = 0;
     s.refeed = false;
+    s.exhausted = false;
+    s.journaling = false;
+    s.undo_count = s.step_count = s.counted = 0;
     ctx.stat_add(kArea, p.area_mm2);
   }
 
@@ -435,95 +538,204 @@ struct Dram {
     return Location{channel, (rank * c.groups + group) * c.banks_per_group + bank, static_cast<std::uint32_t>(n)};
   }
 
-  ARCHLAB_HD static std::uint32_t rank_of(const Config& c, std::uint32_t bank) { return bank / c.banks_per_rank; }
-  ARCHLAB_HD static std::uint32_t group_of(const Config& c, std::uint32_t bank) {
-    return (bank / c.banks_per_group) % c.groups;
+  ARCHLAB_HD static std::uint32_t rank_of(const Config& c, std::uint32_t bank) { return c.bank_rank[bank]; }
+  ARCHLAB_HD static std::uint32_t group_of(const Config& c, std::uint32_t bank) { return c.bank_group[bank]; }
+
+  enum class Command : std::uint8_t { Cas = 0, Act = 1, Pre = 2, Refresh = 3, Wake = 4 };
+
+  // --- The undo journal ---------------------------------------------------------------------
+
+  /// Every change of State a planned step makes goes through here, so that it can be undone.
+  template <class T> ARCHLAB_HD static void put(State& s, T& field, T value) {
+    if (field == value) return;
+    if (s.journaling) {
+      Undo& u = s.undo[s.undo_count++];
+      u.offset = static_cast<std::uint32_t>(reinterpret_cast<char*>(&field) - reinterpret_cast<char*>(&s));
+      u.kind = sizeof(T);
+      u.old = 0;
+      memcpy(&u.old, &field, sizeof(T));
+    }
+    field = value;
   }
 
-  enum class Command : std::uint32_t { Cas = 0, Act = 1, Pre = 2 };
-
-  ARCHLAB_HD static Tick cas_time(const Config& c, const Channel& ch, const Entry& e) {
-    const Rank& r = ch.ranks[rank_of(c, e.bank)];
-    const std::uint32_t g = group_of(c, e.bank);
-    Tick t = max2(ch.banks[e.bank].cas_ready, max2(ch.next_cas, r.next_cas_group[g]));
-    if (e.write) return max2(t, sub_floor(ch.write_data_free, c.tCWL));
-    t = max2(t, sub_floor(ch.read_data_free, c.tCL));
-    return max2(t, max2(r.read_after_write, r.read_after_write_group[g]));
+  ARCHLAB_HD static void record(State& s, std::uint32_t kind, std::uint32_t offset, std::uint64_t old) {
+    if (!s.journaling) return;
+    s.undo[s.undo_count++] = Undo{offset, kind, old};
   }
 
-  ARCHLAB_HD static Tick act_time(const Config& c, const Channel& ch, std::uint32_t bank) {
-    const Rank& r = ch.ranks[rank_of(c, bank)];
-    const Tick t = max2(ch.banks[bank].next_act, max2(r.next_act, r.next_act_group[group_of(c, bank)]));
-    return max2(t, r.faw[r.faw_pos]);
+  /// Undo the planned steps decided after `now`, newest first.
+  ARCHLAB_HD static void rollback(State& s, Tick now) {
+    while (s.step_count > s.counted && s.steps[s.step_count - 1].decided > now) {
+      const Step& step = s.steps[--s.step_count];
+      while (s.undo_count > step.undo_begin) {
+        const Undo& u = s.undo[--s.undo_count];
+        if (u.kind == kUndoQueueRemove) {
+          s.channels[u.offset >> 8].queue[u.offset & 0xffu] = s.steps[u.old].removed;
+        } else if (u.kind == kUndoProgress) {
+          Request& q = s.requests[u.offset];
+          q.next_burst = u.old;
+          locate_next(s.cfg, q);
+        } else {
+          memcpy(reinterpret_cast<char*>(&s) + u.offset, &u.old, u.kind);
+          forget_candidates(s, u.offset);
+        }
+      }
+    }
   }
 
-  ARCHLAB_HD static void count_first_command(Entry& e, Stat row_class, Tick at, archlab::Context& ctx) {
+  /// A change at byte `offset` of State was undone: the channel's cached FR-FCFS candidates that
+  /// may depend on it must be found again.
+  ARCHLAB_HD static void forget_candidates(State& s, std::uint32_t offset) {
+    const std::uint32_t first = static_cast<std::uint32_t>(offsetof(State, channels));
+    if (offset < first || offset >= first + sizeof(s.channels)) return;
+    const std::uint32_t ci = (offset - first) / sizeof(Channel);
+    const std::uint32_t at = (offset - first) % sizeof(Channel);
+    Channel& ch = s.channels[ci];
+    ch.last_valid = 0;
+    if (at < offsetof(Channel, banks) + sizeof(ch.banks)) {
+      ch.stale_banks |= std::uint64_t{1} << ((at - offsetof(Channel, banks)) / sizeof(Bank));
+    } else if (at >= offsetof(Channel, bank_slots) && at < offsetof(Channel, bank_slots) + sizeof(ch.bank_slots)) {
+      ch.stale_banks |= std::uint64_t{1} << ((at - offsetof(Channel, bank_slots)) / sizeof(std::uint32_t));
+    }
+  }
+
+  ARCHLAB_HD static void count(const Config& c, const Step& step, archlab::Context& ctx) {
+    if (step.kind == static_cast<std::uint8_t>(Command::Cas)) {
+      ctx.stat_add(kBusyTime, static_cast<double>(c.tBL));
+      ctx.stat_add(kEnergy, step.write ? c.write_energy : c.read_energy);
+    } else if (step.kind == static_cast<std::uint8_t>(Command::Act)) {
+      ctx.stat_add(kActivates, 1.0);
+      ctx.stat_add(kEnergy, c.act_energy);
+    } else if (step.kind == static_cast<std::uint8_t>(Command::Refresh) && step.refreshes > 0) {
+      const double commands = static_cast<double>(step.refreshes);
+      ctx.stat_add(kRefreshes, commands);
+      ctx.stat_add(kEnergy, commands * c.refresh_energy);
+    }
+    if (step.row_class != 0) {
+      ctx.stat_add(static_cast<Stat>(step.row_class - 1), 1.0);
+      ctx.stat_add(kQueueDelay, static_cast<double>(step.queue_delay));
+    }
+  }
+
+  /// Count the planned steps decided by now; forget the journal once nothing planned is left in it.
+  ARCHLAB_HD static void count_decided(State& s, Tick now, archlab::Context& ctx) {
+    while (s.counted < s.step_count && s.steps[s.counted].decided <= now)
+      count(s.cfg, s.steps[s.counted++], ctx);
+    if (s.counted == s.step_count) s.undo_count = s.step_count = s.counted = 0;
+  }
+
+  /// Room for one more planned step that may write `records` undo records: drop the committed
+  /// steps from the front when that helps.
+  ARCHLAB_HD static bool journal_has_room(State& s, std::uint32_t records) {
+    if (s.step_count < kPlannedSteps && s.undo_count + records <= kUndoRecords) return true;
+    if (s.counted == 0) return false;
+    const std::uint32_t first_undo = s.steps[s.counted].undo_begin;
+    for (std::uint32_t k = s.counted; k < s.step_count; ++k) {
+      s.steps[k - s.counted] = s.steps[k];
+      s.steps[k - s.counted].undo_begin -= first_undo;
+    }
+    for (std::uint32_t k = first_undo; k < s.undo_count; ++k) {
+      Undo u = s.undo[k];
+      if (u.kind == kUndoQueueRemove) u.old -= s.counted;
+      s.undo[k - first_undo] = u;
+    }
+    s.step_count -= s.counted;
+    s.undo_count -= first_undo;
+    s.counted = 0;
+    return s.step_count < kPlannedSteps && s.undo_count + records <= kUndoRecords;
+  }
+
+  /// The most undo records a step can write, with the feed that may follow it in the same
+  /// decision: while requests wait, bursts may go into every free slot of every queue (and the
+  /// slot a RD/WR frees).
+  ARCHLAB_HD static std::uint32_t undo_bound(const State& s) {
+    std::uint32_t records = kUndoPerStep;
+    if (waiting(s)) {
+      for (std::uint32_t ci = 0; ci < s.cfg.channels; ++ci)
+        records += kUndoPerFeed * (s.cfg.queue_depth - s.channels[ci].count + 1);
+    }
+    return records;
+  }
+
+  // --- Commands ------------------------------------------------------------------------------
+
+  ARCHLAB_HD static void first_command(State& s, Entry& e, Stat row_class, Tick at, Step& step) {
     if (e.started) return;
-    e.started = 1;
-    ctx.stat_add(row_class, 1.0);
-    ctx.stat_add(kQueueDelay, static_cast<double>(at - e.arrival));
+    put(s, e.started, std::uint8_t{1});
+    step.row_class = static_cast<std::uint8_t>(row_class + 1);
+    step.queue_delay = at - e.arrival;
   }
 
-  ARCHLAB_HD static void issue_pre(const Config& c, Channel& ch, Entry& e, Tick at, archlab::Context& ctx) {
+  ARCHLAB_HD static void issue_pre(State& s, Channel& ch, Entry& e, Tick at, Step& step) {
+    const Config& c = s.cfg;
     Bank& b = ch.banks[e.bank];
-    b.open_row = kNoRow;
-    b.next_act = max2(b.next_act, at + c.tRP);
-    count_first_command(e, kRowConflicts, at, ctx);
+    put(s, b.open_row, kNoRow);
+    put(s, b.next_act, max2(b.next_act, at + c.tRP));
+    ch.stale_banks |= std::uint64_t{1} << e.bank;
+    ch.last_valid = 0;
+    first_command(s, e, kRowConflicts, at, step);
   }
 
-  ARCHLAB_HD static void issue_act(State& s, const Config& c, Channel& ch, Entry& e, Tick at, archlab::Context& ctx) {
-    s.requests[e.request].energy += c.act_energy;
+  ARCHLAB_HD static void issue_act(State& s, Channel& ch, Entry& e, Tick at, Step& step) {
+    const Config& c = s.cfg;
+    Request& q = s.requests[e.request];
+    put(s, q.energy, q.energy + c.act_energy);
     Bank& b = ch.banks[e.bank];
     Rank& r = ch.ranks[rank_of(c, e.bank)];
     const std::uint32_t g = group_of(c, e.bank);
-    b.open_row = e.row;
-    b.cas_ready = at + c.tRCD;
-    b.next_pre = max2(b.next_pre, at + c.tRAS);
-    b.next_act = max2(b.next_act, at + c.tRAS + c.tRP);
-    r.next_act = max2(r.next_act, at + c.tRRD_S);
-    r.next_act_group[g] = max2(r.next_act_group[g], at + c.tRRD_L);
-    r.faw[r.faw_pos] = at + c.tFAW;
-    r.faw_pos = (r.faw_pos + 1) % 4;
-    ctx.stat_add(kActivates, 1.0);
-    ctx.stat_add(kEnergy, c.act_energy);
-    count_first_command(e, kRowMisses, at, ctx);
+    put(s, b.open_row, e.row);
+    put(s, b.cas_ready, at + c.tRCD);
+    put(s, b.next_pre, max2(b.next_pre, at + c.tRAS));
+    put(s, b.next_act, max2(b.next_act, at + c.tRAS + c.tRP));
+    put(s, r.next_act, max2(r.next_act, at + c.tRRD_S));
+    put(s, r.next_act_group[g], max2(r.next_act_group[g], at + c.tRRD_L));
+    put(s, r.faw[r.faw_pos], at + c.tFAW);
+    put(s, r.faw_pos, (r.faw_pos + 1) % 4);
+    ch.stale_banks |= std::uint64_t{1} << e.bank;
+    ch.last_valid = 0;
+    first_command(s, e, kRowMisses, at, step);
   }
 
-  /// RD/WR for queue entry `i` at `at`; the entry leaves the queue, and its request is answered
-  /// when this was its last burst.
-  ARCHLAB_HD static void issue_cas(State& s, Channel& ch, std::uint32_t i, Tick at, archlab::Context& ctx) {
+  /// RD/WR for queue entry `i` of channel `ci` at `at`; the entry leaves the queue. Returns its
+  /// request when this was its last burst.
+  ARCHLAB_HD static Request* issue_cas(State& s, std::uint32_t ci, std::uint32_t i, Tick at, Step& step) {
     const Config& c = s.cfg;
+    Channel& ch = s.channels[ci];
     Entry& e = ch.queue[i];
     Bank& b = ch.banks[e.bank];
     Rank& r = ch.ranks[rank_of(c, e.bank)];
     const std::uint32_t g = group_of(c, e.bank);
     const Tick data_end = at + (e.write ? c.tCWL : c.tCL) + c.tBL;
-    ch.next_cas = max2(ch.next_cas, at + c.tCCD_S);
-    r.next_cas_group[g] = max2(r.next_cas_group[g], at + c.tCCD_L);
+    put(s, ch.next_cas, max2(ch.next_cas, at + c.tCCD_S));
+    put(s, r.next_cas_group[g], max2(r.next_cas_group[g], at + c.tCCD_L));
     if (e.write) {
-      ch.write_data_free = max2(ch.write_data_free, data_end);
-      ch.read_data_free = max2(ch.read_data_free, data_end);
-      r.read_after_write = max2(r.read_after_write, data_end + c.tWTR_S);
-      r.read_after_write_group[g] = max2(r.read_after_write_group[g], data_end + c.tWTR_L);
-      b.next_pre = max2(b.next_pre, data_end + c.tWR);
+      put(s, ch.write_data_free, max2(ch.write_data_free, data_end));
+      put(s, ch.read_data_free, max2(ch.read_data_free, data_end));
+      put(s, r.read_after_write, max2(r.read_after_write, data_end + c.tWTR_S));
+      put(s, r.read_after_write_group[g], max2(r.read_after_write_group[g], data_end + c.tWTR_L));
+      put(s, b.next_pre, max2(b.next_pre, data_end + c.tWR));
     } else {
-      ch.read_data_free = max2(ch.read_data_free, data_end);
-      ch.write_data_free = max2(ch.write_data_free, data_end + 2 * c.tCK);
-      b.next_pre = max2(b.next_pre, at + c.tRTP);
+      put(s, ch.read_data_free, max2(ch.read_data_free, data_end));
+      put(s, ch.write_data_free, max2(ch.write_data_free, data_end + 2 * c.tCK));
+      put(s, b.next_pre, max2(b.next_pre, at + c.tRTP));
     }
-    ctx.stat_add(kBusyTime, static_cast<double>(c.tBL));
-    ctx.stat_add(kEnergy, e.write ? c.write_energy : c.read_energy);
-    s.requests[e.request].energy += e.write ? c.write_energy : c.read_energy;
-    count_first_command(e, kRowHits, at, ctx);
-
     Request& q = s.requests[e.request];
-    q.done = max2(q.done, data_end);
-    --q.pending;
-    for (std::uint32_t k = i + 1; k < ch.count; ++k)
-      ch.queue[k - 1] = ch.queue[k];
-    --ch.count;
-    s.refeed = s.feed_count > 0;
-    if (q.pending == 0) answer(s, q, ctx);
+    put(s, q.energy, q.energy + (e.write ? c.write_energy : c.read_energy));
+    step.write = e.write;
+    first_command(s, e, kRowHits, at, step);
+    put(s, q.done, max2(q.done, data_end));
+    put(s, q.pending, q.pending - 1);
+
+    step.removed = e;
+    record(s, kUndoQueueRemove, ci << 8 | i, s.step_count);
+    put(s, ch.used, ch.used & ~(1u << i));
+    put(s, ch.count, ch.count - 1);
+    put(s, ch.bank_slots[e.bank], ch.bank_slots[e.bank] & ~(1u << i));
+    if (ch.bank_slots[e.bank] == 0) put(s, ch.active, ch.active & ~(std::uint64_t{1} << e.bank));
+    ch.stale_banks |= std::uint64_t{1} << e.bank;
+    ch.last_valid = 0;
+    if (waiting(s)) put(s, s.refeed, true);
+    return q.pending == 0 ? &q : nullptr;
   }
 
   ARCHLAB_HD static void answer(State& s, Request& q, archlab::Context& ctx) {
@@ -539,8 +751,8 @@ struct Dram {
   /// Refresh of rank `ri`, due at r.next_refresh (<= `limit`). A long idle stretch is skipped in
   /// whole rounds (every bank refreshed once), which leaves the banks as they were: precharged
   /// and free.
-  ARCHLAB_HD static void refresh_rank(const Config& c, Channel& ch, std::uint32_t ri, Tick limit,
-                                      archlab::Context& ctx) {
+  ARCHLAB_HD static void refresh_rank(State& s, Channel& ch, std::uint32_t ri, Tick limit, Step& step) {
+    const Config& c = s.cfg;
     Rank& r = ch.ranks[ri];
     const std::uint32_t first = ri * c.banks_per_rank;
     const bool per_bank = c.refresh == dram::RefreshMode::PerBank;
@@ -549,20 +761,16 @@ struct Dram {
     bool idle = true;
     for (std::uint32_t b = first; b < first + c.banks_per_rank; ++b)
       idle = idle && ch.banks[b].open_row == kNoRow && ch.banks[b].next_act <= due;
-    if (idle && round > 0 && limit - due > 2 * round) {
+    if (idle && round > 0 && limit > due && limit - due > 2 * round) {
       const std::uint64_t rounds = (limit - due) / round - 1;
-      const double commands = static_cast<double>(rounds) * (per_bank ? c.banks_per_rank : 1);
-      r.next_refresh += rounds * round;
-      ctx.stat_add(kRefreshes, commands);
-      ctx.stat_add(kEnergy, commands * c.refresh_energy);
+      step.refreshes = rounds * (per_bank ? c.banks_per_rank : 1);
+      put(s, r.next_refresh, r.next_refresh + rounds * round);
       return;
     }
     if (per_bank) {
       // Every bank once per round, in the order that disturbs least: of the banks not refreshed
       // yet, an idle one (no queued burst) used most recently, else the lowest.
-      std::uint64_t queued = 0;
-      for (std::uint32_t i = 0; i < ch.count; ++i)
-        queued |= std::uint64_t{1} << ch.queue[i].bank;
+      const std::uint64_t queued = ch.active;
       std::uint32_t pick = c.banks_per_rank;
       std::uint32_t fallback = c.banks_per_rank;
       for (std::uint32_t j = 0; j < c.banks_per_rank; ++j) {
@@ -574,11 +782,11 @@ struct Dram {
       if (pick == c.banks_per_rank) pick = fallback;
       Bank& b = ch.banks[first + pick];
       const Tick start = b.open_row != kNoRow ? max2(due, b.next_pre) + c.tRP : max2(due, b.next_act);
-      b.open_row = kNoRow;
-      b.next_act = max2(b.next_act, start + c.tRFCpb);
-      r.refreshed |= std::uint64_t{1} << pick;
-      if (r.refreshed == (c.banks_per_rank == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << c.banks_per_rank) - 1))
-        r.refreshed = 0;
+      put(s, b.open_row, kNoRow);
+      put(s, b.next_act, max2(b.next_act, start + c.tRFCpb));
+      const std::uint64_t all = c.banks_per_rank == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << c.banks_per_rank) - 1;
+      const std::uint64_t done = r.refreshed | std::uint64_t{1} << pick;
+      put(s, r.refreshed, done == all ? std::uint64_t{0} : done);
     } else {
       Tick start = due;
       for (std::uint32_t b = first; b < first + c.banks_per_rank; ++b) {
@@ -586,114 +794,191 @@ struct Dram {
         start = max2(start, bank.open_row != kNoRow ? max2(due, bank.next_pre) + c.tRP : bank.next_act);
       }
       for (std::uint32_t b = first; b < first + c.banks_per_rank; ++b) {
-        ch.banks[b].open_row = kNoRow;
-        ch.banks[b].next_act = max2(ch.banks[b].next_act, start + c.tRFC);
+        put(s, ch.banks[b].open_row, kNoRow);
+        put(s, ch.banks[b].next_act, max2(ch.banks[b].next_act, start + c.tRFC));
       }
     }
-    r.next_refresh += c.refresh_interval;
-    ctx.stat_add(kRefreshes, 1.0);
-    ctx.stat_add(kEnergy, c.refresh_energy);
+    put(s, r.next_refresh, r.next_refresh + c.refresh_interval);
+    step.refreshes = 1;
   }
 
-  /// Issue every command of channel `ci` that can issue before `horizon`, in time order, with
-  /// the refreshes that fall due in between.
-  ARCHLAB_HD static void run_channel(State& s, std::uint32_t ci, Tick horizon, archlab::Context& ctx) {
-    const Config& c = s.cfg;
-    Channel& ch = s.channels[ci];
-    const Tick now = ctx.now();
-    while (true) {
-      std::uint32_t due_rank = 0;
-      Tick due = kNever;
-      for (std::uint32_t r = 0; r < c.ranks; ++r) {
-        if (ch.ranks[r].next_refresh < due) {
-          due = ch.ranks[r].next_refresh;
-          due_rank = r;
-        }
-      }
+  // --- Scheduling ----------------------------------------------------------------------------
 
-      // FR-FCFS: per bank one candidate (its oldest hit, else the oldest entry's PRE or ACT); the
-      // earliest candidate wins, a RD/WR before a row command, then the oldest.
-      std::uint64_t hit_banks = 0;
-      for (std::uint32_t i = 0; i < ch.count; ++i) {
-        if (ch.banks[ch.queue[i].bank].open_row == ch.queue[i].row) hit_banks |= std::uint64_t{1} << ch.queue[i].bank;
-      }
-      std::uint64_t seen = 0;
-      std::uint32_t best = kMaxQueue;
-      Command best_command = Command::Cas;
-      Tick best_time = kNever;
-      for (std::uint32_t i = 0; i < ch.count; ++i) {
-        const Entry& e = ch.queue[i];
-        const std::uint64_t bit = std::uint64_t{1} << e.bank;
-        if ((seen & bit) != 0) continue;
-        const Bank& b = ch.banks[e.bank];
-        Command command;
-        Tick t;
-        if (b.open_row == e.row) {
-          command = Command::Cas;
-          t = cas_time(c, ch, e);
-        } else if ((hit_banks & bit) != 0) {
-          continue; // open page: its row still has hits waiting
-        } else if (b.open_row == kNoRow) {
-          command = Command::Act;
-          t = act_time(c, ch, e.bank);
-        } else {
-          command = Command::Pre;
-          t = b.next_pre;
-        }
-        seen |= bit;
-        t = max2(t, now);
-        if (t < best_time || (t == best_time && command == Command::Cas && best_command != Command::Cas)) {
-          best = i;
-          best_time = t;
-          best_command = command;
-        }
-      }
-      ch.need = ch.count > 0 ? min2(best_time, due) : kNever;
+  struct Candidate {
+    Tick best_time;
+    std::uint32_t best; ///< queue slot; kMaxQueue: none
+    Command best_command;
+    Tick due; ///< the channel's earliest refresh
+    std::uint32_t due_rank;
+  };
 
-      if (best < kMaxQueue && best_time < min2(horizon, due)) {
-        if (best_command == Command::Cas) {
-          const Request& q = s.requests[ch.queue[best].request];
-          if (q.pending == 1 && s.replies >= kReplyBudget) {
-            s.exhausted = true;
-            return;
-          }
-          issue_cas(s, ch, best, best_time, ctx);
-        } else if (best_command == Command::Act) {
-          issue_act(s, c, ch, ch.queue[best], best_time, ctx);
-        } else {
-          issue_pre(c, ch, ch.queue[best], best_time, ctx);
-        }
-        continue;
-      }
-      if (due < horizon) {
-        refresh_rank(c, ch, due_rank, horizon - 1, ctx);
-        continue;
-      }
-      return;
+  /// FR-FCFS over channel `ch`'s queue, no command before `now`: per bank one candidate (its
+  /// oldest hit, else the oldest entry's PRE or ACT); the earliest candidate wins, a RD/WR before a
+  /// row command, then the oldest. And the channel's next refresh.
+  ARCHLAB_HD static Candidate candidate(State& s, Channel& ch, Tick now) {
+    if (ch.last_valid && ch.stale_banks == 0 && (ch.last_now == now || ch.last_time > now)) {
+      return Candidate{ch.last_time, ch.last_slot, static_cast<Command>(ch.last_command), ch.last_due,
+                       ch.last_due_rank};
     }
+    // Since the last answer only bursts came in (no command, no undo, same time): the banks they
+    // went to compete with the last winner, unless it is one of them.
+    const bool fed_only = ch.last_valid && ch.last_now == now &&
+                          (ch.last_bank == kMaxBanks || (ch.stale_banks >> ch.last_bank & 1u) == 0);
+    const Candidate k = find_candidate(s, ch, now, fed_only);
+    ch.last_valid = 1;
+    ch.last_now = now;
+    ch.last_time = k.best_time;
+    ch.last_slot = k.best;
+    ch.last_command = static_cast<std::uint8_t>(k.best_command);
+    ch.last_due = k.due;
+    ch.last_due_rank = k.due_rank;
+    return k;
   }
 
-  /// Move bursts of waiting requests into their channels' queues, oldest request first; a
-  /// request waits (without holding back younger ones) while its next burst's queue is full.
-  /// Returns the channels that got bursts.
-  ARCHLAB_HD static std::uint32_t feed(State& s) {
+  ARCHLAB_HD static Candidate find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
     const Config& c = s.cfg;
-    s.refeed = false;
+    Candidate k{kNever, kMaxQueue, Command::Cas, kNever, 0};
+    for (std::uint32_t r = 0; r < c.ranks; ++r) {
+      if (ch.ranks[r].next_refresh < k.due) {
+        k.due = ch.ranks[r].next_refresh;
+        k.due_rank = r;
+      }
+    }
+    if (ch.count == 0) {
+      ch.last_bank = kMaxBanks;
+      return k;
+    }
+    std::uint64_t scan = ch.active;
+    if (fed_only) {
+      scan = ch.stale_banks & ch.active;
+      if (ch.last_bank != kMaxBanks) scan |= std::uint64_t{1} << ch.last_bank;
+    }
+    for (std::uint64_t stale = ch.stale_banks & ch.active; stale != 0; stale &= stale - 1) {
+      const std::uint32_t bank = lowest_bit64(stale);
+      const std::uint32_t open = ch.banks[bank].open_row;
+      std::uint32_t oldest = kMaxQueue, hit = kMaxQueue;
+      for (std::uint32_t slots = ch.bank_slots[bank]; slots != 0; slots &= slots - 1) {
+        const std::uint32_t i = lowest_bit(slots);
+        const std::uint64_t order = ch.queue[i].order;
+        if (oldest == kMaxQueue || order < ch.queue[oldest].order) oldest = i;
+        if (ch.queue[i].row == open && (hit == kMaxQueue || order < ch.queue[hit].order)) hit = i;
+      }
+      // Open page: a bank whose open row still has hits waiting is not precharged.
+      const Command command = hit != kMaxQueue ? Command::Cas : open == kNoRow ? Command::Act : Command::Pre;
+      const std::uint32_t i = hit != kMaxQueue ? hit : oldest;
+      const Bank& b = ch.banks[bank];
+      const std::uint32_t k = c.bank_rank_group[bank];
+      ch.candidate_slot[bank] = static_cast<std::uint8_t>(i);
+      ch.candidate_command[bank] = static_cast<std::uint8_t>(command);
+      ch.candidate_rank[bank] = (command == Command::Cas ? 0 : std::uint64_t{1} << 63) | ch.queue[i].order;
+      ch.candidate_bank_time[bank] = command == Command::Cas   ? b.cas_ready
+                                     : command == Command::Act ? b.next_act
+                                                               : b.next_pre;
+      ch.candidate_floor[bank] = static_cast<std::uint8_t>(command == Command::Pre ? 0
+                                                                                   : 1 + k +
+                                                                                         (command == Command::Act ? 0
+                                                                                          : ch.queue[i].write     ? 2
+                                                                                                                  : 1) *
+                                                                                             kRankGroups);
+    }
+    ch.stale_banks = 0;
+    // What the channel, rank and bank group allow: floor[0] for a PRE (now), then per (rank,
+    // group) for an ACT, a RD and a WR. A bank's command issues at the later of its floor and
+    // its bank's own constraint.
+    Tick floor[1 + 3 * kRankGroups];
+    floor[0] = now;
+    const Tick cas_floor = max2(now, ch.next_cas);
+    const Tick read_bus = max2(cas_floor, sub_floor(ch.read_data_free, c.tCL));
+    const Tick write_bus = max2(cas_floor, sub_floor(ch.write_data_free, c.tCWL));
+    for (std::uint32_t r = 0; r < c.ranks; ++r) {
+      const Rank& rank = ch.ranks[r];
+      const Tick rank_act = max2(max2(now, rank.next_act), rank.faw[rank.faw_pos]);
+      const Tick rank_read = max2(read_bus, rank.read_after_write);
+      for (std::uint32_t g = 0; g < c.groups; ++g) {
+        const std::uint32_t k = 1 + r * c.groups + g;
+        floor[k] = max2(rank_act, rank.next_act_group[g]);
+        floor[k + kRankGroups] = max2(rank_read, max2(rank.next_cas_group[g], rank.read_after_write_group[g]));
+        floor[k + 2 * kRankGroups] = max2(write_bus, rank.next_cas_group[g]);
+      }
+    }
+    // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest.
+    std::uint32_t best_bank = kMaxBanks;
+    Tick best_time = kNever;
+    std::uint64_t best_rank = ~std::uint64_t{0};
+    for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
+      const std::uint32_t bank = lowest_bit64(banks);
+      const Tick t = max2(ch.candidate_bank_time[bank], floor[ch.candidate_floor[bank]]);
+      const std::uint64_t rank = ch.candidate_rank[bank];
+      // Branch-free: which bank wins is data, not a pattern the branch predictor could learn.
+      const bool better = (t < best_time) | ((t == best_time) & (rank < best_rank));
+      best_bank = better ? bank : best_bank;
+      best_time = better ? t : best_time;
+      best_rank = better ? rank : best_rank;
+    }
+    ch.last_bank = best_bank;
+    k.best = ch.candidate_slot[best_bank];
+    k.best_time = best_time;
+    k.best_command = static_cast<Command>(ch.candidate_command[best_bank]);
+    return k;
+  }
+
+  /// Move bursts of request feed[i] into their channels' queues, in address order, until one
+  /// finds its queue full. Requests are fed oldest first: a request waits (without holding back
+  /// younger ones) while its next burst's queue is full, so every waiting request waits for a
+  /// full queue, and a slot freed in a channel goes to the oldest request waiting for it.
+  ARCHLAB_HD static std::uint32_t feed(State& s, std::uint32_t i) {
+    const Config& c = s.cfg;
+    const std::uint32_t slot = s.feed[i];
+    Request& q = s.requests[slot];
+    const std::uint64_t before = q.next_burst;
     std::uint32_t touched = 0;
-    std::uint32_t kept = 0;
-    for (std::uint32_t i = 0; i < s.feed_count; ++i) {
-      const std::uint32_t slot = s.feed[i];
-      Request& q = s.requests[slot];
-      while (q.next_burst < q.end_burst) {
-        Channel& ch = s.channels[q.next_channel];
-        if (ch.count >= c.queue_depth) break;
-        ch.queue[ch.count++] = Entry{q.arrival, slot, q.next_row, static_cast<std::uint16_t>(q.next_bank), q.write, 0};
-        touched |= 1u << q.next_channel;
-        if (++q.next_burst < q.end_burst) locate_next(c, q);
-      }
-      if (q.next_burst < q.end_burst) s.feed[kept++] = slot;
+    while (q.next_burst < q.end_burst) {
+      Channel& ch = s.channels[q.next_channel];
+      if (ch.count >= c.queue_depth) break;
+      const std::uint32_t free = lowest_bit(~ch.used);
+      const std::uint32_t bank = q.next_bank;
+      ch.queue[free] = Entry{q.arrival, ch.entered, slot, q.next_row, static_cast<std::uint16_t>(bank), q.write, 0};
+      put(s, ch.entered, ch.entered + 1);
+      put(s, ch.used, ch.used | 1u << free);
+      put(s, ch.count, ch.count + 1);
+      put(s, ch.bank_slots[bank], ch.bank_slots[bank] | 1u << free);
+      put(s, ch.active, ch.active | std::uint64_t{1} << bank);
+      ch.stale_banks |= std::uint64_t{1} << bank;
+      touched |= 1u << q.next_channel;
+      if (++q.next_burst < q.end_burst) locate_next(c, q);
     }
-    s.feed_count = kept;
+    if (q.next_burst == before) return 0;
+    record(s, kUndoProgress, slot, before);
+    put(s, s.feed_channel[i], q.next_burst == q.end_burst ? kFed : static_cast<std::uint8_t>(q.next_channel));
+    if (q.next_burst == q.end_burst) put(s, s.queued, s.queued + 1);
+    return touched;
+  }
+
+  ARCHLAB_HD static bool waiting(const State& s) { return s.joined != s.queued; }
+
+  /// Feed every waiting request whose next queue has room, oldest first. Returns the channels
+  /// that got bursts.
+  ARCHLAB_HD static std::uint32_t feed_all(State& s) {
+    const Config& c = s.cfg;
+    put(s, s.refeed, false);
+    std::uint32_t rooms = 0; // channels with a free queue slot
+    for (std::uint32_t ci = 0; ci < c.channels; ++ci)
+      if (s.channels[ci].count < c.queue_depth) rooms |= 1u << ci;
+    std::uint32_t touched = 0;
+    std::uint32_t head = s.feed_head;
+    while (head < s.feed_count && s.feed_channel[head] == kFed)
+      ++head;
+    put(s, s.feed_head, head);
+    for (std::uint32_t i = s.feed_head; i < s.feed_count && rooms != 0; ++i) {
+      const std::uint8_t ci = s.feed_channel[i];
+      if (ci == kFed || (rooms >> ci & 1u) == 0) continue;
+      const std::uint32_t got = feed(s, i);
+      touched |= got;
+      for (std::uint32_t left = got; left != 0; left &= left - 1) {
+        const std::uint32_t k = lowest_bit(left);
+        if (s.channels[k].count >= c.queue_depth) rooms &= ~(1u << k);
+      }
+    }
     return touched;
   }
 
@@ -704,46 +989,174 @@ struct Dram {
     q.next_row = at.row;
   }
 
-  /// Run the channels that can act before the horizon (the earliest pending wake-up, at least
-  /// one command clock ahead): every command before it is committed now. `wake`: this is a
-  /// wake-up, so any busy channel may be due; else only channels that got new bursts are.
-  /// Then keep a wake-up for the earliest thing left to do.
-  ARCHLAB_HD static void schedule(State& s, bool wake, archlab::Context& ctx) {
+  /// Issue every command of channel `ci` that can issue before `horizon`, in time order, with the
+  /// refreshes that fall due in between. Planning ahead, it gives up (false) at a RD/WR that
+  /// completes a request (its answer needs an event) or where the journal might overflow.
+  ARCHLAB_HD static bool run_channel(State& s, std::uint32_t ci, Tick now, Tick horizon, archlab::Context& ctx) {
     const Config& c = s.cfg;
-    const Tick now = ctx.now();
+    Channel& ch = s.channels[ci];
+    while (true) {
+      const Candidate k = candidate(s, ch, now);
+      put(s, ch.need, ch.count > 0 ? min2(k.best_time, k.due) : kNever);
+      Step step{0, now, 0, 0, Entry{}, s.undo_count, 0, 0, 0};
+      Request* done = nullptr;
+      if (k.best < kMaxQueue && k.best_time < min2(horizon, k.due)) {
+        step.time = k.best_time;
+        step.kind = static_cast<std::uint8_t>(k.best_command);
+        if (k.best_command == Command::Cas && s.requests[ch.queue[k.best].request].pending == 1) {
+          if (s.journaling) return false;
+          if (s.replies >= kReplyBudget) {
+            s.exhausted = true;
+            return true;
+          }
+        }
+        if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
+        step.undo_begin = s.undo_count;
+        if (k.best_command == Command::Cas) {
+          done = issue_cas(s, ci, k.best, k.best_time, step);
+        } else if (k.best_command == Command::Act) {
+          issue_act(s, ch, ch.queue[k.best], k.best_time, step);
+        } else {
+          issue_pre(s, ch, ch.queue[k.best], k.best_time, step);
+        }
+      } else if (k.due < horizon) {
+        if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
+        step.undo_begin = s.undo_count;
+        step.time = k.due;
+        step.kind = static_cast<std::uint8_t>(Command::Refresh);
+        refresh_rank(s, ch, k.due_rank, horizon - 1, step);
+        ch.stale_banks = ~std::uint64_t{0};
+        ch.last_valid = 0;
+      } else {
+        return true;
+      }
+      if (s.journaling) {
+        s.steps[s.step_count++] = step;
+      } else {
+        count(c, step, ctx);
+        if (done != nullptr) answer(s, *done, ctx);
+      }
+    }
+  }
+
+  /// One decision of the controller at `now` (a request's arrival, or a wake-up when `wake`):
+  /// run the channels that can act before the horizon (the earliest pending wake-up, at least one
+  /// command clock ahead), then keep a wake-up for the earliest thing left to do. Planning ahead,
+  /// it gives up (false) where run_channel() does.
+  ARCHLAB_HD static bool decide(State& s, bool wake, Tick now, archlab::Context& ctx, bool resume = false) {
+    const Config& c = s.cfg;
     const Tick pending = s.wake_count > 0 && s.wakes[0] > now ? s.wakes[0] : now + 1;
-    const Tick horizon = max2(pending, now + c.tCK);
-    std::uint32_t dirty = 0;
-    if (wake) {
+    const Tick horizon = resume ? s.paused_horizon : max2(pending, now + c.tCK);
+    std::uint32_t dirty = resume ? s.paused_dirty : 0;
+    if (wake && !resume) {
       for (std::uint32_t ci = 0; ci < c.channels; ++ci)
         if (s.channels[ci].need < horizon) dirty |= 1u << ci;
     }
     s.replies = 0;
     s.exhausted = false;
     while (!s.exhausted) {
-      if (s.refeed) dirty |= feed(s);
+      if (s.refeed) dirty |= feed_all(s);
       if (dirty == 0) break;
       const std::uint32_t ci = lowest_bit(dirty);
       dirty &= dirty - 1;
-      run_channel(s, ci, horizon, ctx);
+      if (!run_channel(s, ci, now, horizon, ctx)) {
+        s.paused_dirty = dirty | 1u << ci; // run_channel() starts over from the channel's state
+        s.paused_horizon = horizon;
+        return false;
+      }
     }
     Tick want = kNever;
     if (s.exhausted) {
       // The channels not run yet may have new bursts: the zero-delay wake-up must run them.
       for (; dirty != 0; dirty &= dirty - 1)
-        s.channels[lowest_bit(dirty)].need = now;
+        put(s, s.channels[lowest_bit(dirty)].need, now);
       want = now;
     } else {
       for (std::uint32_t ci = 0; ci < c.channels; ++ci)
         want = min2(want, s.channels[ci].need);
     }
-    if (want == kNever || (s.wake_count > 0 && s.wakes[0] <= want)) return;
+    if (want == kNever || (s.wake_count > 0 && s.wakes[0] <= want)) return true;
+    // A wake-up pushed out of the list still comes (and decides again): it moves to `lost`.
+    if (s.wake_count == kMaxWakes && s.lost_count < kMaxLost) {
+      const Tick dropped = s.wakes[kMaxWakes - 1];
+      std::uint32_t k = s.lost_count;
+      put(s, s.lost_count, s.lost_count + 1);
+      for (; k > 0 && s.lost[k - 1] > dropped; --k)
+        put(s, s.lost[k], s.lost[k - 1]);
+      put(s, s.lost[k], dropped);
+    }
     const std::uint32_t keep = s.wake_count < kMaxWakes ? s.wake_count : kMaxWakes - 1;
     for (std::uint32_t k = keep; k > 0; --k)
-      s.wakes[k] = s.wakes[k - 1];
-    s.wakes[0] = want;
-    s.wake_count = keep + 1;
-    ctx.schedule_self(want - now, kWake, archlab::Payload{});
+      put(s, s.wakes[k], s.wakes[k - 1]);
+    put(s, s.wakes[0], want);
+    put(s, s.wake_count, keep + 1);
+    return true;
+  }
+
+  /// The next wake-up to come (tracked or lost) and whether it is tracked; kNever: none.
+  ARCHLAB_HD static Tick next_wake(const State& s, bool* tracked) {
+    const Tick w = s.wake_count > 0 ? s.wakes[0] : kNever;
+    const Tick l = s.lost_count > 0 ? s.lost[0] : kNever;
+    *tracked = w <= l;
+    return w <= l ? w : l;
+  }
+
+  /// The wake-up at `now` (the earliest to come): drop it from its list, then decide.
+  ARCHLAB_HD static bool wake_up(State& s, bool tracked, Tick now, archlab::Context& ctx) {
+    if (tracked) {
+      for (std::uint32_t k = 1; k < s.wake_count; ++k)
+        put(s, s.wakes[k - 1], s.wakes[k]);
+      put(s, s.wake_count, s.wake_count - 1);
+    } else {
+      for (std::uint32_t k = 1; k < s.lost_count; ++k)
+        put(s, s.lost[k - 1], s.lost[k]);
+      put(s, s.lost_count, s.lost_count - 1);
+    }
+    return decide(s, true, now, ctx);
+  }
+
+  /// Make sure an event comes at `at`.
+  ARCHLAB_HD static void keep_event(State& s, Tick at, archlab::Context& ctx) {
+    for (std::uint32_t k = 0; k < s.event_count; ++k)
+      if (s.events[k] == at) return;
+    std::uint32_t k =
+        s.event_count < kMaxWakes ? s.event_count++ : kMaxWakes - 1; // the latest is forgotten (it still comes)
+    for (; k > 0 && s.events[k - 1] > at; --k)
+      s.events[k] = s.events[k - 1];
+    s.events[k] = at;
+    ctx.schedule_self(at - ctx.now(), kWake, archlab::Payload{});
+  }
+
+  /// Plan ahead: take the wake-ups to come as the controller would, with no event, as long as
+  /// they answer nothing, recording every change so that a request arriving earlier can undo them.
+  /// The first one that must answer (or that the journal cannot hold) gets a real event.
+  ARCHLAB_HD static void plan(State& s, archlab::Context& ctx) {
+    const Tick now = ctx.now();
+    if (s.paused) {
+      keep_event(s, s.blocked, ctx);
+      return;
+    }
+    while (true) {
+      bool tracked = true;
+      const Tick at = next_wake(s, &tracked);
+      if (at == kNever) return;
+      if (at <= now || at == s.blocked || !journal_has_room(s, undo_bound(s))) {
+        keep_event(s, at, ctx);
+        return;
+      }
+      s.steps[s.step_count++] =
+          Step{at, at, 0, 0, Entry{}, s.undo_count, static_cast<std::uint8_t>(Command::Wake), 0, 0};
+      s.journaling = true;
+      const bool planned = wake_up(s, tracked, at, ctx);
+      s.journaling = false;
+      if (!planned) {
+        // Keep what it decided so far: the event at `at` goes on from there.
+        s.blocked = at;
+        s.paused = true;
+        keep_event(s, at, ctx);
+        return;
+      }
+    }
   }
 
   ARCHLAB_HD static void accept(State& s, const archlab::Event& e, archlab::Context& ctx) {
@@ -758,12 +1171,37 @@ struct Dram {
       ctx.stat_add(kDropped, 1.0);
       return;
     }
+    const Tick now = ctx.now();
+    // One channel, and a request that was already waiting before this one is still waiting
+    // where the plan ends: every queue slot the plan gave away went to older requests, so the
+    // plan stands as it is, and this request only joins the waiting list.
+    const bool plan_stands = c.channels == 1 && waiting(s) && s.feed_count < kMaxRequests;
+    if (plan_stands) {
+      count_decided(s, now, ctx);
+    } else {
+      // The plan from here on did not know this request: undo it (a wake-up at this very time that
+      // the total order puts after this request is undone as well).
+      rollback(s, e.src < ctx.self() ? now - 1 : now);
+      count_decided(s, now, ctx);
+      s.blocked = kNever;
+      s.paused = false;
+
+      std::uint32_t kept = 0; // requests fully queued leave the feed list (nothing planned refers to it)
+      for (std::uint32_t i = 0; i < s.feed_count; ++i) {
+        if (s.feed_channel[i] == kFed) continue;
+        s.feed[kept] = s.feed[i];
+        s.feed_channel[kept++] = s.feed_channel[i];
+      }
+      s.feed_count = kept;
+      s.feed_head = 0;
+    }
+
     const std::uint32_t slot = s.free_slots[--s.free_count];
     Request& q = s.requests[slot];
     q.address = address;
     q.bytes = bytes;
     q.tag = e.payload.w[3];
-    q.arrival = ctx.now();
+    q.arrival = now;
     q.done = 0;
     q.next_burst = address / c.burst_bytes;
     q.end_burst = (address + bytes - 1) / c.burst_bytes + 1;
@@ -773,19 +1211,37 @@ struct Dram {
     q.write = e.kind == protocol::kMemWrite ? 1 : 0;
     q.energy = 0;
     locate_next(c, q);
-    s.feed[s.feed_count++] = slot;
+    s.feed[s.feed_count] = slot;
+    s.feed_channel[s.feed_count++] = static_cast<std::uint8_t>(q.next_channel);
+    ++s.joined;
+    if (plan_stands) return;
     s.refeed = true;
-    schedule(s, false, ctx);
+    decide(s, false, now, ctx);
+    plan(s, ctx);
   }
 
   ARCHLAB_HD static void handle(State& s, const Params&, const archlab::Event& e, archlab::Context& ctx) {
     if (e.port == archlab::kSelfPort) {
-      if (s.wake_count > 0 && s.wakes[0] == ctx.now()) {
-        for (std::uint32_t k = 1; k < s.wake_count; ++k)
-          s.wakes[k - 1] = s.wakes[k];
-        --s.wake_count;
+      const Tick now = ctx.now();
+      for (std::uint32_t k = 0; k < s.event_count; ++k) {
+        if (s.events[k] != now) continue;
+        for (; k + 1 < s.event_count; ++k)
+          s.events[k] = s.events[k + 1];
+        --s.event_count;
+        break;
       }
-      schedule(s, true, ctx);
+      count_decided(s, now, ctx);
+      bool tracked = true;
+      if (s.paused && s.blocked == now) {
+        s.paused = false;
+        s.blocked = kNever;
+        decide(s, true, now, ctx, true);
+      } else if (!s.paused && next_wake(s, &tracked) == now) {
+        // The wake-up planning stopped at (or one at this time): decide it now, answers and all.
+        s.blocked = kNever;
+        wake_up(s, tracked, now, ctx);
+      }
+      plan(s, ctx);
     } else if (e.kind == protocol::kMemRead || e.kind == protocol::kMemWrite) {
       accept(s, e, ctx);
     } else {
