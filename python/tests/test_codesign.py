@@ -111,10 +111,11 @@ def test_picture_has_a_panel_per_workload_with_every_winner(tmp_path):
     figure = plots.plot_codesign(path)
     axes = figure.get_axes()
     assert [ax.get_title() for ax in axes] == ["resnet50", "gpt2_decode"]
+    assert figure._suptitle.get_text().endswith("differ in rows, cols, link_bandwidth")
     assert all(ax.get_xlabel() == "area (min)" for ax in axes)
     labels = axes[0].get_legend_handles_labels()[1]
     assert "best for resnet50: trial 0" in labels and "best for gpt2_decode: trial 1" in labels
-    assert "simulated (4)" in labels  # trials 0-3: not the estimate, the over-budget or the failed one
+    assert "feasible, simulated (4)" in labels  # trials 0-3: not the estimate, the over-budget or the failed one
 
 
 def test_a_study_without_per_workload_objectives_is_refused_clearly(tmp_path, capsys):

@@ -360,7 +360,7 @@ def plot_codesign(study, path: str | os.PathLike | None = None, x: str | None = 
     figure = _figure(4.2 * len(panels), 4.4)
     axes = np.atleast_1d(figure.subplots(1, len(panels)))
     for ax, objective in zip(axes, panels):
-        ax.scatter(simulated[x], simulated[objective], s=14, color="0.65", label=f"simulated ({len(simulated)})")
+        ax.scatter(simulated[x], simulated[objective], s=14, color="0.65", label=f"feasible, simulated ({len(simulated)})")
         ax.scatter(front[x], front[objective], s=26, color="tab:blue", zorder=3, label=f"Pareto front ({len(front)})")
         for k, winner in winners.iterrows():
             ax.scatter([winner[x]], [winner[objective]], s=170, marker=markers[k % len(markers)],
@@ -372,8 +372,10 @@ def plot_codesign(study, path: str | os.PathLike | None = None, x: str | None = 
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
     differing = winners.attrs["differing"]
-    figure.suptitle(f"{study.path.name}: {study.tuner}, {len(simulated)} simulated designs; the winners differ in "
-                    + (", ".join(differing) if differing else "nothing: one design wins every workload"), fontsize=10)
+    short = [name.rsplit(".", 1)[-1] for name in differing]
+    figure.suptitle(f"{study.path.name}: {study.tuner}, {len(simulated)} feasible simulated designs; the workloads' "
+                    "best designs differ in " + (", ".join(short) if short else "nothing: one design wins them all"),
+                    fontsize=10)
     return _finish(figure, path)
 
 
