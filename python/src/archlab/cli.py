@@ -272,7 +272,10 @@ def winners_table(study: Study, winners: pd.DataFrame) -> list[str]:
     """The "best design for each workload" table: a row per workload, a column per parameter; a
     parameter whose value differs between the winners is starred in the header."""
     differing = set(winners.attrs["differing"])
-    header = ["workload", "trial", "value"] + [("*" if p in differing else "") + p for p in study.parameters]
+    short = [p.rsplit(".", 1)[-1] for p in study.parameters]
+    names = short if len(set(short)) == len(short) else study.parameters  # as archlab tune prints them
+    header = ["workload", "trial", "value"] + [("*" if p in differing else "") + n
+                                               for p, n in zip(study.parameters, names)]
     rows = [[str(w["workload"] or w["objective"]), str(int(w["trial"])), _format_value(w[w["objective"]])]
             + [_format_value(w[p]) for p in study.parameters] for _, w in winners.iterrows()]
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]

@@ -363,8 +363,9 @@ def plot_codesign(study, path: str | os.PathLike | None = None, x: str | None = 
         ax.scatter(simulated[x], simulated[objective], s=14, color="0.65", label=f"feasible, simulated ({len(simulated)})")
         ax.scatter(front[x], front[objective], s=26, color="tab:blue", zorder=3, label=f"Pareto front ({len(front)})")
         for k, winner in winners.iterrows():
-            ax.scatter([winner[x]], [winner[objective]], s=170, marker=markers[k % len(markers)],
-                       color=colours[k % len(colours)], edgecolor="black", zorder=4,
+            # Earlier winners smaller and on top, so a design that wins several workloads shows every mark.
+            ax.scatter([winner[x]], [winner[objective]], s=130 + 90 * k, marker=markers[k % len(markers)],
+                       color=colours[k % len(colours)], edgecolor="black", zorder=4 + len(winners) - k,
                        label=f"best for {winner['workload'] or winner['objective']}: trial {int(winner['trial'])}")
         ax.set_xlabel(f"{x} ({study.directions[x]})")
         ax.set_ylabel(f"{objective} ({study.directions[objective]})")
