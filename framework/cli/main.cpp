@@ -38,8 +38,8 @@ std::vector<archlab::Override> parse_overrides(const std::vector<std::string>& i
   return overrides;
 }
 
-/// The built-in co-design study (`archlab tune` without a file): examples/codesign.toml from
-/// ARCHLAB_DATA_DIR, the install tree or the source tree this program was built from.
+/// Where archlab's data (examples/, models/, workloads/zoo/, python/) is looked for, in order:
+/// ARCHLAB_DATA_DIR, the install tree, the source tree this program was built from.
 std::vector<std::filesystem::path> data_dirs() {
   std::vector<std::filesystem::path> dirs;
   if (const char* env = std::getenv("ARCHLAB_DATA_DIR"); env != nullptr && *env != '\0') dirs.emplace_back(env);
@@ -48,6 +48,8 @@ std::vector<std::filesystem::path> data_dirs() {
   return dirs;
 }
 
+/// The built-in co-design study (`archlab tune` without a file): examples/codesign.toml from the
+/// first data directory that has it.
 std::string default_study() {
   std::string tried;
   for (const auto& dir : data_dirs()) {
