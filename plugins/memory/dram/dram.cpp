@@ -236,7 +236,7 @@ struct Dram {
     Tick events[kMaxWakes]; ///< wake-up events really scheduled and not yet handled, earliest first
     Tick blocked;           ///< the wake-up where planning stopped (it needs an event); kNever: none
     bool paused;            ///< ... in the middle of it: decide() goes on from paused_dirty at the event
-    std::uint32_t paused_dirty;
+    std::uint32_t paused_channel, paused_dirty; ///< the channel it stopped in, the channels still to run
     Tick paused_horizon;
     bool refeed;                                   ///< a queue entry left while requests wait: feed() has work
     bool exhausted;                                ///< the event ran out of its answer budget
@@ -497,7 +497,7 @@ struct Dram {
     s.event_count = 0;
     s.blocked = kNever;
     s.paused = false;
-    s.paused_dirty = 0;
+    s.paused_channel = s.paused_dirty = 0;
     s.paused_horizon = 0;
     s.refeed = false;
     s.exhausted = false;
@@ -1054,13 +1054,21 @@ struct Dram {
     }
     s.replies = 0;
     s.exhausted = false;
+    // Going on after a pause, the channel it stopped in finishes first (run_channel() starts over
+    // from the channel's state), before any feed, as if there had been no pause.
+    bool paused_channel_first = resume;
     while (!s.exhausted) {
-      if (s.refeed) dirty |= feed_all(s);
-      if (dirty == 0) break;
-      const std::uint32_t ci = lowest_bit(dirty);
-      dirty &= dirty - 1;
+      std::uint32_t ci = s.paused_channel;
+      if (!paused_channel_first) {
+        if (s.refeed) dirty |= feed_all(s);
+        if (dirty == 0) break;
+        ci = lowest_bit(dirty);
+        dirty &= dirty - 1;
+      }
+      paused_channel_first = false;
       if (!run_channel(s, ci, now, horizon, ctx)) {
-        s.paused_dirty = dirty | 1u << ci; // run_channel() starts over from the channel's state
+        s.paused_channel = ci;
+        s.paused_dirty = dirty;
         s.paused_horizon = horizon;
         return false;
       }
