@@ -43,15 +43,21 @@ std::vector<archlab::Override> parse_overrides(const std::vector<std::string>& i
   return overrides;
 }
 
-/// The built-in co-design study (`archlab tune` without a file): examples/codesign.toml from
-/// ARCHLAB_DATA_DIR, the install tree or the source tree this program was built from.
-std::string default_study() {
+/// Where archlab's data (examples/, models/, workloads/zoo/, python/) is looked for, in order:
+/// ARCHLAB_DATA_DIR, the install tree, the source tree this program was built from.
+std::vector<std::filesystem::path> data_dirs() {
   std::vector<std::filesystem::path> dirs;
   if (const char* env = std::getenv("ARCHLAB_DATA_DIR"); env != nullptr && *env != '\0') dirs.emplace_back(env);
   dirs.emplace_back(ARCHLAB_INSTALL_DATA_DIR);
   dirs.emplace_back(ARCHLAB_SOURCE_DATA_DIR);
+  return dirs;
+}
+
+/// The built-in co-design study (`archlab tune` without a file): examples/codesign.toml from the
+/// first data directory that has it.
+std::string default_study() {
   std::string tried;
-  for (const auto& dir : dirs) {
+  for (const auto& dir : data_dirs()) {
     const auto file = dir / "examples" / "codesign.toml";
     if (std::filesystem::is_regular_file(file)) return file.string();
     tried += "\n  " + file.string();
@@ -199,6 +205,90 @@ std::string objective_unit(const archlab::Metric& metric, const archlab::PluginR
 /// " on N ranks" when a study's batches were shared out over MPI ranks; "" in one process.
 std::string on_ranks(int ranks) { return ranks > 1 ? " on " + std::to_string(ranks) + " ranks" : ""; }
 
+/// A design parameter's value as the user wrote it ("os", "256 GB/s", "96").
+std::string point_text(const archlab::TuneSpec& spec, std::size_t dim, double value) {
+  std::string text = spec.space[dim].kind == archlab::DimensionKind::Choice
+                         ? spec.space[dim].choices.at(static_cast<std::size_t>(value))
+                         : spec.value_toml(dim, value);
+  if (text.size() >= 2 && text.front() == '"') text = text.substr(1, text.size() - 2);
+  return text;
+}
+
+/// "Best design for each workload": for every objective taken from one workload variant
+/// (`workload = "..."`), the simulated feasible trial with its best value. The parameters whose
+/// values differ between the winners are starred: they are what the workloads disagree on.
+void print_winners(const archlab::TuneSpec& spec, const archlab::StudyReport& report) {
+  std::vector<std::pair<std::size_t, const archlab::Trial*>> winners; // objective, its best trial
+  for (std::size_t o = 0; o < spec.objectives.size(); ++o) {
+    if (!spec.objectives[o].workload) continue;
+    const archlab::Trial* best = nullptr;
+    for (const auto& trial : report.trials) {
+      if (trial.fidelity != "event" || !trial.feasible()) continue;
+      const double value = trial.objectives[o];
+      if (best == nullptr ||
+          (spec.objectives[o].maximize ? value > best->objectives[o] : value < best->objectives[o])) {
+        best = &trial;
+      }
+    }
+    if (best != nullptr) winners.emplace_back(o, best);
+  }
+  if (winners.empty()) return;
+  std::vector<bool> differs(spec.space.size(), false);
+  for (std::size_t d = 0; d < spec.space.size(); ++d) {
+    for (const auto& [objective, trial] : winners)
+      differs[d] = differs[d] || trial->point[d] != winners[0].second->point[d];
+  }
+  std::printf("best design for each workload (* the parameters that differ between them):\n");
+  std::printf("  %-14s %-6s %-20s", "workload", "trial", "value");
+  for (std::size_t d = 0; d < spec.space.size(); ++d) {
+    const std::string name = spec.space[d].path.substr(spec.space[d].path.rfind('.') + 1);
+    std::printf(" %-16s", ((differs[d] ? "*" : "") + name).c_str());
+  }
+  std::printf("\n");
+  for (const auto& [objective, trial] : winners) {
+    const std::string label = spec.workloads.at(*spec.objectives[objective].workload).name;
+    std::printf("  %-14s %-6u %-20.6g", label.c_str(), trial->number, trial->objectives[objective]);
+    for (std::size_t d = 0; d < spec.space.size(); ++d)
+      std::printf(" %-16s", point_text(spec, d, trial->point[d]).c_str());
+    std::printf("\n");
+  }
+  const bool one_design = std::all_of(winners.begin(), winners.end(),
+                                      [&](const auto& winner) { return winner.second == winners[0].second; });
+  if (winners.size() > 1 && one_design) {
+    std::printf("one design, trial %u, is the best for every workload\n", winners[0].second->number);
+  }
+}
+
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text)
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+/// The picture of a study with per-workload objectives (the front and each workload's winner),
+/// drawn by the Python package (`python3 -m archlab codesign`), found installed or in python/src of
+/// the data directories. Without Python, the package or matplotlib, the study stands as it is:
+/// this says so and returns.
+void draw_picture(const std::filesystem::path& study) {
+  std::string path;
+  for (const auto& dir : data_dirs()) {
+    if (std::filesystem::is_directory(dir / "python" / "src" / "archlab"))
+      path += (dir / "python" / "src").string() + ":";
+  }
+  const auto picture = std::filesystem::path(study).replace_extension(".png");
+  const std::string command = "PYTHONPATH=" + shell_quote(path) + "\"${PYTHONPATH:-}\" python3 -m archlab codesign " +
+                              shell_quote(study.string()) + " -q -o " + shell_quote(picture.string()) + " >/dev/null";
+  std::fflush(stdout);
+  const int status = std::system(command.c_str());
+  if (status == 0 && std::filesystem::is_regular_file(picture)) {
+    std::printf("picture     %s\n", picture.string().c_str());
+  } else {
+    std::printf("picture     not drawn: `python3 -m archlab codesign` (the Python package, python/) failed or is "
+                "missing; the study is complete without it\n");
+  }
+}
+
 void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& report,
                  const archlab::PluginRegistry& registry, int ranks) {
   std::size_t failed = 0;
@@ -231,16 +321,12 @@ void print_study(const archlab::TuneSpec& spec, const archlab::StudyReport& repo
   for (const std::uint32_t row : report.pareto) {
     const auto& trial = report.trials[row];
     std::printf("  %-6u", trial.number);
-    for (std::size_t d = 0; d < spec.space.size(); ++d) {
-      std::string value = spec.space[d].kind == archlab::DimensionKind::Choice
-                              ? spec.space[d].choices.at(static_cast<std::size_t>(trial.point[d]))
-                              : spec.value_toml(d, trial.point[d]);
-      if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
-      std::printf(" %-16s", value.c_str());
-    }
+    for (std::size_t d = 0; d < spec.space.size(); ++d)
+      std::printf(" %-16s", point_text(spec, d, trial.point[d]).c_str());
     for (const double value : trial.objectives) std::printf(" %-20.6g", value);
     std::printf("\n");
   }
+  print_winners(spec, report);
 }
 
 }  // namespace
@@ -317,6 +403,9 @@ int main(int argc, char** argv) {
   tune->add_option("-o,--output", tune_output, "study file (HDF5; overrides tune.output)");
   tune->add_option("--resume", tune_resume, "continue the study in this file until the budget is spent");
   tune->add_flag("-q,--quiet", quiet, "no progress line");
+  bool picture = true;
+  tune->add_flag("!--no-picture", picture,
+                 "with per-workload objectives, do not draw STUDY.png (the front and each workload's best design)");
 
   try {
     app.parse(argc, argv);
@@ -431,6 +520,9 @@ int main(int argc, char** argv) {
 #endif
       if (show_progress) std::fprintf(stderr, "\r%100s\r", "");
       print_study(spec, *report, registry, ranks);
+      const bool per_workload = std::any_of(spec.objectives.begin(), spec.objectives.end(),
+                                            [](const auto& objective) { return objective.workload.has_value(); });
+      if (picture && per_workload && !report->output.empty() && !report->pareto.empty()) draw_picture(report->output);
       return 0;
     }
     // Options become overrides that are never read as TOML: a path is the characters given.

@@ -593,7 +593,21 @@ StudyReport run_study(const TuneSpec& spec, const PluginRegistry& registry, cons
       }
       estimate_trials(spec, registry, screened);
       kept.assign(screened.size(), false);
-      for (std::size_t i : screen_best(spec, screened, want)) {
+      // A design simulated before, or twice in one batch, would spend the budget on a result the
+      // study has (a tuner such as nsga2 proposes repeats): the best candidates not seen yet go
+      // first, repeats only when too few are new.
+      std::vector<std::size_t> chosen;
+      std::vector<std::size_t> repeats;
+      for (std::size_t i : screen_best(spec, screened, screened.size())) {
+        const auto same = [&](const Trial& t) { return t.point == screened[i].point; };
+        const bool seen =
+            std::any_of(trials.begin(), trials.end(), [&](const Trial& t) { return is_event(t) && same(t); }) ||
+            std::any_of(chosen.begin(), chosen.end(), [&](std::size_t c) { return same(screened[c]); });
+        (seen ? repeats : chosen).push_back(i);
+      }
+      chosen.insert(chosen.end(), repeats.begin(), repeats.end());
+      chosen.resize(std::min<std::size_t>(want, chosen.size()));
+      for (std::size_t i : chosen) {
         kept[i] = true;
         Trial trial;
         trial.point = screened[i].point;

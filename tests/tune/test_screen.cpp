@@ -65,6 +65,7 @@ TEST(Screen, EstimatesEveryCandidateAndSimulatesTheBestOfEachBatch) {
   // Two batches of 16 candidates (4 / 0.25), 4 of each simulated: the budget counts those.
   ASSERT_EQ(report.trials.size(), 40u);
   std::size_t simulated = 0;
+  std::vector<std::vector<double>> done; // points simulated in the batches before
   for (std::uint32_t b = 0; b < 2; ++b) {
     std::vector<archlab::Trial> candidates, kept;
     for (const auto& trial : report.trials) {
@@ -75,8 +76,20 @@ TEST(Screen, EstimatesEveryCandidateAndSimulatesTheBestOfEachBatch) {
     ASSERT_EQ(candidates.size(), 16u);
     ASSERT_EQ(kept.size(), 4u);
     simulated += kept.size();
-    // The simulated points are the four best estimates, in that order.
-    const auto best = archlab::screen_best(spec, candidates, 4);
+    // The simulated points are the four best estimates, in that order, among the designs not
+    // simulated before (in an earlier batch, or earlier in this one): the 24-point space gives
+    // repeats among 16 random candidates, and a repeat would spend the budget on a known result.
+    std::vector<std::size_t> best;
+    for (std::size_t i : archlab::screen_best(spec, candidates, candidates.size())) {
+      const auto& point = candidates[i].point;
+      const bool seen =
+          std::find(done.begin(), done.end(), point) != done.end() ||
+          std::any_of(best.begin(), best.end(), [&](std::size_t c) { return candidates[c].point == point; });
+      if (!seen && best.size() < 4) best.push_back(i);
+    }
+    ASSERT_EQ(best.size(), 4u) << "batch " << b << ": the test expects enough new designs";
+    for (const auto& trial : kept)
+      done.push_back(trial.point);
     for (std::size_t i = 0; i < 4; ++i) {
       EXPECT_EQ(kept[i].fidelity, "event");
       EXPECT_EQ(kept[i].point, candidates[best[i]].point) << "batch " << b << " kept " << i;

@@ -3,6 +3,7 @@
     archlab-analyze summary  FILE.h5 [--json]
     archlab-analyze pareto   FILE.h5 [--objectives X Y] [--csv OUT.csv] [-o OUT.png]
     archlab-analyze plot     FILE.h5 [FILE.h5 ...] [--kind auto|stats|operators|pareto|convergence] [-o OUT.png]
+    archlab-analyze codesign FILE.h5 [-o OUT.png] [-q]
     archlab-analyze perfetto FILE.h5 -o OUT.json [--start "10 ns"] [--end "1 us"] [--max-events N]
 
 Exit status: 0 success, 2 bad input (a file that is missing, not archlab's, lacks what was asked
@@ -41,7 +42,7 @@ def _time_option(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROGRAM, description="Analyse archlab HDF5 run and study files.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{summary,pareto,plot,perfetto}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{summary,pareto,plot,codesign,perfetto}")
 
     summary = commands.add_parser("summary", help="metadata, engine counters, per-type totals, study results")
     summary.add_argument("file", type=Path)
@@ -68,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--instance", type=int, help="operators: only this instance of the workload")
     plot.add_argument("--objective", help="convergence: which objective (default: the first)")
     plot.add_argument("--objectives", nargs=2, metavar=("X", "Y"), help="pareto: objectives (default: first two)")
+
+    codesign = commands.add_parser("codesign", help="a co-design study: the best design for each workload "
+                                                    "and a picture of the front and the winners")
+    codesign.add_argument("file", type=Path)
+    codesign.add_argument("-o", "--output", type=Path, help="PNG to write (default: FILE.png next to FILE)")
+    codesign.add_argument("-q", "--quiet", action="store_true", help="only write the picture and say where")
 
     perfetto = commands.add_parser("perfetto", help="Chrome trace JSON for ui.perfetto.dev / chrome://tracing")
     perfetto.add_argument("file", type=Path)
@@ -261,6 +268,37 @@ def _command_pareto(args) -> None:
             print(f"wrote {args.output}")
 
 
+def winners_table(study: Study, winners: pd.DataFrame) -> list[str]:
+    """The "best design for each workload" table: a row per workload, a column per parameter; a
+    parameter whose value differs between the winners is starred in the header."""
+    differing = set(winners.attrs["differing"])
+    short = [p.rsplit(".", 1)[-1] for p in study.parameters]
+    names = short if len(set(short)) == len(short) else study.parameters  # as archlab tune prints them
+    header = ["workload", "trial", "value"] + [("*" if p in differing else "") + n
+                                               for p, n in zip(study.parameters, names)]
+    rows = [[str(w["workload"] or w["objective"]), str(int(w["trial"])), _format_value(w[w["objective"]])]
+            + [_format_value(w[p]) for p in study.parameters] for _, w in winners.iterrows()]
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header] + rows]
+
+
+def _command_codesign(args) -> None:
+    from . import plots
+    with open_file(args.file) as run:
+        if not isinstance(run, Study):
+            raise run._no_study()
+        winners = run.winners()
+        path = args.output or args.file.with_suffix(".png")
+        if not args.quiet:
+            print("best design for each workload (* the parameters that differ between them):")
+            for line in winners_table(run, winners):
+                print("  " + line)
+            if winners["trial"].nunique() == 1:
+                print(f"one design, trial {int(winners['trial'].iloc[0])}, is the best for every workload")
+        plots.plot_codesign(run, path=path)
+    print(f"wrote {path}")
+
+
 def _command_perfetto(args) -> None:
     from .perfetto import write_chrome_trace
     with open_file(args.file) as run:
@@ -293,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
                 _command_pareto(args)
             elif args.command == "plot":
                 _command_plot(args)
+            elif args.command == "codesign":
+                _command_codesign(args)
             else:
                 _command_perfetto(args)
     except (ArchlabError, UsageError, FileNotFoundError, IsADirectoryError) as error:

@@ -383,6 +383,53 @@ def plot_pareto(study, objectives: Sequence[str] | None = None, chosen: pd.Serie
     return _finish(figure, path)
 
 
+def plot_codesign(study, path: str | os.PathLike | None = None, x: str | None = None) -> Figure:
+    """A co-design study at a glance: one panel per per-workload objective (its value against
+    ``x``, default the first objective that is not per-workload, e.g. area), every simulated
+    feasible trial in grey, the Pareto front (over all objectives) in blue, and the winner of each
+    workload marked the same way in every panel, so a design that wins one model can be found on
+    the others."""
+    study = _open(study)
+    if not isinstance(study, Study):
+        raise study._no_study()
+    winners = study.winners()
+    panels = list(winners["objective"])
+    if x is None:
+        others = [o for o in study.objectives if o not in panels]
+        if not others:
+            raise MissingDataError(f"{study.path}: every objective is per-workload; pass x= (one of "
+                                   f"{', '.join(study.objectives)}) for the horizontal axis")
+        x = others[0]
+    if x not in study.directions:
+        raise MissingDataError(f"{study.path}: '{x}' is not an objective; objectives: {', '.join(study.objectives)}")
+    trials = study.trials
+    simulated = trials[trials["feasible"]]
+    front = simulated[simulated["pareto"]]
+    markers = ["*", "D", "s", "^", "v", "P", "X", "o"]
+    colours = ["gold", "tab:red", "tab:green", "tab:purple", "tab:orange", "tab:cyan", "tab:pink", "tab:olive"]
+    figure = _figure(4.2 * len(panels), 4.4)
+    axes = np.atleast_1d(figure.subplots(1, len(panels)))
+    for ax, objective in zip(axes, panels):
+        ax.scatter(simulated[x], simulated[objective], s=14, color="0.65", label=f"feasible, simulated ({len(simulated)})")
+        ax.scatter(front[x], front[objective], s=26, color="tab:blue", zorder=3, label=f"Pareto front ({len(front)})")
+        for k, winner in winners.iterrows():
+            # Earlier winners smaller and on top, so a design that wins several workloads shows every mark.
+            ax.scatter([winner[x]], [winner[objective]], s=130 + 90 * k, marker=markers[k % len(markers)],
+                       color=colours[k % len(colours)], edgecolor="black", zorder=4 + len(winners) - k,
+                       label=f"best for {winner['workload'] or winner['objective']}: trial {int(winner['trial'])}")
+        ax.set_xlabel(f"{x} ({study.directions[x]})")
+        ax.set_ylabel(f"{objective} ({study.directions[objective]})")
+        ax.set_title(study.workload_objectives.get(objective, objective), fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    differing = winners.attrs["differing"]
+    short = [name.rsplit(".", 1)[-1] for name in differing]
+    figure.suptitle(f"{study.path.name}: {study.tuner}, {len(simulated)} feasible simulated designs; the workloads' "
+                    "best designs differ in " + (", ".join(short) if short else "nothing: one design wins them all"),
+                    fontsize=10)
+    return _finish(figure, path)
+
+
 def plot_convergence(studies: Iterable, objective: str | None = None, labels: Sequence[str] | None = None,
                      path: str | os.PathLike | None = None) -> Figure:
     """Best feasible objective value against trials, one line per study (e.g. one per tuner)."""

@@ -14,6 +14,7 @@ Layout read here (see python/README.md, "Study files"):
 from __future__ import annotations
 
 import functools
+import tomllib
 
 import numpy as np
 import pandas as pd
@@ -208,6 +209,39 @@ class Study(Run):
         span = costs.max(axis=0) - costs.min(axis=0)
         scaled = (costs - costs.min(axis=0)) / np.where(span > 0, span, 1.0)
         return front.iloc[int(np.argmin(np.linalg.norm(scaled, axis=1)))]
+
+    @functools.cached_property
+    def workload_objectives(self) -> dict[str, str]:
+        """{objective: workload variant} for the objectives taken from one workload variant
+        (``workload = "..."`` in the experiment's ``[tune.objectives]``); empty when there are none
+        or the file does not keep its experiment."""
+        try:
+            tune = tomllib.loads(self.experiment_toml or "").get("tune", {})
+        except tomllib.TOMLDecodeError:
+            return {}
+        declared = tune.get("objectives", {}) if isinstance(tune, dict) else {}
+        return {name: str(table["workload"]) for name, table in declared.items()
+                if name in self.directions and isinstance(table, dict) and "workload" in table}
+
+    def winners(self, objectives: list[str] | None = None) -> pd.DataFrame:
+        """The best simulated feasible design for each objective (default: each per-workload
+        objective, :attr:`workload_objectives`): one row per objective with ``objective``,
+        ``workload``, then the winning trial's row. ``frame.attrs["differing"]`` lists the
+        parameters whose values are not the same in every winner (empty: one design wins them all)."""
+        objectives = list(objectives if objectives is not None else self.workload_objectives)
+        if not objectives:
+            raise MissingDataError(f"{self.path}: no per-workload objective (an objective with workload = \"...\" "
+                                   f"in [tune.objectives]); objectives: {', '.join(self.objectives)}")
+        rows = []
+        for objective in objectives:
+            row = self.best(objective).copy()
+            row["objective"] = objective
+            row["workload"] = self.workload_objectives.get(objective, "")
+            rows.append(row)
+        frame = pd.DataFrame(rows).reset_index(drop=True)
+        frame = frame[["objective", "workload"] + [c for c in frame.columns if c not in ("objective", "workload")]]
+        frame.attrs["differing"] = [p for p in self.parameters if frame[p].astype(str).nunique() > 1]
+        return frame
 
     def convergence(self, objective: str | None = None) -> pd.DataFrame:
         """Best feasible value of ``objective`` (default: the first, the study's primary objective)
