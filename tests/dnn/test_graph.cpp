@@ -273,9 +273,12 @@ TEST(Graph, ScaleSimFilesAsShipped) {
       "Attn_QxK', 1, 64, 1, 1, 1, 64, 1\n"
       "Attn_Kmap,1, 1, 1, 1, 512, 64, 1,,,,,\n"
       "Attn_Kmap_2,1, 1, 1, 1, 512, 32, 1,\n"
-      "Attn_Kmap,1, 1, 1, 1, 512, 16, 1\n",
+      "Attn_Kmap,1, 1, 1, 1, 512, 16, 1\n"
+      "\tConv2_dw, 112, 112, 3, 3, 1, 1, 2,#dw\n",
       "shipped.csv");
-  ASSERT_EQ(g.ops.size(), 6u);
+  ASSERT_EQ(g.ops.size(), 7u);
+  EXPECT_EQ(g.ops[6].name, "Conv2_dw"); // a tab before the name, a note after the stride
+  EXPECT_EQ(g.ops[6].out_h, 56u);
   EXPECT_EQ(g.ops[0].name, "Conv1");
   EXPECT_EQ(g.ops[0].line, 5u);
   EXPECT_EQ(g.ops[0].out_h, 110u); // the stride of a 13-column row; the notes are not read
