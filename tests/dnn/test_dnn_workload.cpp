@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "../plugin_run.hpp"
 #include "archlab/errors.hpp"
 #include "archlab/system.hpp"
+#include "dnn.hpp"
 
 namespace archlab::testing {
 namespace {
@@ -280,6 +282,55 @@ TEST(DnnWorkload, ScaleSimTopologiesRunUnchanged) {
   EXPECT_EQ(r.sum("workload.dnn.macs"), 64.0 * 96 * 128 + 64.0 * 32 * 96);
   EXPECT_EQ(r.names(), (std::vector<std::string>{"fc1", "fc2"}));
   EXPECT_GE(r.u("start")[1], r.u("end")[0]) << "CSV rows run in layer order";
+}
+
+// SCALE-Sim's Transformer topology has 891 layers, the same eight names over and over, a
+// section title and rows with and without the trailing comma; it loads and runs as it is.
+TEST(DnnWorkload, ScaleSimTransformerOf891LayersRuns) {
+  struct Layer {
+    const char* name;
+    std::uint64_t h, w, c, filters;
+  };
+  const Layer block[] = {{"Attn_Xmap", 1, 1, 512, 64},  {"Attn_Kmap", 1, 1, 512, 64},
+                         {"Attn_Qmap", 1, 1, 512, 64},  {"Attn_QxK'", 1, 64, 1, 64},
+                         {"Attn_SFMXxV", 1, 64, 64, 1}, {"Attn_Concat_map", 1, 1, 512, 512},
+                         {"FFN1", 1, 1, 512, 2048},     {"FFN2", 1, 1, 2048, 512}};
+  std::string text = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
+                     "Strides,\n\nTransformer,\n";
+  double macs = 0;
+  for (int i = 0; i < 891; ++i) {
+    const Layer& l = block[i % 8];
+    text += std::string(l.name) + ", " + std::to_string(l.h) + ", " + std::to_string(l.w) + ", 1, 1, " +
+            std::to_string(l.c) + ", " + std::to_string(l.filters) + ", 1" +
+            (i % 3 == 0   ? ""
+             : i % 3 == 1 ? ", "
+                          : ",") +
+            "\n";
+    macs += static_cast<double>(l.h * l.w * l.c * l.filters);
+    if (i % 100 == 99) text += ",,,,,,,,\n";
+  }
+  const TempDir dir;
+  const DnnRun r = run_text(machine(dir.write("Transformer.csv", text).string(), ""));
+  EXPECT_EQ(r.sum("workload.dnn.done"), 1.0);
+  EXPECT_EQ(r.sum("workload.dnn.ops_done"), 891.0);
+  EXPECT_EQ(r.sum("workload.dnn.macs"), macs);
+  const std::vector<std::string> names = r.names();
+  ASSERT_EQ(names.size(), 891u);
+  EXPECT_EQ(names[0], "Attn_Xmap");
+  EXPECT_EQ(names[8], "Attn_Xmap_2");
+  EXPECT_EQ(names[890], "Attn_Qmap_112"); // row 891 is the 112th of its name
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 891u);
+}
+
+TEST(DnnWorkload, GraphsAboveTheOperatorLimitAreRefused) {
+  std::string text = "Layer, M, N, K,\n";
+  for (std::uint32_t i = 0; i <= archlab::dnn_workload::kMaxOps; ++i)
+    text += "fc, 2, 2, 2,\n";
+  const TempDir dir;
+  const std::string error = config_error(machine(dir.write("long.csv", text).string(), ""));
+  EXPECT_TRUE(contains(error, std::to_string(archlab::dnn_workload::kMaxOps + 1) + " operators") &&
+              contains(error, "at most " + std::to_string(archlab::dnn_workload::kMaxOps)))
+      << error;
 }
 
 TEST(DnnWorkload, BadGraphsAndMappingsAreConfigurationErrors) {

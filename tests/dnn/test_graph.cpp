@@ -259,6 +259,57 @@ TEST(Graph, ScaleSimConvCsv) {
   EXPECT_EQ(g.ops[2].macs(), 2048ull * 1000);
 }
 
+// The layout of the files in SCALE-Sim's own repository: a 13-column header with notes after the
+// strides, a row of commas, a section title, rows with and without the trailing comma (and with
+// a trailing space), and the same layer names once per block.
+TEST(Graph, ScaleSimFilesAsShipped) {
+  const Graph g = parse_scalesim_csv(
+      "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,,,Eh,Ew,e2\n"
+      ",,,,,,,,,,,,\n"
+      "\n"
+      "Transformer,\n"
+      "Conv1,224,224,7,7,3,64,2,,,110,110,12100\n"
+      "Attn_Kmap,1, 1, 1, 1, 512, 64, 1, \n"
+      "Attn_QxK', 1, 64, 1, 1, 1, 64, 1\n"
+      "Attn_Kmap,1, 1, 1, 1, 512, 64, 1,,,,,\n"
+      "Attn_Kmap_2,1, 1, 1, 1, 512, 32, 1,\n"
+      "Attn_Kmap,1, 1, 1, 1, 512, 16, 1\n"
+      "\tConv2_dw, 112, 112, 3, 3, 1, 1, 2,#dw\n",
+      "shipped.csv");
+  ASSERT_EQ(g.ops.size(), 7u);
+  EXPECT_EQ(g.ops[6].name, "Conv2_dw"); // a tab before the name, a note after the stride
+  EXPECT_EQ(g.ops[6].out_h, 56u);
+  EXPECT_EQ(g.ops[0].name, "Conv1");
+  EXPECT_EQ(g.ops[0].line, 5u);
+  EXPECT_EQ(g.ops[0].out_h, 110u); // the stride of a 13-column row; the notes are not read
+  EXPECT_EQ(g.ops[0].gemm(), (GemmShape{1, 110 * 110, 64, 147}));
+  EXPECT_EQ(g.ops[2].name, "Attn_QxK'");
+  EXPECT_EQ(g.ops[2].stride_h, 1u); // no trailing comma: the last field is the stride
+  EXPECT_EQ(g.ops[2].gemm(), (GemmShape{1, 64, 64, 1}));
+  // Repeated names get their occurrence; a literal name already taken moves on to the next.
+  EXPECT_EQ(g.ops[1].name, "Attn_Kmap");
+  EXPECT_EQ(g.ops[3].name, "Attn_Kmap_2");
+  EXPECT_EQ(g.ops[4].name, "Attn_Kmap_2_2");
+  EXPECT_EQ(g.ops[4].k_out, 32u);
+  EXPECT_EQ(g.ops[5].name, "Attn_Kmap_3");
+  EXPECT_EQ(g.ops[5].k_out, 16u);
+  EXPECT_EQ(g.ops[5].deps, (std::vector<std::size_t>{4})); // still layer order
+  EXPECT_EQ(g.ops[1].gemm(), (GemmShape{1, 1, 64, 512}));
+}
+
+// SCALE-Sim 2 writes "Stride height, Stride width"; a row without the last takes the first.
+TEST(Graph, ScaleSimSeparateStrides) {
+  const Graph g = parse_scalesim_csv(
+      "Layer name,IFMAP height,IFMAP width,Filter height,Filter width,Channels,Num filter,Stride height,Stride width,\n"
+      "c1,10,12,3,3,4,8,2,3,\n"
+      "c2,10,12,3,3,4,8,2,\n",
+      "v2.csv");
+  ASSERT_EQ(g.ops.size(), 2u);
+  EXPECT_EQ(g.ops[0].out_h, 5u); // ceil((10 - 3 + 2) / 2)
+  EXPECT_EQ(g.ops[0].out_w, 4u); // ceil((12 - 3 + 3) / 3)
+  EXPECT_EQ(g.ops[1].out_w, 6u); // ceil((12 - 3 + 2) / 2)
+}
+
 TEST(Graph, ScaleSimGemmCsv) {
   const Graph g = parse_scalesim_csv("Layer, M, N, K,\nq, 128, 768, 768,\nscores, 128, 128, 64,\n", "bert.csv");
   ASSERT_EQ(g.ops.size(), 2u);
@@ -377,6 +428,7 @@ TEST(GraphErrors, MalformedCsvRows) {
   EXPECT_NE(csv_error("Layer, M, N,\nq, 128, 768,\n").find("bad.csv:1: header has 3 columns"), std::string::npos);
   EXPECT_NE(csv_error("").find("bad.csv: empty topology file"), std::string::npos);
   EXPECT_NE(csv_error("Layer, M, N, K,\n\n").find("bad.csv: topology file has a header but no layers"), std::string::npos);
-  EXPECT_NE(csv_error("Layer, M, N, K,\nq, 1, 1, 1,\nq, 1, 1, 1,\n").find("bad.csv:3: operator 'q' is defined twice"),
+  // A title row is one name alone; a row with some numbers missing is still an error.
+  EXPECT_NE(csv_error("Layer, M, N, K,\nq, 128,\n").find("bad.csv:2: row 1: expected 4 fields (GEMM format), found 2"),
             std::string::npos);
 }

@@ -12,13 +12,19 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include <archlab/component.hpp>
 #include <archlab/protocol.hpp>
 
 namespace archlab::dnn_workload {
 
-inline constexpr std::uint32_t kMaxOps = 512;     ///< operators per graph
+/// Operators per graph. The program itself is data sized by the model; what bounds the graph is
+/// the per-operator run-time state (OpState, 72 bytes), which lives in State because a
+/// component's state has one size for every instance (the engines allocate and copy it as plain
+/// bytes). 4096 holds SCALE-Sim's 891-layer Transformer and a 48-layer decoder (about 40
+/// operators a layer) with room to spare, for 288 KiB per instance.
+inline constexpr std::uint32_t kMaxOps = 4096;
 inline constexpr std::uint32_t kMaxUnits = 64;    ///< compute units per class (matrix, vector)
 inline constexpr std::uint32_t kMaxDepth = 4;     ///< buffer slots per unit (steps in flight)
 inline constexpr std::uint32_t kMaxMemories = 64; ///< memory endpoints (DRAM) and buffer endpoints (SRAM)
@@ -75,6 +81,7 @@ struct OpState {
   double unit_cycles;  ///< sum over its commands of cycles x unit width
   double work;         ///< MACs (matrix) or elements (vector) its commands did
 };
+static_assert(sizeof(OpState) == 72, "kMaxOps' cost in the README counts 72 bytes an operator");
 
 enum Phase : std::uint32_t { kFree = 0, kReading, kReady, kComputing, kWriting };
 
@@ -305,5 +312,9 @@ struct Dnn {
   ARCHLAB_HD static void init(State& s, const Params& p, Context& ctx);
   ARCHLAB_HD static void handle(State& s, const Params& p, const Event& e, Context& ctx);
 };
+
+// The engines copy states as bytes (checkpoints, the GPU): no constructors, no pointers.
+static_assert(std::is_trivially_copyable_v<Dnn::State>);
+static_assert(std::is_trivially_copyable_v<ProgramOp>);
 
 } // namespace archlab::dnn_workload

@@ -255,7 +255,7 @@ bool Dnn::prepare(Params& p, DataBuilder& data) {
   }
   if (graph.ops.size() > kMaxOps) {
     return data.fail(graph.file + ": " + std::to_string(graph.ops.size()) + " operators; workload.dnn takes at most " +
-                     std::to_string(kMaxOps));
+                     std::to_string(kMaxOps) + " (kMaxOps in workloads/dnn/dnn.hpp)");
   }
   const std::uint64_t eb = p.element_bytes != 0 ? p.element_bytes : graph.element_bytes;
   const std::size_t count = graph.order.size();

@@ -511,8 +511,17 @@ std::vector<std::string> split_fields(std::string_view line) {
   return fields;
 }
 
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return text;
+}
+
 }  // namespace
 
+// SCALE-Sim reads the first line as the header and the first columns of the other rows by
+// position; its shipped files rely on that: section titles ("Transformer,"), rows of commas,
+// notes in columns after the strides, and the same layer name once per transformer block.
 Graph parse_scalesim_csv(std::string_view text, const std::string& file) {
   Graph g;
   g.file = file;
@@ -520,33 +529,46 @@ Graph parse_scalesim_csv(std::string_view text, const std::string& file) {
   g.source = "SCALE-Sim topology " + file;
   g.element_bytes = 1;  // SCALE-Sim counts words
   enum class Format { Unknown, Conv, Gemm } format = Format::Unknown;
-  std::size_t columns = 0, row = 0, line_no = 0, start = 0;
+  std::size_t needed = 0, row = 0, line_no = 0, start = 0;
+  bool stride_width_column = false;
+  std::unordered_map<std::string, std::size_t> seen; // layer name -> rows so far with that name
+  std::set<std::string> names;
   while (start <= text.size()) {
     const auto end = text.find('\n', start);
     const std::string_view line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     start = end == std::string_view::npos ? text.size() + 1 : end + 1;
     ++line_no;
-    if (trim(line).empty()) continue;
     const auto fields = split_fields(line);
+    if (fields.empty()) continue;     // a blank line or a row of commas
     if (format == Format::Unknown) {  // the header
-      columns = fields.size();
-      if (columns == 8) format = Format::Conv;
-      else if (columns == 4) format = Format::Gemm;
-      else
-        fail(file, line_no, "header has " + std::to_string(columns) +
-                                " columns: expected the SCALE-Sim conv format (Layer name, IFMAP Height, IFMAP Width, "
-                                "Filter Height, Filter Width, Channels, Num Filter, Strides) or the GEMM format "
-                                "(Layer, M, N, K)");
+      if (fields.size() >= 4 && lower(fields[1]) == "m") {
+        format = Format::Gemm, needed = 4;
+      } else if (fields.size() >= 8) {
+        format = Format::Conv, needed = 8;
+        // SCALE-Sim 2 writes separate strides: "..., Stride height, Stride width".
+        stride_width_column = fields.size() >= 9 && lower(fields[8]).find("stride") != std::string::npos;
+      } else {
+        fail(file, line_no,
+             "header has " + std::to_string(fields.size()) +
+                 " columns: expected the SCALE-Sim conv format (Layer name, IFMAP Height, IFMAP Width, "
+                 "Filter Height, Filter Width, Channels, Num Filter, Strides[, Stride width]) or the "
+                 "GEMM format (Layer, M, N, K)");
+      }
       continue;
     }
+    if (fields.size() == 1) continue; // a section title such as "Transformer,"
     ++row;
     const std::string where = "row " + std::to_string(row) + ": ";
-    if (fields.size() != columns)
-      fail(file, line_no, where + "expected " + std::to_string(columns) + " fields (" +
-                              (format == Format::Conv ? "conv" : "GEMM") + " format), found " + std::to_string(fields.size()));
+    if (fields.size() < needed)
+      fail(file, line_no,
+           where + "expected " + std::to_string(needed) + " fields (" + (format == Format::Conv ? "conv" : "GEMM") +
+               " format), found " + std::to_string(fields.size()));
     if (fields[0].empty()) fail(file, line_no, where + "empty layer name");
+    // Columns after the ones SCALE-Sim simulates (notes, sparsity ratios) are not read.
+    const std::size_t used =
+        needed + (stride_width_column && fields.size() > needed && !fields[needed].empty() ? 1 : 0);
     std::vector<std::uint64_t> v;
-    for (std::size_t i = 1; i < fields.size(); ++i) {
+    for (std::size_t i = 1; i < used; ++i) {
       std::uint64_t value = 0;
       const auto& f = fields[i];
       const auto [ptr, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
@@ -556,13 +578,22 @@ Graph parse_scalesim_csv(std::string_view text, const std::string& file) {
       v.push_back(value);
     }
     Op op;
+    // A repeated name (one per transformer block) gets its occurrence: Attn_Kmap, Attn_Kmap_2, ...
     op.name = fields[0];
+    if (names.count(op.name)) {
+      std::size_t& count = seen[fields[0]];
+      do
+        op.name = fields[0] + "_" + std::to_string(++count + 1);
+      while (names.count(op.name));
+    }
+    names.insert(op.name);
     op.line = line_no;
     op.variant = "scalesim";
     if (format == Format::Conv) {
       op.type = OpType::Conv2d;
       op.h = v[0], op.w = v[1], op.r = v[2], op.s = v[3], op.c = v[4], op.k_out = v[5];
-      op.stride_h = op.stride_w = v[6];
+      op.stride_h = v[6];
+      op.stride_w = v.size() > 7 ? v[7] : v[6];
       if (op.r > op.h || op.s > op.w)
         fail(file, line_no, where + "layer '" + op.name + "': filter " + std::to_string(op.r) + "x" + std::to_string(op.s) +
                                 " is larger than the ifmap " + std::to_string(op.h) + "x" + std::to_string(op.w));
