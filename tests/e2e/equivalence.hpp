@@ -16,7 +16,7 @@
 namespace archlab::testing {
 
 
-// The runs the tests compare are archlab verify's (framework/src/verify.cpp): one recorder.
+// The runs the tests compare are archlab verify's (framework/run/src/verify.cpp): one recorder.
 using Outcome = RecordedRun;
 
 inline std::unique_ptr<Engine> engine_named(const std::string& name) {
