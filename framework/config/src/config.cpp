@@ -212,7 +212,9 @@ SystemSpec load_system(const std::filesystem::path& path, const std::vector<Over
   const ConfigDir config_dir(path.parent_path());
   toml::table table = parse_toml(read_file(path), path.string());
   for (const Override& override : overrides) apply_override(table, override);
-  return build_system(table, registry, path.string());
+  SystemSpec system = build_system(table, registry, path.string());
+  check_links(system);
+  return system;
 }
 
 ExperimentSpec load_experiment_text(const std::string& text, const std::string& name,
@@ -289,6 +291,7 @@ ExperimentSpec load_experiment_text(const std::string& text, const std::string& 
     add_workloads(one, design.get("workloads"), registry, name);
     add_links(one, design.get("links"), name);
     if (one.components.empty()) fail(name, "the system has no components");
+    check_links(one);
     for (ComponentSpec& component : one.components) {
       component.replica = replica;
       spec.system.components.push_back(std::move(component));

@@ -19,6 +19,66 @@ const ComponentSpec* SystemSpec::find(std::string_view name, std::uint32_t repli
 
 namespace {
 
+/// The instances an endpoint names: lp[*] all of them, lp[3] one, lp (an array of one) its only one.
+std::pair<std::uint32_t, std::uint32_t> instances_of(const Endpoint& endpoint, const ComponentSpec& component) {
+  if (endpoint.indexed) return {endpoint.index, endpoint.index + 1};
+  return {0, component.count};
+}
+
+std::uint32_t port_id(const ComponentDescriptor& descriptor, const std::string& name) {
+  for (std::uint32_t i = 0; i < descriptor.nports; ++i) {
+    if (name == descriptor.ports[i].name) return i;
+  }
+  return kNoLink;
+}
+
+}  // namespace
+
+void check_links(const SystemSpec& system) {
+  for (const ComponentSpec& component : system.components) {
+    const ComponentDescriptor* descriptor = component.plugin->component();
+    if (descriptor == nullptr || descriptor->check_links == nullptr) continue;
+    std::vector<LinkedComponent> peers;
+    for (const LinkSpec& link : system.links) {
+      if (link.replica != component.replica) continue;
+      for (const bool outgoing : {true, false}) {
+        const Endpoint& mine = outgoing ? link.from : link.to;
+        const Endpoint& theirs = outgoing ? link.to : link.from;
+        if (mine.component != component.name) continue;
+        const ComponentSpec* peer = system.find(theirs.component, component.replica);
+        if (peer == nullptr) continue;  // the configuration checked every endpoint
+        const ComponentDescriptor* peer_type = peer->plugin->component();
+        const std::uint32_t port = port_id(*descriptor, mine.port);
+        if (peer_type == nullptr || port == kNoLink) continue;
+        const auto [first, last] = instances_of(theirs, *peer);
+        for (std::uint32_t index = first; index < last; ++index) {
+          peers.push_back(LinkedComponent{peer->name.c_str(), index, peer->type.c_str(), static_cast<PortId>(port),
+                                          theirs.port.c_str(), outgoing, peer_type->params, peer_type->nparams,
+                                          peer->params.data()});
+        }
+      }
+    }
+    LinkCheck check(peers);
+    descriptor->check_links(component.params.data(), &check);
+    if (check.ok()) continue;
+    std::string message = component.where + ": '" + component.name + "' (" + component.type + ")";
+    if (const LinkedComponent* refused = check.refused(); refused != nullptr) {
+      const ComponentSpec* peer = system.find(refused->name, component.replica);
+      const std::string peer_name = std::string(refused->name) + (peer != nullptr && peer->count > 1
+                                                                      ? "[" + std::to_string(refused->index) + "]"
+                                                                      : "");
+      message += " does not fit '" + peer_name + "' (" + refused->type + ") on its port '" +
+                 descriptor->ports[refused->port].name + "': " + check.message();
+      if (peer != nullptr && !peer->where.empty()) message += " ('" + peer->name + "' is defined at " + peer->where + ")";
+    } else {
+      message += ": " + std::string(check.message());
+    }
+    throw ConfigError(message);
+  }
+}
+
+namespace {
+
 std::uint32_t port_of(const ComponentDescriptor& descriptor, const std::string& name) {
   for (std::uint32_t i = 0; i < descriptor.nports; ++i) {
     if (name == descriptor.ports[i].name) return i;

@@ -70,6 +70,13 @@ class WindowPlanner {
     case HandlerError::UnconnectedPort: what = "sent on port '%p', which no link connects"; break;
     case HandlerError::IndexOutOfRange: what = "sent to an index beyond the receivers of port '%p'"; break;
     case HandlerError::OutputOverflow: what = "sent more events from one event than it declared (kMaxSendsPerEvent)"; break;
+    case HandlerError::Stopped: {
+      const ComponentDescriptor& type = *system.types()[system.type_index(sink.error_component)]->descriptor;
+      what = sink.error_port < type.nstop_reasons
+                 ? std::string("stopped the run: ") + type.stop_reasons[sink.error_port]
+                 : "stopped the run (reason " + std::to_string(sink.error_port) + ", which its type does not declare)";
+      throw RunError(system.describe(sink.error_component) + " " + what);
+    }
     case HandlerError::None: what = "failed"; break;
   }
   if (const auto at = what.find("%p"); at != std::string::npos) {

@@ -15,7 +15,12 @@
 //     std::byte* data, Report&)`: rows of declared tables, written to the HDF5 file under
 //     /workload/<name>/ after the run, and text for `archlab run` to print;
 //   - optionally `histograms[]` (fixed bins, filled with archlab::histogram_add<Type, H>) and
-//     `derived[]` (a statistic divided by another, per instance: mean latency, hit rate).
+//     `derived[]` (a statistic divided by another, per instance: mean latency, hit rate);
+//   - optionally `static void check_links(const Params&, LinkCheck&)`: host code run when the
+//     system is built, which reads the parameters of the components on its links and may refuse
+//     the configuration naming one of them (archlab/link_check.hpp);
+//   - optionally `stop_reasons[]` (`static constexpr const char* stop_reasons[]`): why a handler
+//     may end the run (Context::stop(k) stops it with stop_reasons[k]).
 // `ARCHLAB_REGISTER_COMPONENT(Type, kind, "version", "one line")` turns it into a plugin.
 // See workloads/phold/phold.cpp for a complete example.
 #pragma once
@@ -27,6 +32,7 @@
 
 #include "archlab/component_data.hpp"
 #include "archlab/event.hpp"
+#include "archlab/link_check.hpp"
 #include "archlab/rng.hpp"
 
 namespace archlab {
@@ -36,7 +42,8 @@ namespace archlab {
 inline constexpr std::uint32_t kAbiVersion = ARCHLAB_ABI_VERSION_OVERRIDE;
 #else
 // 3: ComponentDescriptor::histograms and ::derived.
-inline constexpr std::uint32_t kAbiVersion = 3;
+// 4: ComponentDescriptor::check_links and ::stop_reasons, HandlerError::Stopped.
+inline constexpr std::uint32_t kAbiVersion = 4;
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -227,7 +234,8 @@ struct TypeRuntime {
 };
 
 /// Why a handler's call was cut short. Handlers cannot throw; the engine reports these.
-enum class HandlerError : std::uint32_t { None, UnconnectedPort, IndexOutOfRange, OutputOverflow };
+/// Stopped: the handler called Context::stop (EventSink::error_port then holds the reason's index).
+enum class HandlerError : std::uint32_t { None, UnconnectedPort, IndexOutOfRange, OutputOverflow, Stopped };
 
 /// Where a handler's events go: a fixed buffer (batch entries, device) or a host callback (init).
 struct EventSink {
@@ -344,6 +352,12 @@ class Context {
   /// Add to one of this component's declared statistics.
   ARCHLAB_HD void stat_add(std::uint32_t stat, double value) { rt_.stats[local_ * rt_.nstats + stat] += value; }
 
+  /// Ends the run as failed, for the reason stop_reasons[reason] of this component's type (a
+  /// configuration the model cannot run, found only once it runs): the engine stops at the end
+  /// of the window and reports "<component>: <reason>" (exit status 1; a failed trial in a
+  /// study). Events this handler sends after stopping are dropped with the rest of the run.
+  ARCHLAB_HD void stop(std::uint16_t reason) { fail(HandlerError::Stopped, reason); }
+
  private:
   /// The component's random stream: its rank within its replica, so that a design point in an
   /// ensemble draws exactly the numbers it would draw alone.
@@ -404,6 +418,10 @@ concept HasValidate = requires(const typename T::Params& p) {
 };
 template <class T>
 concept HasMaxSends = requires { T::kMaxSendsPerEvent; };
+template <class T>
+concept HasCheckLinks = requires(const typename T::Params& p, LinkCheck& check) { T::check_links(p, check); };
+template <class T>
+concept HasStopReasons = requires { T::stop_reasons[0]; };
 template <class T>
 concept HasPrepare = requires(typename T::Params& p, DataBuilder& data) {
   { T::prepare(p, data) } -> std::convertible_to<bool>;
@@ -514,6 +532,33 @@ const char* validate_entry(const void* params) {
 }
 
 template <class T>
+void check_links_entry(const void* params, LinkCheck* check) {
+  if constexpr (HasCheckLinks<T>) {
+    T::check_links(*static_cast<const typename T::Params*>(params), *check);
+  } else {
+    (void)params;
+    (void)check;
+  }
+}
+
+template <class T>
+constexpr const char* const* stop_reasons_of() {
+  if constexpr (HasStopReasons<T>) {
+    return T::stop_reasons;
+  } else {
+    return nullptr;
+  }
+}
+template <class T>
+constexpr std::uint32_t stop_reason_count() {
+  if constexpr (HasStopReasons<T>) {
+    return static_cast<std::uint32_t>(std::extent_v<decltype(T::stop_reasons)>);
+  } else {
+    return 0;
+  }
+}
+
+template <class T>
 typename T::State* states_of(const TypeRuntime& rt) {
   return static_cast<typename T::State*>(rt.states);
 }
@@ -615,6 +660,10 @@ struct ComponentDescriptor {
   std::uint32_t nhistograms;
   const DerivedStatSpec* derived;   ///< null when none; they follow the histograms' bins
   std::uint32_t nderived;
+  /// Host: checks across the components on its links when the system is built (link_check.hpp).
+  void (*check_links)(const void* params, LinkCheck* check);
+  const char* const* stop_reasons;  ///< null when none: what Context::stop(k) reports
+  std::uint32_t nstop_reasons;
 };
 
 /// Returned by the one symbol every plugin exports, `archlab_plugin`. abi_version stays the
@@ -669,6 +718,9 @@ constexpr ComponentDescriptor make_component_descriptor() {
       histogram_count<T>(),
       derived_of<T>(),
       derived_count<T>(),
+      &check_links_entry<T>,
+      stop_reasons_of<T>(),
+      stop_reason_count<T>(),
   };
 }
 
@@ -730,3 +782,28 @@ ARCHLAB_HD void histogram_add(Context& ctx, double value, double weight = 1.0) {
   extern "C" __attribute__((visibility("default"))) const ::archlab::PluginDescriptor* archlab_plugin() {   \
     return &archlab_plugin_descriptor;                                                                      \
   }
+
+inline double archlab::LinkedComponent::number(const char* param) const {
+  for (std::uint32_t i = 0; i < nparams; ++i) {
+    const ParamSpec& spec = params[i];
+    if (std::strcmp(spec.name, param) != 0) continue;
+    const auto* at = static_cast<const std::byte*>(values) + spec.offset;
+    auto load = [at](auto value) {
+      std::memcpy(&value, at, sizeof value);
+      return static_cast<double>(value);
+    };
+    switch (spec.type) {
+      case ParamType::Int: return load(std::int64_t{});
+      case ParamType::UInt:
+      case ParamType::Size:
+      case ParamType::Time: return load(std::uint64_t{});
+      case ParamType::Float:
+      case ParamType::Frequency:
+      case ParamType::Bandwidth: return load(double{});
+      case ParamType::Bool: return load(bool{});
+      case ParamType::Choice: return load(std::uint32_t{});
+      case ParamType::Path: return std::nan("");
+    }
+  }
+  return std::nan("");
+}

@@ -52,4 +52,9 @@ struct SystemSpec {
   const ComponentSpec* find(std::string_view name, std::uint32_t replica = 0) const;
 };
 
+/// Runs every component type's check_links hook (link_check.hpp) on each component entry of
+/// `system` with the components on its links; throws ConfigError naming both components (and
+/// where each is defined) when one refuses.
+void check_links(const SystemSpec& system);
+
 }  // namespace archlab
