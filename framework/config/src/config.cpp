@@ -194,6 +194,10 @@ void apply_set(toml::table& root, const std::string& key, const std::string& val
 
 std::string toml_where(const toml::node& node, const std::string& fallback) { return where(node, fallback); }
 
+std::string read_toml_file(const std::filesystem::path& path) { return read_file(path); }
+
+toml::table parse_toml(const std::string& text, const std::string& name) { return config_input::parse_toml(text, name); }
+
 std::vector<std::byte> fill_declared_params(const ParamSpec* specs, std::uint32_t nparams, std::uint32_t params_size,
                                             const toml::table* table, const std::string& file,
                                             const std::string& location, const std::string& owner) {

@@ -270,24 +270,9 @@ std::string stat_unit(const Metric& metric, const ExperimentSpec& base) {
   return "";
 }
 
-std::string read_text(const std::filesystem::path& path) {
-  limits::InputFile file = limits::read_input_file(path);
-  if (!file.problem.empty()) throw ConfigError(path.string() + ": " + file.problem);
-  return std::move(file.text);
-}
+using detail::parse_toml;
+using detail::read_toml_file;
 
-toml::table parse(const std::string& text, const std::string& name) {
-  if (const std::string problem = limits::toml_depth_problem(text); !problem.empty()) {
-    throw ConfigError(name + ": " + problem);
-  }
-  try {
-    return toml::parse(text, name);
-  } catch (const toml::parse_error& error) {
-    const auto& begin = error.source().begin;
-    throw ConfigError(name + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) +
-                      ": malformed TOML: " + std::string(error.description()));
-  }
-}
 }  // namespace
 
 const TunerDescriptor& TuneSpec::tuner_descriptor() const {
@@ -367,7 +352,7 @@ std::vector<std::size_t> TuneSpec::per_variant_objectives() const {
 
 TuneSpec load_tune(const std::filesystem::path& path, const std::vector<Override>& overrides,
                    const PluginRegistry& registry) {
-  return load_tune_text(read_text(path), path.string(), path.parent_path(), overrides, registry);
+  return load_tune_text(read_toml_file(path), path.string(), path.parent_path(), overrides, registry);
 }
 
 TuneSpec load_tune_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir,
@@ -377,7 +362,7 @@ TuneSpec load_tune_text(const std::string& text, const std::string& name, const 
   spec.experiment_text = text;
   spec.base_dir = base_dir;
   spec.overrides = overrides;
-  toml::table root = parse(text, name);
+  toml::table root = parse_toml(text, name);
   for (const Override& override : overrides) detail::apply_set(root, override.key, override.value);  // --set tune.*
   const toml::node* tune_node = root.get("tune");
   if (tune_node == nullptr) fail(name, "no [tune] section: `archlab tune` needs a tuner, a space and objectives");
@@ -677,14 +662,14 @@ namespace {
 /// One replica per (point, variant) pair.
 ExperimentSpec replicas_experiment(const TuneSpec& spec, const std::vector<std::pair<const std::vector<double>*, std::size_t>>& replicas,
                                    const PluginRegistry& registry) {
-  toml::table root = parse(spec.experiment_text, spec.name);
+  toml::table root = parse_toml(spec.experiment_text, spec.name);
   root.erase("tune");
   root.erase("output");
   toml::table vary;
   for (std::size_t d = 0; d < spec.space.size(); ++d) {
     toml::array values;
     for (const auto& [point, variant] : replicas) {
-      toml::table one = parse("v = " + spec.value_toml(d, point->at(d)), spec.name);
+      toml::table one = parse_toml("v = " + spec.value_toml(d, point->at(d)), spec.name);
       values.push_back(*one.get("v"));
     }
     vary.insert(spec.space[d].path, std::move(values));
@@ -693,7 +678,7 @@ ExperimentSpec replicas_experiment(const TuneSpec& spec, const std::vector<std::
     for (std::size_t k = 0; k < spec.workloads.front().set.size(); ++k) {
       toml::array values;
       for (const auto& [point, variant] : replicas) {
-        toml::table one = parse("v = " + spec.workloads.at(variant).set.at(k).second, spec.name);
+        toml::table one = parse_toml("v = " + spec.workloads.at(variant).set.at(k).second, spec.name);
         values.push_back(*one.get("v"));
       }
       vary.insert(spec.workloads.front().set[k].first, std::move(values));
@@ -714,7 +699,7 @@ ExperimentSpec replicas_experiment(const TuneSpec& spec, const std::vector<std::
 }  // namespace
 
 bool has_tune_section(const std::filesystem::path& path) {
-  return parse(read_text(path), path.string()).contains("tune");
+  return parse_toml(read_toml_file(path), path.string()).contains("tune");
 }
 
 std::vector<std::string> check_space_values(const TuneSpec& spec, const PluginRegistry& registry) {
