@@ -2,6 +2,9 @@
 // latencies and contention on a 4 x 4 mesh driven by test.noc_probe, then workload.noc_traffic on
 // an 8 x 8 mesh: the zero-load latency formula, and the latency-vs-load curve with its saturation
 // near the bisection bound (the table printed here is the one in plugins/interconnect/mesh/README.md).
+// Then the options: the router pipeline at the destination, finite buffers with credits and
+// virtual channels (exact small cases, the zero-load formula, flat throughput past saturation,
+// head-of-line blocking, transpose).
 //
 // Everywhere: 1 GHz, 1-cycle routers, 1 ns hop link (the link delay), 16-byte flits, one flit per
 // cycle per link, 1 ns links into and out of the mesh.
@@ -392,7 +395,9 @@ TEST(Mesh, BufferedTransposeHoldsTheHotLinksFlowsToItsBandwidth) {
     for (std::size_t k = 0; k < 8; ++k) diagonal += run.stat("workload.noc_traffic.window_flits", k * 9);
     std::printf("transpose at %.1f: the 7 flows through the hot link %.3f flits/cycle, the 8 diagonal nodes %.3f each\n",
                 rate, hot / 5000, diagonal / 8 / 5000);
-    EXPECT_LE(hot / 5000, 1.0) << "rate " << rate;
+    // one flit per cycle through the hot link; after it the flows take 1 to 7 more hops, so a few
+    // flits that crossed before the window may arrive in it
+    EXPECT_LE(hot, 5000.0 + 7) << "rate " << rate;
     EXPECT_GT(hot / 5000, 0.95) << "rate " << rate;
     EXPECT_NEAR(diagonal / 8 / 5000, rate, 0.03) << "rate " << rate;
   }
