@@ -234,7 +234,6 @@ TEST(Mesh, HotspotIsLimitedByTheHotspotsEjectionPort) {
   EXPECT_EQ(run.sum("workload.noc_traffic.misdelivered"), 0.0);
 }
 
-
 // ---- the router pipeline at the destination, finite buffers, virtual channels and credits ------
 
 TEST(Mesh, EjectPipelineChargesTheDestinationRouterToo) {
@@ -271,8 +270,8 @@ TEST(Mesh, SourceQueuesLongerThanTheStateDeliverEveryPacket) {
   // 40 one-flit packets from endpoint 0 to itself at once, one-flit injection buffer: one packet
   // per injection credit round trip (flit + link back, 2 ns). The source queue keeps 8 packets in
   // the state and sends the rest round `hop` until there is room, without leaving a gap.
-  const auto run = run_net(small_mesh(probe("a", 0, 40, 16) + idle("b") + idle("c") + idle("d"), "",
-                                      "buffer_flits = 1\n"));
+  const auto run =
+      run_net(small_mesh(probe("a", 0, 40, 16) + idle("b") + idle("c") + idle("d"), "", "buffer_flits = 1\n"));
   EXPECT_EQ(run.result.status, "completed");
   EXPECT_EQ(run.stat("test.noc_probe.received", 0), 40.0);
   EXPECT_GT(run.stat("interconnect.mesh.parks"), 31.0);
@@ -332,8 +331,8 @@ TEST(Mesh, BufferedZeroLoadLatencyFollowsTheFormula) {
 TEST(Mesh, BufferedThroughputStaysFlatPastSaturation) {
   const std::string mesh = "buffer_flits = 4\nvcs = 2\n";
   const std::vector<double> rates = {0.02, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.8, 1.0};
-  const auto curve = print_curve("8x8 mesh, uniform random, 1-flit packets, 4-flit buffers, 2 VCs", rates, "uniform",
-                                 "", mesh);
+  const auto curve =
+      print_curve("8x8 mesh, uniform random, 1-flit packets, 4-flit buffers, 2 VCs", rates, "uniform", "", mesh);
   for (std::size_t i = 0; i < 6; ++i) { // up to 0.4: what is offered is carried
     EXPECT_NEAR(curve[i].accepted, curve[i].offered, 0.03 * curve[i].offered + 0.002) << "rate " << rates[i];
     EXPECT_EQ(curve[i].delivered, 1.0) << "rate " << rates[i];
@@ -379,9 +378,8 @@ TEST(Mesh, VirtualChannelsRaiseTheSaturationThroughput) {
 // are not slowed down.)
 TEST(Mesh, BufferedTransposeHoldsTheHotLinksFlowsToItsBandwidth) {
   const std::string mesh = "buffer_flits = 4\nvcs = 2\n";
-  const auto curve =
-      print_curve("8x8 mesh, transpose, 1-flit packets, 4-flit buffers, 2 VCs", {0.05, 0.1, 0.13, 0.2, 0.3, 0.6, 1.0},
-                  "transpose", "", mesh);
+  const auto curve = print_curve("8x8 mesh, transpose, 1-flit packets, 4-flit buffers, 2 VCs",
+                                 {0.05, 0.1, 0.13, 0.2, 0.3, 0.6, 1.0}, "transpose", "", mesh);
   EXPECT_EQ(curve[2].delivered, 1.0);
   EXPECT_NEAR(curve[2].accepted, curve[2].offered, 0.005);
   EXPECT_LT(curve[4].accepted, 0.8 * curve[4].offered);
@@ -391,10 +389,13 @@ TEST(Mesh, BufferedTransposeHoldsTheHotLinksFlowsToItsBandwidth) {
                   "pattern = \"transpose\"\nrate = %.3f\nwarmup = \"1000 ns\"\nmeasure = \"5000 ns\"\n", rate);
     const auto run = run_net(traffic("stop_time = \"8000 ns\"\n", workload, mesh));
     double hot = 0, diagonal = 0;
-    for (std::size_t row = 0; row < 7; ++row) hot += run.stat("workload.noc_traffic.window_flits", row * 8 + 7);
-    for (std::size_t k = 0; k < 8; ++k) diagonal += run.stat("workload.noc_traffic.window_flits", k * 9);
-    std::printf("transpose at %.1f: the 7 flows through the hot link %.3f flits/cycle, the 8 diagonal nodes %.3f each\n",
-                rate, hot / 5000, diagonal / 8 / 5000);
+    for (std::size_t row = 0; row < 7; ++row)
+      hot += run.stat("workload.noc_traffic.window_flits", row * 8 + 7);
+    for (std::size_t k = 0; k < 8; ++k)
+      diagonal += run.stat("workload.noc_traffic.window_flits", k * 9);
+    std::printf(
+        "transpose at %.1f: the 7 flows through the hot link %.3f flits/cycle, the 8 diagonal nodes %.3f each\n", rate,
+        hot / 5000, diagonal / 8 / 5000);
     // one flit per cycle through the hot link; after it the flows take 1 to 7 more hops, so a few
     // flits that crossed before the window may arrive in it
     EXPECT_LE(hot, 5000.0 + 7) << "rate " << rate;
@@ -402,4 +403,3 @@ TEST(Mesh, BufferedTransposeHoldsTheHotLinksFlowsToItsBandwidth) {
     EXPECT_NEAR(diagonal / 8 / 5000, rate, 0.03) << "rate " << rate;
   }
 }
-

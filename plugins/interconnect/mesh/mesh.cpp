@@ -44,12 +44,12 @@ namespace net = archlab::interconnect;
 inline constexpr std::uint32_t kMaxSide = 16;                     ///< routers along X and along Y
 inline constexpr std::uint32_t kMaxRouters = kMaxSide * kMaxSide; ///< 256
 inline constexpr std::uint32_t kMaxEndpoints = 4096;              ///< fits the 12 bits a hop event carries each in
-inline constexpr std::uint32_t kCreditHop = 31;  ///< a hop index no path reaches (at most 2 * 15): marks a credit
-inline constexpr std::uint32_t kMaxVcs = 8;      ///< fits the 3 bits a hop event carries the VC in
+inline constexpr std::uint32_t kCreditHop = 31; ///< a hop index no path reaches (at most 2 * 15): marks a credit
+inline constexpr std::uint32_t kMaxVcs = 8;     ///< fits the 3 bits a hop event carries the VC in
 inline constexpr std::uint32_t kMaxBufferFlits = 64;
-inline constexpr std::uint32_t kMaxInputVcs = 4096;         ///< x * y * 5 * vcs
-inline constexpr std::uint32_t kMaxBufferedPackets = 8192;  ///< x * y * 5 * vcs * buffer_flits
-inline constexpr std::uint32_t kSourceSlots = 8;            ///< source-queue packets per router in the state
+inline constexpr std::uint32_t kMaxInputVcs = 4096;        ///< x * y * 5 * vcs
+inline constexpr std::uint32_t kMaxBufferedPackets = 8192; ///< x * y * 5 * vcs * buffer_flits
+inline constexpr std::uint32_t kSourceSlots = 8;           ///< source-queue packets per router in the state
 
 struct Mesh {
   static constexpr const char* kName = "interconnect.mesh";
@@ -89,12 +89,12 @@ struct Mesh {
   enum VcStatus : std::uint8_t { kEmpty, kPending, kWaiting };
   /// One virtual channel of one input port: a FIFO of packets in `buffer`.
   struct InputVc {
-    Tick free_at;         ///< when the last packet that left it has its tail out
-    std::uint8_t head;    ///< FIFO position of its head in its B slots
-    std::uint8_t count;   ///< packets in it
-    std::uint8_t status;  ///< VcStatus of its head: kPending in `pending_vcs`, kWaiting for `output`
+    Tick free_at;        ///< when the last packet that left it has its tail out
+    std::uint8_t head;   ///< FIFO position of its head in its B slots
+    std::uint8_t count;  ///< packets in it
+    std::uint8_t status; ///< VcStatus of its head: kPending in `pending_vcs`, kWaiting for `output`
     std::uint8_t output;
-    std::uint32_t stamp;  ///< when waiting: its router's wait counter then (older heads go first)
+    std::uint32_t stamp; ///< when waiting: its router's wait counter then (older heads go first)
   };
 
   struct State {
@@ -108,10 +108,10 @@ struct Mesh {
     std::uint8_t source_head[kMaxRouters];
     std::uint8_t source_count[kMaxRouters];
     std::uint32_t pending_vcs_head, pending_vcs_count, pending_outputs_head, pending_outputs_count;
-    std::uint16_t pending_vcs[kMaxInputVcs];                       ///< heads to route, in order
+    std::uint16_t pending_vcs[kMaxInputVcs];                      ///< heads to route, in order
     std::uint16_t pending_outputs[kMaxRouters * kMeshDirections]; ///< outputs that got credits
-    std::uint32_t continuation; ///< a continuation self event is pending
-    InputVc vcs[kMaxInputVcs];  ///< (router * 5 + input port) * V + vc
+    std::uint32_t continuation;                                   ///< a continuation self event is pending
+    InputVc vcs[kMaxInputVcs];                                    ///< (router * 5 + input port) * V + vc
     Packet source[kMaxRouters][kSourceSlots];
     Packet buffer[kMaxBufferedPackets]; ///< VC i owns slots [i * B, (i + 1) * B)
   };
@@ -241,7 +241,9 @@ struct Mesh {
     e.payload = payload;
     return net::ceil_div(net::packet_bytes(e, p.header), p.flit_size);
   }
-  ARCHLAB_HD static std::uint32_t absolute_difference(std::uint32_t a, std::uint32_t b) { return a > b ? a - b : b - a; }
+  ARCHLAB_HD static std::uint32_t absolute_difference(std::uint32_t a, std::uint32_t b) {
+    return a > b ? a - b : b - a;
+  }
 
   /// The output port a packet at `router` takes toward `target` (XY: along X first).
   ARCHLAB_HD static Direction route(const Params& p, std::uint32_t router, std::uint32_t target) {
@@ -257,10 +259,14 @@ struct Mesh {
   ARCHLAB_HD static std::uint32_t neighbour(const Params& p, std::uint32_t router, std::uint32_t direction) {
     const auto columns = static_cast<std::uint32_t>(p.x);
     switch (direction) {
-    case kEast: return router + 1;
-    case kWest: return router - 1;
-    case kSouth: return router + columns;
-    default: return router - columns; // kNorth
+    case kEast:
+      return router + 1;
+    case kWest:
+      return router - 1;
+    case kSouth:
+      return router + columns;
+    default:
+      return router - columns; // kNorth
     }
   }
   /// Where a packet from `start` to `target` is after `hop` hops: the router, and the input port
@@ -287,14 +293,16 @@ struct Mesh {
   }
   ARCHLAB_HD static std::uint32_t hops_from(const Params& p, std::uint32_t start, std::uint32_t router) {
     const auto columns = static_cast<std::uint32_t>(p.x);
-    return absolute_difference(start % columns, router % columns) + absolute_difference(start / columns, router / columns);
+    return absolute_difference(start % columns, router % columns) +
+           absolute_difference(start / columns, router / columns);
   }
 
   ARCHLAB_HD static void init(State& s, const Params& p, archlab::Context& ctx) {
     ctx.stat_add(kArea, static_cast<double>(p.x * p.y) * p.router_area_mm2);
     for (std::uint32_t r = 0; r < routers(p); ++r) {
       for (std::uint32_t d = 0; d < kDirections; ++d) {
-        for (std::uint32_t v = 0; v < p.vcs; ++v) s.credits[r][d][v] = static_cast<std::uint16_t>(p.buffer_flits);
+        for (std::uint32_t v = 0; v < p.vcs; ++v)
+          s.credits[r][d][v] = static_cast<std::uint16_t>(p.buffer_flits);
       }
     }
   }
@@ -331,8 +339,8 @@ struct Mesh {
     } else if (e.port == kHopIn && hop != 0) {
       std::uint32_t router = 0, input = 0;
       place(p, source % routers(p), destination % routers(p), hop, router, input);
-      const Packet packet{e.payload, ctx.now(), static_cast<std::uint16_t>(source),
-                          static_cast<std::uint16_t>(destination), e.kind, 0};
+      const Packet packet{
+          e.payload, ctx.now(), static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination), e.kind, 0};
       push(s, p, vc_index(p, router, input, vc), packet);
     } else {
       enqueue_source(s, p, e, source, destination, e.port == kHopIn, sends, ctx);
@@ -432,9 +440,8 @@ struct Mesh {
       return;
     }
     if (parked) --s.parked[router];
-    s.source[router][(s.source_head[router] + s.source_count[router]) % kSourceSlots] =
-        Packet{e.payload, ctx.now(), static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination),
-               e.kind, 0};
+    s.source[router][(s.source_head[router] + s.source_count[router]) % kSourceSlots] = Packet{
+        e.payload, ctx.now(), static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination), e.kind, 0};
     ++s.source_count[router];
     admit(s, p, router, ctx);
   }
