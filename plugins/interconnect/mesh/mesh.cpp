@@ -25,9 +25,10 @@
 // goes when the output has a downstream VC with room for min(F, B) flits and no older head waits
 // for it (the ejection port always has room): then start = max(its arrival + tr, the VC's last
 // tail out, L free, now). The space it held in this router returns to the upstream router as a
-// credit at its tail time + tl. Packets from the endpoints wait in a source queue (FIFO, the
-// oldest 8 per router in the state, the rest sent round through `hop` until there is room) and
-// enter an injection VC when it has room.
+// credit at its tail time + tl. Packets from the endpoints wait in a source queue and enter an
+// injection VC when it has room: the oldest 8 per router in the state, in order; the rest go
+// round through `hop` until there is room, served roughly (not strictly) in order, since an
+// event has no room left for a ticket.
 //
 // Every event that crosses a link lands at or after the end of the engines' current window; the
 // only self event is a zero-delay continuation, at most one pending, for grants beyond the
