@@ -1,32 +1,40 @@
 // interconnect.mesh: an X x Y 2-D mesh of routers with dimension-order (XY) routing, a router
-// pipeline delay, per-link bandwidth, packets split into flits and contention on every link.
+// pipeline delay, per-link bandwidth, packets split into flits and contention on every link;
+// optionally finite input buffers with virtual channels and credit flow control.
 //
 // Events of any kind enter on `in` and leave, payload untouched, on `out` to the endpoint named
 // by Event::route; the delivered event's route is the endpoint it came from (protocol.hpp).
 // Endpoint e sits at router e mod (X * Y) (router r at column r mod X, row r / X).
 //
-// One component models the whole mesh: it keeps when each link is next free, and moves a packet
-// one hop per event. A packet of F flits (ceil(bytes / flit_size)) whose head reaches router r at
-// time t, bound for a mesh link L (XY order: along X first, then along Y):
+// One component models the whole mesh and moves a packet one hop per event. A packet is
+// F = ceil(bytes / flit_size) flits and holds a link for F flit times (virtual cut-through: its
+// flits travel back to back). tr = router_cycles cycles, tl = the latency of the `hop` link.
 //
-//   start = max(t + router delay, L free)    L free = start + F * flit time    head at the next router: start + link
-//   delay
+// Unbounded buffers (buffer_flits = 0, the default): when the head of a packet reaches router r
+// at time t, bound for output port L (a mesh link, XY order, or the ejection port E):
 //
-// and, at its destination router, for the ejection port E to its endpoint:
+//   start = max(t + tr, L free)    L free = start + F * flit time    head at the next router: start + tl
+//                                                                    (E: delivered at start + F * flit time)
 //
-//   start = max(t, E free)                   E free = start + F * flit time    delivered (tail) = start + F * flit time
+// where the ejection port charges tr only with eject_pipeline = true. Nothing pushes back: every
+// link and ejection port is first come first served, in the order heads reach it.
 //
-// so with no contention a packet over H hops takes H * (router delay + link delay) + F * flit time
-// (plus the latencies of the links into and out of the mesh). This is virtual cut-through with
-// unbounded buffers: flits of a packet stay together, nothing pushes back. Each link is served
-// first come first served; heads that reach a router at the same time go in the engines' total
-// order.
+// Finite buffers (buffer_flits = B > 0, vcs = V): each router has five input ports (four from
+// its neighbours, one from its endpoints' source queue), each with V virtual channels of B flits
+// kept as FIFOs; only the head of a VC may go. The head asks for its output once it is head; it
+// goes when the output has a downstream VC with room for min(F, B) flits and no older head waits
+// for it (the ejection port always has room): then start = max(its arrival + tr, the VC's last
+// tail out, L free, now). The space it held in this router returns to the upstream router as a
+// credit at its tail time + tl. Packets from the endpoints wait in a source queue and enter an
+// injection VC when it has room: the oldest 8 per router in the state, in order; the rest go
+// round through `hop` until there is room, served roughly (not strictly) in order, since an
+// event has no room left for a ticket.
 //
-// The hop from router to router is an event the mesh sends itself through its `hop` port, which
-// must be linked to its own `hop_in`; that link's latency is the link delay. Events that cross a
-// link always land at or after the end of the engines' current window, so however many packets
-// are in flight the mesh never has a same-window self event pending (the GPU engine keeps at most
-// 16 per component), and the link's latency gives the engines their lookahead.
+// Every event that crosses a link lands at or after the end of the engines' current window; the
+// only self event is a zero-delay continuation, at most one pending, for grants beyond the
+// handful one event may make (kMaxSendsPerEvent). So the GPU engine's limit of 16 pending
+// same-window self events per component holds however many packets are in flight, and the hop
+// link's latency is the engines' lookahead.
 #include "../packet.hpp"
 
 namespace {
@@ -35,12 +43,19 @@ using archlab::Tick;
 namespace net = archlab::interconnect;
 
 inline constexpr std::uint32_t kMaxSide = 16;                     ///< routers along X and along Y
-inline constexpr std::uint32_t kMaxRouters = kMaxSide * kMaxSide; ///< fits the 8 bits a hop event carries it in
+inline constexpr std::uint32_t kMaxRouters = kMaxSide * kMaxSide; ///< 256
 inline constexpr std::uint32_t kMaxEndpoints = 4096;              ///< fits the 12 bits a hop event carries each in
+inline constexpr std::uint32_t kCreditHop = 31; ///< a hop index no path reaches (at most 2 * 15): marks a credit
+inline constexpr std::uint32_t kMaxVcs = 8;     ///< fits the 3 bits a hop event carries the VC in
+inline constexpr std::uint32_t kMaxBufferFlits = 64;
+inline constexpr std::uint32_t kMaxInputVcs = 4096;        ///< x * y * 5 * vcs
+inline constexpr std::uint32_t kMaxBufferedPackets = 8192; ///< x * y * 5 * vcs * buffer_flits
+inline constexpr std::uint32_t kSourceSlots = 8;           ///< source-queue packets per router in the state
 
 struct Mesh {
   static constexpr const char* kName = "interconnect.mesh";
-  static constexpr std::uint32_t kMaxSendsPerEvent = 1;
+  /// Two per grant (the packet on, the credit back), a park, the continuation.
+  static constexpr std::uint32_t kMaxSendsPerEvent = 8;
 
   struct Params {
     std::uint64_t x;
@@ -52,23 +67,79 @@ struct Mesh {
     std::uint64_t header;
     double flit_hop_energy_pj;
     double router_area_mm2;
+    std::uint64_t buffer_flits;
+    std::uint64_t vcs;
+    bool eject_pipeline;
   };
 
-  /// A router's output ports.
-  enum Direction : std::uint32_t { kEast, kWest, kNorth, kSouth, kEject, kDirections };
+  /// A router's ports: output ports toward a neighbour, and the input port a packet travelling
+  /// that way arrives on at the neighbour (input port kEast: from the west neighbour); kLocal is
+  /// the ejection port (output) and the injection port (input).
+  enum Direction : std::uint32_t { kEast, kWest, kNorth, kSouth, kLocal, kDirections };
+  static constexpr std::uint32_t kMeshDirections = 4;
+
+  /// A packet in a buffer or in the source queue.
+  struct Packet {
+    archlab::Payload payload;
+    Tick arrival; ///< when its head reached this router (or entered the source queue)
+    std::uint16_t source;
+    std::uint16_t destination;
+    std::uint16_t kind;
+    std::uint16_t unused;
+  };
+  enum VcStatus : std::uint8_t { kEmpty, kPending, kWaiting };
+  /// One virtual channel of one input port: a FIFO of packets in `buffer`.
+  struct InputVc {
+    Tick free_at;        ///< when the last packet that left it has its tail out
+    std::uint8_t head;   ///< FIFO position of its head in its B slots
+    std::uint8_t count;  ///< packets in it
+    std::uint8_t status; ///< VcStatus of its head: kPending in `pending_vcs`, kWaiting for `output`
+    std::uint8_t output;
+    std::uint32_t stamp; ///< when waiting: its router's wait counter then (older heads go first)
+  };
+
   struct State {
     Tick link_free[kMaxRouters][kDirections]; ///< when each router's output port is next free
+    // Finite buffers only.
+    std::uint16_t credits[kMaxRouters][kDirections][kMaxVcs]; ///< free flits of the VCs an output feeds
+    std::uint8_t waiting[kMaxRouters][kMeshDirections];       ///< heads waiting for each mesh output
+    std::uint8_t output_queued[kMaxRouters][kMeshDirections]; ///< in `pending_outputs`
+    std::uint32_t stamp[kMaxRouters];
+    std::uint32_t parked[kMaxRouters]; ///< source-queue packets beyond the state, going round through `hop`
+    std::uint8_t source_head[kMaxRouters];
+    std::uint8_t source_count[kMaxRouters];
+    std::uint32_t pending_vcs_head, pending_vcs_count, pending_outputs_head, pending_outputs_count;
+    std::uint16_t pending_vcs[kMaxInputVcs];                      ///< heads to route, in order
+    std::uint16_t pending_outputs[kMaxRouters * kMeshDirections]; ///< outputs that got credits
+    std::uint32_t continuation;                                   ///< a continuation self event is pending
+    InputVc vcs[kMaxInputVcs];                                    ///< (router * 5 + input port) * V + vc
+    Packet source[kMaxRouters][kSourceSlots];
+    Packet buffer[kMaxBufferedPackets]; ///< VC i owns slots [i * B, (i + 1) * B)
   };
 
   enum Port : archlab::PortId { kIn, kOut, kHop, kHopIn, kSources };
-  enum Stat : std::uint32_t { kPackets, kFlits, kBytes, kHops, kFlitHops, kBusyTime, kQueueDelay, kEnergy, kArea };
+  enum Stat : std::uint32_t {
+    kPackets,
+    kFlits,
+    kBytes,
+    kHops,
+    kFlitHops,
+    kBusyTime,
+    kQueueDelay,
+    kInjectionDelay,
+    kCreditWaits,
+    kParks,
+    kEnergy,
+    kArea
+  };
 
   static constexpr archlab::ParamSpec params[] = {
       ARCHLAB_PARAM_RANGE(Params, x, UInt, "4", "routers along X (columns)", 1.0, kMaxSide),
       ARCHLAB_PARAM_RANGE(Params, y, UInt, "4", "routers along Y (rows)", 1.0, kMaxSide),
       ARCHLAB_PARAM_RANGE(Params, clock, Frequency, "1 GHz", "router clock", 1e3, 1e12),
       ARCHLAB_PARAM_RANGE(Params, router_cycles, UInt, "1",
-                          "router pipeline delay in cycles, paid at every router a packet leaves through a mesh link",
+                          "router pipeline delay in cycles, paid at every router a packet leaves through a mesh link "
+                          "(and at the destination router with eject_pipeline = true)",
                           0.0, 1e6),
       ARCHLAB_PARAM_RANGE(Params, flit_size, Size, "16 B",
                           "bytes per flit: packets are split into ceil(bytes / flit_size)", 1.0, 1e9),
@@ -88,6 +159,18 @@ struct Mesh {
                           "area of one router in mm^2; default: the 5-port router of Intel's 80-tile chip, 65 nm "
                           "(Vangal et al., IEEE JSSC 2008)",
                           0.0, 1e6),
+      ARCHLAB_PARAM_RANGE(Params, buffer_flits, UInt, "0",
+                          "flits each virtual channel of each router input port holds, with credit flow control "
+                          "(backpressure); 0: unbounded buffers, nothing pushes back (the fast default). "
+                          "x * y * 5 * vcs * buffer_flits <= 8192 (README.md)",
+                          0.0, kMaxBufferFlits),
+      ARCHLAB_PARAM_RANGE(Params, vcs, UInt, "1",
+                          "virtual channels per router input port, each a FIFO of buffer_flits flits (needs "
+                          "buffer_flits > 0)",
+                          1.0, kMaxVcs),
+      ARCHLAB_PARAM(Params, eject_pipeline, Bool, "false",
+                    "charge router_cycles at the destination router too, as cycle-level router models do: zero-load "
+                    "latency (H + 1) tr + H tl + F t_f instead of H (tr + tl) + F t_f (README.md)"),
   };
   static constexpr archlab::PortSpec ports[] = {
       {"in", archlab::PortDirection::In, "packets to carry: Event::route is the destination endpoint"},
@@ -95,7 +178,7 @@ struct Mesh {
        "to the endpoints, in endpoint order (receiver e is endpoint e, at router e mod X*Y); the delivered route is "
        "the source endpoint"},
       {"hop", archlab::PortDirection::Out,
-       "router-to-router hops: link it to this mesh's own `hop_in` with the link delay as latency "
+       "router-to-router hops (and credits): link it to this mesh's own `hop_in` with the link delay as latency "
        "(from = \"noc.hop\", to = \"noc.hop_in\", latency = \"1 ns\")"},
       {"hop_in", archlab::PortDirection::In, "hops arriving from `hop`"},
       {"sources", archlab::PortDirection::Out,
@@ -109,93 +192,416 @@ struct Mesh {
       {"hops", "hops", "router-to-router links crossed by packets (H per packet; not counting ejection)"},
       {"flit_hops", "flit-hops", "flits times routers crossed (H + 1 per packet: the last router ejects)"},
       {"busy_time", "ps", "time links and ejection ports spent carrying flits, summed over them"},
-      {"queue_delay", "ps", "time packets waited for busy links and ejection ports"},
+      {"queue_delay", "ps",
+       "time packets waited in routers beyond the router pipeline: for busy links and ejection ports, and (finite "
+       "buffers) for credits and for the packets ahead of them in their VC"},
+      {"injection_delay", "ps",
+       "finite buffers: time packets waited in the mesh's source queues for room in an injection VC"},
+      {"credit_waits", "requests",
+       "finite buffers: heads that found no downstream VC with room (or an older head waiting) for their output"},
+      {"parks", "events",
+       "finite buffers: trips round `hop` of source-queue packets beyond the 8 per router the state holds"},
       {"energy", "pJ", "flit_hops * flit_hop_energy_pj"},
       {"area", "mm^2", "X * Y * router_area_mm2"},
   };
 
-  // A hop event's route: source endpoint (12 bits), destination endpoint (12), router reached (8).
-  ARCHLAB_HD static std::uint32_t pack(std::uint32_t source, std::uint32_t destination, std::uint32_t router) {
-    return (source << 20) | (destination << 8) | router;
+  static const char* validate(const Params& p) {
+    if (p.buffer_flits == 0) {
+      return p.vcs == 1 ? nullptr
+                        : "vcs > 1 needs buffer_flits > 0: with unbounded buffers (buffer_flits = 0) there are no "
+                          "virtual channels";
+    }
+    const std::uint64_t input_vcs = p.x * p.y * kDirections * p.vcs;
+    if (input_vcs > kMaxInputVcs) {
+      return "x * y * 5 * vcs must be at most 4096 (the VCs of every router input port live in the mesh's "
+             "fixed-size state): use fewer vcs or a smaller mesh";
+    }
+    if (input_vcs * p.buffer_flits > kMaxBufferedPackets) {
+      return "x * y * 5 * vcs * buffer_flits must be at most 8192 (every buffered packet lives in the mesh's "
+             "fixed-size state): an 8 x 8 mesh allows vcs * buffer_flits <= 25, a 16 x 16 mesh <= 6";
+    }
+    return nullptr;
   }
 
-  ARCHLAB_HD static void init(State&, const Params& p, archlab::Context& ctx) {
+  // A hop event's route: source endpoint (12 bits), destination endpoint (12), hops taken so far
+  // (5: the router reached follows from the XY path), VC it occupies there (3). Hop 0 (finite
+  // buffers): a source-queue packet parked outside the state; hop kCreditHop: a credit, whose
+  // payload is (router, output port, VC, flits).
+  ARCHLAB_HD static std::uint32_t pack(std::uint32_t source, std::uint32_t destination, std::uint32_t hop,
+                                       std::uint32_t vc) {
+    return (source << 20) | (destination << 8) | (hop << 3) | vc;
+  }
+  static constexpr std::uint32_t kCreditRoute = kCreditHop << 3;
+
+  ARCHLAB_HD static std::uint32_t routers(const Params& p) { return static_cast<std::uint32_t>(p.x * p.y); }
+  ARCHLAB_HD static Tick flit_ticks(const Params& p) { return net::serialization_ticks(p.flit_size, p.link_bandwidth); }
+  ARCHLAB_HD static Tick router_ticks(const Params& p) { return p.router_cycles * net::cycle_ticks(p.clock); }
+  ARCHLAB_HD static std::uint64_t flits_of(const Params& p, std::uint16_t kind, const archlab::Payload& payload) {
+    archlab::Event e{};
+    e.kind = kind;
+    e.payload = payload;
+    return net::ceil_div(net::packet_bytes(e, p.header), p.flit_size);
+  }
+  ARCHLAB_HD static std::uint32_t absolute_difference(std::uint32_t a, std::uint32_t b) {
+    return a > b ? a - b : b - a;
+  }
+
+  /// The output port a packet at `router` takes toward `target` (XY: along X first).
+  ARCHLAB_HD static Direction route(const Params& p, std::uint32_t router, std::uint32_t target) {
+    const auto columns = static_cast<std::uint32_t>(p.x);
+    const std::uint32_t column = router % columns, row = router / columns;
+    const std::uint32_t target_column = target % columns, target_row = target / columns;
+    if (target_column > column) return kEast;
+    if (target_column < column) return kWest;
+    if (target_row > row) return kSouth;
+    if (target_row < row) return kNorth;
+    return kLocal;
+  }
+  ARCHLAB_HD static std::uint32_t neighbour(const Params& p, std::uint32_t router, std::uint32_t direction) {
+    const auto columns = static_cast<std::uint32_t>(p.x);
+    switch (direction) {
+    case kEast:
+      return router + 1;
+    case kWest:
+      return router - 1;
+    case kSouth:
+      return router + columns;
+    default:
+      return router - columns; // kNorth
+    }
+  }
+  /// Where a packet from `start` to `target` is after `hop` hops: the router, and the input port
+  /// it arrived on there (kLocal at hop 0).
+  ARCHLAB_HD static void place(const Params& p, std::uint32_t start, std::uint32_t target, std::uint32_t hop,
+                               std::uint32_t& router, std::uint32_t& input) {
+    const auto columns = static_cast<std::uint32_t>(p.x);
+    const std::uint32_t column = start % columns, row = start / columns;
+    const std::uint32_t target_column = target % columns, target_row = target / columns;
+    const std::uint32_t along_x = absolute_difference(column, target_column);
+    if (hop == 0) {
+      router = start;
+      input = kLocal;
+    } else if (hop <= along_x) {
+      const bool east = target_column > column;
+      router = row * columns + (east ? column + hop : column - hop);
+      input = east ? kEast : kWest;
+    } else {
+      const bool south = target_row > row;
+      const std::uint32_t along_y = hop - along_x;
+      router = (south ? row + along_y : row - along_y) * columns + target_column;
+      input = south ? kSouth : kNorth;
+    }
+  }
+  ARCHLAB_HD static std::uint32_t hops_from(const Params& p, std::uint32_t start, std::uint32_t router) {
+    const auto columns = static_cast<std::uint32_t>(p.x);
+    return absolute_difference(start % columns, router % columns) +
+           absolute_difference(start / columns, router / columns);
+  }
+
+  ARCHLAB_HD static void init(State& s, const Params& p, archlab::Context& ctx) {
     ctx.stat_add(kArea, static_cast<double>(p.x * p.y) * p.router_area_mm2);
+    for (std::uint32_t r = 0; r < routers(p); ++r) {
+      for (std::uint32_t d = 0; d < kDirections; ++d) {
+        for (std::uint32_t v = 0; v < p.vcs; ++v)
+          s.credits[r][d][v] = static_cast<std::uint16_t>(p.buffer_flits);
+      }
+    }
   }
 
   ARCHLAB_HD static void handle(State& s, const Params& p, const archlab::Event& e, archlab::Context& ctx) {
-    const auto routers = static_cast<std::uint32_t>(p.x * p.y);
+    std::uint32_t source = 0, destination = 0, hop = 0, vc = 0;
     if (e.port == kHopIn) {
-      const std::uint32_t source = e.route >> 20;
-      const std::uint32_t destination = (e.route >> 8) & 0xfffu;
-      hop(s, p, e, source, destination, e.route & 0xffu, ctx);
+      source = e.route >> 20;
+      destination = (e.route >> 8) & 0xfffu;
+      hop = (e.route >> 3) & 0x1fu;
+      vc = e.route & 0x7u;
     } else if (e.port == kIn) {
-      const std::uint32_t source = net::source_endpoint(ctx, kOut, kSources, e.src);
+      source = net::source_endpoint(ctx, kOut, kSources, e.src);
       if (source == archlab::kNoIndex) return net::stop_unknown_source(ctx, kSources, e);
-      const std::uint32_t destination = e.route;
+      destination = e.route;
       // A destination no receiver of `out` has stops the run here, naming the port; so do
       // endpoints beyond what a hop event can carry.
       if (destination >= ctx.fanout(kOut) || destination >= kMaxEndpoints || source >= kMaxEndpoints) {
         return ctx.send(kOut, 0, e.kind, e.payload, archlab::kNoIndex);
       }
-      hop(s, p, e, source, destination, source % routers, ctx);
+    } else if (e.port != archlab::kSelfPort) {
+      return;
     }
+    if (p.buffer_flits == 0) {
+      if (e.port != archlab::kSelfPort) forward(s, p, e, source, destination, hop, ctx);
+      return;
+    }
+
+    std::uint32_t sends = 0;
+    if (e.port == archlab::kSelfPort) {
+      s.continuation = 0;
+    } else if (e.port == kHopIn && hop == kCreditHop) {
+      credit(s, p, e.payload, ctx);
+    } else if (e.port == kHopIn && hop != 0) {
+      std::uint32_t router = 0, input = 0;
+      place(p, source % routers(p), destination % routers(p), hop, router, input);
+      const Packet packet{
+          e.payload, ctx.now(), static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination), e.kind, 0};
+      push(s, p, vc_index(p, router, input, vc), packet);
+    } else {
+      enqueue_source(s, p, e, source, destination, e.port == kHopIn, sends, ctx);
+    }
+    drain(s, p, sends, ctx);
   }
 
-  /// The head of a packet has reached `router` now: reserve its next output port.
-  ARCHLAB_HD static void hop(State& s, const Params& p, const archlab::Event& e, std::uint32_t source,
-                             std::uint32_t destination, std::uint32_t router, archlab::Context& ctx) {
-    const auto columns = static_cast<std::uint32_t>(p.x);
-    const std::uint32_t target = destination % static_cast<std::uint32_t>(p.x * p.y);
-    const std::uint64_t bytes = net::packet_bytes(e, p.header);
-    const std::uint64_t flits = net::ceil_div(bytes, p.flit_size);
-    const Tick occupancy = flits * net::serialization_ticks(p.flit_size, p.link_bandwidth);
+  // ---- unbounded buffers ---------------------------------------------------------------------
+
+  /// The head of a packet has reached the router `hop` hops along its path now: reserve its next
+  /// output port.
+  ARCHLAB_HD static void forward(State& s, const Params& p, const archlab::Event& e, std::uint32_t source,
+                                 std::uint32_t destination, std::uint32_t hop, archlab::Context& ctx) {
+    std::uint32_t router = 0, input = 0;
+    const std::uint32_t target = destination % routers(p);
+    place(p, source % routers(p), target, hop, router, input);
+    const std::uint64_t flits = flits_of(p, e.kind, e.payload);
+    const Tick occupancy = flits * flit_ticks(p);
     const Tick now = ctx.now();
     ctx.stat_add(kFlitHops, static_cast<double>(flits));
     ctx.stat_add(kEnergy, static_cast<double>(flits) * p.flit_hop_energy_pj);
     ctx.stat_add(kBusyTime, static_cast<double>(occupancy));
-
-    if (router == target) {
-      Tick& free = s.link_free[router][kEject];
-      const Tick start = free > now ? free : now;
-      free = start + occupancy;
-      ctx.stat_add(kQueueDelay, static_cast<double>(start - now));
-      ctx.stat_add(kPackets, 1.0);
-      ctx.stat_add(kFlits, static_cast<double>(flits));
-      ctx.stat_add(kBytes, static_cast<double>(bytes));
-      ctx.send(kOut, start + occupancy - now, e.kind, e.payload, destination, source);
-      return;
-    }
-
-    const std::uint32_t column = router % columns, row = router / columns;
-    const std::uint32_t target_column = target % columns, target_row = target / columns;
-    Direction direction;
-    std::uint32_t next;
-    if (target_column > column) {
-      direction = kEast;
-      next = router + 1;
-    } else if (target_column < column) {
-      direction = kWest;
-      next = router - 1;
-    } else if (target_row > row) {
-      direction = kSouth;
-      next = router + columns;
-    } else {
-      direction = kNorth;
-      next = router - columns;
-    }
-    const Tick ready = now + p.router_cycles * net::cycle_ticks(p.clock);
+    const Direction direction = route(p, router, target);
+    const Tick ready = now + (direction != kLocal || p.eject_pipeline ? router_ticks(p) : 0);
     Tick& free = s.link_free[router][direction];
     const Tick start = free > ready ? free : ready;
     free = start + occupancy;
     ctx.stat_add(kQueueDelay, static_cast<double>(start - ready));
+    if (direction == kLocal) {
+      ctx.stat_add(kPackets, 1.0);
+      ctx.stat_add(kFlits, static_cast<double>(flits));
+      ctx.stat_add(kBytes, static_cast<double>(net::packet_bytes(e, p.header)));
+      ctx.send(kOut, start + occupancy - now, e.kind, e.payload, destination, source);
+      return;
+    }
     ctx.stat_add(kHops, 1.0);
-    // The hop link's latency is the link delay: the head reaches `next` at start + link delay.
-    ctx.send(kHop, start - now, e.kind, e.payload, 0, pack(source, destination, next));
+    // The hop link's latency is the link delay: the head reaches the next router at start + link delay.
+    ctx.send(kHop, start - now, e.kind, e.payload, 0, pack(source, destination, hop + 1, 0));
+  }
+
+  // ---- finite buffers and credits ------------------------------------------------------------
+
+  ARCHLAB_HD static std::uint32_t vc_index(const Params& p, std::uint32_t router, std::uint32_t input,
+                                           std::uint32_t vc) {
+    return (router * kDirections + input) * static_cast<std::uint32_t>(p.vcs) + vc;
+  }
+  ARCHLAB_HD static std::uint32_t vc_router(const Params& p, std::uint32_t index) {
+    return index / static_cast<std::uint32_t>(p.vcs) / kDirections;
+  }
+  ARCHLAB_HD static std::uint32_t vc_input(const Params& p, std::uint32_t index) {
+    return index / static_cast<std::uint32_t>(p.vcs) % kDirections;
+  }
+  ARCHLAB_HD static Packet& head_of(State& s, const Params& p, std::uint32_t index) {
+    return s.buffer[index * p.buffer_flits + s.vcs[index].head];
+  }
+  /// Flits of buffer space a packet takes: a packet longer than the buffer needs a whole empty VC.
+  ARCHLAB_HD static std::uint16_t space_for(const Params& p, std::uint64_t flits) {
+    return static_cast<std::uint16_t>(flits < p.buffer_flits ? flits : p.buffer_flits);
+  }
+  /// The VC of `credits` with the most room, if it has `need` flits; kVcs (none) otherwise.
+  ARCHLAB_HD static std::uint32_t pick_vc(const Params& p, const std::uint16_t* credits, std::uint16_t need) {
+    std::uint32_t best = kMaxVcs;
+    for (std::uint32_t v = 0; v < p.vcs; ++v) {
+      if (credits[v] >= need && (best == kMaxVcs || credits[v] > credits[best])) best = v;
+    }
+    return best;
+  }
+
+  /// A packet joins the tail of VC `index`; a new head asks for its output.
+  ARCHLAB_HD static void push(State& s, const Params& p, std::uint32_t index, const Packet& packet) {
+    InputVc& vc = s.vcs[index];
+    s.buffer[index * p.buffer_flits + (vc.head + vc.count) % p.buffer_flits] = packet;
+    if (++vc.count == 1) make_pending(s, index);
+  }
+  ARCHLAB_HD static void make_pending(State& s, std::uint32_t index) {
+    s.vcs[index].status = kPending;
+    s.pending_vcs[(s.pending_vcs_head + s.pending_vcs_count++) % kMaxInputVcs] = static_cast<std::uint16_t>(index);
+  }
+
+  /// A packet on `in` (or back from a trip round `hop`) joins its router's source queue: in the
+  /// state when there is room and no packet parked before it, else round `hop` again.
+  ARCHLAB_HD static void enqueue_source(State& s, const Params& p, const archlab::Event& e, std::uint32_t source,
+                                        std::uint32_t destination, bool parked, std::uint32_t& sends,
+                                        archlab::Context& ctx) {
+    const std::uint32_t router = source % routers(p);
+    if (s.source_count[router] == kSourceSlots || (!parked && s.parked[router] > 0)) {
+      if (!parked) ++s.parked[router];
+      // Come back about when the packets ahead could have entered (at most one flit time each):
+      // each parked packet comes round about once per flit time on average, whatever their number.
+      const Tick estimate = s.parked[router] * flits_of(p, e.kind, e.payload) * flit_ticks(p);
+      const Tick link = ctx.latency(kHop);
+      const Tick extra = estimate > link ? estimate - link : 0;
+      ctx.stat_add(kParks, 1.0);
+      ctx.stat_add(kInjectionDelay, static_cast<double>(link + extra));
+      ctx.send(kHop, extra, e.kind, e.payload, 0, pack(source, destination, 0, 0));
+      ++sends;
+      return;
+    }
+    if (parked) --s.parked[router];
+    s.source[router][(s.source_head[router] + s.source_count[router]) % kSourceSlots] = Packet{
+        e.payload, ctx.now(), static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination), e.kind, 0};
+    ++s.source_count[router];
+    admit(s, p, router, ctx);
+  }
+
+  /// Source-queue packets enter the router's injection VCs, in order, while one has room.
+  ARCHLAB_HD static void admit(State& s, const Params& p, std::uint32_t router, archlab::Context& ctx) {
+    while (s.source_count[router] > 0) {
+      Packet packet = s.source[router][s.source_head[router]];
+      const std::uint16_t need = space_for(p, flits_of(p, packet.kind, packet.payload));
+      const std::uint32_t vc = pick_vc(p, s.credits[router][kLocal], need);
+      if (vc == kMaxVcs) return;
+      s.credits[router][kLocal][vc] = static_cast<std::uint16_t>(s.credits[router][kLocal][vc] - need);
+      s.source_head[router] = static_cast<std::uint8_t>((s.source_head[router] + 1) % kSourceSlots);
+      --s.source_count[router];
+      ctx.stat_add(kInjectionDelay, static_cast<double>(ctx.now() - packet.arrival));
+      packet.arrival = ctx.now();
+      push(s, p, vc_index(p, router, kLocal, vc), packet);
+    }
+  }
+
+  /// Space came free downstream of output `w[1]` of router `w[0]` (kLocal: in its injection VCs).
+  ARCHLAB_HD static void credit(State& s, const Params& p, const archlab::Payload& w, archlab::Context& ctx) {
+    const auto router = static_cast<std::uint32_t>(w.w[0]);
+    const auto output = static_cast<std::uint32_t>(w.w[1]);
+    s.credits[router][output][w.w[2]] = static_cast<std::uint16_t>(s.credits[router][output][w.w[2]] + w.w[3]);
+    if (output == kLocal) return admit(s, p, router, ctx);
+    if (s.waiting[router][output] > 0 && s.output_queued[router][output] == 0) {
+      s.output_queued[router][output] = 1;
+      s.pending_outputs[(s.pending_outputs_head + s.pending_outputs_count++) % (kMaxRouters * kMeshDirections)] =
+          static_cast<std::uint16_t>(router * kMeshDirections + output);
+    }
+  }
+
+  /// The oldest head at `router` waiting for mesh output `output`; kMaxInputVcs when none.
+  ARCHLAB_HD static std::uint32_t oldest_waiting(const State& s, const Params& p, std::uint32_t router,
+                                                 std::uint32_t output) {
+    std::uint32_t oldest = kMaxInputVcs;
+    const std::uint32_t first = vc_index(p, router, 0, 0), last = vc_index(p, router + 1, 0, 0);
+    for (std::uint32_t i = first; i < last; ++i) {
+      const InputVc& vc = s.vcs[i];
+      if (vc.status == kWaiting && vc.output == output &&
+          (oldest == kMaxInputVcs || vc.stamp - s.vcs[oldest].stamp > 0x7fffffffu)) {
+        oldest = i;
+      }
+    }
+    return oldest;
+  }
+
+  /// Grant what can be granted now: first the waiting heads of outputs that got credits (oldest
+  /// first), then new heads in the order they became heads. Two sends per grant; when they run
+  /// out, a zero-delay continuation goes on at the same time.
+  ARCHLAB_HD static void drain(State& s, const Params& p, std::uint32_t& sends, archlab::Context& ctx) {
+    constexpr std::uint32_t kRing = kMaxRouters * kMeshDirections;
+    while (sends + 3 <= kMaxSendsPerEvent) {
+      if (s.pending_outputs_count > 0) {
+        const std::uint32_t entry = s.pending_outputs[s.pending_outputs_head];
+        const std::uint32_t router = entry / kMeshDirections, output = entry % kMeshDirections;
+        const std::uint32_t index = oldest_waiting(s, p, router, output);
+        std::uint32_t vc = kMaxVcs;
+        if (index != kMaxInputVcs) {
+          const Packet& packet = head_of(s, p, index);
+          vc = pick_vc(p, s.credits[router][output], space_for(p, flits_of(p, packet.kind, packet.payload)));
+        }
+        if (vc == kMaxVcs) { // nothing waits, or the oldest still finds no room: done with this output
+          s.output_queued[router][output] = 0;
+          s.pending_outputs_head = (s.pending_outputs_head + 1) % kRing;
+          --s.pending_outputs_count;
+          continue;
+        }
+        grant(s, p, index, output, vc, ctx);
+        sends += 2;
+        continue;
+      }
+      if (s.pending_vcs_count == 0) return;
+      const std::uint32_t index = s.pending_vcs[s.pending_vcs_head];
+      s.pending_vcs_head = (s.pending_vcs_head + 1) % kMaxInputVcs;
+      --s.pending_vcs_count;
+      const std::uint32_t router = vc_router(p, index);
+      const Packet& packet = head_of(s, p, index);
+      const Direction output = route(p, router, packet.destination % routers(p));
+      std::uint32_t vc = 0;
+      if (output != kLocal) {
+        vc = s.waiting[router][output] > 0
+                 ? kMaxVcs
+                 : pick_vc(p, s.credits[router][output], space_for(p, flits_of(p, packet.kind, packet.payload)));
+        if (vc == kMaxVcs) {
+          InputVc& waiter = s.vcs[index];
+          waiter.status = kWaiting;
+          waiter.output = static_cast<std::uint8_t>(output);
+          waiter.stamp = s.stamp[router]++;
+          ++s.waiting[router][output];
+          ctx.stat_add(kCreditWaits, 1.0);
+          continue;
+        }
+      }
+      grant(s, p, index, output, vc, ctx);
+      sends += 2;
+    }
+    if ((s.pending_outputs_count > 0 || s.pending_vcs_count > 0) && s.continuation == 0) {
+      s.continuation = 1;
+      ctx.schedule_self(0, 0, archlab::Payload{});
+    }
+  }
+
+  /// The head of VC `index` leaves through `output` (into the downstream VC `vc`) as soon as the
+  /// router pipeline, the VC's previous packet and the output allow; its space goes back upstream
+  /// as a credit when its tail has left.
+  ARCHLAB_HD static void grant(State& s, const Params& p, std::uint32_t index, std::uint32_t output, std::uint32_t vc,
+                               archlab::Context& ctx) {
+    InputVc& in = s.vcs[index];
+    const Packet packet = head_of(s, p, index);
+    if (in.status == kWaiting) --s.waiting[vc_router(p, index)][output];
+    in.head = static_cast<std::uint8_t>((in.head + 1) % p.buffer_flits);
+    --in.count;
+    const std::uint32_t router = vc_router(p, index), input = vc_input(p, index);
+    const std::uint32_t in_vc = index % static_cast<std::uint32_t>(p.vcs);
+    const std::uint64_t flits = flits_of(p, packet.kind, packet.payload);
+    const std::uint16_t space = space_for(p, flits);
+    const Tick occupancy = flits * flit_ticks(p);
+    const Tick now = ctx.now();
+    const Tick ready = packet.arrival + (output != kLocal || p.eject_pipeline ? router_ticks(p) : 0);
+    Tick start = ready > in.free_at ? ready : in.free_at;
+    start = start > now ? start : now;
+    Tick& free = s.link_free[router][output];
+    start = start > free ? start : free;
+    free = start + occupancy;
+    in.free_at = start + occupancy;
+    ctx.stat_add(kFlitHops, static_cast<double>(flits));
+    ctx.stat_add(kEnergy, static_cast<double>(flits) * p.flit_hop_energy_pj);
+    ctx.stat_add(kBusyTime, static_cast<double>(occupancy));
+    ctx.stat_add(kQueueDelay, static_cast<double>(start - ready));
+    if (output == kLocal) {
+      archlab::Event e{};
+      e.kind = packet.kind;
+      e.payload = packet.payload;
+      ctx.stat_add(kPackets, 1.0);
+      ctx.stat_add(kFlits, static_cast<double>(flits));
+      ctx.stat_add(kBytes, static_cast<double>(net::packet_bytes(e, p.header)));
+      ctx.send(kOut, start + occupancy - now, packet.kind, packet.payload, packet.destination, packet.source);
+    } else {
+      s.credits[router][output][vc] = static_cast<std::uint16_t>(s.credits[router][output][vc] - space);
+      ctx.stat_add(kHops, 1.0);
+      const std::uint32_t hop = hops_from(p, packet.source % routers(p), router) + 1;
+      ctx.send(kHop, start - now, packet.kind, packet.payload, 0, pack(packet.source, packet.destination, hop, vc));
+    }
+    // The credit goes to the output that feeds this input port: the upstream neighbour's, or this
+    // router's own source queue for the injection port.
+    const std::uint32_t upstream = input == kLocal ? router : neighbour(p, router, input ^ 1u);
+    ctx.send(kHop, start + occupancy - now, 0, archlab::Payload{{upstream, input, in_vc, space}}, 0, kCreditRoute);
+    if (in.count > 0) {
+      make_pending(s, index);
+    } else {
+      in.status = kEmpty;
+    }
   }
 };
 
 } // namespace
 
-ARCHLAB_REGISTER_COMPONENT(Mesh, interconnect, "1.0.0",
-                           "2-D mesh NoC: XY routing, router pipeline, flits, per-link bandwidth and contention")
+ARCHLAB_REGISTER_COMPONENT(Mesh, interconnect, "1.1.0",
+                           "2-D mesh NoC: XY routing, router pipeline, flits, per-link bandwidth and contention; "
+                           "optional finite buffers with virtual channels and credits")
