@@ -385,6 +385,25 @@ TEST(DramMapping, FieldOrderDecidesWhereConsecutiveBurstsGo) {
                      c.misses * miss + c.hits * hit + c.conflicts * conflict)
         << c.map;
   }
+  // Counts that are not powers of two (three ranks) are taken by division: with the rank lowest,
+  // bursts 0-2 open a row in ranks 0, 1, 2 and bursts 3-5 hit them; with the default map they
+  // walk the bank groups.
+  const std::string three_ranks = preset(kDdr4) + "ranks = 3\nrefresh = \"none\"\n";
+  const auto by_rank = run_memory(one_dram(three_ranks + "mapping = \"RoBgBaCoRaCh\"\n", strided(64, 6)));
+  EXPECT_EQ(by_rank.stat("memory.dram.row_misses"), 3.0);
+  EXPECT_EQ(by_rank.stat("memory.dram.row_hits"), 3.0);
+  EXPECT_DOUBLE_EQ(ns(by_rank.stat("workload.mem_traffic.latency")), 3 * miss + 3 * hit);
+  const auto by_group = run_memory(one_dram(three_ranks, strided(64, 6)));
+  EXPECT_EQ(by_group.stat("memory.dram.row_misses"), 4.0);
+  EXPECT_EQ(by_group.stat("memory.dram.row_hits"), 2.0);
+  // The last MiB of the 24 GiB of three ranks: the row, highest, takes what the others leave.
+  const auto last = run_memory(one_dram(three_ranks + "mapping = \"RoBgBaCoRaCh\"\n",
+                                        "pattern = \"strided\"\nstride = \"0 B\"\nbase = \"24575 MiB\"\n"
+                                        "request_size = \"64 B\"\nrange = \"1 MiB\"\ntotal_requests = 2\n"
+                                        "outstanding = 1\n"));
+  EXPECT_EQ(last.stat("memory.dram.errors"), 0.0);
+  EXPECT_EQ(last.stat("memory.dram.row_misses"), 1.0);
+  EXPECT_EQ(last.stat("memory.dram.row_hits"), 1.0);
 }
 
 TEST(DramMapping, MapsThatAreNotAnOrderOfTheSixFieldsAreConfigurationErrors) {

@@ -104,8 +104,11 @@ struct Config {
   std::uint32_t write_buffer; ///< posted writes acknowledged and not yet written, at most
   bool posted;                ///< posted_writes
   bool via_interconnect;
-  std::uint8_t map_field[dram::kMapFields]; ///< the address map's fields, least significant first
+  std::uint8_t map_field[dram::kMapFields];  ///< the address map's fields, least significant first
   std::uint64_t map_count[dram::kMapFields]; ///< ... and their counts
+  bool map_bits;                             ///< every count a power of two: the fields are bit ranges
+  std::uint8_t field_shift[dram::kMapFields]; ///< map_bits: each field's lowest bit (by MapField)
+  std::uint64_t field_mask[dram::kMapFields]; ///< map_bits: its width as a mask (the highest: all)
   double act_energy, read_energy, write_energy, refresh_energy;
   std::uint8_t bank_rank[kMaxBanks], bank_group[kMaxBanks]; ///< of each bank of a channel (no division per command)
   std::uint8_t bank_rank_group[kMaxBanks];                  ///< rank * groups + group
@@ -471,9 +474,18 @@ struct Dram {
     const std::uint64_t field_count[dram::kMapFields] = {c.rows, c.ranks, c.groups, c.banks_per_group, c.columns,
                                                          c.channels};
     const dram::MapOrder order = dram::map_of_choice(p.mapping);
+    c.map_bits = true;
+    std::uint32_t shift = 0;
     for (std::uint32_t k = 0; k < dram::kMapFields; ++k) {
-      c.map_field[k] = order[dram::kMapFields - 1 - k];
-      c.map_count[k] = field_count[c.map_field[k]];
+      const std::uint8_t field = order[dram::kMapFields - 1 - k];
+      const std::uint64_t count = field_count[field];
+      c.map_field[k] = field;
+      c.map_count[k] = count;
+      c.field_shift[field] = static_cast<std::uint8_t>(shift < 64 ? shift : 63);
+      c.field_mask[field] = k + 1 == dram::kMapFields ? ~std::uint64_t{0} : count - 1;
+      if (k + 1 < dram::kMapFields && (count & (count - 1)) != 0) c.map_bits = false;
+      for (std::uint64_t left = count; left > 1 && shift < 64; left >>= 1)
+        ++shift; // + log2(count) when a power of two (else unused)
     }
     c.banks_per_rank = c.groups * c.banks_per_group;
     c.banks_per_channel = c.ranks * c.banks_per_rank;
@@ -566,9 +578,20 @@ struct Dram {
     return static_cast<std::uint32_t>(field);
   }
 
+  ARCHLAB_HD static std::uint32_t bits(const Config& c, std::uint64_t burst, dram::MapField field) {
+    return static_cast<std::uint32_t>(burst >> c.field_shift[field] & c.field_mask[field]);
+  }
+
   /// Where burst number `burst` lies: the address map's fields, lowest first; the highest takes
   /// what is left (less than its count, since the request lies inside the capacity).
   ARCHLAB_HD static Location decode(const Config& c, std::uint64_t burst) {
+    if (c.map_bits) { // the presets: bit ranges, no division
+      return Location{bits(c, burst, dram::kChannelField),
+                      (bits(c, burst, dram::kRankField) * c.groups + bits(c, burst, dram::kGroupField)) *
+                              c.banks_per_group +
+                          bits(c, burst, dram::kBankField),
+                      bits(c, burst, dram::kRowField)};
+    }
     std::uint64_t n = burst;
     std::uint32_t field[dram::kMapFields];
     for (std::uint32_t k = 0; k + 1 < dram::kMapFields; ++k)
