@@ -9,7 +9,8 @@
 // With interval = 0 the generator runs closed loop: `outstanding` requests at time 0, then a new
 // one for every answer. With interval > 0 it runs open loop: one request every `interval`, which
 // waits for an answer while `outstanding` are in flight. `total_requests` in all (0: no limit).
-// The tag of each request is its send time, so every answer gives its round-trip latency.
+// The tag of each request is its send time, so every answer gives its round-trip latency (reads
+// and writes also apart).
 #include <archlab/component.hpp>
 #include <archlab/protocol.hpp>
 
