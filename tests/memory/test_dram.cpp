@@ -371,10 +371,9 @@ TEST(DramMapping, FieldOrderDecidesWhereConsecutiveBurstsGo) {
   } cases[] = {
       {"RoRaBaCoBgCh", 4, 6, 0}, // bank group lowest: four groups open a row each, then hits
       {"RoRaBgBaCoCh", 1, 9, 0}, // column lowest: one row of one bank
-      {"rorabgbacoch", 1, 9, 0},
-      {"ChRaBgBaCoRo", 1, 0, 9}, // row lowest: the next row of the same bank every time
-      {"CoRoRaBgChBa", 10, 0, 0}, // bank, then bank group lowest: ten different banks
-      {"CoBgRaChRoBa", 4, 0, 6},  // bank, then row lowest: banks 0-3 open row 0, then rows 1 and 2
+      {"rorabgbacoch", 1, 9, 0},  {"ChRaBgBaCoRo", 1, 0, 9}, // row lowest: the next row of the same bank every time
+      {"CoRoRaBgChBa", 10, 0, 0},                            // bank, then bank group lowest: ten different banks
+      {"CoBgRaChRoBa", 4, 0, 6}, // bank, then row lowest: banks 0-3 open row 0, then rows 1 and 2
   };
   for (const auto& c : cases) {
     const auto run = run_memory(one_dram(preset(kDdr4) + "mapping = " + quoted(c.map) + "\n", strided(64, 10)));
@@ -407,10 +406,10 @@ TEST(DramMapping, FieldOrderDecidesWhereConsecutiveBurstsGo) {
 }
 
 TEST(DramMapping, MapsThatAreNotAnOrderOfTheSixFieldsAreConfigurationErrors) {
-  for (const char* bad : {"RoBaRaCoCh",     // no bank group (Ramulator's DDR3-era map): Bg is needed
-                          "RoRaBaCoBgBg",   // Bg twice, no Ch
-                          "RoRaBaCoBgXy",   // not a field
-                          "RoRaBaCoBgChCh", // seven fields
+  for (const char* bad : {"RoBaRaCoCh",      // no bank group (Ramulator's DDR3-era map): Bg is needed
+                          "RoRaBaCoBgBg",    // Bg twice, no Ch
+                          "RoRaBaCoBgXy",    // not a field
+                          "RoRaBaCoBgChCh",  // seven fields
                           "RoRaBaCoBgch"}) { // one spelling per map
     archlab::testing::expect_config_error(one_dram("mapping = " + quoted(bad) + "\n", strided(256, 1)),
                                           "parameter 'mapping' is '" + std::string(bad) + "' (did you mean '");
@@ -467,8 +466,7 @@ TEST(DramPostedWrites, AcknowledgeWritesOnArrivalWithTheSameDecisions) {
   ASSERT_EQ(posted.stat("workload.mem_traffic.completed"), 2000.0);
   for (const char* same : {"reads", "writes", "bytes", "row_hits", "row_misses", "row_conflicts", "activates",
                            "refreshes", "queue_delay", "busy_time", "energy", "read_latency", "dropped"}) {
-    EXPECT_EQ(posted.stat(std::string("memory.dram.") + same), normal.stat(std::string("memory.dram.") + same))
-        << same;
+    EXPECT_EQ(posted.stat(std::string("memory.dram.") + same), normal.stat(std::string("memory.dram.") + same)) << same;
   }
   EXPECT_EQ(posted.stat("workload.mem_traffic.read_latency"), normal.stat("workload.mem_traffic.read_latency"));
   // Every write fits the 32-entry buffer at this rate: each is acknowledged at once (2 ns of links).

@@ -15,8 +15,8 @@ using archlab::testing::TempDir;
 namespace {
 
 std::string replay(const std::filesystem::path& trace, const std::string& memory, const std::string& extra = "") {
-  return "engine = \"sequential\"\n[system.components.mem]\n" + memory + "[workloads.gen]\ntype = \"workload.mem_trace\"\n" +
-         "trace = \"" + trace.string() + "\"\n" + extra +
+  return "engine = \"sequential\"\n[system.components.mem]\n" + memory +
+         "[workloads.gen]\ntype = \"workload.mem_trace\"\n" + "trace = \"" + trace.string() + "\"\n" + extra +
          "[[links]]\nfrom = \"gen.out\"\nto = \"mem.req\"\nlatency = \"1 ns\"\n"
          "[[links]]\nfrom = \"mem.resp\"\nto = \"gen.in\"\nlatency = \"1 ns\"\n";
 }
@@ -83,7 +83,8 @@ TEST(MemTrace, BareTimesCountCyclesWhenCycleIsSet) {
 TEST(MemTrace, DrivesTheDramLikeTheGenerator) {
   TempDir dir;
   std::string text;
-  for (int i = 0; i < 10; ++i) text += "0 ns R " + std::to_string(i * 256) + " 32\n";
+  for (int i = 0; i < 10; ++i)
+    text += "0 ns R " + std::to_string(i * 256) + " 32\n";
   const auto trace = dir.write("trace.txt", text);
   const auto run = run_memory(replay(trace, "type = \"memory.dram\"\npreset = \"ddr4_3200\"\n", "outstanding = 1\n"));
   EXPECT_DOUBLE_EQ(ns(run.stat("workload.mem_trace.latency")), 32 + 9 * 18.25);
@@ -132,7 +133,8 @@ TEST(MemTrace, BadTracesAreConfigurationErrorsNamingFileAndLine) {
   expect_error("0 ns R 0 8 extra\n", file + ":1: 'extra' after the size");
   expect_error("0 ns R 0 0\n", file + ":1: size 0");
   expect_error("0 ns R 0 64B\n", file + ":1: size '64B' is not a whole number of bytes");
-  expect_error("5 ns R 0\n\n4 ns R 8\n", file + ":3: time 4000 ps is earlier than the record before it (5000 ps, line 1)");
+  expect_error("5 ns R 0\n\n4 ns R 8\n",
+               file + ":3: time 4000 ps is earlier than the record before it (5000 ps, line 1)");
   expect_error("# nothing but comments\n\n", file + ": has no records");
   expect_error("x R 0\n", file + ":1: 'x' is not a time");
   // The file itself: missing, a directory, too large.
@@ -144,8 +146,7 @@ TEST(MemTrace, BadTracesAreConfigurationErrorsNamingFileAndLine) {
   std::filesystem::resize_file(huge, (16u << 20) + 1);
   archlab::testing::expect_config_error(replay(huge, kSram), "is larger than 16 MiB, the limit on input files");
   // No trace at all.
-  archlab::testing::expect_config_error(
-      "engine = \"sequential\"\n[system.components.mem]\ntype = \"memory.sram\"\n"
-      "[workloads.gen]\ntype = \"workload.mem_trace\"\n",
-      "missing required parameter 'trace'");
+  archlab::testing::expect_config_error("engine = \"sequential\"\n[system.components.mem]\ntype = \"memory.sram\"\n"
+                                        "[workloads.gen]\ntype = \"workload.mem_trace\"\n",
+                                        "missing required parameter 'trace'");
 }

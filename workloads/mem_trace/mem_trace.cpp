@@ -19,7 +19,8 @@ ARCHLAB_HD void issue(MemTrace::State& s, const MemTrace::Params& p, const Trace
   ctx.stat_add(r.write != 0 ? Self::kWrites : Self::kReads, 1.0);
   ctx.stat_add(Self::kHeldTime, static_cast<double>(ctx.now() - r.time));
   ctx.send(Self::kOut, 0, r.write != 0 ? protocol::kMemWrite : protocol::kMemRead,
-           Payload{{r.address, r.bytes, 0, ctx.now()}}, target, p.via_interconnect ? static_cast<std::uint32_t>(p.route) : 0);
+           Payload{{r.address, r.bytes, 0, ctx.now()}}, target,
+           p.via_interconnect ? static_cast<std::uint32_t>(p.route) : 0);
 }
 
 /// Send the records that are due while there is room, at most kIssuesPerEvent; then make sure an

@@ -18,10 +18,10 @@ namespace archlab::mem_trace {
 
 /// One line of the trace.
 struct TraceRecord {
-  Tick time;             ///< when it is due (ps from the start of the run)
+  Tick time; ///< when it is due (ps from the start of the run)
   std::uint64_t address;
   std::uint32_t bytes;
-  std::uint32_t write;   ///< 1: a write (kMemWrite), 0: a read
+  std::uint32_t write; ///< 1: a write (kMemWrite), 0: a read
 };
 
 struct MemTrace {
@@ -39,13 +39,13 @@ struct MemTrace {
     bool via_interconnect;
     std::uint64_t route;
     // Filled by prepare():
-    DataRef records;    ///< TraceRecord[count]
+    DataRef records; ///< TraceRecord[count]
     std::uint64_t count;
   };
   struct State {
     std::uint64_t next; ///< the next record to send
     std::uint64_t in_flight;
-    Tick tick_at;       ///< the pending self event that sends records when due; kTickMax: none
+    Tick tick_at; ///< the pending self event that sends records when due; kTickMax: none
     Tick last_done;
   };
 

@@ -26,8 +26,7 @@ struct TimeUnit {
   std::string_view name;
   std::uint64_t ps;
 };
-constexpr TimeUnit kTimeUnits[] = {{"ps", 1}, {"ns", 1000}, {"us", 1000000}, {"ms", 1000000000},
-                                   {"s", 1000000000000}};
+constexpr TimeUnit kTimeUnits[] = {{"ps", 1}, {"ns", 1000}, {"us", 1000000}, {"ms", 1000000000}, {"s", 1000000000000}};
 constexpr std::string_view kUnitNames = "ps, ns, us, ms, s";
 
 const TimeUnit* find_unit(std::string_view name) {
@@ -54,7 +53,7 @@ std::string lower(std::string_view text) {
 
 /// Reads one trace; `fail` is set to the first problem ("<file>:<line>: ...").
 class TraceReader {
- public:
+public:
   TraceReader(std::string file, const MemTrace::Params& p) : file_(std::move(file)), p_(p) {}
 
   bool read(std::string_view text, std::vector<TraceRecord>& records) {
@@ -73,7 +72,7 @@ class TraceReader {
 
   const std::string& error() const { return error_; }
 
- private:
+private:
   static bool separator(char c) { return c == ' ' || c == '\t' || c == ',' || c == '\r' || c == '\v' || c == '\f'; }
 
   static std::vector<std::string_view> split(std::string_view row) {
@@ -102,7 +101,8 @@ class TraceReader {
     }
     TraceRecord r{};
     if (!parse_time(time_text, r.time)) return false;
-    if (next >= fields.size()) return fail("a time needs an operation and an address after it (<time> <R|W> <address>)");
+    if (next >= fields.size())
+      return fail("a time needs an operation and an address after it (<time> <R|W> <address>)");
     if (!parse_op(fields[next++], r.write)) return false;
     if (next >= fields.size()) return fail("no address after the operation (<time> <R|W> <address> [<bytes>])");
     if (!parse_address(fields[next++], r.address)) return false;
@@ -167,7 +167,8 @@ class TraceReader {
                     " ns\" (units: " + std::string(kUnitNames) +
                     "), or set the parameter `cycle` to read bare numbers as clock cycles");
       }
-      if (decimals > 0) return fail("time " + in_quotes(text) + " counts clock cycles (`cycle` is set): a whole number");
+      if (decimals > 0)
+        return fail("time " + in_quotes(text) + " counts clock cycles (`cycle` is set): a whole number");
       if (mantissa > kTickMax / p_.cycle) return fail("time " + in_quotes(text) + " cycles is too late (past 2^64 ps)");
       time = mantissa * p_.cycle;
       return true;
@@ -225,7 +226,8 @@ class TraceReader {
       } else {
         return fail("address " + in_quotes(text) + " is not a decimal number or a hexadecimal one written 0x...");
       }
-      if (value > (~std::uint64_t{0} - digit) / base) return fail("address " + in_quotes(text) + " does not fit in 64 bits");
+      if (value > (~std::uint64_t{0} - digit) / base)
+        return fail("address " + in_quotes(text) + " does not fit in 64 bits");
       value = value * base + digit;
     }
     if (digits.empty()) return fail("address " + in_quotes(text) + " has no digits");
@@ -237,8 +239,9 @@ class TraceReader {
     std::uint64_t value = 0;
     for (const char c : text) {
       if (c < '0' || c > '9') {
-        return fail("size " + in_quotes(text) + " is not a whole number of bytes (the fourth column is bytes, "
-                                                    "written without a unit)");
+        return fail("size " + in_quotes(text) +
+                    " is not a whole number of bytes (the fourth column is bytes, "
+                    "written without a unit)");
       }
       value = value * 10 + static_cast<std::uint64_t>(c - '0');
       if (value > 4294967295ull) return fail("size " + in_quotes(text) + " is more than 4 GiB - 1 bytes");

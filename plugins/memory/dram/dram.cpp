@@ -104,9 +104,9 @@ struct Config {
   std::uint32_t write_buffer; ///< posted writes acknowledged and not yet written, at most
   bool posted;                ///< posted_writes
   bool via_interconnect;
-  std::uint8_t map_field[dram::kMapFields];  ///< the address map's fields, least significant first
-  std::uint64_t map_count[dram::kMapFields]; ///< ... and their counts
-  bool map_bits;                             ///< every count a power of two: the fields are bit ranges
+  std::uint8_t map_field[dram::kMapFields];   ///< the address map's fields, least significant first
+  std::uint64_t map_count[dram::kMapFields];  ///< ... and their counts
+  bool map_bits;                              ///< every count a power of two: the fields are bit ranges
   std::uint8_t field_shift[dram::kMapFields]; ///< map_bits: each field's lowest bit (by MapField)
   std::uint64_t field_mask[dram::kMapFields]; ///< map_bits: its width as a mask (the highest: all)
   double act_energy, read_energy, write_energy, refresh_energy;
@@ -471,8 +471,8 @@ struct Dram {
       return c;
     }
     c.columns = c.row_size / c.burst_bytes;
-    const std::uint64_t field_count[dram::kMapFields] = {c.rows, c.ranks, c.groups, c.banks_per_group, c.columns,
-                                                         c.channels};
+    const std::uint64_t field_count[dram::kMapFields] = {c.rows,    c.ranks,   c.groups, c.banks_per_group,
+                                                         c.columns, c.channels};
     const dram::MapOrder order = dram::map_of_choice(p.mapping);
     c.map_bits = true;
     std::uint32_t shift = 0;
