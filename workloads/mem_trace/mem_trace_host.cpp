@@ -70,7 +70,7 @@ public:
     return true;
   }
 
-  const std::string& error() const { return error_; }
+  [[nodiscard]] const std::string& error() const { return error_; }
 
 private:
   static bool separator(char c) { return c == ' ' || c == '\t' || c == ',' || c == '\r' || c == '\v' || c == '\f'; }
@@ -222,7 +222,7 @@ private:
       if (c >= '0' && c <= '9') {
         digit = static_cast<std::uint64_t>(c - '0');
       } else if (hex && lowered >= 'a' && lowered <= 'f') {
-        digit = static_cast<std::uint64_t>(lowered - 'a' + 10);
+        digit = static_cast<std::uint64_t>(lowered - 'a') + 10;
       } else {
         return fail("address " + in_quotes(text) + " is not a decimal number or a hexadecimal one written 0x...");
       }
