@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -27,17 +28,32 @@ inline Outcome run(const ExperimentSpec& spec, const std::string& engine, unsign
   return run_recorded(spec, *engine_named(engine), threads);
 }
 
+/// Bitwise, as archlab verify compares (framework/src/verify.cpp): a NaN (a derived statistic
+/// whose denominator is 0) matches the same NaN, -0 does not match +0.
+inline bool bitwise_equal(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+inline bool bitwise_equal(const std::vector<std::vector<double>>& a, const std::vector<std::vector<double>>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!bitwise_equal(a[i], b[i])) return false;
+  return true;
+}
+
 inline void expect_identical(const Outcome& reference, const Outcome& other, const std::string& what) {
   SCOPED_TRACE(what);
   EXPECT_EQ(reference.result.status, other.result.status);
   EXPECT_EQ(reference.result.events, other.result.events);
   EXPECT_EQ(reference.result.pending, other.result.pending);
   EXPECT_EQ(reference.result.final_time, other.result.final_time);
-  EXPECT_EQ(reference.stats, other.stats);  // exact: the same doubles
+  EXPECT_TRUE(bitwise_equal(reference.stats, other.stats)) << ::testing::PrintToString(other.stats) << " instead of "
+                                                          << ::testing::PrintToString(reference.stats);
   ASSERT_EQ(reference.recorded.samples.size(), other.recorded.samples.size());
   for (std::size_t s = 0; s < reference.recorded.samples.size(); ++s) {
     EXPECT_EQ(reference.recorded.samples[s].time, other.recorded.samples[s].time);
-    EXPECT_EQ(reference.recorded.samples[s].values, other.recorded.samples[s].values);
+    EXPECT_TRUE(bitwise_equal(reference.recorded.samples[s].values, other.recorded.samples[s].values))
+        << "sample " << s << ": " << ::testing::PrintToString(other.recorded.samples[s].values) << " instead of "
+        << ::testing::PrintToString(reference.recorded.samples[s].values);
     EXPECT_EQ(reference.recorded.samples[s].events, other.recorded.samples[s].events);
     EXPECT_EQ(reference.recorded.samples[s].pending, other.recorded.samples[s].pending);
   }

@@ -330,3 +330,176 @@ TEST(DramEvents, PlannedWakeUpsAreUndoneTheSameOnEveryEngine) {
       EXPECT_EQ(other.values(name), values) << engine << " " << name;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Address maps written as other simulators write them, posted writes, read and write latency
+// ---------------------------------------------------------------------------------------------
+
+// A map spelled as Ramulator (RoRaBaCoBgCh) or DRAMsim3 (rorabacobgch) writes it is the named map
+// with the same field order: every statistic of a random mix on 16 HBM2E channels is the same.
+TEST(DramMapping, SpelledMapsAreTheNamedMaps) {
+  const std::string traffic = "pattern = \"random\"\nrange = \"1 GiB\"\nrequest_size = \"128 B\"\n"
+                              "read_fraction = 0.7\noutstanding = 32\ntotal_requests = 3000\n";
+  const struct {
+    const char* named;
+    const char* spelled[2];
+  } maps[] = {{"row_bank_column", {"RoRaBaCoBgCh", "rorabacobgch"}},
+              {"row_column_bank", {"RoCoRaBaBgCh", "rocorababgch"}}};
+  for (const auto& m : maps) {
+    const auto named = run_memory(one_dram("preset = \"hbm2e\"\nmapping = " + quoted(m.named) + "\n", traffic));
+    ASSERT_EQ(named.stat("memory.dram.reads") + named.stat("memory.dram.writes"), 3000.0) << m.named;
+    for (const char* spelled : m.spelled) {
+      const auto run = run_memory(one_dram("preset = \"hbm2e\"\nmapping = " + quoted(spelled) + "\n", traffic));
+      EXPECT_EQ(run.result.events, named.result.events) << spelled;
+      for (const auto& [name, values] : named.stats)
+        EXPECT_EQ(run.values(name), values) << spelled << " " << name;
+    }
+  }
+  // The default is row_bank_column.
+  const auto by_default = run_memory(one_dram("preset = \"hbm2e\"\n", traffic));
+  const auto named = run_memory(one_dram("preset = \"hbm2e\"\nmapping = \"RoRaBaCoBgCh\"\n", traffic));
+  EXPECT_EQ(by_default.stats, named.stats);
+}
+
+// DDR4-3200 (one channel), ten 64 B reads one at a time, 64 B apart: the field order decides which
+// bank and row each burst finds. Miss 32 ns, hit 18.25 ns, conflict 45.75 ns (DramLatency above).
+TEST(DramMapping, FieldOrderDecidesWhereConsecutiveBurstsGo) {
+  const double miss = 32, hit = 18.25, conflict = 45.75;
+  const struct {
+    const char* map;
+    double misses, hits, conflicts;
+  } cases[] = {
+      {"RoRaBaCoBgCh", 4, 6, 0}, // bank group lowest: four groups open a row each, then hits
+      {"RoRaBgBaCoCh", 1, 9, 0}, // column lowest: one row of one bank
+      {"rorabgbacoch", 1, 9, 0},  {"ChRaBgBaCoRo", 1, 0, 9}, // row lowest: the next row of the same bank every time
+      {"CoRoRaBgChBa", 10, 0, 0},                            // bank, then bank group lowest: ten different banks
+      {"CoBgRaChRoBa", 4, 0, 6}, // bank, then row lowest: banks 0-3 open row 0, then rows 1 and 2
+  };
+  for (const auto& c : cases) {
+    const auto run = run_memory(one_dram(preset(kDdr4) + "mapping = " + quoted(c.map) + "\n", strided(64, 10)));
+    EXPECT_EQ(run.stat("memory.dram.row_misses"), c.misses) << c.map;
+    EXPECT_EQ(run.stat("memory.dram.row_hits"), c.hits) << c.map;
+    EXPECT_EQ(run.stat("memory.dram.row_conflicts"), c.conflicts) << c.map;
+    EXPECT_DOUBLE_EQ(ns(run.stat("workload.mem_traffic.latency")),
+                     c.misses * miss + c.hits * hit + c.conflicts * conflict)
+        << c.map;
+  }
+  // Counts that are not powers of two (three ranks) are taken by division: with the rank lowest,
+  // bursts 0-2 open a row in ranks 0, 1, 2 and bursts 3-5 hit them; with the default map they
+  // walk the bank groups.
+  const std::string three_ranks = preset(kDdr4) + "ranks = 3\nrefresh = \"none\"\n";
+  const auto by_rank = run_memory(one_dram(three_ranks + "mapping = \"RoBgBaCoRaCh\"\n", strided(64, 6)));
+  EXPECT_EQ(by_rank.stat("memory.dram.row_misses"), 3.0);
+  EXPECT_EQ(by_rank.stat("memory.dram.row_hits"), 3.0);
+  EXPECT_DOUBLE_EQ(ns(by_rank.stat("workload.mem_traffic.latency")), 3 * miss + 3 * hit);
+  const auto by_group = run_memory(one_dram(three_ranks, strided(64, 6)));
+  EXPECT_EQ(by_group.stat("memory.dram.row_misses"), 4.0);
+  EXPECT_EQ(by_group.stat("memory.dram.row_hits"), 2.0);
+  // The last MiB of the 24 GiB of three ranks: the row, highest, takes what the others leave.
+  const auto last = run_memory(one_dram(three_ranks + "mapping = \"RoBgBaCoRaCh\"\n",
+                                        "pattern = \"strided\"\nstride = \"0 B\"\nbase = \"24575 MiB\"\n"
+                                        "request_size = \"64 B\"\nrange = \"1 MiB\"\ntotal_requests = 2\n"
+                                        "outstanding = 1\n"));
+  EXPECT_EQ(last.stat("memory.dram.errors"), 0.0);
+  EXPECT_EQ(last.stat("memory.dram.row_misses"), 1.0);
+  EXPECT_EQ(last.stat("memory.dram.row_hits"), 1.0);
+}
+
+TEST(DramMapping, MapsThatAreNotAnOrderOfTheSixFieldsAreConfigurationErrors) {
+  for (const char* bad : {"RoBaRaCoCh",      // no bank group (Ramulator's DDR3-era map): Bg is needed
+                          "RoRaBaCoBgBg",    // Bg twice, no Ch
+                          "RoRaBaCoBgXy",    // not a field
+                          "RoRaBaCoBgChCh",  // seven fields
+                          "RoRaBaCoBgch"}) { // one spelling per map
+    archlab::testing::expect_config_error(one_dram("mapping = " + quoted(bad) + "\n", strided(256, 1)),
+                                          "parameter 'mapping' is '" + std::string(bad) + "' (did you mean '");
+  }
+  // The message lists the valid maps, in both spellings.
+  archlab::testing::expect_config_error(one_dram("mapping = \"RoBaRaCoCh\"\n", strided(256, 1)), "RoRaBaCoBgCh");
+  archlab::testing::expect_config_error(one_dram("mapping = \"RoBaRaCoCh\"\n", strided(256, 1)), "rorabacobgch");
+}
+
+// read_latency / write_latency: from the request's arrival at the DRAM to the end of its data
+// (the generator sees 2 ns more, the links); their means are derived statistics.
+TEST(DramLatency, ReadAndWriteLatencyAreReportedApart) {
+  const auto run = run_memory(one_dram(preset(kDdr4) + "refresh = \"none\"\n",
+                                       "pattern = \"strided\"\nstride = \"128 KiB\"\nrequest_size = \"64 B\"\n"
+                                       "outstanding = 1\ntotal_requests = 40\nread_fraction = 0.5\n"));
+  const double reads = run.stat("memory.dram.reads");
+  const double writes = run.stat("memory.dram.writes");
+  ASSERT_EQ(reads + writes, 40.0);
+  ASSERT_GT(reads, 0.0);
+  ASSERT_GT(writes, 0.0);
+  EXPECT_EQ(run.stat("workload.mem_traffic.reads_completed"), reads);
+  EXPECT_EQ(run.stat("workload.mem_traffic.writes_completed"), writes);
+  // One at a time, so the generator's latency is the DRAM's plus the two links.
+  EXPECT_DOUBLE_EQ(run.stat("workload.mem_traffic.read_latency"), run.stat("memory.dram.read_latency") + reads * 2000);
+  EXPECT_DOUBLE_EQ(run.stat("workload.mem_traffic.write_latency"),
+                   run.stat("memory.dram.write_latency") + writes * 2000);
+  EXPECT_DOUBLE_EQ(run.stat("memory.dram.read_latency") + run.stat("memory.dram.write_latency") + 40 * 2000,
+                   run.stat("workload.mem_traffic.latency"));
+  EXPECT_DOUBLE_EQ(run.stat("memory.dram.mean_read_latency"), run.stat("memory.dram.read_latency") / reads);
+  EXPECT_DOUBLE_EQ(run.stat("memory.dram.mean_write_latency"), run.stat("memory.dram.write_latency") / writes);
+  EXPECT_DOUBLE_EQ(run.stat("workload.mem_traffic.mean_write_latency"),
+                   run.stat("workload.mem_traffic.write_latency") / writes);
+
+  // A lone read miss: tRCD + tCL + tBL = 30 ns; a lone write miss: tRCD + tCWL + tBL = 26.25 ns.
+  const auto read = run_memory(one_dram(preset(kDdr4), strided(256, 1)));
+  EXPECT_DOUBLE_EQ(ns(read.stat("memory.dram.read_latency")), 30.0);
+  EXPECT_EQ(read.stat("memory.dram.write_latency"), 0.0);
+  const auto write = run_memory(one_dram(preset(kDdr4), strided(256, 1, "read_fraction = 0.0\n")));
+  EXPECT_DOUBLE_EQ(ns(write.stat("memory.dram.write_latency")), 26.25);
+  EXPECT_DOUBLE_EQ(ns(write.stat("memory.dram.mean_write_latency")), 26.25);
+}
+
+// Posted writes are acknowledged on arrival. With the same arrivals (open loop, never held back
+// by `outstanding`) the DRAM decides exactly as without them: bytes, row statistics, bus time,
+// energy and reads are the same; only the writes' answers come earlier.
+TEST(DramPostedWrites, AcknowledgeWritesOnArrivalWithTheSameDecisions) {
+  const std::string traffic = "pattern = \"random\"\nrange = \"4 GiB\"\nrequest_size = \"64 B\"\n"
+                              "read_fraction = 0.5\noutstanding = 64\ntotal_requests = 2000\ninterval = \"20 ns\"\n";
+  const auto normal = run_memory(one_dram(preset(kDdr4), traffic));
+  const auto posted = run_memory(one_dram(preset(kDdr4) + "posted_writes = true\n", traffic));
+  const double writes = normal.stat("memory.dram.writes");
+  ASSERT_GT(writes, 800.0);
+  ASSERT_EQ(normal.stat("workload.mem_traffic.completed"), 2000.0);
+  ASSERT_EQ(posted.stat("workload.mem_traffic.completed"), 2000.0);
+  for (const char* same : {"reads", "writes", "bytes", "row_hits", "row_misses", "row_conflicts", "activates",
+                           "refreshes", "queue_delay", "busy_time", "energy", "read_latency", "dropped"}) {
+    EXPECT_EQ(posted.stat(std::string("memory.dram.") + same), normal.stat(std::string("memory.dram.") + same)) << same;
+  }
+  EXPECT_EQ(posted.stat("workload.mem_traffic.read_latency"), normal.stat("workload.mem_traffic.read_latency"));
+  // Every write fits the 32-entry buffer at this rate: each is acknowledged at once (2 ns of links).
+  EXPECT_EQ(posted.stat("memory.dram.posted_writes"), writes);
+  EXPECT_EQ(normal.stat("memory.dram.posted_writes"), 0.0);
+  EXPECT_EQ(posted.stat("memory.dram.write_latency"), 0.0);
+  EXPECT_DOUBLE_EQ(ns(posted.stat("workload.mem_traffic.write_latency")), 2.0 * writes);
+  EXPECT_GT(ns(normal.stat("workload.mem_traffic.mean_write_latency")), 26.25 + 2);
+  std::printf("[ posted writes ] mean write latency %.2f ns -> %.2f ns\n",
+              ns(normal.stat("workload.mem_traffic.mean_write_latency")),
+              ns(posted.stat("workload.mem_traffic.mean_write_latency")));
+}
+
+// A write that finds write_buffer acknowledged writes still waiting is answered when written. A
+// closed loop of writes to one bank (a new row each: ~46 ns per write) with 8 in flight keeps the
+// one-entry buffer full: a write is posted whenever the previous posted one has been written.
+TEST(DramPostedWrites, AFullWriteBufferAnswersWritesWhenTheyAreWritten) {
+  const std::string traffic = "pattern = \"strided\"\nstride = \"128 KiB\"\nrange = \"1 GiB\"\n"
+                              "request_size = \"64 B\"\nread_fraction = 0.0\noutstanding = 8\n"
+                              "total_requests = 200\n";
+  const auto normal = run_memory(one_dram(preset(kDdr4), traffic));
+  const auto posted = run_memory(one_dram(preset(kDdr4) + "posted_writes = true\nwrite_buffer = 1\n", traffic));
+  ASSERT_EQ(posted.stat("workload.mem_traffic.completed"), 200.0);
+  EXPECT_EQ(posted.stat("memory.dram.writes"), 200.0);
+  EXPECT_EQ(posted.stat("memory.dram.dropped"), 0.0);
+  const double early = posted.stat("memory.dram.posted_writes");
+  EXPECT_GT(early, 0.0);
+  EXPECT_LT(early, 200.0);
+  EXPECT_EQ(posted.stat("memory.dram.bytes"), normal.stat("memory.dram.bytes"));
+  EXPECT_EQ(posted.stat("memory.dram.row_conflicts"), normal.stat("memory.dram.row_conflicts"));
+  EXPECT_GT(posted.stat("memory.dram.write_latency"), 0.0);
+  EXPECT_LT(posted.stat("memory.dram.write_latency"), normal.stat("memory.dram.write_latency"));
+
+  archlab::testing::expect_config_error(one_dram("posted_writes = true\nwrite_buffer = 0\n", strided(256, 1)),
+                                        "parameter 'write_buffer' is out of range");
+}

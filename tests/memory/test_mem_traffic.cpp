@@ -131,3 +131,30 @@ TEST(MemTraffic, LatencyHistogramAndMeanLatency) {
     EXPECT_GT(slow.stat("workload.mem_traffic.mean_latency"), 50000.0);
   }
 }
+
+// A stride (a size) written as a bare number is refused with a message saying it needs a unit.
+TEST(MemTraffic, AStrideWithoutAUnitIsRefusedAndSaysItNeedsOne) {
+  const std::string gen = "pattern = \"strided\"\nrequest_size = \"8 B\"\nrange = \"64 KiB\"\ntotal_requests = 4\n";
+  archlab::testing::expect_config_error(with_sram(gen + "stride = 64\n"), "parameter 'stride' needs a unit");
+  archlab::testing::expect_config_error(with_sram(gen + "stride = 64.0\n"), "parameter 'stride' needs a unit");
+  archlab::testing::expect_config_error(with_sram(gen + "stride = \"64\"\n"), "parameter 'stride': '64' has no unit");
+  archlab::testing::expect_config_error(with_sram(gen + "stride = \"64 bytes\"\n"), "unknown size unit 'bytes'");
+  const auto run = run_memory(with_sram(gen + "stride = \"64 B\"\n"));
+  EXPECT_EQ(run.stat("workload.mem_traffic.completed"), 4.0);
+}
+
+// Answers to reads and to writes are counted and timed apart.
+TEST(MemTraffic, ReadAndWriteLatencyAreReportedApart) {
+  const auto run = run_memory(with_sram("pattern = \"random\"\nrequest_size = \"8 B\"\nrange = \"64 KiB\"\n"
+                                        "read_fraction = 0.5\noutstanding = 1\ntotal_requests = 200\n"));
+  const double reads = run.stat("workload.mem_traffic.reads_completed");
+  const double writes = run.stat("workload.mem_traffic.writes_completed");
+  EXPECT_EQ(reads, run.stat("workload.mem_traffic.reads"));
+  EXPECT_EQ(writes, run.stat("workload.mem_traffic.writes"));
+  EXPECT_EQ(reads + writes, 200.0);
+  EXPECT_EQ(run.stat("workload.mem_traffic.read_latency") + run.stat("workload.mem_traffic.write_latency"),
+            run.stat("workload.mem_traffic.latency"));
+  EXPECT_EQ(ns(run.stat("workload.mem_traffic.mean_read_latency")), 4.0); // one at a time, 4 ns each
+  EXPECT_EQ(ns(run.stat("workload.mem_traffic.mean_write_latency")),
+            ns(run.stat("workload.mem_traffic.write_latency")) / writes);
+}

@@ -9,7 +9,8 @@
 // With interval = 0 the generator runs closed loop: `outstanding` requests at time 0, then a new
 // one for every answer. With interval > 0 it runs open loop: one request every `interval`, which
 // waits for an answer while `outstanding` are in flight. `total_requests` in all (0: no limit).
-// The tag of each request is its send time, so every answer gives its round-trip latency.
+// The tag of each request is its send time, so every answer gives its round-trip latency (reads
+// and writes also apart).
 #include <archlab/component.hpp>
 #include <archlab/protocol.hpp>
 
@@ -58,7 +59,20 @@ struct MemTraffic {
   };
 
   enum Port : archlab::PortId { kIn, kOut };
-  enum Stat : std::uint32_t { kRequests, kReads, kWrites, kCompleted, kLatency, kBytes, kCompletionTime, kRejected };
+  enum Stat : std::uint32_t {
+    kRequests,
+    kReads,
+    kWrites,
+    kCompleted,
+    kLatency,
+    kBytes,
+    kCompletionTime,
+    kRejected,
+    kReadsCompleted,
+    kWritesCompleted,
+    kReadLatency,
+    kWriteLatency
+  };
   enum Pattern : std::uint32_t { kSequential, kRandom, kStrided };
   static constexpr std::uint16_t kTick = protocol::kFirstPrivateKind;
 
@@ -98,6 +112,10 @@ struct MemTraffic {
       {"bytes", "bytes", "bytes of the answered requests"},
       {"completion_time", "ps", "time of the last answer"},
       {"rejected", "events", "events on `in` that were not kMemReadDone / kMemWriteDone"},
+      {"reads_completed", "requests", "answers to reads received"},
+      {"writes_completed", "requests", "answers to writes received (acknowledgements of posted writes included)"},
+      {"read_latency", "ps", "latency, over the answers to reads"},
+      {"write_latency", "ps", "latency, over the answers to writes"},
   };
   enum Histogram : std::uint32_t { kLatencyHistogram };
   static constexpr archlab::HistogramSpec histograms[] = {
@@ -105,6 +123,8 @@ struct MemTraffic {
   };
   static constexpr archlab::DerivedStatSpec derived[] = {
       {"mean_latency", "ps", "latency / completed: the mean round-trip latency", "latency", "completed"},
+      {"mean_read_latency", "ps", "read_latency / reads_completed", "read_latency", "reads_completed"},
+      {"mean_write_latency", "ps", "write_latency / writes_completed", "write_latency", "writes_completed"},
   };
 
   static const char* validate(const Params& p) {
@@ -173,8 +193,11 @@ struct MemTraffic {
       return;
     }
     const Tick now = ctx.now();
+    const bool read = e.kind == protocol::kMemReadDone;
     ctx.stat_add(kCompleted, 1.0);
+    ctx.stat_add(read ? kReadsCompleted : kWritesCompleted, 1.0);
     ctx.stat_add(kLatency, static_cast<double>(now - e.payload.w[3]));
+    ctx.stat_add(read ? kReadLatency : kWriteLatency, static_cast<double>(now - e.payload.w[3]));
     archlab::histogram_add<MemTraffic, kLatencyHistogram>(ctx, static_cast<double>(now - e.payload.w[3]));
     ctx.stat_add(kBytes, static_cast<double>(e.payload.w[1]));
     ctx.stat_add(kCompletionTime, static_cast<double>(now - s.last_done)); // the sum is the last time

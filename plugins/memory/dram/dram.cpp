@@ -22,12 +22,18 @@
 // Address mapping, from the most significant end (README.md has the details):
 //   row_bank_column: row | rank | bank | column | bank group | channel | byte in burst
 //   row_column_bank: row | column | rank | bank | bank group | channel | byte in burst
+// or any order of the six fields, written "RoRaBaCoBgCh" or "rorabacobgch" (address_map.hpp).
+//
+// Posted writes (posted_writes = true): a write is acknowledged when it enters the controller, as
+// long as fewer than write_buffer acknowledged writes wait to be written; the acknowledgement and
+// the answer at the end of the data are then one and the same message, sent early.
 #include <archlab/component.hpp>
 
 #include <archlab/protocol.hpp>
 #include <cstddef>
 #include <cstring>
 
+#include "address_map.hpp"
 #include "presets.hpp"
 
 namespace {
@@ -94,8 +100,15 @@ struct Config {
   std::uint64_t row_size, burst_bytes, columns, capacity;
   std::uint32_t channels, ranks, groups, banks_per_group, rows, banks_per_rank, banks_per_channel;
   dram::RefreshMode refresh;
-  std::uint32_t mapping, queue_depth;
+  std::uint32_t queue_depth;
+  std::uint32_t write_buffer; ///< posted writes acknowledged and not yet written, at most
+  bool posted;                ///< posted_writes
   bool via_interconnect;
+  std::uint8_t map_field[dram::kMapFields];   ///< the address map's fields, least significant first
+  std::uint64_t map_count[dram::kMapFields];  ///< ... and their counts
+  bool map_bits;                              ///< every count a power of two: the fields are bit ranges
+  std::uint8_t field_shift[dram::kMapFields]; ///< map_bits: each field's lowest bit (by MapField)
+  std::uint64_t field_mask[dram::kMapFields]; ///< map_bits: its width as a mask (the highest: all)
   double act_energy, read_energy, write_energy, refresh_energy;
   std::uint8_t bank_rank[kMaxBanks], bank_group[kMaxBanks]; ///< of each bank of a channel (no division per command)
   std::uint8_t bank_rank_group[kMaxBanks];                  ///< rank * groups + group
@@ -192,7 +205,8 @@ struct Request {
   std::uint32_t requester;                         ///< receiver index on `resp`
   std::uint32_t route;
   std::uint8_t write;
-  double energy; ///< pJ of its RD/WR bursts and the ACTs they caused, reported in the answer
+  std::uint8_t posted; ///< a write acknowledged on arrival: nothing to answer when it is done
+  double energy;       ///< pJ of its RD/WR bursts and the ACTs they caused, reported in the answer
 };
 
 struct Dram {
@@ -206,6 +220,8 @@ struct Dram {
     std::uint64_t bus_width, burst_length;
     std::uint32_t mapping;
     std::uint64_t queue_depth;
+    bool posted_writes;
+    std::uint64_t write_buffer;
     std::uint32_t refresh;
     Tick tCK, tRCD, tCL, tCWL, tRP, tRAS, tBL, tCCD_S, tCCD_L, tRRD_S, tRRD_L, tFAW, tWR, tWTR_S, tWTR_L, tRTP;
     Tick tREFI, tRFC, tRFCpb;
@@ -224,6 +240,7 @@ struct Dram {
     std::uint32_t feed_count;
     std::uint32_t free_slots[kMaxRequests]; ///< unused request slots, a stack
     std::uint32_t free_count;
+    std::uint32_t posted_count; ///< posted writes acknowledged and not yet written
     // Requests with bursts not yet queued: joined - queued (two counters, so that undoing a
     // planned feed does not forget a request that arrived since).
     std::uint64_t joined, queued;
@@ -262,7 +279,10 @@ struct Dram {
     kArea,
     kErrors,
     kDropped,
-    kRejected
+    kRejected,
+    kReadLatency,
+    kWriteLatency,
+    kPostedWrites
   };
   static constexpr std::uint16_t kWake = protocol::kFirstPrivateKind;
 
@@ -282,12 +302,22 @@ struct Dram {
       ARCHLAB_PARAM_RANGE(Params, burst_length, UInt, "0",
                           "beats per burst (0: the preset's); a burst moves bus_width * burst_length / 8 bytes", 0.0,
                           1024.0),
-      ARCHLAB_PARAM_CHOICE(Params, mapping, "row_bank_column|row_column_bank", "row_bank_column",
-                           "address bits, most significant first: row|rank|bank|column|group|channel (a row "
-                           "is streamed across the bank groups) or row|column|rank|bank|group|channel "
-                           "(consecutive bursts spread over every bank)"),
+      ARCHLAB_PARAM_CHOICE(Params, mapping, dram::kMapChoices.data(), "row_bank_column",
+                           "address fields of a burst's number (address / burst bytes), most significant first: "
+                           "row_bank_column = RoRaBaCoBgCh (a row is streamed across the bank groups), "
+                           "row_column_bank = RoCoRaBaBgCh (consecutive bursts spread over every bank), or any "
+                           "order of the six fields Ro (row), Ra (rank), Bg (bank group), Ba (bank), Co (column), "
+                           "Ch (channel), each once, as Ramulator (RoRaBaCoBgCh) or DRAMsim3 (rorabacobgch) "
+                           "write it"),
       ARCHLAB_PARAM_RANGE(Params, queue_depth, UInt, "32", "scheduler queue entries (bursts) per channel", 1.0,
                           kMaxQueue),
+      ARCHLAB_PARAM(Params, posted_writes, Bool, "false",
+                    "acknowledge a write (kMemWriteDone, energy 0: not reported) when it enters the controller "
+                    "instead of when its data is written, while fewer than write_buffer such writes wait"),
+      ARCHLAB_PARAM_RANGE(Params, write_buffer, UInt, "32",
+                          "posted_writes: acknowledged writes not yet written, at most; a write arriving when the "
+                          "buffer is full is answered when it is written",
+                          1.0, 256.0),
       ARCHLAB_PARAM_CHOICE(Params, refresh, "preset|all_bank|per_bank|none", "preset",
                            "all_bank: every tREFI a rank precharges and refreshes for tRFC; per_bank: every "
                            "tREFI / banks one bank refreshes for tRFCpb, each once per round; preset: the "
@@ -350,6 +380,15 @@ struct Dram {
       {"errors", "requests", "requests beyond the capacity or of zero bytes; not answered"},
       {"dropped", "requests", "requests that found the request table (512 entries) full; not answered"},
       {"rejected", "events", "events on `req` of another kind; not answered"},
+      {"read_latency", "ps", "sum over answered reads of the time from arrival to the answer (end of the data)"},
+      {"write_latency", "ps",
+       "sum over answered writes of the time from arrival to the answer (end of the data, or the "
+       "acknowledgement of a posted write)"},
+      {"posted_writes", "requests", "writes acknowledged on arrival (posted_writes)"},
+  };
+  static constexpr archlab::DerivedStatSpec derived[] = {
+      {"mean_read_latency", "ps", "read_latency / reads", "read_latency", "reads"},
+      {"mean_write_latency", "ps", "write_latency / writes", "write_latency", "writes"},
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -397,8 +436,9 @@ struct Dram {
     const std::uint64_t burst_length = pick(p.burst_length, d.burst_length);
     c.refresh = p.refresh != 0 ? static_cast<dram::RefreshMode>(p.refresh) : d.refresh;
     if (c.refresh == dram::RefreshMode::Preset) c.refresh = dram::RefreshMode::None; // custom: no preset
-    c.mapping = p.mapping;
     c.queue_depth = static_cast<std::uint32_t>(p.queue_depth);
+    c.posted = p.posted_writes;
+    c.write_buffer = static_cast<std::uint32_t>(p.write_buffer);
     c.via_interconnect = p.via_interconnect;
     c.act_energy = pick(p.act_energy, d.act_energy);
     c.read_energy = pick(p.read_energy, d.read_energy);
@@ -431,6 +471,22 @@ struct Dram {
       return c;
     }
     c.columns = c.row_size / c.burst_bytes;
+    const std::uint64_t field_count[dram::kMapFields] = {c.rows,    c.ranks,   c.groups, c.banks_per_group,
+                                                         c.columns, c.channels};
+    const dram::MapOrder order = dram::map_of_choice(p.mapping);
+    c.map_bits = true;
+    std::uint32_t shift = 0;
+    for (std::uint32_t k = 0; k < dram::kMapFields; ++k) {
+      const std::uint8_t field = order[dram::kMapFields - 1 - k];
+      const std::uint64_t count = field_count[field];
+      c.map_field[k] = field;
+      c.map_count[k] = count;
+      c.field_shift[field] = static_cast<std::uint8_t>(shift < 64 ? shift : 63);
+      c.field_mask[field] = k + 1 == dram::kMapFields ? ~std::uint64_t{0} : count - 1;
+      if (k + 1 < dram::kMapFields && (count & (count - 1)) != 0) c.map_bits = false;
+      for (std::uint64_t left = count; left > 1 && shift < 64; left >>= 1)
+        ++shift; // + log2(count) when a power of two (else unused)
+    }
     c.banks_per_rank = c.groups * c.banks_per_group;
     c.banks_per_channel = c.ranks * c.banks_per_rank;
     for (std::uint32_t b = 0; b < c.banks_per_channel; ++b) {
@@ -488,6 +544,7 @@ struct Dram {
       s.free_slots[i] = kMaxRequests - 1 - i; // slot 0 on top
     }
     s.free_count = kMaxRequests;
+    s.posted_count = 0;
     s.feed_count = 0;
     s.joined = s.queued = 0;
     s.feed_head = 0;
@@ -521,21 +578,29 @@ struct Dram {
     return static_cast<std::uint32_t>(field);
   }
 
+  ARCHLAB_HD static std::uint32_t bits(const Config& c, std::uint64_t burst, dram::MapField field) {
+    return static_cast<std::uint32_t>(burst >> c.field_shift[field] & c.field_mask[field]);
+  }
+
+  /// Where burst number `burst` lies: the address map's fields, lowest first; the highest takes
+  /// what is left (less than its count, since the request lies inside the capacity).
   ARCHLAB_HD static Location decode(const Config& c, std::uint64_t burst) {
-    std::uint64_t n = burst;
-    const std::uint32_t channel = take(n, c.channels);
-    const std::uint32_t group = take(n, c.groups);
-    std::uint32_t bank = 0, rank = 0;
-    if (c.mapping == 0) { // row | rank | bank | column | group | channel
-      take(n, c.columns);
-      bank = take(n, c.banks_per_group);
-      rank = take(n, c.ranks);
-    } else { // row | column | rank | bank | group | channel
-      bank = take(n, c.banks_per_group);
-      rank = take(n, c.ranks);
-      take(n, c.columns);
+    if (c.map_bits) { // the presets: bit ranges, no division
+      return Location{bits(c, burst, dram::kChannelField),
+                      (bits(c, burst, dram::kRankField) * c.groups + bits(c, burst, dram::kGroupField)) *
+                              c.banks_per_group +
+                          bits(c, burst, dram::kBankField),
+                      bits(c, burst, dram::kRowField)};
     }
-    return Location{channel, (rank * c.groups + group) * c.banks_per_group + bank, static_cast<std::uint32_t>(n)};
+    std::uint64_t n = burst;
+    std::uint32_t field[dram::kMapFields];
+    for (std::uint32_t k = 0; k + 1 < dram::kMapFields; ++k)
+      field[c.map_field[k]] = take(n, c.map_count[k]);
+    field[c.map_field[dram::kMapFields - 1]] = static_cast<std::uint32_t>(n);
+    return Location{field[dram::kChannelField],
+                    (field[dram::kRankField] * c.groups + field[dram::kGroupField]) * c.banks_per_group +
+                        field[dram::kBankField],
+                    field[dram::kRowField]};
   }
 
   ARCHLAB_HD static std::uint32_t rank_of(const Config& c, std::uint32_t bank) { return c.bank_rank[bank]; }
@@ -738,14 +803,25 @@ struct Dram {
     return q.pending == 0 ? &q : nullptr;
   }
 
+  /// Request `q` is done (its last burst's data ends at q.done): answer it, unless it is a posted
+  /// write (answered on arrival), and free its slot.
   ARCHLAB_HD static void answer(State& s, Request& q, archlab::Context& ctx) {
-    const Tick now = ctx.now();
-    ctx.stat_add(q.write ? kWrites : kReads, 1.0);
-    ctx.stat_add(kBytes, static_cast<double>(q.bytes));
-    ctx.send(kResp, q.done - now, q.write ? protocol::kMemWriteDone : protocol::kMemReadDone,
-             archlab::Payload{{q.address, q.bytes, protocol::energy_bits(q.energy), q.tag}}, q.requester, q.route);
+    if (q.posted) {
+      --s.posted_count;
+    } else {
+      reply(q, q.done, q.energy, ctx);
+    }
     s.free_slots[s.free_count++] = static_cast<std::uint32_t>(&q - s.requests);
     ++s.replies;
+  }
+
+  /// The answer to request `q`, leaving at `at`, with its statistics.
+  ARCHLAB_HD static void reply(const Request& q, Tick at, double energy, archlab::Context& ctx) {
+    ctx.stat_add(q.write ? kWrites : kReads, 1.0);
+    ctx.stat_add(kBytes, static_cast<double>(q.bytes));
+    ctx.stat_add(q.write ? kWriteLatency : kReadLatency, static_cast<double>(at - q.arrival));
+    ctx.send(kResp, at - ctx.now(), q.write ? protocol::kMemWriteDone : protocol::kMemReadDone,
+             archlab::Payload{{q.address, q.bytes, protocol::energy_bits(energy), q.tag}}, q.requester, q.route);
   }
 
   /// Refresh of rank `ri`, due at r.next_refresh (<= `limit`). A long idle stretch is skipped in
@@ -1218,6 +1294,14 @@ struct Dram {
     q.route = c.via_interconnect ? e.route : 0;
     q.write = e.kind == protocol::kMemWrite ? 1 : 0;
     q.energy = 0;
+    q.posted = 0;
+    if (q.write && c.posted && s.posted_count < c.write_buffer) {
+      // Acknowledged now; its energy is not known yet (the `energy` statistic has it later).
+      q.posted = 1;
+      ++s.posted_count;
+      ctx.stat_add(kPostedWrites, 1.0);
+      reply(q, now, 0.0, ctx);
+    }
     locate_next(c, q);
     s.feed[s.feed_count] = slot;
     s.feed_channel[s.feed_count++] = static_cast<std::uint8_t>(q.next_channel);
