@@ -11,7 +11,7 @@ import pytest
 from archlab.cli import main
 from conftest import PYTHON_ROOT, REPO_ROOT
 from synthetic import write_study
-from test_plots import check_png
+from test_plots import check_png, sram_run  # noqa: F401 (a fixture)
 
 
 def total_lines(text):
@@ -75,6 +75,23 @@ def test_plot_kinds(phold_run, tmp_path, capsys):
     check_png(tmp_path / "conv.png")
     assert main(["plot", str(phold_run.path), "--kind", "operators", "-o", str(tmp_path / "x.png")]) == 2
     assert "no workload operators" in capsys.readouterr().err
+
+
+def test_plot_says_what_it_left_out_and_draws_histograms(sram_run, tmp_path, capsys):
+    assert main(["plot", str(sram_run.path), "-o", str(tmp_path / "stats.png")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("archlab-analyze: warning: plot_stats: sram_traffic.h5: drew 12 panels; left out ")
+    assert "memory.sram/writes" in err and "(--show-empty)" in err and "(--kind histogram)" in err
+    assert main(["plot", str(sram_run.path), "--show-empty", "--max-panels", "40", "-o", str(tmp_path / "all.png")]) == 0
+    err = capsys.readouterr().err
+    assert "left out histograms: workload.mem_traffic/latency_histogram" in err and "memory.sram/writes" not in err
+    assert main(["plot", str(sram_run.path), "--max-panels", "0"]) == 2
+    assert "--max-panels 0" in capsys.readouterr().err
+    assert main(["plot", str(sram_run.path), "--kind", "histogram", "-o", str(tmp_path / "hist.png")]) == 0
+    check_png(tmp_path / "hist.png", min_height=150)
+    assert main(["plot", str(sram_run.path), "--kind", "histogram", "--histogram", "size"]) == 2
+    assert ("no histogram matches; histograms: --type workload.mem_traffic --histogram latency_histogram"
+            in capsys.readouterr().err)
 
 
 def test_perfetto(phold_run, tmp_path, capsys):

@@ -114,20 +114,87 @@ latency = "1 ns"
 """
 
 
-def test_stats_plot_shows_a_static_statistic_as_its_value_and_says_what_it_left_out(files_dir, tmp_path):
+@pytest.fixture(scope="module")
+def sram_run(files_dir):
     from conftest import run_archlab
     experiment = files_dir / "sram_traffic.toml"
     experiment.write_text(SRAM_TRAFFIC)
-    result = run_archlab(files_dir / "sram_traffic.h5", experiment)
-    with archlab.open(result.path) as run:
+    return run_archlab(files_dir / "sram_traffic.h5", experiment)
+
+
+def visible_panels(figure):
+    return [ax.get_title().split("  (")[0] for ax in figure.axes if ax.get_visible()]
+
+
+def test_stats_plot_says_which_panels_it_left_out_and_why(sram_run, tmp_path):
+    with archlab.open(sram_run.path) as run:
+        plain = [(t, n) for t in run.types for n in run.stat_names(t)
+                 if run.stat_kinds.get((t, n), {}).get("kind") != "histogram_bin"]
+        zero = [(t, n) for t, n in plain if not run.stat_array(t, n)[0].any()]
+        drawable = [panel for panel in plain if panel not in zero]
+        # The SRAM writes nothing and rejects nothing: zero at every sample, on both sides.
+        assert ("memory.sram", "writes") in zero and ("workload.mem_traffic", "rejected") in zero
+        assert len(drawable) > 12  # more than one figure's worth once the empty ones are gone
+        with pytest.warns(archlab.PanelsLeftOutWarning) as caught:
+            figure = plots.plot_stats(run, path=tmp_path / "many.png")
+        assert visible_panels(figure) == [f"{t}: {n}" for t, n in drawable[:12]]
+        assert figure.left_out == {"max_panels": drawable[12:], "zero": zero,
+                                   "histogram": [("workload.mem_traffic", "latency_histogram")]}
+        message = str(caught[0].message)
+        assert message.startswith(f"plot_stats: {run.path.name}: drew 12 panels; left out beyond max_panels=12: ")
+        for t, n in drawable[12:] + zero:
+            assert f"{t}/{n}" in message
+        assert "(raise max_panels (--max-panels)" in message and "show_empty=True (--show-empty)" in message
+        assert "workload.mem_traffic/latency_histogram (plot_histogram(run, type, name)" in message
+        assert (f"not drawn: {len(drawable) - 12} beyond max_panels, {len(zero)} zero throughout, "
+                "1 histogram (plot_histogram)" in figure._suptitle.get_text())
+        check_png(tmp_path / "many.png")
+
+        # show_empty and a larger max_panels draw every statistic; only the histogram stays out.
+        with pytest.warns(archlab.PanelsLeftOutWarning, match="left out histograms: "):
+            figure = plots.plot_stats(run, max_panels=len(plain), show_empty=True)
+        assert visible_panels(figure) == [f"{t}: {n}" for t, n in plain]
+        assert list(figure.left_out) == ["histogram"]
+        # A statistic asked for by name is drawn even when it is zero throughout, and nothing is left out.
+        figure = plots.plot_stats(run, stat="writes", types=["memory.sram"])
+        assert visible_panels(figure) == ["memory.sram: writes"] and figure.left_out == {}
+        with pytest.raises(ValueError, match="max_panels is 0"):
+            plots.plot_stats(run, max_panels=0)
+
+
+def test_stats_plot_leaves_out_a_ratio_without_a_value(tmp_path):
+    """A derived statistic whose denominator stays 0 is NaN at every sample: left out as 'nan'; a
+    type whose statistics are all empty is drawn whole rather than not at all."""
+    import h5py
+    from synthetic import write_root_attributes
+    path = tmp_path / "empty.h5"
+    with h5py.File(path, "w") as f:
+        write_root_attributes(f)
+        f["components"] = np.array([(0, b"unit", 0, b"t.unit", 0), (1, b"unit", 1, b"t.unit", 0)],
+                                   dtype=[("id", "<u4"), ("name", "S8"), ("index", "<u4"), ("type", "S8"),
+                                          ("replica", "<u4")])
+        f["stats/time"] = np.array([10, 20, 30], dtype=np.uint64)
+        group = f.create_group("stats/t.unit")
+        group.attrs["first_id"] = np.uint32(0)
+        group["ops"] = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+        group["idle"] = np.zeros((3, 2))
+        group["mean"] = np.full((3, 2), np.nan)
+        group["mean"].attrs["kind"] = "derived"
+        group["mean"].attrs["numerator"] = "ops"
+        group["mean"].attrs["denominator"] = "idle"
+    with archlab.open(path) as run, pytest.warns(archlab.PanelsLeftOutWarning, match="no value at any sample"):
+        figure = plots.plot_stats(run)
+    assert visible_panels(figure) == ["t.unit: ops"]
+    assert figure.left_out == {"zero": [("t.unit", "idle")], "nan": [("t.unit", "mean")]}
+    with archlab.open(path) as run:
+        figure = plots.plot_stats(run, types=["t.unit"], stat="mean")
+        assert visible_panels(figure) == ["t.unit: mean"]
+
+
+def test_stats_plot_shows_a_static_statistic_as_its_value(sram_run, tmp_path):
+    with archlab.open(sram_run.path) as run:
         area = float(run.stat_array("memory.sram", "area")[0][-1, 0])
         assert area > 0
-        statistics = sum(1 for t in run.types for n in run.stat_names(t)
-                         if run.stat_kinds.get((t, n), {}).get("kind") != "histogram_bin")
-        assert statistics > 12  # more than one figure's worth, without the histogram's bins
-        with pytest.warns(UserWarning, match=rf"has {statistics} statistics; showing the first 12, not .*"):
-            figure = plots.plot_stats(run, path=tmp_path / "many.png")
-        assert f"{statistics - 12} more statistics not shown" in figure._suptitle.get_text()
         # The area is set once: in rate mode its line is its value, flat, not a rate (a spike to 0).
         figure = plots.plot_stats(run, stat="area", types=["memory.sram"])
         axis = figure.axes[0]
