@@ -82,7 +82,7 @@ def test_stats_long_format(phold_run):
 def test_trace_matches_the_statistics(phold_run):
     with archlab.open(phold_run.path) as run:
         trace = run.trace()
-        assert list(trace.columns) == ["time", "seq", "src", "target", "port", "kind"]
+        assert list(trace.columns) == ["time", "seq", "src", "target", "port", "kind", "first_seq"]
         assert len(trace) == run.trace_length == phold_run.printed.events
         assert trace["time"].is_monotonic_increasing
         handled = np.bincount(trace["target"].to_numpy(), minlength=256)

@@ -28,6 +28,7 @@ struct PingPong {
   enum Port : archlab::PortId { kIn, kOut };
   enum Stat : std::uint32_t { kReceived, kSelfEvents, kWeighted };
   enum Kind : std::uint16_t { kBall, kTick };
+  static constexpr archlab::KindSpec kinds[] = {{kBall, "ball"}, {kTick, "tick"}};
 
   static constexpr archlab::ParamSpec params[] = {
       ARCHLAB_PARAM(Params, starter, Bool, "false", "send the first ball"),

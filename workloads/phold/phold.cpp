@@ -37,6 +37,8 @@ struct Phold {
       {"in", archlab::PortDirection::In, "events from any LP"},
       {"out", archlab::PortDirection::Out, "to all LPs: connect with to = \"lp[*].in\""},
   };
+  // Every PHOLD event is a message, sent to another LP or to itself.
+  static constexpr archlab::KindSpec kinds[] = {{0, "message"}};
   static constexpr archlab::StatSpec stats[] = {
       {"events", "events", "events handled"},
       {"remote_sends", "events", "new events sent to another LP"},

@@ -461,7 +461,7 @@ class GpuWindowedRun {
       if (a.target != b.target) return a.target < b.target;
       return a.order < b.order;
     });
-    for (const SegmentTrace& r : records) trace_records_.push_back({r.time, r.seq, r.src, r.target, r.port, r.kind});
+    for (const SegmentTrace& r : records) trace_records_.push_back({r.time, r.seq, r.src, r.target, r.port, r.kind, r.first_seq});
     flush_trace(false);
   }
 

@@ -126,13 +126,15 @@ void Partition::run_window(Tick end) {
         ++run;
       }
     }
-    BatchArgs args{&type.rt, first, static_cast<std::uint32_t>(run), 0, bucket_end_, &sink_};
+    if (trace_enabled_ && first_seq_.size() < run) first_seq_.resize(run);
+    BatchArgs args{&type.rt, first,        static_cast<std::uint32_t>(run), 0, bucket_end_, &sink_,
+                   trace_enabled_ ? first_seq_.data() : nullptr};
     sink_.count = 0;
     type.descriptor->batch_cpu(&args);
     if (trace_enabled_) {
       for (std::uint32_t i = 0; i < args.consumed; ++i) {
         const Event& e = first[i];
-        trace_.push_back({e.time, e.seq, e.src, e.target, e.port, e.kind});
+        trace_.push_back({e.time, e.seq, e.src, e.target, e.port, e.kind, first_seq_[i]});
       }
     }
     if (args.consumed > 0) last_time_ = std::max(last_time_, first[args.consumed - 1].time);

@@ -70,6 +70,7 @@ class Partition {
   std::uint64_t events_ = 0;
   Tick last_time_ = 0;
   std::vector<TraceRecord> trace_;
+  std::vector<std::uint64_t> first_seq_;  ///< BatchArgs::first_seq of the current batch
 };
 
 }  // namespace archlab::detail

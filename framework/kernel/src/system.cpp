@@ -7,6 +7,7 @@
 #include <map>
 
 #include "archlab/errors.hpp"
+#include "archlab/protocol.hpp"
 
 namespace archlab {
 
@@ -399,6 +400,18 @@ OutputLayout SystemInstance::output_layout() const {
   layout.components = rows_;
   layout.links = link_rows_;
   layout.tables = report_tables(false);
+  TypeNames& shared = layout.names.emplace_back();  // type "": the protocol's kinds
+  for (const KindSpec& kind : protocol::kKindNames) shared.kinds.emplace_back(kind.kind, kind.name);
+  for (const auto& type : types_) {
+    TypeNames& names = layout.names.emplace_back();
+    names.type = type->name;
+    const ComponentDescriptor& d = *type->descriptor;
+    for (std::uint32_t p = 0; p < d.nports; ++p) {
+      names.ports.emplace_back(d.ports[p].name);
+      names.port_is_input.push_back(d.ports[p].direction == PortDirection::In);
+    }
+    for (std::uint32_t k = 0; k < d.nkinds; ++k) names.kinds.emplace_back(d.kinds[k].kind, d.kinds[k].name);
+  }
   for (const auto& type : types_) {
     StatGroup group = type->stat_layout;
     group.first_id = type->rt.base;

@@ -190,6 +190,8 @@ class RunFile::Impl {
     write_metadata(layout.metadata);
     write_table("components", components_table(layout.components));
     write_table("links", links_table(layout.links));
+    write_table("ports", ports_table(layout.names));
+    write_table("kinds", kinds_table(layout.names));
     create_stats();
     create_summary();
     if (layout.trace) create_trace();
@@ -491,6 +493,44 @@ class RunFile::Impl {
     return table;
   }
 
+  /// /ports: every component type's ports by index (trace records name a port by index).
+  [[nodiscard]] TableBuilder ports_table(const std::vector<TypeNames>& types) const {
+    std::vector<std::string> type, name, direction;
+    std::vector<std::uint32_t> port;
+    for (const TypeNames& names : types) {
+      for (std::size_t p = 0; p < names.ports.size(); ++p) {
+        type.push_back(names.type);
+        port.push_back(static_cast<std::uint32_t>(p));
+        name.push_back(names.ports[p]);
+        direction.emplace_back(names.port_is_input[p] ? "in" : "out");
+      }
+    }
+    TableBuilder table(check_, type.size());
+    table.add_string("type", std::move(type));
+    table.add_uint32("port", std::move(port));
+    table.add_string("name", std::move(name));
+    table.add_string("direction", std::move(direction));
+    return table;
+  }
+
+  /// /kinds: event kind names; type "" holds the shared protocol kinds.
+  [[nodiscard]] TableBuilder kinds_table(const std::vector<TypeNames>& types) const {
+    std::vector<std::string> type, name;
+    std::vector<std::uint32_t> kind;
+    for (const TypeNames& names : types) {
+      for (const auto& [value, text] : names.kinds) {
+        type.push_back(names.type);
+        kind.push_back(value);
+        name.push_back(text);
+      }
+    }
+    TableBuilder table(check_, type.size());
+    table.add_string("type", std::move(type));
+    table.add_uint32("kind", std::move(kind));
+    table.add_string("name", std::move(name));
+    return table;
+  }
+
   // Extensible only because that is how an empty table gets a chunk size of at least one.
   void write_table(const char* name, const TableBuilder& table) {
     Handle type = table.make_type();
@@ -628,6 +668,8 @@ class RunFile::Impl {
     check_.status(H5Tinsert(type, "target", offsetof(TraceRecord, target), H5T_NATIVE_UINT32), "H5Tinsert target");
     check_.status(H5Tinsert(type, "port", offsetof(TraceRecord, port), H5T_NATIVE_UINT16), "H5Tinsert port");
     check_.status(H5Tinsert(type, "kind", offsetof(TraceRecord, kind), H5T_NATIVE_UINT16), "H5Tinsert kind");
+    check_.status(H5Tinsert(type, "first_seq", offsetof(TraceRecord, first_seq), H5T_NATIVE_UINT64),
+                  "H5Tinsert first_seq");
     // The file keeps records without the struct's tail padding.
     Handle file_type = check_.handle(H5Tcopy(type), H5Tclose, "H5Tcopy (trace record)");
     check_.status(H5Tpack(file_type.get()), "H5Tpack (trace record)");

@@ -72,11 +72,12 @@ std::string compare(const OutputLayout& layout, const RecordedRun& reference, co
     const TraceRecord& x = ta[i];
     const TraceRecord& y = tb[i];
     if (x.time != y.time || x.src != y.src || x.seq != y.seq || x.target != y.target || x.port != y.port ||
-        x.kind != y.kind) {
+        x.kind != y.kind || x.first_seq != y.first_seq) {
       std::ostringstream out;
       out << "trace record " << i << ": (time " << y.time << ", from " << y.src << " #" << y.seq << " to " << y.target
-          << " port " << y.port << " kind " << y.kind << ") instead of (time " << x.time << ", from " << x.src << " #"
-          << x.seq << " to " << x.target << " port " << x.port << " kind " << x.kind << ")";
+          << " port " << y.port << " kind " << y.kind << " first_seq " << y.first_seq << ") instead of (time "
+          << x.time << ", from " << x.src << " #" << x.seq << " to " << x.target << " port " << x.port << " kind "
+          << x.kind << " first_seq " << x.first_seq << ")";
       return out.str();
     }
   }

@@ -20,7 +20,8 @@
 //     system is built, which reads the parameters of the components on its links and may refuse
 //     the configuration naming one of them (archlab/link_check.hpp);
 //   - optionally `stop_reasons[]` (`static constexpr const char* stop_reasons[]`): why a handler
-//     may end the run (Context::stop(k) stops it with stop_reasons[k]).
+//     may end the run (Context::stop(k) stops it with stop_reasons[k]);
+//   - optionally `kinds[]` (KindSpec: kind, name): names of its own event kinds for traces.
 // `ARCHLAB_REGISTER_COMPONENT(Type, kind, "version", "one line")` turns it into a plugin.
 // See workloads/phold/phold.cpp for a complete example.
 #pragma once
@@ -42,7 +43,8 @@ namespace archlab {
 inline constexpr std::uint32_t kAbiVersion = ARCHLAB_ABI_VERSION_OVERRIDE;
 #else
 // 3: ComponentDescriptor::histograms and ::derived.
-// 4: ComponentDescriptor::check_links and ::stop_reasons, HandlerError::Stopped.
+// 4: ComponentDescriptor::check_links, ::stop_reasons and ::kinds, HandlerError::Stopped,
+//    BatchArgs::first_seq.
 inline constexpr std::uint32_t kAbiVersion = 4;
 #endif
 
@@ -113,6 +115,7 @@ struct PortSpec {
   PortDirection direction;
   const char* doc;
 };
+
 
 struct StatSpec {
   const char* name;
@@ -259,6 +262,9 @@ struct BatchArgs {
   std::uint32_t consumed;
   Tick horizon;
   EventSink* sink;
+  /// [count] or null: when tracing, each handled event's target send counter before handling
+  /// (TraceRecord::first_seq).
+  std::uint64_t* first_seq;
 };
 
 /// Run init() of local instances [first, last).
@@ -423,6 +429,8 @@ concept HasCheckLinks = requires(const typename T::Params& p, LinkCheck& check) 
 template <class T>
 concept HasStopReasons = requires { T::stop_reasons[0]; };
 template <class T>
+concept HasKinds = requires { T::kinds[0].name; };
+template <class T>
 concept HasPrepare = requires(typename T::Params& p, DataBuilder& data) {
   { T::prepare(p, data) } -> std::convertible_to<bool>;
 };
@@ -542,6 +550,23 @@ void check_links_entry(const void* params, LinkCheck* check) {
 }
 
 template <class T>
+constexpr const KindSpec* kinds_of() {
+  if constexpr (HasKinds<T>) {
+    return T::kinds;
+  } else {
+    return nullptr;
+  }
+}
+template <class T>
+constexpr std::uint32_t kind_count() {
+  if constexpr (HasKinds<T>) {
+    return static_cast<std::uint32_t>(std::extent_v<decltype(T::kinds)>);
+  } else {
+    return 0;
+  }
+}
+
+template <class T>
 constexpr const char* const* stop_reasons_of() {
   if constexpr (HasStopReasons<T>) {
     return T::stop_reasons;
@@ -608,6 +633,7 @@ void batch_entry(BatchArgs* args) {
     const Event& event = args->events[i];
     const std::uint32_t local = event.target - rt.base;
     const std::uint32_t first_out = sink.count;
+    if (args->first_seq != nullptr) args->first_seq[i] = rt.counters[local].send_seq;
     ctx.bind(event.time, local);
     T::handle(states[local], params_of<T>(rt, local), event, ctx);
     ++i;
@@ -664,6 +690,8 @@ struct ComponentDescriptor {
   void (*check_links)(const void* params, LinkCheck* check);
   const char* const* stop_reasons;  ///< null when none: what Context::stop(k) reports
   std::uint32_t nstop_reasons;
+  const KindSpec* kinds;  ///< null when none: names of its event kinds, for traces
+  std::uint32_t nkinds;
 };
 
 /// Returned by the one symbol every plugin exports, `archlab_plugin`. abi_version stays the
@@ -721,6 +749,8 @@ constexpr ComponentDescriptor make_component_descriptor() {
       &check_links_entry<T>,
       stop_reasons_of<T>(),
       stop_reason_count<T>(),
+      kinds_of<T>(),
+      kind_count<T>(),
   };
 }
 

@@ -50,4 +50,11 @@ ARCHLAB_HD inline bool event_before(const Event& a, const Event& b) {
   return a.seq < b.seq;
 }
 
+/// A name for an event kind (protocol::kKindNames; a component's own kinds in its `kinds[]`):
+/// traces and their Perfetto export show it.
+struct KindSpec {
+  std::uint16_t kind;
+  const char* name;
+};
+
 }  // namespace archlab

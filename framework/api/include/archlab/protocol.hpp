@@ -32,6 +32,13 @@ enum Kind : std::uint16_t {
   kFirstPrivateKind = 256,
 };
 
+/// Names of the shared kinds, for traces (/kinds in the run file, with type "").
+inline constexpr KindSpec kKindNames[] = {
+    {kGemmTile, "gemm_tile"},   {kGemmDone, "gemm_done"},     {kVectorOp, "vector_op"},
+    {kVectorDone, "vector_done"}, {kMemRead, "mem_read"},     {kMemWrite, "mem_write"},
+    {kMemReadDone, "mem_read_done"}, {kMemWriteDone, "mem_write_done"},
+};
+
 /// A compute unit's report in its reply's w[2]: its width (PEs of an array, lanes of a vector
 /// unit) in the low 32 bits and the energy of the work in pJ as a float in the high 32 bits, so a
 /// requester can tell utilization (work / (cycles x width)) and energy per operation.

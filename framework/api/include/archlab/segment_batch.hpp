@@ -49,6 +49,7 @@ struct SegmentTrace {
   PortId port;
   std::uint16_t kind;
   std::uint32_t order;  ///< position in the target's handling order within the window
+  std::uint64_t first_seq;  ///< TraceRecord::first_seq
 };
 
 struct SegmentBatchArgs {
@@ -165,13 +166,14 @@ ARCHLAB_HD void process_segment(const SegmentBatchArgs& a, std::uint32_t s) {
     }
 
     sink.count = 0;
+    const std::uint64_t first_seq = a.rt.counters[local].send_seq;
     ctx.bind(event.time, local);
     T::handle(state, params, event, ctx);
     last_time = event.time;
     if (a.trace != nullptr) {
       const std::uint32_t at = reserve_slots(a.trace_count, 1);
       if (at < a.trace_capacity) {
-        a.trace[at] = {event.time, event.seq, event.src, event.target, event.port, event.kind, handled};
+        a.trace[at] = {event.time, event.seq, event.src, event.target, event.port, event.kind, handled, first_seq};
       } else {
         fail_segment(a.status, SegmentError::TraceOverflow, 0, event.target, 0);
       }

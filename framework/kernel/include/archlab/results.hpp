@@ -83,12 +83,22 @@ struct ReportTable {
   std::size_t rows = 0;
 };
 
+/// The names a component type declares for its ports and its own event kinds (/ports, /kinds).
+struct TypeNames {
+  std::string type;
+  std::vector<std::string> ports;
+  std::vector<bool> port_is_input;
+  std::vector<std::pair<std::uint32_t, std::string>> kinds;  ///< (kind, name)
+};
+
 struct OutputLayout {
   RunMetadata metadata;
   std::vector<ComponentRow> components;
   std::vector<LinkRow> links;
   std::vector<StatGroup> stat_groups;
   std::vector<ReportTable> tables;  ///< created empty; RunSummary::tables fills them, same order
+  /// Port and kind names per type; kinds of type "" are the shared protocol kinds (protocol.hpp).
+  std::vector<TypeNames> names;
   bool trace = false;
 };
 
@@ -100,6 +110,10 @@ struct TraceRecord {
   std::uint32_t target;
   std::uint16_t port;
   std::uint16_t kind;
+  /// The target's send counter before it handled this event: the events it sent while handling
+  /// it carry order keys (seq) from here up to its next record's first_seq. So a receiver's
+  /// record (src, seq) leads back to the record, and the time, of its send.
+  std::uint64_t first_seq = 0;
 };
 
 /// Statistics at one sample time: values[g] is [instances x stats] of stat_groups[g], row-major.
