@@ -146,8 +146,9 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
     ``mode="rate"`` (default) plots each sampling interval's increase per ns, or the busy fraction
     (utilization) for statistics that count time; ``mode="total"`` plots the running totals.
     Static statistics (an area, unit in :data:`STATIC_UNITS`) and derived ones (a ratio such as
-    a mean latency) are plotted as their value in either mode. In an ensemble, each replica gets
-    its own line (``replica`` picks one).
+    a mean latency) are plotted as their value in either mode, and so, in rate mode, is a
+    statistic that never changes after the first sample (see :func:`drawn_as_value`; the axis label
+    says which). In an ensemble, each replica gets its own line (``replica`` picks one).
 
     What is not drawn, and how to get it (``figure.left_out`` = {reason: [(type, name), ...]},
     reasons as in :data:`LEFT_OUT`; a :class:`~archlab.PanelsLeftOutWarning` and the figure's
@@ -188,31 +189,64 @@ def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None,
     return _finish(figure, path)
 
 
+def drawn_as_value(values: np.ndarray, unit: str, kind: str | None, mode: str) -> str | None:
+    """Why :func:`plot_stats` draws a statistic (running totals [samples x instances]) as its value
+    rather than as a rate or a running total; None when it does not.
+
+    * ``"derived"``: a ratio of two statistics (``kind == "derived"``), in both modes;
+    * ``"static"``: a quantity set once, not accumulated (unit in :data:`STATIC_UNITS`: an area), in
+      both modes;
+    * ``"constant"``, in rate mode only: at least two samples, and every instance's value at each
+      sample equal to its value at the first, and not zero throughout. Whatever it counts happened
+      before the first sample (a value set at time 0, or a count that stopped early): its rate
+      would be one spike in the first interval and zeros after, so its value says more. In total
+      mode it is its running total, flat after the first sample, as it is.
+    """
+    if kind == "derived":
+        return "derived"
+    if unit in STATIC_UNITS:
+        return "static"
+    values = np.asarray(values, dtype=np.float64)
+    if mode == "rate" and values.shape[0] >= 2 and values.size:
+        first = values[:1]
+        same = (values == first) | (np.isnan(values) & np.isnan(first))
+        if same.all() and np.any(np.nan_to_num(first) != 0):
+            return "constant"
+    return None
+
+
 def _draw_stat(run: Run, ax, type_name: str, stat_name: str, times: np.ndarray, scale: float, unit_name: str,
                mode: str, replica: int | None, replicas: list[int]) -> None:
     values, ids = run.stat_array(type_name, stat_name)
     unit = run.units.get((type_name, stat_name), "")
-    derived = run.stat_kinds.get((type_name, stat_name), {}).get("kind") == "derived"
-    static = unit in STATIC_UNITS or derived
-    if derived:
+    owners = run._replicas_by_id[ids]
+    as_value = drawn_as_value(values[:, np.isin(owners, replicas)], unit,
+                              run.stat_kinds.get((type_name, stat_name), {}).get("kind"), mode)
+    x = np.concatenate([[0.0], times / scale])
+    if as_value == "derived":
         ylabel = f"{unit or 'ratio'} (derived: its value)"
-    elif static:
+    elif as_value == "static":
         ylabel = f"{unit} (static: its value)"
+    elif as_value == "constant":
+        ylabel = f"{unit or 'count'} (constant after the first sample: its value)"
+        x = times / scale  # nothing says what it was before the first sample
     elif mode == "rate":
         values, ylabel = stat_rate(values, times, unit)
     else:
         ylabel = f"{unit or 'count'} (running total)"
-    owners = run._replicas_by_id[ids]
     lines = replicas if len(replicas) <= MAX_REPLICA_LINES else [None]
-    # Each rate holds over the interval that ends at its sample; totals start from 0 at time 0.
-    x = np.concatenate([[0.0], times / scale])
+    step = "pre" if mode == "rate" and as_value is None else None
     for r in lines:
         chosen = values if r is None else values[:, owners == r]
         if chosen.shape[1] == 0:
             continue
-        chosen = np.vstack([chosen[:1] if mode == "rate" or static else np.zeros((1, chosen.shape[1])), chosen])
+        # A rate holds over the interval that ends at its sample, a static value from time 0;
+        # running totals start from 0 at time 0.
+        if as_value in ("derived", "static") or (as_value is None and mode == "rate"):
+            chosen = np.vstack([chosen[:1], chosen])
+        elif as_value is None:
+            chosen = np.vstack([np.zeros((1, chosen.shape[1])), chosen])
         label = "all replicas" if r is None else (f"replica {r}" if run.replicas > 1 else "mean")
-        step = "pre" if mode == "rate" and not static else None
         line, = ax.plot(x, np.nanmean(chosen, axis=1), drawstyle="steps-pre" if step else "default", label=label)
         if chosen.shape[1] > 1:
             ax.fill_between(x, np.nanmin(chosen, axis=1), np.nanmax(chosen, axis=1), step=step, alpha=0.2,
@@ -222,7 +256,7 @@ def _draw_stat(run: Run, ax, type_name: str, stat_name: str, times: np.ndarray, 
     ax.set_title(f"{type_name}: {stat_name}  ({count} components{per_replica})", fontsize=10)
     ax.set_xlabel(f"simulated time ({unit_name})")
     ax.set_ylabel(ylabel, fontsize=9)
-    ax.set_xlim(0, x[-1])
+    ax.set_xlim(0, float(times[-1]) / scale)
     ax.grid(alpha=0.3)
     if len(lines) > 1 or run.replicas > 1:
         ax.legend(fontsize=8)
