@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _describe_design(study: Study, row: pd.Series) -> str:
     def show(names):
-        return ", ".join(f"{n}={_format_value(row[n])}" for n in names)
+        return ", ".join(f"{study.short_names.get(n, n)}={_format_value(row[n])}" for n in names)
     text = f"trial {int(row['trial'])}: {show(study.parameters)}" if study.parameters else f"trial {int(row['trial'])}"
     return text + f" -> {show(study.objectives)}"
 
@@ -283,8 +283,8 @@ def _command_pareto(args) -> None:
         print(f"{run.path.name}: {run.tuner}, {len(run.trials)} trials, {len(front)} on the Pareto front "
               f"({run.pareto_source}); objectives "
               + ", ".join(f"{o} ({d})" for o, d in run.directions.items()))
-        with pd.option_context("display.max_rows", 200, "display.width", 160):
-            print(front[columns].to_string(index=False))
+        with pd.option_context("display.max_rows", 200, "display.width", 160):  # short names, as archlab tune
+            print(front[columns].rename(columns=run.short_names).to_string(index=False))
         if not front.empty or run.trials["feasible"].any():
             print(f"best: {_describe_design(run, run.best())}")
         if args.csv:
@@ -300,10 +300,8 @@ def winners_table(study: Study, winners: pd.DataFrame) -> list[str]:
     """The "best design for each workload" table: a row per workload, a column per parameter; a
     parameter whose value differs between the winners is starred in the header."""
     differing = set(winners.attrs["differing"])
-    short = [p.rsplit(".", 1)[-1] for p in study.parameters]
-    names = short if len(set(short)) == len(short) else study.parameters  # as archlab tune prints them
-    header = ["workload", "trial", "value"] + [("*" if p in differing else "") + n
-                                               for p, n in zip(study.parameters, names)]
+    header = ["workload", "trial", "value"] + [("*" if p in differing else "") + study.short_names[p]
+                                               for p in study.parameters]
     rows = [[str(w["workload"] or w["objective"]), str(int(w["trial"])), _format_value(w[w["objective"]])]
             + [_format_value(w[p]) for p in study.parameters] for _, w in winners.iterrows()]
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]

@@ -546,7 +546,7 @@ def plot_codesign(study, path: str | os.PathLike | None = None, x: str | None = 
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
     differing = winners.attrs["differing"]
-    short = [name.rsplit(".", 1)[-1] for name in differing]
+    short = [study.short_names[name] for name in differing]
     figure.suptitle(f"{study.path.name}: {study.tuner}, {len(simulated)} feasible simulated designs; the workloads' "
                     "best designs differ in " + (", ".join(short) if short else "nothing: one design wins them all"),
                     fontsize=10)
