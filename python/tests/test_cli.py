@@ -97,9 +97,13 @@ def test_plot_says_what_it_left_out_and_draws_histograms(sram_run, tmp_path, cap
 def test_perfetto(phold_run, tmp_path, capsys):
     out = tmp_path / "run.json"
     assert main(["perfetto", str(phold_run.path), "-o", str(out), "--start", "5 ns", "--end", "6 ns"]) == 0
-    assert "wrote" in capsys.readouterr().out
     trace = json.loads(out.read_text())
-    assert all(0.005 <= e["ts"] < 0.006 for e in trace["traceEvents"] if e["ph"] == "i")
+    instants = [e for e in trace["traceEvents"] if e["ph"] == "i"]
+    assert all(0.005 <= e["ts"] < 0.006 for e in instants)
+    assert f"wrote {out}: {len(instants)} events, {len(instants)} message spans" in capsys.readouterr().out
+    assert main(["perfetto", str(phold_run.path), "-o", str(out), "--end", "6 ns", "--no-spans"]) == 0
+    assert " events, 0 message spans" in capsys.readouterr().out
+    assert not [e for e in json.loads(out.read_text())["traceEvents"] if e["ph"] in "be"]
     with pytest.raises(SystemExit):
         main(["perfetto", str(phold_run.path), "-o", str(out), "--start", "5"])  # a time needs a unit
 

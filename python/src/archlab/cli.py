@@ -5,7 +5,7 @@
     archlab-analyze plot     FILE.h5 [FILE.h5 ...] [--kind auto|stats|histogram|operators|pareto|convergence]
                              [-o OUT.png]
     archlab-analyze codesign FILE.h5 [-o OUT.png] [-q]
-    archlab-analyze perfetto FILE.h5 -o OUT.json [--start "10 ns"] [--end "1 us"] [--max-events N]
+    archlab-analyze perfetto FILE.h5 -o OUT.json [--start "10 ns"] [--end "1 us"] [--max-events N] [--no-spans]
 
 Exit status: 0 success, 2 bad input (a file that is missing, not archlab's, lacks what was asked
 for; bad options), 1 anything else.
@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     perfetto.add_argument("--end", type=_time_option, help="export events before this time, e.g. '1 us'")
     perfetto.add_argument("--max-events", type=int, default=1_000_000,
                           help="at most this many trace events (default 1000000; 0: all)")
+    perfetto.add_argument("--no-spans", action="store_true",
+                          help="no message spans from each event's send to its receive (a third of the size)")
     return parser
 
 
@@ -329,11 +331,11 @@ def _command_perfetto(args) -> None:
     from .perfetto import write_chrome_trace
     with open_file(args.file) as run:
         result = write_chrome_trace(run, args.output, start=args.start, end=args.end,
-                                    max_events=args.max_events or None)
+                                    max_events=args.max_events or None, spans=not args.no_spans)
     for note in result.notes:
         print(f"{PROGRAM}: note: {note}", file=sys.stderr)
-    print(f"wrote {args.output}: {result.events_written} events, {result.operator_spans} operator spans, "
-          f"{result.tracks} tracks (open in https://ui.perfetto.dev)")
+    print(f"wrote {args.output}: {result.events_written} events, {result.message_spans} message spans, "
+          f"{result.operator_spans} operator spans, {result.tracks} tracks (open in https://ui.perfetto.dev)")
 
 
 def main(argv: list[str] | None = None) -> int:
