@@ -2,7 +2,7 @@
 
 ARCHLAB_EXE names the program (CTest sets it; default: build/framework/archlab of this checkout).
 ARCHLAB_TEST_PLUGIN_DIR names the folder with the test.pingpong plugin (default:
-build/test-plugins); the tests that need it are skipped when it is absent.
+build/test-plugins); the tests that need it fail, saying so, when it is absent.
 The package is imported from python/src, so the tests check this tree, installed or not.
 """
 from __future__ import annotations

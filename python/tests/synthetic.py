@@ -1,4 +1,4 @@
-"""Small synthetic archlab files: studies (/study), which the C++ side does not write yet, and
+"""Small synthetic archlab files: studies (/study) in shapes `archlab tune` does not write, and
 workload operator tables (/workload/<name>/operators) in a minimal form of the layout
 python/README.md describes (the real producer, workload.dnn, is tested in test_dnn_runs.py).
 

@@ -11,7 +11,7 @@ import pytest
 from archlab.cli import main
 from conftest import PYTHON_ROOT, REPO_ROOT
 from synthetic import write_study
-from test_plots import check_png
+from test_plots import check_png, sram_run  # noqa: F401 (a fixture)
 
 
 def total_lines(text):
@@ -77,12 +77,33 @@ def test_plot_kinds(phold_run, tmp_path, capsys):
     assert "no workload operators" in capsys.readouterr().err
 
 
+def test_plot_says_what_it_left_out_and_draws_histograms(sram_run, tmp_path, capsys):
+    assert main(["plot", str(sram_run.path), "-o", str(tmp_path / "stats.png")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("archlab-analyze: warning: plot_stats: sram_traffic.h5: drew 12 panels; left out ")
+    assert "memory.sram/writes" in err and "(--show-empty)" in err and "(--kind histogram)" in err
+    assert main(["plot", str(sram_run.path), "--show-empty", "--max-panels", "40", "-o", str(tmp_path / "all.png")]) == 0
+    err = capsys.readouterr().err
+    assert "left out histograms: workload.mem_traffic/latency_histogram" in err and "memory.sram/writes" not in err
+    assert main(["plot", str(sram_run.path), "--max-panels", "0"]) == 2
+    assert "--max-panels 0" in capsys.readouterr().err
+    assert main(["plot", str(sram_run.path), "--kind", "histogram", "-o", str(tmp_path / "hist.png")]) == 0
+    check_png(tmp_path / "hist.png", min_height=150)
+    assert main(["plot", str(sram_run.path), "--kind", "histogram", "--histogram", "size"]) == 2
+    assert ("no histogram matches; histograms: --type workload.mem_traffic --histogram latency_histogram"
+            in capsys.readouterr().err)
+
+
 def test_perfetto(phold_run, tmp_path, capsys):
     out = tmp_path / "run.json"
     assert main(["perfetto", str(phold_run.path), "-o", str(out), "--start", "5 ns", "--end", "6 ns"]) == 0
-    assert "wrote" in capsys.readouterr().out
     trace = json.loads(out.read_text())
-    assert all(0.005 <= e["ts"] < 0.006 for e in trace["traceEvents"] if e["ph"] == "i")
+    instants = [e for e in trace["traceEvents"] if e["ph"] == "i"]
+    assert all(0.005 <= e["ts"] < 0.006 for e in instants)
+    assert f"wrote {out}: {len(instants)} events, {len(instants)} message spans" in capsys.readouterr().out
+    assert main(["perfetto", str(phold_run.path), "-o", str(out), "--end", "6 ns", "--no-spans"]) == 0
+    assert " events, 0 message spans" in capsys.readouterr().out
+    assert not [e for e in json.loads(out.read_text())["traceEvents"] if e["ph"] in "be"]
     with pytest.raises(SystemExit):
         main(["perfetto", str(phold_run.path), "-o", str(out), "--start", "5"])  # a time needs a unit
 

@@ -114,20 +114,131 @@ latency = "1 ns"
 """
 
 
-def test_stats_plot_shows_a_static_statistic_as_its_value_and_says_what_it_left_out(files_dir, tmp_path):
+@pytest.fixture(scope="module")
+def sram_run(files_dir):
     from conftest import run_archlab
     experiment = files_dir / "sram_traffic.toml"
     experiment.write_text(SRAM_TRAFFIC)
-    result = run_archlab(files_dir / "sram_traffic.h5", experiment)
-    with archlab.open(result.path) as run:
+    return run_archlab(files_dir / "sram_traffic.h5", experiment)
+
+
+def visible_panels(figure):
+    return [ax.get_title().split("  (")[0] for ax in figure.axes if ax.get_visible()]
+
+
+def test_stats_plot_says_which_panels_it_left_out_and_why(sram_run, tmp_path):
+    with archlab.open(sram_run.path) as run:
+        plain = [(t, n) for t in run.types for n in run.stat_names(t)
+                 if run.stat_kinds.get((t, n), {}).get("kind") != "histogram_bin"]
+        zero = [(t, n) for t, n in plain if not run.stat_array(t, n)[0].any()]
+        drawable = [panel for panel in plain if panel not in zero]
+        # The SRAM writes nothing and rejects nothing: zero at every sample, on both sides.
+        assert ("memory.sram", "writes") in zero and ("workload.mem_traffic", "rejected") in zero
+        assert len(drawable) > 12  # more than one figure's worth once the empty ones are gone
+        with pytest.warns(archlab.PanelsLeftOutWarning) as caught:
+            figure = plots.plot_stats(run, path=tmp_path / "many.png")
+        assert visible_panels(figure) == [f"{t}: {n}" for t, n in drawable[:12]]
+        assert figure.left_out == {"max_panels": drawable[12:], "zero": zero,
+                                   "histogram": [("workload.mem_traffic", "latency_histogram")]}
+        message = str(caught[0].message)
+        assert message.startswith(f"plot_stats: {run.path.name}: drew 12 panels; left out beyond max_panels=12: ")
+        for t, n in drawable[12:] + zero:
+            assert f"{t}/{n}" in message
+        assert "(raise max_panels (--max-panels)" in message and "show_empty=True (--show-empty)" in message
+        assert "workload.mem_traffic/latency_histogram (plot_histogram(run, type, name)" in message
+        assert (f"not drawn: {len(drawable) - 12} beyond max_panels, {len(zero)} zero throughout, "
+                "1 histogram (plot_histogram)" in figure._suptitle.get_text())
+        check_png(tmp_path / "many.png")
+
+        # show_empty and a larger max_panels draw every statistic; only the histogram stays out.
+        with pytest.warns(archlab.PanelsLeftOutWarning, match="left out histograms: "):
+            figure = plots.plot_stats(run, max_panels=len(plain), show_empty=True)
+        assert visible_panels(figure) == [f"{t}: {n}" for t, n in plain]
+        assert list(figure.left_out) == ["histogram"]
+        # A statistic asked for by name is drawn even when it is zero throughout, and nothing is left out.
+        figure = plots.plot_stats(run, stat="writes", types=["memory.sram"])
+        assert visible_panels(figure) == ["memory.sram: writes"] and figure.left_out == {}
+        with pytest.raises(ValueError, match="max_panels is 0"):
+            plots.plot_stats(run, max_panels=0)
+
+
+def write_stats_file(path, stats, times=(10_000, 20_000, 30_000)):
+    """A run file with two components of type t.unit and the given statistics:
+    {name: (values [samples x 2], unit, extra attributes)}."""
+    import h5py
+    from synthetic import write_root_attributes
+    with h5py.File(path, "w") as f:
+        write_root_attributes(f)
+        f["components"] = np.array([(0, b"unit", 0, b"t.unit", 0), (1, b"unit", 1, b"t.unit", 0)],
+                                   dtype=[("id", "<u4"), ("name", "S8"), ("index", "<u4"), ("type", "S8"),
+                                          ("replica", "<u4")])
+        f["stats/time"] = np.array(times, dtype=np.uint64)
+        group = f.create_group("stats/t.unit")
+        group.attrs["first_id"] = np.uint32(0)
+        for name, (values, unit, attributes) in stats.items():
+            group[name] = np.asarray(values, dtype=np.float64)
+            group[name].attrs["unit"] = unit
+            for key, value in attributes.items():
+                group[name].attrs[key] = value
+    return path
+
+
+def test_stats_plot_leaves_out_a_ratio_without_a_value(tmp_path):
+    """A derived statistic whose denominator stays 0 is NaN at every sample: left out as 'nan'; a
+    statistic asked for by name is drawn all the same."""
+    path = write_stats_file(tmp_path / "empty.h5", {
+        "ops": ([[1, 2], [3, 4], [5, 6]], "ops", {}),
+        "idle": (np.zeros((3, 2)), "ps", {}),
+        "mean": (np.full((3, 2), np.nan), "ps", {"kind": "derived", "numerator": "ops", "denominator": "idle"})})
+    with archlab.open(path) as run, pytest.warns(archlab.PanelsLeftOutWarning, match="no value at any sample"):
+        figure = plots.plot_stats(run)
+    assert visible_panels(figure) == ["t.unit: ops"]
+    assert figure.left_out == {"zero": [("t.unit", "idle")], "nan": [("t.unit", "mean")]}
+    with archlab.open(path) as run:
+        figure = plots.plot_stats(run, types=["t.unit"], stat="mean")
+        assert visible_panels(figure) == ["t.unit: mean"]
+
+
+def test_statistics_drawn_as_their_value():
+    ones = np.ones((3, 2))
+    assert plots.drawn_as_value(ones, "ops", "derived", "total") == "derived"
+    assert plots.drawn_as_value(np.cumsum(ones, axis=0), "mm^2", None, "total") == "static"
+    assert plots.drawn_as_value(ones, "bytes", None, "rate") == "constant"
+    assert plots.drawn_as_value(ones, "bytes", None, "total") is None  # its running total is flat already
+    assert plots.drawn_as_value(ones[:1], "bytes", None, "rate") is None  # one sample: nothing to tell
+    assert plots.drawn_as_value(np.zeros((3, 2)), "bytes", None, "rate") is None  # a rate of 0 is right
+    assert plots.drawn_as_value([[1, 1], [1, 2], [1, 2]], "ops", None, "rate") is None  # one instance changes
+
+
+def test_stats_plot_draws_a_statistic_that_does_not_change_as_its_value(tmp_path):
+    """In rate mode, a statistic set before the first sample (here a capacity in bytes, which no
+    unit rule knows) is drawn as its value from the first sample on, not as a spike then zeros;
+    a counter beside it is still a rate, and the total mode draws running totals."""
+    path = write_stats_file(tmp_path / "constant.h5", {
+        "ops": ([[1, 2], [3, 4], [5, 6]], "ops", {}),
+        "capacity": ([[64, 128]] * 3, "bytes", {}),
+        "partly": ([[1, 1], [1, 2], [1, 3]], "ops", {})})
+    with archlab.open(path) as run:
+        figure = plots.plot_stats(run)
+        by_title = {ax.get_title().split("  (")[0]: ax for ax in figure.axes if ax.get_visible()}
+        capacity = by_title["t.unit: capacity"]
+        assert capacity.get_ylabel() == "bytes (constant after the first sample: its value)"
+        line = capacity.get_lines()[0]
+        np.testing.assert_allclose(line.get_xdata(), [10, 20, 30])  # ns: from the first sample, not time 0
+        np.testing.assert_allclose(line.get_ydata(), [96, 96, 96])
+        ops = by_title["t.unit: ops"]
+        assert ops.get_ylabel() == "ops / ns per component"
+        np.testing.assert_allclose(ops.get_lines()[0].get_ydata(), [0.15, 0.15, 0.2, 0.2])  # 1.5 then 2 per 10 ns
+        assert by_title["t.unit: partly"].get_ylabel() == "ops / ns per component"
+        figure = plots.plot_stats(run, stat="capacity", mode="total")
+        assert figure.axes[0].get_ylabel() == "bytes (running total)"
+        np.testing.assert_allclose(figure.axes[0].get_lines()[0].get_ydata(), [0, 96, 96, 96])
+
+
+def test_stats_plot_shows_a_static_statistic_as_its_value(sram_run, tmp_path):
+    with archlab.open(sram_run.path) as run:
         area = float(run.stat_array("memory.sram", "area")[0][-1, 0])
         assert area > 0
-        statistics = sum(1 for t in run.types for n in run.stat_names(t)
-                         if run.stat_kinds.get((t, n), {}).get("kind") != "histogram_bin")
-        assert statistics > 12  # more than one figure's worth, without the histogram's bins
-        with pytest.warns(UserWarning, match=rf"has {statistics} statistics; showing the first 12, not .*"):
-            figure = plots.plot_stats(run, path=tmp_path / "many.png")
-        assert f"{statistics - 12} more statistics not shown" in figure._suptitle.get_text()
         # The area is set once: in rate mode its line is its value, flat, not a rate (a spike to 0).
         figure = plots.plot_stats(run, stat="area", types=["memory.sram"])
         axis = figure.axes[0]

@@ -3,7 +3,9 @@ layout python/README.md describes, and one study written by `archlab tune` (oper
 real workload.dnn are checked in test_dnn_runs.py)."""
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 
 import h5py
 import numpy as np
@@ -173,7 +175,7 @@ def test_a_study_written_by_archlab_tune(tmp_path):
     """A real study file: objectives in the order the experiment writes them (latency before
     area, not alphabetical), and each parameter also under the short name `archlab tune` prints."""
     import subprocess
-    from conftest import REPO_ROOT, archlab_exe
+    from conftest import PYTHON_ROOT, REPO_ROOT, archlab_exe
     path = tmp_path / "systolic.h5"
     done = subprocess.run([str(archlab_exe()), "tune", str(REPO_ROOT / "tests" / "tune" / "systolic_tune.toml"), "-q",
                            "-o", str(path), "--set", "tune.budget=4", "--set", "tune.batch=4"],
@@ -193,6 +195,15 @@ def test_a_study_written_by_archlab_tune(tmp_path):
         assert (trials["rows"] * trials["cols"] <= 4096).all()  # the study's condition
         best = study.best("area")
         assert best["cols"] == best["system.components.sa.cols"]
+    # archlab-analyze pareto heads its table with the names archlab tune printed in its own.
+    lines = done.stdout.splitlines()
+    tune_header = lines[next(i for i, line in enumerate(lines) if line.startswith("Pareto front (")) + 1].split()
+    assert tune_header[:4] == ["trial", "rows", "cols", "dataflow"]
+    analyze = subprocess.run([sys.executable, "-m", "archlab", "pareto", str(path)], capture_output=True, text=True,
+                             timeout=60, env={**os.environ, "PYTHONPATH": str(PYTHON_ROOT / "src")})
+    assert analyze.returncode == 0, analyze.stderr
+    assert analyze.stdout.splitlines()[1].split()[:4] == tune_header[:4]
+    assert ": rows=" in analyze.stdout.splitlines()[-1]  # best: trial N: rows=..., cols=..., dataflow=...
 
 
 def test_short_names_only_where_unique(tmp_path):
@@ -208,5 +219,38 @@ def test_short_names_only_where_unique(tmp_path):
         file["study"].create_dataset("trials", data=table)
         file["study"].attrs["parameters"] = [renamed[n] for n in ("tile", "freq_ghz", "dataflow")]
     with archlab.open(path) as study:
-        assert study.aliases == {"dataflow": "system.components.a.dataflow"}  # "size" names two parameters
-        assert "size" not in study.trials
+        # "size" ends two paths: each gets one segment more; "dataflow" ends one.
+        assert study.short_names == {"system.components.a.size": "a.size", "system.components.b.size": "b.size",
+                                     "system.components.a.dataflow": "dataflow"}
+        assert study.aliases == {"a.size": "system.components.a.size", "b.size": "system.components.b.size",
+                                 "dataflow": "system.components.a.dataflow"}
+        trials = study.trials
+        assert "size" not in trials
+        assert trials["a.size"].tolist() == trials["system.components.a.size"].tolist()
+        assert trials["b.size"].tolist() == trials["system.components.b.size"].tolist()
+        assert study.column("b.size") == "system.components.b.size"
+        assert study.column("system.components.a.dataflow") == "system.components.a.dataflow"
+        assert study.column("latency") == "latency"
+        with pytest.raises(archlab.MissingDataError, match=r"no column 'size'; 'size' ends 2 parameters' paths: "
+                                                           r"a.size, b.size; parameters: a.size, b.size, dataflow"):
+            study.column("size")
+
+
+def test_a_short_name_taken_by_a_field_gets_a_segment_more(tmp_path):
+    path = tmp_path / "taken.h5"
+    write_study(path)
+    with h5py.File(path, "r+") as file:
+        table = file["study/trials"][:]
+        renamed = {"tile": "system.components.sa.latency", "freq_ghz": "workloads.dnn.batch",
+                   "dataflow": "sa.dataflow"}
+        table.dtype.names = [renamed.get(n, n) for n in table.dtype.names]
+        del file["study/trials"]
+        file["study"].create_dataset("trials", data=table)
+        file["study"].attrs["parameters"] = [renamed[n] for n in ("tile", "freq_ghz", "dataflow")]
+    with archlab.open(path) as study:
+        # "latency" is an objective and "batch" a bookkeeping field: one more segment each.
+        assert study.short_names == {"system.components.sa.latency": "sa.latency", "workloads.dnn.batch": "dnn.batch",
+                                     "sa.dataflow": "dataflow"}
+        assert study.trials["sa.latency"].tolist() == study.trials["system.components.sa.latency"].tolist()
+        # The objective keeps its column.
+        np.testing.assert_array_equal(study.trials["latency"].to_numpy(), study._raw_trials["latency"].to_numpy())

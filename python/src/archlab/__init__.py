@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from .errors import (ArchlabError, FormatVersionError, MissingDataError, NoOperatorsError, NoStudyError, NoTraceError,
-                     NotArchlabFileError, NotHDF5Error, UnfinishedRunWarning)
+                     NotArchlabFileError, NotHDF5Error, PanelsLeftOutWarning, UnfinishedRunWarning)
 from .files import FORMAT_VERSIONS
 from .run import Run
 from .study import Study, pareto_mask
@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = ["open", "Run", "Study", "pareto_mask", "FORMAT_VERSIONS", "ArchlabError", "NotHDF5Error",
            "NotArchlabFileError", "FormatVersionError", "MissingDataError", "NoStudyError", "NoOperatorsError",
-           "NoTraceError", "UnfinishedRunWarning"]
+           "NoTraceError", "UnfinishedRunWarning", "PanelsLeftOutWarning"]
 
 
 def open(path: str | os.PathLike) -> Run:  # noqa: A001 - archlab.open reads like h5py.File / pandas.read_*

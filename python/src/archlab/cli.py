@@ -2,9 +2,10 @@
 
     archlab-analyze summary  FILE.h5 [--json]
     archlab-analyze pareto   FILE.h5 [--objectives X Y] [--csv OUT.csv] [-o OUT.png]
-    archlab-analyze plot     FILE.h5 [FILE.h5 ...] [--kind auto|stats|operators|pareto|convergence] [-o OUT.png]
+    archlab-analyze plot     FILE.h5 [FILE.h5 ...] [--kind auto|stats|histogram|operators|pareto|convergence]
+                             [-o OUT.png]
     archlab-analyze codesign FILE.h5 [-o OUT.png] [-q]
-    archlab-analyze perfetto FILE.h5 -o OUT.json [--start "10 ns"] [--end "1 us"] [--max-events N]
+    archlab-analyze perfetto FILE.h5 -o OUT.json [--start "10 ns"] [--end "1 us"] [--max-events N] [--no-spans]
 
 Exit status: 0 success, 2 bad input (a file that is missing, not archlab's, lacks what was asked
 for; bad options), 1 anything else.
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import open as open_file
-from .errors import ArchlabError, UnfinishedRunWarning
+from .errors import ArchlabError, MissingDataError, UnfinishedRunWarning
 from .run import Run
 from .study import Study
 from .units import format_time, parse_time
@@ -57,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
 
     plot = commands.add_parser("plot", help="plot statistics, operators, a Pareto front or tuner convergence")
     plot.add_argument("files", type=Path, nargs="+")
-    plot.add_argument("--kind", default="auto", choices=["auto", "stats", "operators", "pareto", "convergence"],
+    plot.add_argument("--kind", default="auto",
+                      choices=["auto", "stats", "histogram", "operators", "pareto", "convergence"],
                       help="auto: stats for a run (operators when it has no statistics time series but "
                            "operator tables), pareto for a study, convergence for several studies")
     plot.add_argument("-o", "--output", type=Path, help="PNG to write (default: FILE-KIND.png next to FILE)")
@@ -65,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--type", dest="types", action="append", help="stats: only this component type (repeatable)")
     plot.add_argument("--replica", type=int, help="stats, operators: only this replica of an ensemble")
     plot.add_argument("--mode", default="rate", choices=["rate", "total"], help="stats: per-interval rate or totals")
+    plot.add_argument("--max-panels", type=int, default=12, help="stats: at most this many panels (default 12)")
+    plot.add_argument("--show-empty", action="store_true",
+                      help="stats: also draw statistics that are zero (or have no value) at every sample")
+    plot.add_argument("--histogram", help="histogram: which histogram (with --type when two types have one "
+                                          "of that name; default: the only one)")
     plot.add_argument("--workload", help="operators: which workload")
     plot.add_argument("--instance", type=int, help="operators: only this instance of the workload")
     plot.add_argument("--objective", help="convergence: which objective (default: the first)")
@@ -83,12 +90,14 @@ def _parser() -> argparse.ArgumentParser:
     perfetto.add_argument("--end", type=_time_option, help="export events before this time, e.g. '1 us'")
     perfetto.add_argument("--max-events", type=int, default=1_000_000,
                           help="at most this many trace events (default 1000000; 0: all)")
+    perfetto.add_argument("--no-spans", action="store_true",
+                          help="no message spans from each event's send to its receive (a third of the size)")
     return parser
 
 
 def _describe_design(study: Study, row: pd.Series) -> str:
     def show(names):
-        return ", ".join(f"{n}={_format_value(row[n])}" for n in names)
+        return ", ".join(f"{study.short_names.get(n, n)}={_format_value(row[n])}" for n in names)
     text = f"trial {int(row['trial'])}: {show(study.parameters)}" if study.parameters else f"trial {int(row['trial'])}"
     return text + f" -> {show(study.objectives)}"
 
@@ -237,13 +246,34 @@ def _command_plot(args) -> None:
     else:
         with open_file(args.files[0]) as run:
             if kind == "stats":
-                plots.plot_stats(run, stat=args.stat, types=args.types, replica=args.replica, mode=args.mode, path=path)
+                if args.max_panels < 1:
+                    raise UsageError(f"--max-panels {args.max_panels}: draw at least 1 panel")
+                plots.plot_stats(run, stat=args.stat, types=args.types, replica=args.replica, mode=args.mode, path=path,
+                                 max_panels=args.max_panels, show_empty=args.show_empty)
+            elif kind == "histogram":
+                type_name, name = _histogram_choice(run, args.types, args.histogram)
+                plots.plot_histogram(run, type_name, name, replica=args.replica, path=path)
             elif kind == "operators":
                 plots.plot_operators(run, workload=args.workload, replica=args.replica, instance=args.instance,
                                      path=path)
             else:
                 plots.plot_pareto(run, objectives=args.objectives, path=path)
     print(f"wrote {path}")
+
+
+def _histogram_choice(run: Run, types: list[str] | None, name: str | None) -> tuple[str, str]:
+    """The one (type, histogram) that --type and --histogram select."""
+    found = [(t, h) for t in run.types for h in run.histograms(t)]
+    if not found:
+        raise MissingDataError(f"{run.path}: no component type declares a histogram")
+    chosen = [(t, h) for t, h in found if (not types or t in types) and (name is None or h == name)]
+    every = ", ".join(f"--type {t} --histogram {h}" for t, h in found)
+    if not chosen:
+        raise MissingDataError(f"{run.path}: no histogram matches; histograms: {every}")
+    if len(chosen) > 1:
+        raise UsageError(f"{run.path} has {len(chosen)} histograms that match; pick one: "
+                         + ", ".join(f"--type {t} --histogram {h}" for t, h in chosen))
+    return chosen[0]
 
 
 def _command_pareto(args) -> None:
@@ -255,8 +285,8 @@ def _command_pareto(args) -> None:
         print(f"{run.path.name}: {run.tuner}, {len(run.trials)} trials, {len(front)} on the Pareto front "
               f"({run.pareto_source}); objectives "
               + ", ".join(f"{o} ({d})" for o, d in run.directions.items()))
-        with pd.option_context("display.max_rows", 200, "display.width", 160):
-            print(front[columns].to_string(index=False))
+        with pd.option_context("display.max_rows", 200, "display.width", 160):  # short names, as archlab tune
+            print(front[columns].rename(columns=run.short_names).to_string(index=False))
         if not front.empty or run.trials["feasible"].any():
             print(f"best: {_describe_design(run, run.best())}")
         if args.csv:
@@ -272,10 +302,8 @@ def winners_table(study: Study, winners: pd.DataFrame) -> list[str]:
     """The "best design for each workload" table: a row per workload, a column per parameter; a
     parameter whose value differs between the winners is starred in the header."""
     differing = set(winners.attrs["differing"])
-    short = [p.rsplit(".", 1)[-1] for p in study.parameters]
-    names = short if len(set(short)) == len(short) else study.parameters  # as archlab tune prints them
-    header = ["workload", "trial", "value"] + [("*" if p in differing else "") + n
-                                               for p, n in zip(study.parameters, names)]
+    header = ["workload", "trial", "value"] + [("*" if p in differing else "") + study.short_names[p]
+                                               for p in study.parameters]
     rows = [[str(w["workload"] or w["objective"]), str(int(w["trial"])), _format_value(w[w["objective"]])]
             + [_format_value(w[p]) for p in study.parameters] for _, w in winners.iterrows()]
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
@@ -303,11 +331,11 @@ def _command_perfetto(args) -> None:
     from .perfetto import write_chrome_trace
     with open_file(args.file) as run:
         result = write_chrome_trace(run, args.output, start=args.start, end=args.end,
-                                    max_events=args.max_events or None)
+                                    max_events=args.max_events or None, spans=not args.no_spans)
     for note in result.notes:
         print(f"{PROGRAM}: note: {note}", file=sys.stderr)
-    print(f"wrote {args.output}: {result.events_written} events, {result.operator_spans} operator spans, "
-          f"{result.tracks} tracks (open in https://ui.perfetto.dev)")
+    print(f"wrote {args.output}: {result.events_written} events, {result.message_spans} message spans, "
+          f"{result.operator_spans} operator spans, {result.tracks} tracks (open in https://ui.perfetto.dev)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,3 +40,8 @@ class NoTraceError(MissingDataError):
 
 class UnfinishedRunWarning(UserWarning):
     """The run that wrote the file did not finish (it was killed, or is still running)."""
+
+
+class PanelsLeftOutWarning(UserWarning):
+    """A plot left out some of what it could have drawn (too many panels, statistics that are zero
+    throughout, histograms); the message names them and the parameter that brings them back."""

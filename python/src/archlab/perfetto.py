@@ -4,7 +4,12 @@ Layout of the trace:
 
 * one process per (component type, replica), one thread (track) per component, named by its
   label (``lp[3]``); every handled event from ``/trace/events`` is an instant event on its
-  target's track, named ``self k<kind>`` or ``port <n> k<kind>``, with src, port, kind, seq as args;
+  target's track, named ``<port> <kind>`` (``in ball``, ``self tick``: the names the component
+  types declare, in ``/ports`` and ``/kinds``; ``port <n>`` and ``k<kind>`` where the file has
+  none), with src, port, kind, seq and sent_ps as args;
+* for each such event, a message span from its send to its receive on the sender's process (an
+  async pair, ``"ph": "b"``/``"e"``, cat ``message``, named after the kind), when the trace
+  records send times (``first_seq``);
 * one process per workload (and replica) with operator spans (complete events, ``ph = "X"``),
   laid out on as few tracks as keep them from overlapping.
 
@@ -35,6 +40,7 @@ class ExportSummary:
     events_in_file: int = 0
     events_written: int = 0
     operator_spans: int = 0
+    message_spans: int = 0
     tracks: int = 0
     truncated: bool = False
     notes: list[str] = field(default_factory=list)
@@ -74,11 +80,13 @@ def _json_value(value):
 
 
 def write_chrome_trace(run: Run, path: str | os.PathLike, start: int | None = None, end: int | None = None,
-                       max_events: int | None = DEFAULT_MAX_EVENTS) -> ExportSummary:
+                       max_events: int | None = DEFAULT_MAX_EVENTS, spans: bool = True) -> ExportSummary:
     """Writes ``run``'s event trace and operator spans to ``path`` as Chrome trace JSON.
 
     ``start``/``end`` (ps) restrict the events to a time window; ``max_events`` (None or 0: no
     limit) caps the instant events written, since trace viewers struggle beyond a few million.
+    With ``spans`` (and a trace that records send times), each written event also gets a message
+    span from its send to its receive on the sender's process (its send may lie before ``start``).
     Raises :class:`NoTraceError` when the file has neither a trace nor operators.
     """
     summary = ExportSummary(path=Path(path))
@@ -113,19 +121,7 @@ def write_chrome_trace(run: Run, path: str | os.PathLike, start: int | None = No
                 summary.truncated = True
                 summary.notes.append(f"wrote the first {max_events} of {rows_last - rows_first} events in the window; "
                                      "raise --max-events (0: all) or narrow --start/--end")
-            dataset = run._trace_dataset()
-            for block_first in range(rows_first, last, _BLOCK_ROWS):
-                block = dataset[block_first:min(last, block_first + _BLOCK_ROWS)]
-                targets = block["target"].astype(np.int64)
-                used[targets[targets < len(used)]] = True
-                for time, seq, src, target, port, kind in zip(block["time"].tolist(), block["seq"].tolist(),
-                                                              block["src"].tolist(), targets.tolist(),
-                                                              block["port"].tolist(), block["kind"].tolist()):
-                    port_text = "self" if port == SELF_PORT else f"port {port}"
-                    emit(f'{{"ph":"i","s":"t","cat":"event","name":"{port_text} k{kind}","ts":{_ts(time)},'
-                         f'"pid":{pid_by_id[target] if target < len(pid_by_id) else 0},"tid":{target + 1},'
-                         f'"args":{{"src":{src},"port":{port},"kind":{kind},"seq":{seq}}}}}')
-                summary.events_written += len(block)
+            _write_events(run, rows_first, last, spans, emit, pid_by_id, used, summary)
 
         # Track names for the components that appear (a 64K-component run names only those).
         if used.any():
@@ -155,6 +151,71 @@ def write_chrome_trace(run: Run, path: str | os.PathLike, start: int | None = No
         out.write('\n],"otherData":' + json.dumps(other) + "}\n")
     return summary
 
+
+
+def _write_events(run: Run, first: int, last: int, spans: bool, emit, pid_by_id: np.ndarray, used: np.ndarray,
+                  summary: ExportSummary) -> None:
+    """Rows [first, last) of /trace/events: an instant event each on its target's track, named
+    "<port> <kind>", and (``spans``, when the trace records send times) a message span from the
+    send to the receive on the sender's process: an async pair ("b" at the send, "e" at the
+    receive, id = the record's row) named after the kind."""
+    dataset = run._trace_dataset()
+    with_spans = spans and run.has_send_times and last > first
+    if spans and not run.has_send_times:
+        summary.notes.append("the trace does not record send times (a file from before archlab kept first_seq): "
+                             "events only, no message spans")
+    if with_spans:
+        keys = dataset.fields(["src", "seq"])[first:last]
+        sent_all = run.send_times(keys["src"], keys["seq"], before_row=last)
+    if not len(run.ports) or not len(run.kinds):
+        summary.notes.append("the file names no " + " and no ".join(
+            what for what, table in (("ports", run.ports), ("event kinds", run.kinds)) if not len(table))
+            + " (/ports, /kinds: files from before archlab kept them): events are named by number")
+    components = run.components
+    type_of = np.empty(len(pid_by_id), dtype=object)
+    type_of[:] = ""
+    if len(components):
+        type_of[components["id"].to_numpy()] = components["type"].astype(str).to_numpy()
+    names: dict[tuple, tuple[str, str]] = {}
+    labels: dict[int, str] = {}
+
+    def label_of(component: int) -> str:
+        if component not in labels:
+            labels[component] = json.dumps(run.label(component) if component < len(type_of) else str(component))
+        return labels[component]
+
+    def name_of(src: int, target: int, port: int, kind: int) -> tuple[str, str]:
+        """("<port> <kind>", "<kind>") for an event, cached per (types, port, kind)."""
+        target_type = type_of[target] if target < len(type_of) else ""
+        sender_type = type_of[src] if src < len(type_of) else ""
+        key = (target_type, sender_type, port, kind)
+        if key not in names:
+            kind_text = run.kind_name(kind, target_type, sender_type)
+            names[key] = (json.dumps(f"{run.port_name(target_type, port)} {kind_text}"), json.dumps(kind_text))
+        return names[key]
+
+    for block_first in range(first, last, _BLOCK_ROWS):
+        block = dataset[block_first:min(last, block_first + _BLOCK_ROWS)]
+        targets = block["target"].astype(np.int64)
+        used[targets[targets < len(used)]] = True
+        sent = sent_all[block_first - first:block_first - first + len(block)].tolist() if with_spans else None
+        for i, (time, seq, src, target, port, kind) in enumerate(zip(
+                block["time"].tolist(), block["seq"].tolist(), block["src"].tolist(), targets.tolist(),
+                block["port"].tolist(), block["kind"].tolist())):
+            event_name, kind_name = name_of(src, target, port, kind)
+            pid = pid_by_id[target] if target < len(pid_by_id) else 0
+            sent_text = f',"sent_ps":{sent[i]}' if with_spans else ""
+            emit(f'{{"ph":"i","s":"t","cat":"event","name":{event_name},"ts":{_ts(time)},"pid":{pid},'
+                 f'"tid":{target + 1},"args":{{"src":{src},"port":{port},"kind":{kind},"seq":{seq}{sent_text}}}}}')
+            if with_spans and src < len(pid_by_id):
+                row = block_first + i
+                head = f'"cat":"message","name":{kind_name},"id":{row},"pid":{pid_by_id[src]},"tid":{src + 1}'
+                emit(f'{{"ph":"b",{head},"ts":{_ts(sent[i])},"args":{{"to":{label_of(target)},'
+                     f'"port":{port},"seq":{seq}}}}}')
+                emit(f'{{"ph":"e",{head},"ts":{_ts(time)}}}')
+                used[src] = True
+                summary.message_spans += 1
+        summary.events_written += len(block)
 
 
 def _write_operator_spans(run: Run, workload: str, emit, summary: ExportSummary, next_pid: int,

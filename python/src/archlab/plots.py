@@ -18,7 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .errors import MissingDataError
+from .errors import MissingDataError, PanelsLeftOutWarning
 from .run import Run, operator_extents
 from .study import Study
 from .units import axis_scale, format_time, time_unit_ps
@@ -63,89 +63,212 @@ def stat_rate(values: np.ndarray, times: np.ndarray, unit: str) -> tuple[np.ndar
     return deltas * 1000.0 / widths[:, None], f"{unit or 'count'} / ns per component"
 
 
+#: Why :func:`plot_stats` leaves a statistic out, and what brings it back (the keys of ``figure.left_out``).
+LEFT_OUT = {
+    "max_panels": ("beyond max_panels={max_panels}",
+                   "raise max_panels (--max-panels), or pick with stat= (--stat) or types= (--type)"),
+    "zero": ("zero at every sample", "show_empty=True (--show-empty) draws them"),
+    "nan": ("no value at any sample (a ratio whose denominator stayed 0)", "show_empty=True (--show-empty) draws them"),
+    "histogram": ("histograms", "plot_histogram(run, type, name) (--kind histogram) draws one"),
+}
+
+
+def _empty(run: Run, type_name: str, stat_name: str, replica: int | None) -> str | None:
+    """``"zero"`` when the statistic is 0 (or NaN) at every sample for the chosen components,
+    ``"nan"`` when it has no value at any sample, None otherwise. Reads the final values first
+    (one per component) and the time series only when those are all 0 or NaN."""
+    def chosen(ids):
+        return slice(None) if replica is None else run._replicas_by_id[ids] == replica
+    try:
+        final, ids = run._final_values(type_name, stat_name)
+    except KeyError:
+        final = None
+    if final is not None:
+        final = np.asarray(final, dtype=np.float64)[chosen(ids)]
+        if np.any(np.isfinite(final) & (final != 0)):
+            return None
+    values, ids = run.stat_array(type_name, stat_name)
+    values = np.asarray(values, dtype=np.float64)[:, chosen(ids)]
+    if values.size == 0:
+        return None
+    if np.all(np.isnan(values)):
+        return "nan"
+    return "zero" if np.all((values == 0) | np.isnan(values)) else None
+
+
+def _stat_panels(run: Run, stat: str | None, types: Sequence[str] | None, replica: int | None, show_empty: bool,
+                 max_panels: int) -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, str]]]]:
+    """The (type, statistic) panels plot_stats draws, and what it leaves out: {reason: [(type, name)]}."""
+    panels: list[tuple[str, str]] = []
+    left_out: dict[str, list[tuple[str, str]]] = {}
+    for type_name in types or run.types:
+        for stat_name in run.stat_names(type_name):
+            info = run.stat_kinds.get((type_name, stat_name), {})
+            if stat is not None:
+                if stat_name == stat:
+                    panels.append((type_name, stat_name))
+            elif info.get("kind") == "histogram_bin":
+                histogram = (type_name, info["histogram"])
+                if histogram not in left_out.setdefault("histogram", []):
+                    left_out["histogram"].append(histogram)
+            else:
+                panels.append((type_name, stat_name))
+    if not panels:
+        raise MissingDataError(f"{run.path}: no statistic '{stat}' in {', '.join(types or run.types) or 'any type'}")
+    if stat is None and not show_empty:
+        empty = {panel: _empty(run, *panel, replica) for panel in panels}
+        if any(reason is None for reason in empty.values()):  # when every statistic is empty, draw them all
+            for panel, reason in empty.items():
+                if reason is not None:
+                    left_out.setdefault(reason, []).append(panel)
+            panels = [panel for panel in panels if empty[panel] is None]
+    if len(panels) > max_panels:
+        left_out["max_panels"] = panels[max_panels:]
+        panels = panels[:max_panels]
+    order = list(LEFT_OUT)
+    return panels, {reason: left_out[reason] for reason in sorted(left_out, key=order.index) if left_out[reason]}
+
+
+def _left_out_message(run: Run, drawn: int, left_out: dict[str, list[tuple[str, str]]], max_panels: int) -> str:
+    parts = []
+    for reason, names in left_out.items():
+        what, how = LEFT_OUT[reason]
+        parts.append(f"{what.format(max_panels=max_panels)}: {', '.join(f'{t}/{n}' for t, n in names)} ({how})")
+    return f"plot_stats: {run.path.name}: drew {drawn} panels; left out " + "; ".join(parts)
+
+
 def plot_stats(run, stat: str | None = None, types: Sequence[str] | None = None, replica: int | None = None,
-               mode: str = "rate", path: str | os.PathLike | None = None, max_panels: int = MAX_PANELS) -> Figure:
+               mode: str = "rate", path: str | os.PathLike | None = None, max_panels: int = MAX_PANELS,
+               show_empty: bool = False) -> Figure:
     """Statistics over time, one panel per (component type, statistic): the mean over a type's
     components, with the min..max range shaded.
 
     ``mode="rate"`` (default) plots each sampling interval's increase per ns, or the busy fraction
     (utilization) for statistics that count time; ``mode="total"`` plots the running totals.
     Static statistics (an area, unit in :data:`STATIC_UNITS`) and derived ones (a ratio such as
-    a mean latency) are plotted as their value in either mode; histogram bins are left to
-    :func:`plot_histogram`. In an ensemble, each replica gets its own line (``replica`` picks one).
-    At most ``max_panels`` panels are drawn; when there are more, a warning and the figure's
-    title say how many were left out (choose with ``stat`` or ``types``).
+    a mean latency) are plotted as their value in either mode, and so, in rate mode, is a
+    statistic that never changes after the first sample (see :func:`drawn_as_value`; the axis label
+    says which). In an ensemble, each replica gets its own line (``replica`` picks one).
+
+    What is not drawn, and how to get it (``figure.left_out`` = {reason: [(type, name), ...]},
+    reasons as in :data:`LEFT_OUT`; a :class:`~archlab.PanelsLeftOutWarning` and the figure's
+    title say the same):
+
+    * ``"zero"``/``"nan"``: statistics that are 0 (or have no value, NaN) at every sample of the
+      chosen replicas, unless ``show_empty`` or ``stat`` names them (or every statistic is so);
+    * ``"max_panels"``: past the first ``max_panels`` panels (choose with ``stat``/``types``);
+    * ``"histogram"``: histogram bins, a statistic each; :func:`plot_histogram` draws them.
     """
     run = _open(run)
     if mode not in ("rate", "total"):
         raise ValueError(f"mode '{mode}' is neither 'rate' nor 'total'")
+    if max_panels < 1:
+        raise ValueError(f"max_panels is {max_panels}; it must be at least 1")
     times = run.times
     if len(times) == 0:
         raise MissingDataError(f"{run.path}: no statistics time series (/stats/time is empty); run with a "
                                "`stats_interval`")
-    panels = []
-    for type_name in types or run.types:
-        for stat_name in run.stat_names(type_name):
-            kind = run.stat_kinds.get((type_name, stat_name), {}).get("kind")
-            if (stat is None and kind != "histogram_bin") or stat_name == stat:
-                panels.append((type_name, stat_name))
-    if not panels:
-        raise MissingDataError(f"{run.path}: no statistic '{stat}' in {', '.join(types or run.types) or 'any type'}")
-    dropped = panels[max_panels:]
-    panels = panels[:max_panels]
-    if dropped:
-        warnings.warn(f"plot_stats: {run.path.name} has {len(panels) + len(dropped)} statistics; showing the first "
-                      f"{len(panels)}, not {', '.join(f'{t}.{n}' for t, n in dropped)} (choose with stat=... or "
-                      "types=[...], or raise max_panels)", stacklevel=2)
+    panels, left_out = _stat_panels(run, stat, types, replica, show_empty, max_panels)
+    if left_out:
+        warnings.warn(PanelsLeftOutWarning(_left_out_message(run, len(panels), left_out, max_panels)), stacklevel=2)
     unit_name, scale = axis_scale(float(times[-1]))
     columns = min(2, len(panels))
     rows = -(-len(panels) // columns)
     figure = _figure(6.0 * columns, 2.8 * rows + 0.4)
+    figure.left_out = left_out
     axes = np.atleast_1d(figure.subplots(rows, columns, squeeze=False).ravel())
     replicas = [replica] if replica is not None else list(range(run.replicas))
-    for ax, (type_name, stat_name) in zip(axes, panels):
-        values, ids = run.stat_array(type_name, stat_name)
-        unit = run.units.get((type_name, stat_name), "")
-        derived = run.stat_kinds.get((type_name, stat_name), {}).get("kind") == "derived"
-        static = unit in STATIC_UNITS or derived
-        if derived:
-            ylabel = f"{unit or 'ratio'} (derived: its value)"
-        elif static:
-            ylabel = f"{unit} (static: its value)"
-        elif mode == "rate":
-            values, ylabel = stat_rate(values, times, unit)
-        else:
-            ylabel = f"{unit or 'count'} (running total)"
-        owners = run._replicas_by_id[ids]
-        lines = replicas if len(replicas) <= MAX_REPLICA_LINES else [None]
-        # Each rate holds over the interval that ends at its sample; totals start from 0 at time 0.
-        x = np.concatenate([[0.0], times / scale])
-        for r in lines:
-            chosen = values if r is None else values[:, owners == r]
-            if chosen.shape[1] == 0:
-                continue
-            chosen = np.vstack([chosen[:1] if mode == "rate" or static else np.zeros((1, chosen.shape[1])), chosen])
-            label = "all replicas" if r is None else (f"replica {r}" if run.replicas > 1 else "mean")
-            step = "pre" if mode == "rate" and not static else None
-            line, = ax.plot(x, np.nanmean(chosen, axis=1), drawstyle="steps-pre" if step else "default", label=label)
-            if chosen.shape[1] > 1:
-                ax.fill_between(x, np.nanmin(chosen, axis=1), np.nanmax(chosen, axis=1), step=step, alpha=0.2,
-                                color=line.get_color(), linewidth=0)
-        count = int((owners == (replica if replica is not None else 0)).sum())
-        per_replica = " per replica" if run.replicas > 1 and replica is None else ""
-        ax.set_title(f"{type_name}: {stat_name}  ({count} components{per_replica})", fontsize=10)
-        ax.set_xlabel(f"simulated time ({unit_name})")
-        ax.set_ylabel(ylabel, fontsize=9)
-        ax.set_xlim(0, x[-1])
-        ax.grid(alpha=0.3)
-        if len(lines) > 1 or run.replicas > 1:
-            ax.legend(fontsize=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a ratio is NaN while its denominator is 0
+        for ax, (type_name, stat_name) in zip(axes, panels):
+            _draw_stat(run, ax, type_name, stat_name, times, scale, unit_name, mode, replica, replicas)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
-    left_out = f"; {len(dropped)} more statistics not shown" if dropped else ""
     figure.suptitle(f"{run.path.name}: {'rate per sampling interval' if mode == 'rate' else 'running totals'} "
-                    f"(mean over components, min..max shaded){left_out}", fontsize=11)
+                    f"(mean over components, min..max shaded){_left_out_title(left_out)}", fontsize=11)
     return _finish(figure, path)
+
+
+def drawn_as_value(values: np.ndarray, unit: str, kind: str | None, mode: str) -> str | None:
+    """Why :func:`plot_stats` draws a statistic (running totals [samples x instances]) as its value
+    rather than as a rate or a running total; None when it does not.
+
+    * ``"derived"``: a ratio of two statistics (``kind == "derived"``), in both modes;
+    * ``"static"``: a quantity set once, not accumulated (unit in :data:`STATIC_UNITS`: an area), in
+      both modes;
+    * ``"constant"``, in rate mode only: at least two samples, and every instance's value at each
+      sample equal to its value at the first, and not zero throughout. Whatever it counts happened
+      before the first sample (a value set at time 0, or a count that stopped early): its rate
+      would be one spike in the first interval and zeros after, so its value says more. In total
+      mode it is its running total, flat after the first sample, as it is.
+    """
+    if kind == "derived":
+        return "derived"
+    if unit in STATIC_UNITS:
+        return "static"
+    values = np.asarray(values, dtype=np.float64)
+    if mode == "rate" and values.shape[0] >= 2 and values.size:
+        first = values[:1]
+        same = (values == first) | (np.isnan(values) & np.isnan(first))
+        if same.all() and np.any(np.nan_to_num(first) != 0):
+            return "constant"
+    return None
+
+
+def _draw_stat(run: Run, ax, type_name: str, stat_name: str, times: np.ndarray, scale: float, unit_name: str,
+               mode: str, replica: int | None, replicas: list[int]) -> None:
+    values, ids = run.stat_array(type_name, stat_name)
+    unit = run.units.get((type_name, stat_name), "")
+    owners = run._replicas_by_id[ids]
+    as_value = drawn_as_value(values[:, np.isin(owners, replicas)], unit,
+                              run.stat_kinds.get((type_name, stat_name), {}).get("kind"), mode)
+    x = np.concatenate([[0.0], times / scale])
+    if as_value == "derived":
+        ylabel = f"{unit or 'ratio'} (derived: its value)"
+    elif as_value == "static":
+        ylabel = f"{unit} (static: its value)"
+    elif as_value == "constant":
+        ylabel = f"{unit or 'count'} (constant after the first sample: its value)"
+        x = times / scale  # nothing says what it was before the first sample
+    elif mode == "rate":
+        values, ylabel = stat_rate(values, times, unit)
+    else:
+        ylabel = f"{unit or 'count'} (running total)"
+    lines = replicas if len(replicas) <= MAX_REPLICA_LINES else [None]
+    step = "pre" if mode == "rate" and as_value is None else None
+    for r in lines:
+        chosen = values if r is None else values[:, owners == r]
+        if chosen.shape[1] == 0:
+            continue
+        # A rate holds over the interval that ends at its sample, a static value from time 0;
+        # running totals start from 0 at time 0.
+        if as_value in ("derived", "static") or (as_value is None and mode == "rate"):
+            chosen = np.vstack([chosen[:1], chosen])
+        elif as_value is None:
+            chosen = np.vstack([np.zeros((1, chosen.shape[1])), chosen])
+        label = "all replicas" if r is None else (f"replica {r}" if run.replicas > 1 else "mean")
+        line, = ax.plot(x, np.nanmean(chosen, axis=1), drawstyle="steps-pre" if step else "default", label=label)
+        if chosen.shape[1] > 1:
+            ax.fill_between(x, np.nanmin(chosen, axis=1), np.nanmax(chosen, axis=1), step=step, alpha=0.2,
+                            color=line.get_color(), linewidth=0)
+    count = int((owners == (replica if replica is not None else 0)).sum())
+    per_replica = " per replica" if run.replicas > 1 and replica is None else ""
+    ax.set_title(f"{type_name}: {stat_name}  ({count} components{per_replica})", fontsize=10)
+    ax.set_xlabel(f"simulated time ({unit_name})")
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_xlim(0, float(times[-1]) / scale)
+    ax.grid(alpha=0.3)
+    if len(lines) > 1 or run.replicas > 1:
+        ax.legend(fontsize=8)
+
+
+def _left_out_title(left_out: dict[str, list[tuple[str, str]]]) -> str:
+    if not left_out:
+        return ""
+    words = {"max_panels": "beyond max_panels", "zero": "zero throughout", "nan": "without a value",
+             "histogram": "histogram{s} (plot_histogram)"}
+    return "\nnot drawn: " + ", ".join(f"{len(names)} {words[reason].format(s='s' if len(names) > 1 else '')}"
+                                        for reason, names in left_out.items())
 
 
 def plot_histogram(run, component_type: str, name: str, replica: int | None = None,
@@ -423,7 +546,7 @@ def plot_codesign(study, path: str | os.PathLike | None = None, x: str | None = 
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
     differing = winners.attrs["differing"]
-    short = [name.rsplit(".", 1)[-1] for name in differing]
+    short = [study.short_names[name] for name in differing]
     figure.suptitle(f"{study.path.name}: {study.tuner}, {len(simulated)} feasible simulated designs; the workloads' "
                     "best designs differ in " + (", ".join(short) if short else "nothing: one design wins them all"),
                     fontsize=10)

@@ -20,6 +20,7 @@ from .units import format_time, parse_units
 
 #: Port number of events a component schedules for itself (``kSelfPort`` in C++).
 SELF_PORT = 0xFFFF
+_TRACE_BLOCK = 1 << 18
 
 _COMPONENT_COLUMNS = ["id", "component", "name", "index", "type", "replica"]
 _STATS_COLUMNS = ["component", "replica", "type", "stat", "time", "value", "id"]
@@ -592,6 +593,55 @@ class Run:
     def pareto(self) -> pd.DataFrame:
         raise self._no_study()
 
+    # -- port and event kind names -------------------------------------------------------------
+
+    def _name_table(self, name: str, columns: list[str]) -> pd.DataFrame:
+        dataset = self._file.get(name)
+        if not isinstance(dataset, h5py.Dataset) or dataset.dtype.names is None:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        frame = pd.DataFrame(decode_columns(dataset[:]))
+        return frame[[c for c in columns if c in frame] + [c for c in frame.columns if c not in columns]]
+
+    @functools.cached_property
+    def ports(self) -> pd.DataFrame:
+        """Every component type's ports by number (trace records name a port by number): type,
+        port, name, direction (``"in"``/``"out"``). Empty for a file written before archlab kept them."""
+        return self._name_table("ports", ["type", "port", "name", "direction"])
+
+    @functools.cached_property
+    def kinds(self) -> pd.DataFrame:
+        """Event kind names: type, kind, name. Type ``""`` holds the kinds components share
+        (protocol.hpp: ``mem_read``, ``gemm_tile``, ...); a type's own kinds are under its name.
+        Empty for a file written before archlab kept them."""
+        return self._name_table("kinds", ["type", "kind", "name"])
+
+    @functools.cached_property
+    def _port_names(self) -> dict[tuple[str, int], str]:
+        ports = self.ports
+        return {(str(t), int(p)): str(n) for t, p, n in zip(ports["type"], ports["port"], ports["name"])}
+
+    @functools.cached_property
+    def _kind_names(self) -> dict[tuple[str, int], str]:
+        kinds = self.kinds
+        return {(str(t), int(k)): str(n) for t, k, n in zip(kinds["type"], kinds["kind"], kinds["name"])}
+
+    def port_name(self, component_type: str, port: int) -> str:
+        """The name a type gives its port number ``port`` (``"in"``); ``"self"`` for the port of
+        events a component schedules for itself; ``"port <n>"`` when the file does not say."""
+        if port == SELF_PORT:
+            return "self"
+        return self._port_names.get((component_type, int(port)), f"port {port}")
+
+    def kind_name(self, kind: int, component_type: str = "", sender_type: str = "") -> str:
+        """The name of event kind ``kind`` as ``component_type`` (the receiver, whose handler reads
+        it) declares it, else as ``sender_type`` does, else the shared protocol's name, else
+        ``"k<kind>"`` (also for every kind of a file written before archlab kept kind names)."""
+        for type_name in (component_type, sender_type, ""):
+            name = self._kind_names.get((type_name, int(kind)))
+            if name is not None:
+                return name
+        return f"k{kind}"
+
     # -- event trace ----------------------------------------------------------------------------
 
     @property
@@ -618,12 +668,75 @@ class Run:
         last = int(np.searchsorted(times, end, side="left")) if end is not None else len(times)
         return first, max(first, last)
 
-    def trace(self, start: int | None = None, end: int | None = None, limit: int | None = None) -> pd.DataFrame:
-        """Handled events: time (ps), seq, src, target (component ids), port (65535: self), kind.
+    def trace(self, start: int | None = None, end: int | None = None, limit: int | None = None,
+              sent: bool = False) -> pd.DataFrame:
+        """Handled events: time (ps), seq, src, target (component ids), port (65535: self), kind,
+        first_seq (the target's send counter before it handled the event; files since archlab
+        recorded send times).
 
-        ``start``/``end`` (ps) select a time window, ``limit`` caps the number of rows.
+        ``start``/``end`` (ps) select a time window, ``limit`` caps the number of rows. ``sent``
+        adds a column ``sent``: when the event was sent (ps), see :meth:`send_times`.
         """
         first, last = self.trace_rows(start, end)
         if limit is not None:
             last = min(last, first + limit)
-        return pd.DataFrame(self._trace_dataset()[first:last])
+        frame = pd.DataFrame(self._trace_dataset()[first:last])
+        if sent:
+            frame["sent"] = self.send_times(frame["src"].to_numpy(), frame["seq"].to_numpy(), before_row=last)
+        return frame
+
+    @property
+    def has_send_times(self) -> bool:
+        """Whether the trace says when each event was sent (its records carry ``first_seq``)."""
+        return self.has_trace and "first_seq" in (self._trace_dataset().dtype.names or ())
+
+    def send_times(self, src, seq, before_row: int | None = None) -> np.ndarray:
+        """When the events with order keys (``src``, ``seq``) were sent (ps, ``uint64``): the time
+        of the sender's handling whose sends include ``seq``, or 0 when the sender's ``init`` sent
+        it (``seq`` below the ``first_seq`` of the sender's first record, or a sender that handled
+        nothing).
+
+        A component's records, in file order, are its handlings in order, and each one's
+        ``first_seq`` is its send counter before that handling: so the events it sent meanwhile
+        have ``seq`` from there up to its next record's ``first_seq``. Reads the sender's records
+        among ``/trace/events`` rows ``[0, before_row)`` (default: all; a send precedes its
+        receive, so rows up to the last receive asked about suffice).
+        """
+        dataset = self._trace_dataset()
+        if not self.has_send_times:
+            raise MissingDataError(f"{self.path}: /trace/events has no 'first_seq' field: the file was written before "
+                                   "archlab recorded send times; rerun with `--set trace=true` to get them")
+        src = np.asarray(src, dtype=np.int64)
+        seq = np.asarray(seq, dtype=np.uint64)
+        sent = np.zeros(len(src), dtype=np.uint64)
+        if len(src) == 0:
+            return sent
+        last = dataset.shape[0] if before_row is None else min(int(before_row), dataset.shape[0])
+        senders = np.zeros(max(int(src.max()) + 1, len(self.components)), dtype=bool)
+        senders[src] = True
+        times, targets, firsts = [], [], []
+        for block_first in range(0, last, _TRACE_BLOCK):
+            block = dataset.fields(["time", "target", "first_seq"])[block_first:min(last, block_first + _TRACE_BLOCK)]
+            target = block["target"].astype(np.int64)
+            keep = np.zeros(len(target), dtype=bool)
+            inside = target < len(senders)
+            keep[inside] = senders[target[inside]]
+            times.append(block["time"][keep])
+            targets.append(target[keep])
+            firsts.append(block["first_seq"][keep].astype(np.uint64))
+        times, targets, firsts = (np.concatenate(parts) for parts in (times, targets, firsts))
+        # One sortable key per (component, counter): counters ranked densely so the key fits 64 bits.
+        # A component's records keep their order under a stable sort (first_seq never decreases
+        # along them), so the last record at or below a (src, seq) key is the handling that sent it.
+        ranks = np.unique(np.concatenate([firsts, seq]))
+        width = np.uint64(len(ranks))
+        keys = targets.astype(np.uint64) * width + np.searchsorted(ranks, firsts).astype(np.uint64)
+        order = np.argsort(keys, kind="stable")
+        queries = src.astype(np.uint64) * width + np.searchsorted(ranks, seq).astype(np.uint64)
+        found = np.searchsorted(keys[order], queries, side="right") - 1
+        known = found >= 0
+        rows = order[found[known]]
+        same = targets[rows] == src[known]
+        where = np.flatnonzero(known)[same]
+        sent[where] = times[rows[same]]
+        return sent

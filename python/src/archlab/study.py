@@ -102,16 +102,48 @@ class Study(Run):
         return [c for c in self._raw_trials.columns if c not in taken]
 
     @functools.cached_property
-    def aliases(self) -> dict[str, str]:
-        """{short name: parameter}: the last segment of each dotted parameter path (``rows`` for
-        ``system.components.sa.rows``), as ``archlab tune`` prints it, where that segment is unique
-        among the parameters and not already a field name. :attr:`trials` has a column for each."""
-        taken = set(self._raw_trials.columns) | set(self.objectives) | set(self.constraints) | {"pareto"}
-        shorts: dict[str, list[str]] = {}
+    def short_names(self) -> dict[str, str]:
+        """{parameter: its short name}, in parameter order. The short name is the last segment of
+        the dotted path (``rows`` for ``system.components.sa.rows``), as ``archlab tune`` prints it
+        and as its ``[tune]`` conditions accept it, when no other parameter ends in that segment;
+        otherwise the fewest last segments that no other parameter ends in (``a.size`` and
+        ``b.size`` for ``system.components.a.size`` and ``system.components.b.size``, which
+        ``archlab tune`` would both print as ``size``). A short name already taken by another
+        field (``trial``, an objective, ...) gets a segment more; a parameter without a shorter
+        unique name keeps its path."""
+        taken = set(self._raw_trials.columns) | set(self.objectives) | set(self.constraints) | {"pareto", "feasible"}
+        names = {}
         for name in self.parameters:
-            if "." in name:
-                shorts.setdefault(name.rsplit(".", 1)[1], []).append(name)
-        return {short: names[0] for short, names in shorts.items() if len(names) == 1 and short not in taken}
+            parts = name.split(".")
+            names[name] = name
+            for count in range(1, len(parts)):
+                short = ".".join(parts[-count:])
+                if short in taken or any(other != name and (other == short or other.endswith("." + short))
+                                         for other in self.parameters):
+                    continue
+                names[name] = short
+                break
+        return names
+
+    @functools.cached_property
+    def aliases(self) -> dict[str, str]:
+        """{short name: parameter} for every parameter whose short name (:attr:`short_names`) is
+        not its path. :attr:`trials` has a column under each short name too."""
+        return {short: name for name, short in self.short_names.items() if short != name}
+
+    def column(self, name: str) -> str:
+        """The :attr:`trials` column that ``name`` means: a field of the table, a parameter's path
+        or its short name. Raises :class:`MissingDataError` naming the valid names."""
+        if name in self._raw_trials.columns or name in ("pareto", "feasible"):
+            return name
+        if name in self.aliases:
+            return self.aliases[name]
+        tail = [p for p in self.parameters if p.endswith("." + name)]
+        hint = (f"; '{name}' ends {len(tail)} parameters' paths: {', '.join(self.short_names[p] for p in tail)}"
+                if len(tail) > 1 else "")
+        raise MissingDataError(f"{self.path}: no column '{name}'{hint}; parameters: "
+                               f"{', '.join(self.short_names.values()) or 'none'}; objectives: "
+                               f"{', '.join(self.objectives)}")
 
     @functools.cached_property
     def _raw_trials(self) -> pd.DataFrame:
