@@ -130,24 +130,30 @@ def test_stats_plot_says_which_panels_it_left_out_and_why(sram_run, tmp_path):
     with archlab.open(sram_run.path) as run:
         plain = [(t, n) for t in run.types for n in run.stat_names(t)
                  if run.stat_kinds.get((t, n), {}).get("kind") != "histogram_bin"]
-        zero = [(t, n) for t, n in plain if not run.stat_array(t, n)[0].any()]
-        drawable = [panel for panel in plain if panel not in zero]
+        values = {panel: run.stat_array(*panel)[0] for panel in plain}
+        # A ratio whose denominator stayed 0 (mean_write_latency of a read-only run) has no value.
+        nan = [panel for panel in plain if np.isnan(values[panel]).all()]
+        zero = [panel for panel in plain
+                if panel not in nan and np.all((values[panel] == 0) | np.isnan(values[panel]))]
+        drawable = [panel for panel in plain if panel not in zero and panel not in nan]
         # The SRAM writes nothing and rejects nothing: zero at every sample, on both sides.
         assert ("memory.sram", "writes") in zero and ("workload.mem_traffic", "rejected") in zero
         assert len(drawable) > 12  # more than one figure's worth once the empty ones are gone
         with pytest.warns(archlab.PanelsLeftOutWarning) as caught:
             figure = plots.plot_stats(run, path=tmp_path / "many.png")
         assert visible_panels(figure) == [f"{t}: {n}" for t, n in drawable[:12]]
-        assert figure.left_out == {"max_panels": drawable[12:], "zero": zero,
-                                   "histogram": [("workload.mem_traffic", "latency_histogram")]}
+        expected = {"max_panels": drawable[12:], "zero": zero, "nan": nan,
+                    "histogram": [("workload.mem_traffic", "latency_histogram")]}
+        assert figure.left_out == {reason: panels for reason, panels in expected.items() if panels}
         message = str(caught[0].message)
         assert message.startswith(f"plot_stats: {run.path.name}: drew 12 panels; left out beyond max_panels=12: ")
-        for t, n in drawable[12:] + zero:
+        for t, n in drawable[12:] + zero + nan:
             assert f"{t}/{n}" in message
         assert "(raise max_panels (--max-panels)" in message and "show_empty=True (--show-empty)" in message
         assert "workload.mem_traffic/latency_histogram (plot_histogram(run, type, name)" in message
+        without_value = f"{len(nan)} without a value, " if nan else ""
         assert (f"not drawn: {len(drawable) - 12} beyond max_panels, {len(zero)} zero throughout, "
-                "1 histogram (plot_histogram)" in figure._suptitle.get_text())
+                f"{without_value}1 histogram (plot_histogram)" in figure._suptitle.get_text())
         check_png(tmp_path / "many.png")
 
         # show_empty and a larger max_panels draw every statistic; only the histogram stays out.
