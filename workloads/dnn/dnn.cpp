@@ -1,5 +1,6 @@
 // workload.dnn at run time: the command processor that walks the program prepare() wrote
 // (dnn.hpp, dnn_host.cpp). Host and device code: it runs on every engine.
+#include "dma_protocol.hpp"
 #include "dnn.hpp"
 
 namespace archlab::dnn_workload {
@@ -95,10 +96,15 @@ struct Walker {
   // ---- memories -----------------------------------------------------------------------------
 
   ARCHLAB_HD std::uint64_t wrap(std::uint64_t address) const { return address % (p.address_range - p.request_size); }
-  ARCHLAB_HD void to_memory(std::uint16_t kind, std::uint32_t memory, std::uint64_t address, std::uint64_t bytes,
-                            std::uint64_t tag) {
+  /// Unit (c, u)'s requests go through DMA engine flat mod engines, when there are engines.
+  ARCHLAB_HD std::uint32_t engine_of(std::uint32_t c, std::uint32_t u) const { return flat_unit(c, u) % s.dmas; }
+  ARCHLAB_HD void to_memory(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint32_t memory,
+                            std::uint64_t address, std::uint64_t bytes, std::uint64_t tag) {
     const Payload payload{{wrap(address), bytes, 0, tag}};
-    if (p.mem_via_interconnect) {
+    if (s.dmas > 0) {
+      const auto destination = static_cast<std::uint32_t>(p.mem_via_interconnect ? p.mem_route + memory : memory);
+      send(Dnn::kDmaPort, kind, payload, engine_of(c, u), dma::route(false, p.mem_via_interconnect, destination));
+    } else if (p.mem_via_interconnect) {
       send(Dnn::kMemPort, kind, payload, 0, static_cast<std::uint32_t>(p.mem_route + memory));
     } else {
       send(Dnn::kMemPort, kind, payload, memory, 0);
@@ -113,13 +119,16 @@ struct Walker {
   }
   ARCHLAB_HD void to_buffer(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint64_t address,
                             std::uint64_t bytes, std::uint64_t tag) {
-    to_buffer_at(kind, flat_unit(c, u) % s.buffers, address, bytes, tag);
+    to_buffer_at(kind, c, u, flat_unit(c, u) % s.buffers, address, bytes, tag);
   }
-  ARCHLAB_HD void to_buffer_at(std::uint16_t kind, std::uint32_t buffer, std::uint64_t address, std::uint64_t bytes,
-                               std::uint64_t tag) {
+  ARCHLAB_HD void to_buffer_at(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint32_t buffer,
+                               std::uint64_t address, std::uint64_t bytes, std::uint64_t tag) {
     const Payload payload{{address, bytes, 0, tag}};
     ctx.stat_add(Dnn::kBufferBytes, static_cast<double>(bytes));
-    if (p.buffer_via_interconnect) {
+    if (s.dmas > 0) {
+      const auto destination = static_cast<std::uint32_t>(p.buffer_via_interconnect ? p.buffer_route + buffer : buffer);
+      send(Dnn::kDmaPort, kind, payload, engine_of(c, u), dma::route(true, p.buffer_via_interconnect, destination));
+    } else if (p.buffer_via_interconnect) {
       send(Dnn::kBufferPort, kind, payload, 0, static_cast<std::uint32_t>(p.buffer_route + buffer));
     } else {
       send(Dnn::kBufferPort, kind, payload, buffer, 0);
@@ -156,8 +165,8 @@ struct Walker {
             if (!can_send(1)) return kick();
             const std::uint64_t at = slot.address % slot.region_size;
             const std::uint64_t bytes = min2(min2(slot.region_left, p.request_size), slot.region_size - at);
-            to_buffer_at(writing ? protocol::kMemWrite : protocol::kMemRead, slot.region_buffer, slot.region_lo + at,
-                         bytes, make_tag(c, u, k, true, 0));
+            to_buffer_at(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, slot.region_buffer,
+                         slot.region_lo + at, bytes, make_tag(c, u, k, true, 0));
             ++slot.outstanding;
             slot.left -= bytes;
             slot.region_left -= bytes;
@@ -175,7 +184,7 @@ struct Walker {
           }
           if (memory == kNone) return;
           const std::uint64_t bytes = min2(slot.region_left, p.request_size);
-          to_memory(writing ? protocol::kMemWrite : protocol::kMemRead, memory, slot.address, bytes,
+          to_memory(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, memory, slot.address, bytes,
                     make_tag(c, u, k, false, memory));
           ++s.mem_outstanding[memory];
           s.mem_rr = memory + 1;
@@ -450,8 +459,13 @@ ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
     const std::uint32_t reach = ctx.fanout(c == 0 ? kMatrixPort : kVectorPort);
     s.units[c] = reach < kMaxUnits ? reach : kMaxUnits;
   }
-  s.memories = endpoints(ctx, kMemPort, p.mem_via_interconnect, p.mem_count);
-  s.buffers = endpoints(ctx, kBufferPort, p.buffer_via_interconnect, p.buffer_count);
+  // With DMA engines the command processor does not see the memories: mem_count (required) and
+  // buffer_count say how many the engines reach.
+  s.dmas = static_cast<std::uint32_t>(p.dma_engines);
+  s.memories = s.dmas > 0 ? static_cast<std::uint32_t>(p.mem_count)
+                          : endpoints(ctx, kMemPort, p.mem_via_interconnect, p.mem_count);
+  s.buffers = s.dmas > 0 ? static_cast<std::uint32_t>(p.buffer_count)
+                         : endpoints(ctx, kBufferPort, p.buffer_via_interconnect, p.buffer_count);
   // Resident tensors go above every unit's slots (unit f's are in buffer f mod buffers).
   s.resident_base = s.buffers == 0 ? 0
                                    : (static_cast<std::uint64_t>(s.units[0] + s.units[1]) + s.buffers - 1) / s.buffers *
@@ -478,6 +492,8 @@ ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
     if (p.has_class[c] != 0 && s.units[c] == 0) return ctx.send(c == 0 ? kMatrixPort : kVectorPort, 0, 0, nothing);
   }
   if (s.memories == 0 && p.nops > 0) return ctx.send(kMemPort, 0, 0, nothing);
+  // Fewer engines linked than dma_engines asks for: the send to the last one names the port.
+  if (s.dmas > ctx.fanout(kDmaPort)) return ctx.send(kDmaPort, 0, 0, nothing, s.dmas - 1);
   if (p.nops == 0) return;
   Walker walk{s, p, ctx, ops, ctx.data<std::uint32_t>(p.succ), kMaxSendsPerEvent};
   walk.schedule();
