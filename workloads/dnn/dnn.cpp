@@ -96,14 +96,22 @@ struct Walker {
   // ---- memories -----------------------------------------------------------------------------
 
   ARCHLAB_HD std::uint64_t wrap(std::uint64_t address) const { return address % (p.address_range - p.request_size); }
-  /// Unit (c, u)'s requests go through DMA engine flat mod engines, when there are engines.
-  ARCHLAB_HD std::uint32_t engine_of(std::uint32_t c, std::uint32_t u) const { return flat_unit(c, u) % s.dmas; }
+  /// The DMA engine of a transfer of unit (c, u) that concerns memory or buffer `lane`: the unit is
+  /// in group flat mod groups, whose engines are g, g + groups, ...; lane picks one of them, so a
+  /// unit's traffic spreads over its group's engines as the memories it goes to do.
+  ARCHLAB_HD std::uint32_t engine_of(std::uint32_t c, std::uint32_t u, std::uint32_t lane) const {
+    const std::uint32_t groups = p.dma_groups > 0 ? static_cast<std::uint32_t>(p.dma_groups) : s.dmas;
+    const std::uint32_t group = flat_unit(c, u) % groups;
+    const std::uint32_t engines = (s.dmas - group + groups - 1) / groups;
+    return group + lane % engines * groups;
+  }
   ARCHLAB_HD void to_memory(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint32_t memory,
                             std::uint64_t address, std::uint64_t bytes, std::uint64_t tag) {
     const Payload payload{{wrap(address), bytes, 0, tag}};
     if (s.dmas > 0) {
       const auto destination = static_cast<std::uint32_t>(p.mem_via_interconnect ? p.mem_route + memory : memory);
-      send(Dnn::kDmaPort, kind, payload, engine_of(c, u), dma::route(false, p.mem_via_interconnect, destination));
+      send(Dnn::kDmaPort, kind, payload, engine_of(c, u, memory),
+           dma::route(false, p.mem_via_interconnect, destination));
     } else if (p.mem_via_interconnect) {
       send(Dnn::kMemPort, kind, payload, 0, static_cast<std::uint32_t>(p.mem_route + memory));
     } else {
@@ -117,17 +125,19 @@ struct Walker {
     const std::uint32_t depth = Dnn::depth_of(p);
     return (static_cast<std::uint64_t>(flat_unit(c, u) / s.buffers) * depth + k) * (p.buffer_size / depth);
   }
-  ARCHLAB_HD void to_buffer(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint64_t address,
-                            std::uint64_t bytes, std::uint64_t tag) {
-    to_buffer_at(kind, c, u, flat_unit(c, u) % s.buffers, address, bytes, tag);
+  /// A fill or drain of unit (c, u)'s slots, for a transfer from or to memory `lane`.
+  ARCHLAB_HD void to_buffer(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint32_t lane,
+                            std::uint64_t address, std::uint64_t bytes, std::uint64_t tag) {
+    to_buffer_at(kind, c, u, lane, flat_unit(c, u) % s.buffers, address, bytes, tag);
   }
-  ARCHLAB_HD void to_buffer_at(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint32_t buffer,
-                               std::uint64_t address, std::uint64_t bytes, std::uint64_t tag) {
+  ARCHLAB_HD void to_buffer_at(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint32_t lane,
+                               std::uint32_t buffer, std::uint64_t address, std::uint64_t bytes, std::uint64_t tag) {
     const Payload payload{{address, bytes, 0, tag}};
     ctx.stat_add(Dnn::kBufferBytes, static_cast<double>(bytes));
     if (s.dmas > 0) {
       const auto destination = static_cast<std::uint32_t>(p.buffer_via_interconnect ? p.buffer_route + buffer : buffer);
-      send(Dnn::kDmaPort, kind, payload, engine_of(c, u), dma::route(true, p.buffer_via_interconnect, destination));
+      send(Dnn::kDmaPort, kind, payload, engine_of(c, u, lane),
+           dma::route(true, p.buffer_via_interconnect, destination));
     } else if (p.buffer_via_interconnect) {
       send(Dnn::kBufferPort, kind, payload, 0, static_cast<std::uint32_t>(p.buffer_route + buffer));
     } else {
@@ -166,7 +176,7 @@ struct Walker {
             const std::uint64_t at = slot.address % slot.region_size;
             const std::uint64_t bytes = min2(min2(slot.region_left, p.request_size), slot.region_size - at);
             to_buffer_at(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, slot.region_buffer,
-                         slot.region_lo + at, bytes, make_tag(c, u, k, true, 0));
+                         slot.region_buffer, slot.region_lo + at, bytes, make_tag(c, u, k, true, 0));
             ++slot.outstanding;
             slot.left -= bytes;
             slot.region_left -= bytes;
@@ -190,7 +200,7 @@ struct Walker {
           s.mem_rr = memory + 1;
           ++slot.outstanding;
           if (with_buffer) { // the result leaves the buffer as it goes out
-            to_buffer(protocol::kMemRead, c, u, slot.buffer_address, bytes, make_tag(c, u, k, true, 0));
+            to_buffer(protocol::kMemRead, c, u, memory, slot.buffer_address, bytes, make_tag(c, u, k, true, 0));
             ++slot.outstanding;
             slot.buffer_address += bytes;
           }
@@ -410,7 +420,8 @@ struct Walker {
     ctx.stat_add(Dnn::kAttributedEnergy, energy);
     // Operands go from memory into the buffer as they arrive.
     if (e.kind == protocol::kMemReadDone && !tag_buffer(tag) && s.buffers > 0) {
-      to_buffer(protocol::kMemWrite, c, u, slot.buffer_address, e.payload.w[1], make_tag(c, u, tag_slot(tag), true, 0));
+      to_buffer(protocol::kMemWrite, c, u, tag_memory(tag), slot.buffer_address, e.payload.w[1],
+                make_tag(c, u, tag_slot(tag), true, 0));
       slot.buffer_address += e.payload.w[1];
       ++slot.outstanding;
     }

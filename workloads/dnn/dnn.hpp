@@ -146,6 +146,7 @@ struct Dnn {
     std::uint64_t address_range;
     std::uint64_t resident_size;
     std::uint64_t dma_engines;
+    std::uint64_t dma_groups;
     // Filled by prepare():
     DataRef program; ///< ProgramOp[nops]
     DataRef succ;    ///< std::uint32_t successors
@@ -251,6 +252,11 @@ struct Dnn {
                           "(matrix units first) uses engine f mod dma_engines, which sends its requests on its own "
                           "`mem` and `buffer` ports (needs mem_count, and buffer_count for a buffer); 0: none, the "
                           "command processor sends them on `mem` and `buffer` itself",
+                          0.0, kMaxDmaEngines),
+      ARCHLAB_PARAM_RANGE(Params, dma_groups, UInt, "0",
+                          "with dma_engines: unit f belongs to group f mod dma_groups, which uses engines g, "
+                          "g + dma_groups, ... (a transfer with memory m through the m-th of them, cyclically); 0: "
+                          "dma_engines groups, one engine each",
                           0.0, kMaxDmaEngines),
   };
   static constexpr PortSpec ports[] = {
