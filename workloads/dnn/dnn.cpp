@@ -171,12 +171,14 @@ struct Walker {
             slot.region_lo = slot.second_lo;
             slot.region_size = slot.second_size;
           }
-          if (slot.region_buffer != kNone) { // a resident tensor, in its buffer memory
+          if (slot.region_buffer != kNone) { // a resident tensor, spread over the buffer memories
             if (!can_send(1)) return kick();
             const std::uint64_t at = slot.address % slot.region_size;
             const std::uint64_t bytes = min2(min2(slot.region_left, p.request_size), slot.region_size - at);
-            to_buffer_at(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, slot.region_buffer,
-                         slot.region_buffer, slot.region_lo + at, bytes, make_tag(c, u, k, true, 0));
+            // Piece i (of request_size bytes) lives in buffer (home + i) mod buffers, at its offset.
+            const auto buffer = static_cast<std::uint32_t>((slot.region_buffer + at / p.request_size) % s.buffers);
+            to_buffer_at(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, buffer, buffer,
+                         slot.region_lo + at, bytes, make_tag(c, u, k, true, 0));
             ++slot.outstanding;
             slot.left -= bytes;
             slot.region_left -= bytes;

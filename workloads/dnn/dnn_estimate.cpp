@@ -407,8 +407,8 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
       write_ps = std::max(write_ps, endpoint_ps(results_out, through_interconnect));
     }
     // The far ends have one port each way too: requests are dealt evenly over the memories; a
-    // unit's fills and drains go to its own buffer (f mod buffers), a tensor kept on chip to or
-    // from the one buffer that holds it.
+    // unit's fills and drains go to its own buffer (f mod buffers), the tensors kept on chip are
+    // spread over all the buffers.
     const auto wire_bytes = [&](std::uint64_t bytes, const Path& path) {
       return static_cast<double>(bytes + (bytes + p.request_size - 1) / p.request_size * path.header);
     };
@@ -421,11 +421,10 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
       const std::uint64_t buffers = buffer.memories.size();
       const double fill_share =
           static_cast<double>((n_units + buffers - 1) / buffers) / static_cast<double>(n_units);
-      const double into = wire_bytes(mem_read, buffer) * fill_share + wire_bytes(resident_write, buffer);
-      const double out_of = wire_bytes(mem_write, buffer) * fill_share + wire_bytes(resident_read, buffer);
+      const auto spread = static_cast<double>(buffers);
+      const double into = wire_bytes(mem_read, buffer) * fill_share + wire_bytes(resident_write, buffer) / spread;
+      const double out_of = wire_bytes(mem_write, buffer) * fill_share + wire_bytes(resident_read, buffer) / spread;
       ic_ps = std::max(ic_ps, std::max(into, out_of) * 1e12 / ic_bandwidth);
-      read_ps = std::max(read_ps, wire_bytes(resident_read, buffer) * 1e12 / ic_bandwidth);
-      write_ps = std::max(write_ps, wire_bytes(resident_write, buffer) * 1e12 / ic_bandwidth);
     }
     // A pipeline of steps, units x depth in flight: the slowest resource sets the pace, but the
     // first wave's operands arrive before any compute starts, and the last wave's results leave
