@@ -228,8 +228,8 @@ mem_route = 0
 mem_count = 2
 )";
   if (engines > 0) {
-    text += "dma_engines = " + std::to_string(engines) + "\n[workloads.dma]\ntype = \"workload.dnn_dma\"\ncount = " +
-            std::to_string(engines) + "\n";
+    text += "dma_engines = " + std::to_string(engines) +
+            "\n[workloads.dma]\ntype = \"workload.dnn_dma\"\ncount = " + std::to_string(engines) + "\n";
   }
   text += R"([[links]]
 from = "noc.hop"
@@ -257,8 +257,10 @@ latency = "1 ns"
     text += "[[links]]\nfrom = \"dnn.dma\"\nto = \"dma[*].cmd\"\nlatency = \"1 ns\"\n"
             "[[links]]\nfrom = \"dma[*].done\"\nto = \"dnn.in\"\nlatency = \"1 ns\"\n";
   }
-  text += "[[links]]\nfrom = \"" + requester + ".mem\"\nto = \"noc.in\"\nlatency = \"1 ns\"\n[[links]]\nfrom = "
-          "\"noc.out\"\nto = \"" + requester + ".in\"\nlatency = \"1 ns\"\n";
+  text += "[[links]]\nfrom = \"" + requester +
+          ".mem\"\nto = \"noc.in\"\nlatency = \"1 ns\"\n[[links]]\nfrom = "
+          "\"noc.out\"\nto = \"" +
+          requester + ".in\"\nlatency = \"1 ns\"\n";
   return text;
 }
 

@@ -446,8 +446,8 @@ TEST(DnnWorkload, AnOperatorNoUnitCanRunStopsTheRunNamingThePort) {
 
 /// The small machine with `arrays` arrays, a vector unit, `memories` DDR4-3200 channels and the
 /// 1 MiB scratchpad, all reached through `engines` DMA engines with direct links.
-std::string dma_machine(const std::string& model, const std::string& dnn_params, int arrays, int engines,
-                        int memories, const std::string& engine_params = "") {
+std::string dma_machine(const std::string& model, const std::string& dnn_params, int arrays, int engines, int memories,
+                        const std::string& engine_params = "") {
   std::string text = R"(engine = "sequential"
 seed = 1
 [system.components.sa]
@@ -548,8 +548,8 @@ TEST(DnnWorkload, DmaEnginesMoveEachUnitsDataThemselves) {
   EXPECT_EQ(requests[0] + requests[1], requests_answered(dma)) << "every request went through an engine";
   // What the engines received and sent is every memory and buffer transfer: reads from memory and
   // from the buffer (results on their way out), writes to memory and into the buffer (operands).
-  const double moved = dma.sum("workload.dnn.bytes_read") + dma.sum("workload.dnn.bytes_written") +
-                       dma.sum("workload.dnn.buffer_bytes");
+  const double moved =
+      dma.sum("workload.dnn.bytes_read") + dma.sum("workload.dnn.bytes_written") + dma.sum("workload.dnn.buffer_bytes");
   EXPECT_EQ(dma.sum("workload.dnn_dma.bytes_read") + dma.sum("workload.dnn_dma.bytes_written"), moved);
   EXPECT_EQ(dma.sum("workload.dnn_dma.queue_delay"), 0.0) << "no bandwidth of their own: they never wait";
   EXPECT_EQ(dma.sum("workload.dnn_dma.rejected"), 0.0);

@@ -212,7 +212,8 @@ TEST(Machines, DatacenterLoadsRunsAndCompletes) {
   const auto sram_reads = r.values("memory.sram.reads");
   const auto sram_writes = r.values("memory.sram.writes");
   ASSERT_EQ(sram_reads.size(), 4u);
-  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(sram_reads[i] + sram_writes[i], 500.0) << "gbuf[" << i << "]";
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(sram_reads[i] + sram_writes[i], 500.0) << "gbuf[" << i << "]";
   EXPECT_EQ(r.total("interconnect.mesh.packets"), 2.0 * 3200);  // requests and answers
   EXPECT_EQ(r.total("memory.dram.rejected") + r.total("memory.sram.rejected"), 0.0);
   expect_energy(r, {"compute.systolic", "compute.vector", "memory.sram", "memory.dram", "interconnect.mesh"});

@@ -1,7 +1,7 @@
 // workload.dnn at run time: the command processor that walks the program prepare() wrote
 // (dnn.hpp, dnn_host.cpp). Host and device code: it runs on every engine.
-#include "dma_protocol.hpp"
 #include "dnn.hpp"
+#include "dma_protocol.hpp"
 
 namespace archlab::dnn_workload {
 namespace {
@@ -177,8 +177,8 @@ struct Walker {
             const std::uint64_t bytes = min2(min2(slot.region_left, p.request_size), slot.region_size - at);
             // Piece i (of request_size bytes) lives in buffer (home + i) mod buffers, at its offset.
             const auto buffer = static_cast<std::uint32_t>((slot.region_buffer + at / p.request_size) % s.buffers);
-            to_buffer_at(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, buffer, buffer,
-                         slot.region_lo + at, bytes, make_tag(c, u, k, true, 0));
+            to_buffer_at(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, buffer, buffer, slot.region_lo + at,
+                         bytes, make_tag(c, u, k, true, 0));
             ++slot.outstanding;
             slot.left -= bytes;
             slot.region_left -= bytes;

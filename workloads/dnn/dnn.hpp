@@ -27,9 +27,9 @@ namespace archlab::dnn_workload {
 /// bytes). 4096 holds SCALE-Sim's 891-layer Transformer and a 48-layer decoder (about 40
 /// operators a layer) with room to spare, for 288 KiB per instance.
 inline constexpr std::uint32_t kMaxOps = 4096;
-inline constexpr std::uint32_t kMaxUnits = 64;    ///< compute units per class (matrix, vector)
-inline constexpr std::uint32_t kMaxDepth = 4;     ///< buffer slots per unit (steps in flight)
-inline constexpr std::uint32_t kMaxMemories = 64; ///< memory endpoints (DRAM) and buffer endpoints (SRAM)
+inline constexpr std::uint32_t kMaxUnits = 64;                 ///< compute units per class (matrix, vector)
+inline constexpr std::uint32_t kMaxDepth = 4;                  ///< buffer slots per unit (steps in flight)
+inline constexpr std::uint32_t kMaxMemories = 64;              ///< memory endpoints (DRAM) and buffer endpoints (SRAM)
 inline constexpr std::uint32_t kMaxDmaEngines = 2 * kMaxUnits; ///< one per unit at most
 inline constexpr std::uint32_t kNone = 0xffffffffu;
 
@@ -64,7 +64,8 @@ struct ProgramOp {
   /// Operands and result kept on chip (resident_size): the A operand (matrix; all inputs of a
   /// vector operator), the B operand and the result are in the buffer memories instead of
   /// memory when the flag is 1, in the resident tensor of operator `*_home` (program position:
-  /// its buffer is home mod buffers) at `*_offset` of the resident region, `*_bytes` long.
+  /// its piece i of request_size bytes is in buffer (home + i) mod buffers) at `*_offset` of the
+  /// resident region, `*_bytes` long.
   std::uint32_t a_resident, b_resident, out_resident, pad_resident;
   std::uint32_t a_home, b_home;
   std::uint64_t a_offset, b_offset, out_offset;

@@ -419,8 +419,7 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
     }
     if (buffer.interconnect != nullptr && has_buffer) {
       const std::uint64_t buffers = buffer.memories.size();
-      const double fill_share =
-          static_cast<double>((n_units + buffers - 1) / buffers) / static_cast<double>(n_units);
+      const double fill_share = static_cast<double>((n_units + buffers - 1) / buffers) / static_cast<double>(n_units);
       const auto spread = static_cast<double>(buffers);
       const double into = wire_bytes(mem_read, buffer) * fill_share + wire_bytes(resident_write, buffer) / spread;
       const double out_of = wire_bytes(mem_write, buffer) * fill_share + wire_bytes(resident_read, buffer) / spread;
