@@ -183,8 +183,116 @@ TEST(DnnEstimate, ManycoreMlpWithinBoundsOfTheEventRun) { expect_close_to_events
 TEST(DnnEstimate, EdgeMobilenetWithinBoundsOfTheEventRun) {
   expect_close_to_events("edge_mobilenet_v2.toml", 0.15, 0.06);
 }
+// With a DMA engine per unit no one port sets the pace on the datacenter machine; what the
+// estimate leaves out (mesh contention, DRAM row conflicts between streams, a step's operands
+// arriving late) costs the event run 16% more here.
 TEST(DnnEstimate, DatacenterResnetWithinBoundsOfTheEventRun) {
-  expect_close_to_events("datacenter_resnet50.toml", 0.15, 0.02);
+  expect_close_to_events("datacenter_resnet50.toml", 0.2, 0.03);
+}
+
+/// Four 4 x 4 arrays and two SRAMs on a 3 x 2 mesh of 8 GB/s links; the SRAMs are endpoints 0
+/// and 1, then the command processor (endpoint 2) or `engines` DMA engines (2, 3, ...).
+std::string mesh_machine(const std::string& model, int engines) {
+  std::string text = R"(engine = "sequential"
+[system.components.sa]
+type = "compute.systolic"
+count = 4
+rows = 4
+cols = 4
+dataflow = "os"
+clock = "1 GHz"
+[system.components.mem]
+type = "memory.sram"
+count = 2
+capacity = "1 MiB"
+banks = 4
+bytes_per_cycle = "8 B"
+clock = "1 GHz"
+via_interconnect = true
+[system.components.noc]
+type = "interconnect.mesh"
+x = 3
+y = 2
+flit_size = "8 B"
+link_bandwidth = "8 GB/s"
+[workloads.dnn]
+type = "workload.dnn"
+model = ")" + model + R"("
+element_bytes = 1
+tile_m = 16
+tile_n = 16
+request_size = "64 B"
+address_range = "64 KiB"
+mem_via_interconnect = true
+mem_route = 0
+mem_count = 2
+)";
+  if (engines > 0) {
+    text += "dma_engines = " + std::to_string(engines) +
+            "\n[workloads.dma]\ntype = \"workload.dnn_dma\"\ncount = " + std::to_string(engines) + "\n";
+  }
+  text += R"([[links]]
+from = "noc.hop"
+to = "noc.hop_in"
+latency = "1 ns"
+[[links]]
+from = "noc.out"
+to = "mem[*].req"
+latency = "1 ns"
+[[links]]
+from = "mem[*].resp"
+to = "noc.in"
+latency = "1 ns"
+[[links]]
+from = "dnn.matrix"
+to = "sa[*].cmd"
+latency = "1 ns"
+[[links]]
+from = "sa[*].done"
+to = "dnn.in"
+latency = "1 ns"
+)";
+  const std::string requester = engines > 0 ? "dma[*]" : "dnn";
+  if (engines > 0) {
+    text += "[[links]]\nfrom = \"dnn.dma\"\nto = \"dma[*].cmd\"\nlatency = \"1 ns\"\n"
+            "[[links]]\nfrom = \"dma[*].done\"\nto = \"dnn.in\"\nlatency = \"1 ns\"\n";
+  }
+  text += "[[links]]\nfrom = \"" + requester +
+          ".mem\"\nto = \"noc.in\"\nlatency = \"1 ns\"\n[[links]]\nfrom = "
+          "\"noc.out\"\nto = \"" +
+          requester + ".in\"\nlatency = \"1 ns\"\n";
+  return text;
+}
+
+TEST(DnnEstimate, DmaEnginesSplitTheEndpointTimeUpToTheMemoriesPorts) {
+  const TempDir dir;
+  const auto model =
+      dir.write("g.toml", "[[ops]]\nname = \"g\"\ntype = \"gemm\"\ninputs = []\nm = 16\nn = 64\nk = 16\n");
+  // Four output tiles, one per array. In: A (16 x 16) once per column tile and B (16 x 64) once,
+  // 2048 B in 32 requests with 8 B headers: 2304 B; out: 1024 B in 16 requests, 1152 B.
+  const EstimateRow own = estimate_text(mesh_machine(model.string(), 0))[0].rows[0];
+  EXPECT_EQ(own.interconnect, 2304u * 125u) << "all of it through the command processor's port at 8 GB/s";
+  // Four engines, one per array: a quarter each (576 B), but the two memories' ports each send half
+  // the reads (1152 B): they are the busiest now.
+  const EstimateRow four = estimate_text(mesh_machine(model.string(), 4))[0].rows[0];
+  EXPECT_EQ(four.interconnect, 1152u * 125u);
+  EXPECT_EQ(four.bytes, own.bytes);
+  EXPECT_EQ(four.compute, own.compute);
+  // Two engines for four arrays (unit f on engine f mod 2): half each, as much as a memory's.
+  const EstimateRow two = estimate_text(mesh_machine(model.string(), 2))[0].rows[0];
+  EXPECT_EQ(two.interconnect, 1152u * 125u);
+  // One engine carries everything, like the command processor.
+  const EstimateRow one = estimate_text(mesh_machine(model.string(), 1))[0].rows[0];
+  EXPECT_EQ(one.interconnect, own.interconnect);
+  // More engines asked for than linked.
+  auto text = mesh_machine(model.string(), 2);
+  text.replace(text.find("dma_engines = 2"), 15, "dma_engines = 4");
+  try {
+    (void)estimate_text(text);
+    ADD_FAILURE() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), "dma_engines = 4 but port 'dma' reaches 2 DMA engines")) << e.what();
+  }
 }
 
 TEST(DnnEstimate, CsvHasEveryRowAndTheTotal) {

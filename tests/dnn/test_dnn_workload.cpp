@@ -442,6 +442,294 @@ TEST(DnnWorkload, AnOperatorNoUnitCanRunStopsTheRunNamingThePort) {
   }
 }
 
+// ---- DMA engines (workload.dnn_dma) ----------------------------------------------------------
+
+/// The small machine with `arrays` arrays, a vector unit, `memories` DDR4-3200 channels and the
+/// 1 MiB scratchpad, all reached through `engines` DMA engines with direct links.
+std::string dma_machine(const std::string& model, const std::string& dnn_params, int arrays, int engines, int memories,
+                        const std::string& engine_params = "") {
+  std::string text = R"(engine = "sequential"
+seed = 1
+[system.components.sa]
+type = "compute.systolic"
+count = )" + std::to_string(arrays) +
+                     R"(
+rows = 16
+cols = 16
+dataflow = "os"
+clock = "1 GHz"
+[system.components.vu]
+type = "compute.vector"
+lanes = 16
+clock = "1 GHz"
+[system.components.spm]
+type = "memory.sram"
+capacity = "1 MiB"
+banks = 8
+bytes_per_cycle = "16 B"
+clock = "1 GHz"
+[system.components.dram]
+type = "memory.dram"
+preset = "ddr4_3200"
+count = )" + std::to_string(memories) +
+                     R"(
+[workloads.dma]
+type = "workload.dnn_dma"
+count = )" + std::to_string(engines) +
+                     "\n" + engine_params + R"(
+[workloads.dnn]
+type = "workload.dnn"
+model = ")" + model + "\"\nbuffer_size = \"" +
+                     std::to_string(1024 / (arrays + 1)) + " KiB\"\ndma_engines = " + std::to_string(engines) +
+                     "\nmem_count = " + std::to_string(memories) + "\nbuffer_count = 1\n" + dnn_params + R"(
+[[links]]
+from = "dnn.matrix"
+to = "sa[*].cmd"
+latency = "1 ns"
+[[links]]
+from = "sa[*].done"
+to = "dnn.in"
+latency = "1 ns"
+[[links]]
+from = "dnn.vector"
+to = "vu.cmd"
+latency = "1 ns"
+[[links]]
+from = "vu.done"
+to = "dnn.in"
+latency = "1 ns"
+[[links]]
+from = "dnn.dma"
+to = "dma[*].cmd"
+latency = "1 ns"
+[[links]]
+from = "dma[*].done"
+to = "dnn.in"
+latency = "1 ns"
+[[links]]
+from = "dma[*].mem"
+to = "dram[*].req"
+latency = "1 ns"
+[[links]]
+from = "dram[*].resp"
+to = "dma[*].in"
+latency = "1 ns"
+[[links]]
+from = "dma[*].buffer"
+to = "spm.req"
+latency = "1 ns"
+[[links]]
+from = "spm.resp"
+to = "dma[*].in"
+latency = "1 ns"
+)";
+  return text;
+}
+
+double requests_answered(const DnnRun& r) {
+  return r.sum("memory.dram.reads") + r.sum("memory.dram.writes") + r.sum("memory.sram.reads") +
+         r.sum("memory.sram.writes");
+}
+
+TEST(DnnWorkload, DmaEnginesMoveEachUnitsDataThemselves) {
+  // The MLP on one array and one vector unit: the array's transfers go through engine 0, the
+  // vector unit's through engine 1; the program's traffic is the command processor's own.
+  const DnnRun own = run_text(machine(zoo("mlp_small"), "buffer_size = \"512 KiB\""));
+  const DnnRun dma = run_text(dma_machine(zoo("mlp_small"), "", 1, 2, 1));
+  EXPECT_EQ(dma.sum("workload.dnn.done"), 1.0);
+  for (const char* stat : {"workload.dnn.bytes_read", "workload.dnn.bytes_written", "workload.dnn.buffer_bytes",
+                           "workload.dnn.commands", "workload.dnn.macs", "memory.dram.bytes", "memory.sram.bytes"}) {
+    EXPECT_EQ(dma.sum(stat), own.sum(stat)) << stat;
+  }
+  const std::vector<double> requests = dma.stats.at("workload.dnn_dma.requests");
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_GT(requests[0], 0.0);
+  EXPECT_GT(requests[1], 0.0);
+  EXPECT_EQ(requests[0] + requests[1], requests_answered(dma)) << "every request went through an engine";
+  // What the engines received and sent is every memory and buffer transfer: reads from memory and
+  // from the buffer (results on their way out), writes to memory and into the buffer (operands).
+  const double moved =
+      dma.sum("workload.dnn.bytes_read") + dma.sum("workload.dnn.bytes_written") + dma.sum("workload.dnn.buffer_bytes");
+  EXPECT_EQ(dma.sum("workload.dnn_dma.bytes_read") + dma.sum("workload.dnn_dma.bytes_written"), moved);
+  EXPECT_EQ(dma.sum("workload.dnn_dma.queue_delay"), 0.0) << "no bandwidth of their own: they never wait";
+  EXPECT_EQ(dma.sum("workload.dnn_dma.rejected"), 0.0);
+  EXPECT_EQ(dma.sum("memory.dram.errors") + dma.sum("memory.sram.errors"), 0.0);
+}
+
+TEST(DnnWorkload, DmaGroupsSpreadAUnitsTrafficOverTheirEngines) {
+  // Two arrays, round robin (item i on array i mod 2), two memories, four engines.
+  const TempDir dir;
+  const std::string model = one_gemm(dir, 256, 256, 256);
+  const std::string mapping = "tile_m = 128\ntile_n = 128\ntile_k = 128\nrequest_size = \"8 KiB\"\n"
+                              "policy = \"round_robin\"\n";
+  // One group per engine: array f uses engine f; engines 2 and 3 (the vector unit's and a spare)
+  // carry nothing in a graph without vector operators.
+  const DnnRun apart = run_text(dma_machine(model, mapping, 2, 4, 2));
+  EXPECT_EQ(apart.sum("workload.dnn.done"), 1.0);
+  const std::vector<double> one = apart.stats.at("workload.dnn_dma.requests");
+  ASSERT_EQ(one.size(), 4u);
+  EXPECT_GT(one[0], 0.0);
+  EXPECT_GT(one[1], 0.0);
+  EXPECT_EQ(one[2] + one[3], 0.0);
+  // Two groups: array f (and the vector unit, f = 2, with array 0) uses engines f and f + 2, the
+  // first for memory 0's transfers, the second for memory 1's: every engine works.
+  const DnnRun grouped = run_text(dma_machine(model, mapping + "dma_groups = 2", 2, 4, 2));
+  EXPECT_EQ(grouped.sum("workload.dnn.done"), 1.0);
+  const std::vector<double> two = grouped.stats.at("workload.dnn_dma.requests");
+  for (double r : two)
+    EXPECT_GT(r, 0.0);
+  EXPECT_EQ(two[0] + two[2], one[0]) << "array 0's transfers, now on its group's two engines";
+  EXPECT_EQ(two[1] + two[3], one[1]);
+  EXPECT_EQ(grouped.sum("workload.dnn.bytes_read"), apart.sum("workload.dnn.bytes_read"));
+}
+
+TEST(DnnWorkload, DmaBandwidthPacesAnEngine) {
+  const TempDir dir;
+  const std::string model = one_gemm(dir, 256, 256, 256);
+  const std::string mapping = "tile_m = 128\ntile_n = 128\ntile_k = 128\nrequest_size = \"8 KiB\"\n";
+  const DnnRun free_running = run_text(dma_machine(model, mapping, 1, 1, 1));
+  const DnnRun paced = run_text(dma_machine(model, mapping, 1, 1, 1, "bandwidth = \"2 GB/s\""));
+  EXPECT_EQ(paced.sum("workload.dnn.done"), 1.0);
+  EXPECT_EQ(free_running.sum("workload.dnn_dma.queue_delay"), 0.0);
+  EXPECT_GT(paced.sum("workload.dnn_dma.queue_delay"), 0.0);
+  // 512 KiB of operands come in through the one engine at 2 GB/s: at least 262 us.
+  EXPECT_GE(paced.sum("workload.dnn.latency"), 8.0 * 65536 / 2e9 * 1e12);
+  EXPECT_LT(free_running.sum("workload.dnn.latency"), paced.sum("workload.dnn.latency") / 2);
+}
+
+/// A 3 x 2 mesh with 8 GB/s links: two DDR4-3200 channels (endpoints 0 and 1), then the
+/// requesters: the command processor itself (endpoint 2) or four DMA engines (2 to 5), one per array.
+std::string mesh_machine(const std::string& model, bool with_engines) {
+  std::string text = R"(engine = "sequential"
+seed = 1
+[system.components.sa]
+type = "compute.systolic"
+count = 4
+rows = 16
+cols = 16
+dataflow = "os"
+clock = "1 GHz"
+[system.components.dram]
+type = "memory.dram"
+preset = "ddr4_3200"
+count = 2
+via_interconnect = true
+[system.components.noc]
+type = "interconnect.mesh"
+x = 3
+y = 2
+clock = "1 GHz"
+flit_size = "16 B"
+link_bandwidth = "8 GB/s"
+[workloads.dnn]
+type = "workload.dnn"
+model = ")" + model + R"("
+tile_m = 16
+tile_n = 64
+request_size = "4 KiB"
+mem_via_interconnect = true
+mem_route = 0
+mem_count = 2
+)";
+  if (with_engines) text += "dma_engines = 4\n[workloads.dma]\ntype = \"workload.dnn_dma\"\ncount = 4\n";
+  text += R"([[links]]
+from = "noc.hop"
+to = "noc.hop_in"
+latency = "1 ns"
+[[links]]
+from = "noc.out"
+to = "dram[*].req"
+latency = "1 ns"
+[[links]]
+from = "dram[*].resp"
+to = "noc.in"
+latency = "1 ns"
+[[links]]
+from = "dnn.matrix"
+to = "sa[*].cmd"
+latency = "1 ns"
+[[links]]
+from = "sa[*].done"
+to = "dnn.in"
+latency = "1 ns"
+)";
+  if (with_engines) {
+    text += R"([[links]]
+from = "dnn.dma"
+to = "dma[*].cmd"
+latency = "1 ns"
+[[links]]
+from = "dma[*].done"
+to = "dnn.in"
+latency = "1 ns"
+[[links]]
+from = "dma[*].mem"
+to = "noc.in"
+latency = "1 ns"
+[[links]]
+from = "noc.out"
+to = "dma[*].in"
+latency = "1 ns"
+)";
+  } else {
+    text += R"([[links]]
+from = "dnn.mem"
+to = "noc.in"
+latency = "1 ns"
+[[links]]
+from = "noc.out"
+to = "dnn.in"
+latency = "1 ns"
+)";
+  }
+  return text;
+}
+
+TEST(DnnWorkload, DmaEnginesLiftTheOneEndpointCapOnAMesh) {
+  // A matrix-vector product (M = 16) that streams 4 MiB of weights: bound by the bytes the
+  // requesters can take in. The command processor's one ejection port takes 8 GB/s; four engines
+  // on four routers take more, up to what the two channels (51.2 GB/s) and their links give.
+  const TempDir dir;
+  const std::string model = one_gemm(dir, 16, 2048, 1024);
+  const DnnRun own = run_text(mesh_machine(model, false));
+  const DnnRun dma = run_text(mesh_machine(model, true));
+  for (const DnnRun* r : {&own, &dma}) {
+    EXPECT_EQ(r->sum("workload.dnn.done"), 1.0);
+    EXPECT_EQ(r->sum("memory.dram.errors"), 0.0);
+  }
+  EXPECT_EQ(dma.sum("workload.dnn.bytes_read"), own.sum("workload.dnn.bytes_read"));
+  EXPECT_EQ(dma.sum("interconnect.mesh.bytes"), own.sum("interconnect.mesh.bytes")) << "the same packets";
+  const double bytes = own.sum("workload.dnn.bytes_read");
+  EXPECT_GE(own.sum("workload.dnn.latency"), bytes / 8e9 * 1e12) << "at most 8 GB/s through one port";
+  // Four ports: half the time and more. The two channels' routers have three links out between them
+  // (24 GB/s), which the engines' traffic now shares.
+  EXPECT_LT(dma.sum("workload.dnn.latency"), own.sum("workload.dnn.latency") / 1.8);
+  EXPECT_GT(bytes / dma.sum("workload.dnn.latency") * 1e12, 1.5 * 8e9);
+  for (double received : dma.stats.at("workload.dnn_dma.bytes_read"))
+    EXPECT_GT(received, bytes / 8) << "every array's engine brought in its share";
+}
+
+TEST(DnnWorkload, DmaMappingErrorsNameTheParameterOrPort) {
+  // The command processor cannot see the memories behind the engines: it needs their number.
+  std::string text = dma_machine(zoo("mlp_small"), "", 1, 2, 1);
+  text.replace(text.find("mem_count = 1"), 13, "mem_count = 0");
+  std::string error = config_error(text);
+  EXPECT_TRUE(contains(error, "component 'dnn'") && contains(error, "dma_engines needs mem_count")) << error;
+  error = config_error(dma_machine(zoo("mlp_small"), "dma_groups = 3", 1, 2, 1));
+  EXPECT_TRUE(contains(error, "dma_groups must not exceed dma_engines")) << error;
+  // More engines asked for than linked: the run stops at time 0 naming the port.
+  text = dma_machine(zoo("mlp_small"), "", 1, 2, 1);
+  text.replace(text.find("dma_engines = 2"), 15, "dma_engines = 3");
+  const ExperimentSpec spec = load(text);
+  SystemInstance system(spec.system, spec.seed);
+  try {
+    make_engine("sequential")->run(system, EngineOptions{}, nullptr);
+    ADD_FAILURE() << "the run did not stop";
+  } catch (const std::exception& e) {
+    EXPECT_TRUE(contains(e.what(), "dnn") && contains(e.what(), "'dma'")) << e.what();
+  }
+}
+
 // ---- the examples: one per machine model -----------------------------------------------------
 
 class MachineExample : public ::testing::TestWithParam<std::string> {};

@@ -189,8 +189,8 @@ TEST(Machines, DatacenterLoadsRunsAndCompletes) {
   const ExperimentSpec spec = load_machine("datacenter_synthetic.toml");
   EXPECT_EQ(type_counts(spec), (std::map<std::string, std::uint32_t>{{"compute.systolic", 4},
                                                                      {"compute.vector", 4},
-                                                                     {"memory.sram", 2},
-                                                                     {"memory.dram", 2},
+                                                                     {"memory.sram", 4},
+                                                                     {"memory.dram", 4},
                                                                      {"interconnect.mesh", 1},
                                                                      {"workload.gemm_driver", 4},
                                                                      {"workload.vector_driver", 4},
@@ -210,16 +210,16 @@ TEST(Machines, DatacenterLoadsRunsAndCompletes) {
   EXPECT_EQ(r.values("compute.systolic.tiles"), (std::vector<double>{8, 8, 8, 8}));  // round robin
   EXPECT_EQ(r.total("workload.vector_driver.done"), 32.0);
   EXPECT_EQ(r.total("compute.vector.ops"), 32.0);
-  // two engines each on hbm0, hbm1 (300 requests), gbuf0, gbuf1 (500)
+  // one engine on each HBM3 controller (300 requests) and on each buffer slice (500)
   EXPECT_EQ(sorted(r.values("workload.mem_traffic.completed")),
             (std::vector<double>{300, 300, 300, 300, 500, 500, 500, 500}));
-  // HBM3: both halves served their two DMA engines; the buffers theirs
-  EXPECT_EQ(r.values("memory.dram.reads"), (std::vector<double>{600, 600}));
+  // HBM3: each controller served its engine; each slice its own
+  EXPECT_EQ(r.values("memory.dram.reads"), (std::vector<double>{300, 300, 300, 300}));
   const auto sram_reads = r.values("memory.sram.reads");
   const auto sram_writes = r.values("memory.sram.writes");
-  ASSERT_EQ(sram_reads.size(), 2u);
-  EXPECT_EQ(sram_reads[0] + sram_writes[0], 1000.0);
-  EXPECT_EQ(sram_reads[1] + sram_writes[1], 1000.0);
+  ASSERT_EQ(sram_reads.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(sram_reads[i] + sram_writes[i], 500.0) << "gbuf[" << i << "]";
   EXPECT_EQ(r.total("interconnect.mesh.packets"), 2.0 * 3200);  // requests and answers
   EXPECT_EQ(r.total("memory.dram.rejected") + r.total("memory.sram.rejected"), 0.0);
   expect_energy(r, {"compute.systolic", "compute.vector", "memory.sram", "memory.dram", "interconnect.mesh"});

@@ -1,6 +1,7 @@
 // workload.dnn at run time: the command processor that walks the program prepare() wrote
 // (dnn.hpp, dnn_host.cpp). Host and device code: it runs on every engine.
 #include "dnn.hpp"
+#include "dma_protocol.hpp"
 
 namespace archlab::dnn_workload {
 namespace {
@@ -95,10 +96,23 @@ struct Walker {
   // ---- memories -----------------------------------------------------------------------------
 
   ARCHLAB_HD std::uint64_t wrap(std::uint64_t address) const { return address % (p.address_range - p.request_size); }
-  ARCHLAB_HD void to_memory(std::uint16_t kind, std::uint32_t memory, std::uint64_t address, std::uint64_t bytes,
-                            std::uint64_t tag) {
+  /// The DMA engine of a transfer of unit (c, u) that concerns memory or buffer `lane`: the unit is
+  /// in group flat mod groups, whose engines are g, g + groups, ...; lane picks one of them, so a
+  /// unit's traffic spreads over its group's engines as the memories it goes to do.
+  ARCHLAB_HD std::uint32_t engine_of(std::uint32_t c, std::uint32_t u, std::uint32_t lane) const {
+    const std::uint32_t groups = p.dma_groups > 0 ? static_cast<std::uint32_t>(p.dma_groups) : s.dmas;
+    const std::uint32_t group = flat_unit(c, u) % groups;
+    const std::uint32_t engines = (s.dmas - group + groups - 1) / groups;
+    return group + lane % engines * groups;
+  }
+  ARCHLAB_HD void to_memory(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint32_t memory,
+                            std::uint64_t address, std::uint64_t bytes, std::uint64_t tag) {
     const Payload payload{{wrap(address), bytes, 0, tag}};
-    if (p.mem_via_interconnect) {
+    if (s.dmas > 0) {
+      const auto destination = static_cast<std::uint32_t>(p.mem_via_interconnect ? p.mem_route + memory : memory);
+      send(Dnn::kDmaPort, kind, payload, engine_of(c, u, memory),
+           dma::route(false, p.mem_via_interconnect, destination));
+    } else if (p.mem_via_interconnect) {
       send(Dnn::kMemPort, kind, payload, 0, static_cast<std::uint32_t>(p.mem_route + memory));
     } else {
       send(Dnn::kMemPort, kind, payload, memory, 0);
@@ -111,15 +125,20 @@ struct Walker {
     const std::uint32_t depth = Dnn::depth_of(p);
     return (static_cast<std::uint64_t>(flat_unit(c, u) / s.buffers) * depth + k) * (p.buffer_size / depth);
   }
-  ARCHLAB_HD void to_buffer(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint64_t address,
-                            std::uint64_t bytes, std::uint64_t tag) {
-    to_buffer_at(kind, flat_unit(c, u) % s.buffers, address, bytes, tag);
+  /// A fill or drain of unit (c, u)'s slots, for a transfer from or to memory `lane`.
+  ARCHLAB_HD void to_buffer(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint32_t lane,
+                            std::uint64_t address, std::uint64_t bytes, std::uint64_t tag) {
+    to_buffer_at(kind, c, u, lane, flat_unit(c, u) % s.buffers, address, bytes, tag);
   }
-  ARCHLAB_HD void to_buffer_at(std::uint16_t kind, std::uint32_t buffer, std::uint64_t address, std::uint64_t bytes,
-                               std::uint64_t tag) {
+  ARCHLAB_HD void to_buffer_at(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint32_t lane,
+                               std::uint32_t buffer, std::uint64_t address, std::uint64_t bytes, std::uint64_t tag) {
     const Payload payload{{address, bytes, 0, tag}};
     ctx.stat_add(Dnn::kBufferBytes, static_cast<double>(bytes));
-    if (p.buffer_via_interconnect) {
+    if (s.dmas > 0) {
+      const auto destination = static_cast<std::uint32_t>(p.buffer_via_interconnect ? p.buffer_route + buffer : buffer);
+      send(Dnn::kDmaPort, kind, payload, engine_of(c, u, lane),
+           dma::route(true, p.buffer_via_interconnect, destination));
+    } else if (p.buffer_via_interconnect) {
       send(Dnn::kBufferPort, kind, payload, 0, static_cast<std::uint32_t>(p.buffer_route + buffer));
     } else {
       send(Dnn::kBufferPort, kind, payload, buffer, 0);
@@ -152,11 +171,13 @@ struct Walker {
             slot.region_lo = slot.second_lo;
             slot.region_size = slot.second_size;
           }
-          if (slot.region_buffer != kNone) { // a resident tensor, in its buffer memory
+          if (slot.region_buffer != kNone) { // a resident tensor, spread over the buffer memories
             if (!can_send(1)) return kick();
             const std::uint64_t at = slot.address % slot.region_size;
             const std::uint64_t bytes = min2(min2(slot.region_left, p.request_size), slot.region_size - at);
-            to_buffer_at(writing ? protocol::kMemWrite : protocol::kMemRead, slot.region_buffer, slot.region_lo + at,
+            // Piece i (of request_size bytes) lives in buffer (home + i) mod buffers, at its offset.
+            const auto buffer = static_cast<std::uint32_t>((slot.region_buffer + at / p.request_size) % s.buffers);
+            to_buffer_at(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, buffer, buffer, slot.region_lo + at,
                          bytes, make_tag(c, u, k, true, 0));
             ++slot.outstanding;
             slot.left -= bytes;
@@ -175,13 +196,13 @@ struct Walker {
           }
           if (memory == kNone) return;
           const std::uint64_t bytes = min2(slot.region_left, p.request_size);
-          to_memory(writing ? protocol::kMemWrite : protocol::kMemRead, memory, slot.address, bytes,
+          to_memory(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, memory, slot.address, bytes,
                     make_tag(c, u, k, false, memory));
           ++s.mem_outstanding[memory];
           s.mem_rr = memory + 1;
           ++slot.outstanding;
           if (with_buffer) { // the result leaves the buffer as it goes out
-            to_buffer(protocol::kMemRead, c, u, slot.buffer_address, bytes, make_tag(c, u, k, true, 0));
+            to_buffer(protocol::kMemRead, c, u, memory, slot.buffer_address, bytes, make_tag(c, u, k, true, 0));
             ++slot.outstanding;
             slot.buffer_address += bytes;
           }
@@ -401,7 +422,8 @@ struct Walker {
     ctx.stat_add(Dnn::kAttributedEnergy, energy);
     // Operands go from memory into the buffer as they arrive.
     if (e.kind == protocol::kMemReadDone && !tag_buffer(tag) && s.buffers > 0) {
-      to_buffer(protocol::kMemWrite, c, u, slot.buffer_address, e.payload.w[1], make_tag(c, u, tag_slot(tag), true, 0));
+      to_buffer(protocol::kMemWrite, c, u, tag_memory(tag), slot.buffer_address, e.payload.w[1],
+                make_tag(c, u, tag_slot(tag), true, 0));
       slot.buffer_address += e.payload.w[1];
       ++slot.outstanding;
     }
@@ -450,8 +472,13 @@ ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
     const std::uint32_t reach = ctx.fanout(c == 0 ? kMatrixPort : kVectorPort);
     s.units[c] = reach < kMaxUnits ? reach : kMaxUnits;
   }
-  s.memories = endpoints(ctx, kMemPort, p.mem_via_interconnect, p.mem_count);
-  s.buffers = endpoints(ctx, kBufferPort, p.buffer_via_interconnect, p.buffer_count);
+  // With DMA engines the command processor does not see the memories: mem_count (required) and
+  // buffer_count say how many the engines reach.
+  s.dmas = static_cast<std::uint32_t>(p.dma_engines);
+  s.memories = s.dmas > 0 ? static_cast<std::uint32_t>(p.mem_count)
+                          : endpoints(ctx, kMemPort, p.mem_via_interconnect, p.mem_count);
+  s.buffers = s.dmas > 0 ? static_cast<std::uint32_t>(p.buffer_count)
+                         : endpoints(ctx, kBufferPort, p.buffer_via_interconnect, p.buffer_count);
   // Resident tensors go above every unit's slots (unit f's are in buffer f mod buffers).
   s.resident_base = s.buffers == 0 ? 0
                                    : (static_cast<std::uint64_t>(s.units[0] + s.units[1]) + s.buffers - 1) / s.buffers *
@@ -478,6 +505,8 @@ ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
     if (p.has_class[c] != 0 && s.units[c] == 0) return ctx.send(c == 0 ? kMatrixPort : kVectorPort, 0, 0, nothing);
   }
   if (s.memories == 0 && p.nops > 0) return ctx.send(kMemPort, 0, 0, nothing);
+  // Fewer engines linked than dma_engines asks for: the send to the last one names the port.
+  if (s.dmas > ctx.fanout(kDmaPort)) return ctx.send(kDmaPort, 0, 0, nothing, s.dmas - 1);
   if (p.nops == 0) return;
   Walker walk{s, p, ctx, ops, ctx.data<std::uint32_t>(p.succ), kMaxSendsPerEvent};
   walk.schedule();

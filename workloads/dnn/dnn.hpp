@@ -8,7 +8,9 @@
 // row chunks of vector operators) to the compute units, fetches each step's operands from
 // memory (through an interconnect when there is one) into a buffer slot, sends the unit its
 // command when the operands are in, writes results back, and starts an operator when the
-// operators it depends on are done.
+// operators it depends on are done. With `dma_engines`, each unit's transfers go through its DMA
+// engine (workload.dnn_dma, dma/), which moves the data from its own endpoint; the command
+// processor only issues the requests and hears the answers.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +27,10 @@ namespace archlab::dnn_workload {
 /// bytes). 4096 holds SCALE-Sim's 891-layer Transformer and a 48-layer decoder (about 40
 /// operators a layer) with room to spare, for 288 KiB per instance.
 inline constexpr std::uint32_t kMaxOps = 4096;
-inline constexpr std::uint32_t kMaxUnits = 64;    ///< compute units per class (matrix, vector)
-inline constexpr std::uint32_t kMaxDepth = 4;     ///< buffer slots per unit (steps in flight)
-inline constexpr std::uint32_t kMaxMemories = 64; ///< memory endpoints (DRAM) and buffer endpoints (SRAM)
+inline constexpr std::uint32_t kMaxUnits = 64;                 ///< compute units per class (matrix, vector)
+inline constexpr std::uint32_t kMaxDepth = 4;                  ///< buffer slots per unit (steps in flight)
+inline constexpr std::uint32_t kMaxMemories = 64;              ///< memory endpoints (DRAM) and buffer endpoints (SRAM)
+inline constexpr std::uint32_t kMaxDmaEngines = 2 * kMaxUnits; ///< one per unit at most
 inline constexpr std::uint32_t kNone = 0xffffffffu;
 
 enum UnitClass : std::uint32_t { kMatrix = 0, kVector = 1 };
@@ -61,7 +64,8 @@ struct ProgramOp {
   /// Operands and result kept on chip (resident_size): the A operand (matrix; all inputs of a
   /// vector operator), the B operand and the result are in the buffer memories instead of
   /// memory when the flag is 1, in the resident tensor of operator `*_home` (program position:
-  /// its buffer is home mod buffers) at `*_offset` of the resident region, `*_bytes` long.
+  /// its piece i of request_size bytes is in buffer (home + i) mod buffers) at `*_offset` of the
+  /// resident region, `*_bytes` long.
   std::uint32_t a_resident, b_resident, out_resident, pad_resident;
   std::uint32_t a_home, b_home;
   std::uint64_t a_offset, b_offset, out_offset;
@@ -142,6 +146,8 @@ struct Dnn {
     std::uint64_t buffer_route, buffer_count;
     std::uint64_t address_range;
     std::uint64_t resident_size;
+    std::uint64_t dma_engines;
+    std::uint64_t dma_groups;
     // Filled by prepare():
     DataRef program; ///< ProgramOp[nops]
     DataRef succ;    ///< std::uint32_t successors
@@ -161,7 +167,7 @@ struct Dnn {
     std::uint32_t frontier[2]; ///< least_loaded: first program position of the class not fully issued
     std::uint32_t mem_rr, buffer_rr;
     std::uint32_t pump_unit; ///< where the next request search starts
-    std::uint32_t pad;
+    std::uint32_t dmas;      ///< DMA engines in use (0: the command processor moves the data itself)
     std::uint32_t mem_outstanding[kMaxMemories];
     Tick finished;               ///< end of the last operator (0 while running)
     std::uint64_t resident_base; ///< buffer address of the resident region (above the slots)
@@ -169,7 +175,7 @@ struct Dnn {
     Unit unit[2][kMaxUnits];
   };
 
-  enum Port : PortId { kMatrixPort, kVectorPort, kMemPort, kBufferPort, kIn };
+  enum Port : PortId { kMatrixPort, kVectorPort, kMemPort, kBufferPort, kIn, kDmaPort };
   enum Stat : std::uint32_t {
     kLatency,
     kDone,
@@ -242,6 +248,17 @@ struct Dnn {
                           0.0, 1e15),
       ARCHLAB_PARAM_RANGE(Params, address_range, Size, "1 GiB",
                           "memory addresses wrap at this size: at most the smallest memory's capacity", 4096.0, 1e18),
+      ARCHLAB_PARAM_RANGE(Params, dma_engines, UInt, "0",
+                          "DMA engines (workload.dnn_dma, the receivers of `dma`) that move the units' data: unit f "
+                          "(matrix units first) uses engine f mod dma_engines, which sends its requests on its own "
+                          "`mem` and `buffer` ports (needs mem_count, and buffer_count for a buffer); 0: none, the "
+                          "command processor sends them on `mem` and `buffer` itself",
+                          0.0, kMaxDmaEngines),
+      ARCHLAB_PARAM_RANGE(Params, dma_groups, UInt, "0",
+                          "with dma_engines: unit f belongs to group f mod dma_groups, which uses engines g, "
+                          "g + dma_groups, ... (a transfer with memory m through the m-th of them, cyclically); 0: "
+                          "dma_engines groups, one engine each",
+                          0.0, kMaxDmaEngines),
   };
   static constexpr PortSpec ports[] = {
       {"matrix", PortDirection::Out, "GEMM tiles (protocol::kGemmTile) to the matrix units: link to sa[*].cmd"},
@@ -250,7 +267,10 @@ struct Dnn {
        "operand reads and result writes (protocol::kMemRead / kMemWrite): to the DRAMs, or an interconnect"},
       {"buffer", PortDirection::Out,
        "on-chip buffer fills and drains (optional): to the SRAMs, or an interconnect; unlinked: no buffer traffic"},
-      {"in", PortDirection::In, "replies of the units, memories and interconnects"},
+      {"in", PortDirection::In, "replies of the units, memories and interconnects, or of the DMA engines"},
+      {"dma", PortDirection::Out,
+       "with dma_engines: the units' memory and buffer requests, to their DMA engines: link to dma[*].cmd "
+       "(workload.dnn_dma)"},
   };
   static constexpr StatSpec stats[] = {
       {"latency", "ps", "end of the last operator: the inference latency (0 until it is done)"},

@@ -7,7 +7,8 @@
 //   compute      the busiest unit's cycles: items dealt over the class's units, each item's
 //                steps costed by compute.systolic's tile_cycles or compute.vector's op_cycles
 //   memory       memory bytes / the memories' peak bandwidth, buffer bytes / the buffers'
-//   interconnect bytes into (and out of) the command processor's endpoint / its bandwidth
+//   interconnect bytes into (and out of) the busiest endpoint that moves them / its bandwidth:
+//                the command processor's, or with DMA engines the busiest engine's
 //   latency      the largest of the three; an operator starts when its predecessors are done
 //                and the previous operator of its unit class is
 // Energy is what the units and memories would report: MACs, lane operations, DRAM bursts and
@@ -146,9 +147,10 @@ struct Path {
   bool linked = false;
 };
 
-bool resolve_path(const EstimateSystem& sys, std::string_view port, bool via, std::uint64_t route, std::uint64_t count,
-                  Path& path, std::string& error) {
-  const std::vector<Reach> reach = receivers(sys, sys.self, port);
+/// The path behind `port` of component `from` (the workload itself, or its first DMA engine).
+bool resolve_path(const EstimateSystem& sys, std::uint32_t from, std::string_view port, bool via, std::uint64_t route,
+                  std::uint64_t count, Path& path, std::string& error) {
+  const std::vector<Reach> reach = receivers(sys, from, port);
   if (reach.empty()) return true;
   path.linked = true;
   std::vector<Reach> memories;
@@ -223,17 +225,60 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
                        (c == kMatrix ? "matrix" : "vector") + "' reaches no unit");
     }
   }
+  // With DMA engines the memories and buffers are behind the engines' own ports (the first
+  // engine's links stand for all of them), and each engine is an endpoint of its own.
+  std::uint32_t path_owner = sys.self;
+  const EstimateComponent* engine = nullptr;
+  if (p.dma_engines > 0) {
+    const std::vector<Reach> engines = receivers(sys, sys.self, "dma");
+    if (engines.size() < p.dma_engines) {
+      return out->fail("dma_engines = " + std::to_string(p.dma_engines) + " but port 'dma' reaches " +
+                       std::to_string(engines.size()) + " DMA engines");
+    }
+    for (std::uint64_t e = 0; e < p.dma_engines; ++e) {
+      const EstimateComponent& c = sys.components[engines[e].component];
+      if (std::string_view(c.type) != "workload.dnn_dma") {
+        return out->fail(std::string("port 'dma' reaches '") + c.name + "', a " + c.type +
+                         ": the estimate costs workload.dnn_dma engines on it");
+      }
+    }
+    path_owner = engines.front().component;
+    engine = &sys.components[path_owner];
+  }
+  const char* mem_owner = engine != nullptr ? "the DMA engines' port 'mem'" : "port 'mem'";
   Path mem, buffer;
-  if (!resolve_path(sys, "mem", p.mem_via_interconnect, p.mem_route, p.mem_count, mem, error) ||
-      !resolve_path(sys, "buffer", p.buffer_via_interconnect, p.buffer_route, p.buffer_count, buffer, error)) {
+  if (!resolve_path(sys, path_owner, "mem", p.mem_via_interconnect, p.mem_route, p.mem_count, mem, error) ||
+      !resolve_path(sys, path_owner, "buffer", p.buffer_via_interconnect, p.buffer_route, p.buffer_count, buffer,
+                    error)) {
     return out->fail(error);
   }
-  if (mem.memories.empty()) return out->fail("port 'mem' reaches no memory");
+  if (mem.memories.empty()) return out->fail(std::string(mem_owner) + " reaches no memory");
   const bool has_buffer = !buffer.memories.empty();
   double ic_bandwidth = 0;
   bool ic_shared = false;
   const EstimateComponent* ic = mem.interconnect != nullptr ? mem.interconnect : buffer.interconnect;
   if (ic != nullptr && !endpoint_bandwidth(*ic, ic_bandwidth, ic_shared, error)) return out->fail(error);
+  // An engine's own ports (bandwidth per direction, 0: none) bound what it moves, on any path.
+  const double engine_bandwidth = engine != nullptr ? estimate_param<double>(*engine, "bandwidth", 0.0) : 0.0;
+  const std::uint64_t engine_header = engine != nullptr ? estimate_param<std::uint64_t>(*engine, "header", 8) : 0;
+  // The busiest endpoint's share of a class's traffic: all of it at the command processor; with
+  // engines, unit f's traffic spreads evenly (over the memories) on its group's engines.
+  double class_share[2] = {1.0, 1.0};
+  if (engine != nullptr) {
+    const auto engines = static_cast<std::uint32_t>(p.dma_engines);
+    const auto groups = static_cast<std::uint32_t>(p.dma_groups > 0 ? p.dma_groups : p.dma_engines);
+    for (std::uint32_t c = 0; c < 2; ++c) {
+      if (units[c] == 0) continue;
+      std::vector<double> load(engines, 0.0);
+      for (std::uint32_t u = 0; u < units[c]; ++u) {
+        const std::uint32_t group = (c == kMatrix ? u : units[kMatrix] + u) % groups;
+        const std::uint32_t mine = (engines - group + groups - 1) / groups;
+        for (std::uint32_t e = group; e < engines; e += groups)
+          load[e] += 1.0 / mine;
+      }
+      class_share[c] = *std::max_element(load.begin(), load.end()) / units[c];
+    }
+  }
 
   // Energy per byte averaged over the memories the requests are dealt to.
   const auto average = [](const Path& path, bool write) {
@@ -328,30 +373,57 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
       write_ps = std::max(write_ps, static_cast<double>(resident_write) * 1e12 / buffer.bandwidth);
     }
     double ic_ps = 0;
-    if (ic != nullptr) {
+    // The endpoint that moves the data: the interconnect's port and, with engines, the engine's own.
+    const auto endpoint_ps = [&](std::uint64_t bytes, bool through_interconnect) {
+      double ps = 0;
+      if (through_interconnect) ps = static_cast<double>(bytes) * 1e12 / ic_bandwidth;
+      if (engine_bandwidth > 0) ps = std::max(ps, static_cast<double>(bytes) * 1e12 / engine_bandwidth);
+      return ps * class_share[cls];
+    };
+    if (ic != nullptr || engine_bandwidth > 0) {
       // Every request carries a header.
       const auto wire = [&](std::uint64_t bytes, const Path& path) {
         const std::uint64_t requests = (bytes + p.request_size - 1) / p.request_size;
-        return bytes + requests * path.header;
+        return bytes + requests * (path.interconnect != nullptr ? path.header : engine_header);
       };
+      const bool mem_through = mem.interconnect != nullptr || engine_bandwidth > 0;
+      const bool buffer_through = buffer.interconnect != nullptr || engine_bandwidth > 0;
       std::uint64_t in = 0, out_bytes = 0;
-      if (mem.interconnect != nullptr) {
+      if (mem_through) {
         in += wire(mem_read, mem);
         out_bytes += wire(mem_write, mem);
       }
-      if (buffer.interconnect != nullptr) {
+      if (buffer_through) {
         in += wire(buf_read, buffer);
         out_bytes += wire(buf_write, buffer);
       }
-      const double in_ps = static_cast<double>(in) * 1e12 / ic_bandwidth;
-      const double out_ps = static_cast<double>(out_bytes) * 1e12 / ic_bandwidth;
-      ic_ps = ic_shared ? in_ps + out_ps : std::max(in_ps, out_ps);
-      const std::uint64_t operands_in =
-          (mem.interconnect != nullptr ? mem_read : 0) + (buffer.interconnect != nullptr ? resident_read : 0);
-      const std::uint64_t results_out =
-          (mem.interconnect != nullptr ? mem_write : 0) + (buffer.interconnect != nullptr ? resident_write : 0);
-      read_ps = std::max(read_ps, static_cast<double>(operands_in) * 1e12 / ic_bandwidth);
-      write_ps = std::max(write_ps, static_cast<double>(results_out) * 1e12 / ic_bandwidth);
+      const bool through_interconnect = ic != nullptr;
+      const double in_ps = endpoint_ps(in, through_interconnect);
+      const double out_ps = endpoint_ps(out_bytes, through_interconnect);
+      ic_ps = ic_shared && engine_bandwidth <= 0 ? in_ps + out_ps : std::max(in_ps, out_ps);
+      const std::uint64_t operands_in = (mem_through ? mem_read : 0) + (buffer_through ? resident_read : 0);
+      const std::uint64_t results_out = (mem_through ? mem_write : 0) + (buffer_through ? resident_write : 0);
+      read_ps = std::max(read_ps, endpoint_ps(operands_in, through_interconnect));
+      write_ps = std::max(write_ps, endpoint_ps(results_out, through_interconnect));
+    }
+    // The far ends have one port each way too: requests are dealt evenly over the memories; a
+    // unit's fills and drains go to its own buffer (f mod buffers), the tensors kept on chip are
+    // spread over all the buffers.
+    const auto wire_bytes = [&](std::uint64_t bytes, const Path& path) {
+      return static_cast<double>(bytes + (bytes + p.request_size - 1) / p.request_size * path.header);
+    };
+    if (mem.interconnect != nullptr) {
+      const auto memories = static_cast<double>(mem.memories.size());
+      ic_ps = std::max(ic_ps, std::max(wire_bytes(mem_read, mem), wire_bytes(mem_write, mem)) / memories * 1e12 /
+                                  ic_bandwidth);
+    }
+    if (buffer.interconnect != nullptr && has_buffer) {
+      const std::uint64_t buffers = buffer.memories.size();
+      const double fill_share = static_cast<double>((n_units + buffers - 1) / buffers) / static_cast<double>(n_units);
+      const auto spread = static_cast<double>(buffers);
+      const double into = wire_bytes(mem_read, buffer) * fill_share + wire_bytes(resident_write, buffer) / spread;
+      const double out_of = wire_bytes(mem_write, buffer) * fill_share + wire_bytes(resident_read, buffer) / spread;
+      ic_ps = std::max(ic_ps, std::max(into, out_of) * 1e12 / ic_bandwidth);
     }
     // A pipeline of steps, units x depth in flight: the slowest resource sets the pace, but the
     // first wave's operands arrive before any compute starts, and the last wave's results leave

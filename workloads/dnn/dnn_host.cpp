@@ -223,6 +223,13 @@ const char* Dnn::validate(const Params& p) {
   if (p.buffer_via_interconnect && p.buffer_count == 0) {
     return "buffer_via_interconnect = true needs buffer_count: how many buffer endpoints";
   }
+  if (p.dma_engines > 0 && p.mem_count == 0) {
+    return "dma_engines needs mem_count: how many memories the DMA engines send to (the first mem_count receivers "
+           "of each engine's `mem`, or with mem_via_interconnect the endpoints mem_route, mem_route + 1, ...)";
+  }
+  if (p.dma_groups > p.dma_engines) {
+    return "dma_groups must not exceed dma_engines: each group needs an engine of its own";
+  }
   if (p.address_range < 2 * p.request_size) return "address_range must be at least twice request_size";
   if (p.one_pass && (p.array_rows == 0 || p.array_cols == 0)) {
     return "one_pass = true needs array_rows and array_cols (the matrix units' PE array)";
