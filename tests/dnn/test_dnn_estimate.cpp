@@ -284,14 +284,14 @@ TEST(DnnEstimate, DmaEnginesSplitTheEndpointTimeUpToTheMemoriesPorts) {
   // One engine carries everything, like the command processor.
   const EstimateRow one = estimate_text(mesh_machine(model.string(), 1))[0].rows[0];
   EXPECT_EQ(one.interconnect, own.interconnect);
-  // More engines asked for than linked.
+  // More engines asked for than linked: refused when the configuration loads, before any estimate.
   auto text = mesh_machine(model.string(), 2);
   text.replace(text.find("dma_engines = 2"), 15, "dma_engines = 4");
   try {
     (void)estimate_text(text);
     ADD_FAILURE() << "expected a ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_TRUE(contains(e.what(), "dma_engines = 4 but port 'dma' reaches 2 DMA engines")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "'dnn' (workload.dnn): dma_engines = 4 but port 'dma' reaches 2 engines")) << e.what();
   }
 }
 

@@ -431,15 +431,40 @@ TEST(DnnWorkload, OnePassTilesStayWithinTheArray) {
   EXPECT_EQ(r.sum("workload.dnn.macs"), 100.0 * 70 * 40);
 }
 
-TEST(DnnWorkload, AnOperatorNoUnitCanRunStopsTheRunNamingThePort) {
-  const ExperimentSpec spec = load(machine(zoo("mlp_small"), "", 1, /*with_vector=*/false));
+TEST(DnnWorkload, AnOperatorNoUnitCanRunIsRefusedWhenTheConfigurationLoads) {
+  const std::string error = config_error(machine(zoo("mlp_small"), "", 1, /*with_vector=*/false));
+  EXPECT_TRUE(contains(error, "'dnn' (workload.dnn): the graph has vector operators and port 'vector' reaches no unit"))
+      << error;
+}
+
+TEST(DnnWorkload, AnOperatorNoUnitCanRunStopsARunBuiltWithoutTheCheckWithItsReason) {
+  // A system put together by hand (no load-time check): the handler stops the run with its reason.
+  ExperimentSpec spec = load(machine(zoo("mlp_small"), ""));
+  std::erase_if(spec.system.links, [](const archlab::LinkSpec& link) { return link.from.port == "vector"; });
   SystemInstance system(spec.system, spec.seed);
   try {
     make_engine("sequential")->run(system, EngineOptions{}, nullptr);
     ADD_FAILURE() << "the run did not stop";
-  } catch (const std::exception& error) {
-    EXPECT_TRUE(contains(error.what(), "dnn") && contains(error.what(), "'vector'")) << error.what();
+  } catch (const archlab::RunError& error) {
+    EXPECT_TRUE(contains(error.what(), "dnn") &&
+                contains(error.what(), "stopped the run: the graph has vector operators and port 'vector' reaches "
+                                       "no unit"))
+        << error.what();
   }
+}
+
+TEST(DnnWorkload, LinkedComponentsThatCannotHoldTheMappingAreRefusedNamingBoth) {
+  // 1 MiB buffer slots x 2 (double buffering) in the 1 MiB scratchpad of the small machine.
+  std::string error = config_error(machine(zoo("mlp_small"), "buffer_size = \"2 MiB\""));
+  EXPECT_TRUE(contains(error, "'dnn' (workload.dnn) does not fit 'spm' (memory.sram) on its port 'buffer'")) << error;
+  EXPECT_TRUE(contains(error, "more than its capacity of 1048576 B")) << error;
+  // one_pass tiles cut for a larger array than the one linked.
+  error = config_error(machine(zoo("mlp_small"), "one_pass = true\narray_rows = 64\narray_cols = 64"));
+  EXPECT_TRUE(contains(error, "does not fit 'sa' (compute.systolic) on its port 'matrix': one_pass tiles are cut "
+                              "for a 64 x 64 array")) << error;
+  // More memories asked for than linked.
+  error = config_error(machine(zoo("mlp_small"), "mem_count = 3"));
+  EXPECT_TRUE(contains(error, "mem_count = 3 but port 'mem' reaches 1")) << error;
 }
 
 // ---- DMA engines (workload.dnn_dma) ----------------------------------------------------------
@@ -717,17 +742,11 @@ TEST(DnnWorkload, DmaMappingErrorsNameTheParameterOrPort) {
   EXPECT_TRUE(contains(error, "component 'dnn'") && contains(error, "dma_engines needs mem_count")) << error;
   error = config_error(dma_machine(zoo("mlp_small"), "dma_groups = 3", 1, 2, 1));
   EXPECT_TRUE(contains(error, "dma_groups must not exceed dma_engines")) << error;
-  // More engines asked for than linked: the run stops at time 0 naming the port.
+  // More engines asked for than linked: refused when the configuration loads.
   text = dma_machine(zoo("mlp_small"), "", 1, 2, 1);
   text.replace(text.find("dma_engines = 2"), 15, "dma_engines = 3");
-  const ExperimentSpec spec = load(text);
-  SystemInstance system(spec.system, spec.seed);
-  try {
-    make_engine("sequential")->run(system, EngineOptions{}, nullptr);
-    ADD_FAILURE() << "the run did not stop";
-  } catch (const std::exception& e) {
-    EXPECT_TRUE(contains(e.what(), "dnn") && contains(e.what(), "'dma'")) << e.what();
-  }
+  error = config_error(text);
+  EXPECT_TRUE(contains(error, "'dnn' (workload.dnn): dma_engines = 3 but port 'dma' reaches 2 engines")) << error;
 }
 
 // ---- the examples: one per machine model -----------------------------------------------------

@@ -498,15 +498,13 @@ ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
     }
   }
   ctx.stat_add(kOpsTotal, static_cast<double>(p.nops));
-  // A graph the machine cannot run stops here: a send on an unlinked port is an error that names
-  // this component and the port.
-  const Payload nothing{{0, 0, 0, 0}};
+  // A graph the machine cannot run stops here (check_links refuses these when the configuration
+  // loads; a system built without it still stops with the reason).
   for (std::uint32_t c = 0; c < 2; ++c) {
-    if (p.has_class[c] != 0 && s.units[c] == 0) return ctx.send(c == 0 ? kMatrixPort : kVectorPort, 0, 0, nothing);
+    if (p.has_class[c] != 0 && s.units[c] == 0) return ctx.stop(c == 0 ? kNoMatrixUnit : kNoVectorUnit);
   }
-  if (s.memories == 0 && p.nops > 0) return ctx.send(kMemPort, 0, 0, nothing);
-  // Fewer engines linked than dma_engines asks for: the send to the last one names the port.
-  if (s.dmas > ctx.fanout(kDmaPort)) return ctx.send(kDmaPort, 0, 0, nothing, s.dmas - 1);
+  if (s.memories == 0 && p.nops > 0) return ctx.stop(kNoMemory);
+  if (s.dmas > ctx.fanout(kDmaPort)) return ctx.stop(kTooFewDmaEngines);
   if (p.nops == 0) return;
   Walker walk{s, p, ctx, ops, ctx.data<std::uint32_t>(p.succ), kMaxSendsPerEvent};
   walk.schedule();

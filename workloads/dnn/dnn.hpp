@@ -321,6 +321,20 @@ struct Dnn {
 
   static const char* validate(const Params& p);
   static bool prepare(Params& p, DataBuilder& data);
+  /// At load time, against the components on its links: unit and memory counts within the
+  /// state's limits and what the parameters name, a graph's operator classes each with a unit,
+  /// buffer slots within the SRAM behind them, one-pass tiles within the arrays.
+  static void check_links(const Params& p, LinkCheck& check);
+
+  /// Backstops for systems built without the load-time check (check_links refuses all of these).
+  enum StopReason : std::uint16_t { kNoMatrixUnit, kNoVectorUnit, kNoMemory, kTooFewDmaEngines };
+  static constexpr const char* stop_reasons[] = {
+      "the graph has matrix operators and port 'matrix' reaches no unit",
+      "the graph has vector operators and port 'vector' reaches no unit",
+      "port 'mem' reaches no memory",
+      "port 'dma' reaches fewer engines than dma_engines",
+  };
+  static constexpr KindSpec kinds[] = {{kKick, "kick"}};
   static void report(const State& s, const Params& p, const std::byte* data, Report& out);
 
   /// Buffer slots per unit: `depth`, or 2 with double buffering, else 1.

@@ -253,6 +253,101 @@ const char* Dnn::validate(const Params& p) {
   return nullptr;
 }
 
+void Dnn::check_links(const Params& p, LinkCheck& check) {
+  const auto refuse = [&](const std::string& message) { check.refuse(message.c_str()); };
+  const char* const class_port[2] = {"matrix", "vector"};
+  const char* const class_unit[2] = {"matrix operators (GEMM, convolution)", "vector operators"};
+  std::uint32_t units = 0;
+  for (std::uint32_t c = 0; c < 2; ++c) {
+    const std::uint32_t reach = check.count(c == 0 ? kMatrixPort : kVectorPort);
+    if (reach > kMaxUnits) {
+      return refuse(std::string("port '") + class_port[c] + "' reaches " + std::to_string(reach) +
+                    " units; workload.dnn drives at most " + std::to_string(kMaxUnits) + " per class");
+    }
+    if (p.has_class[c] != 0 && reach == 0) {
+      return refuse(std::string("the graph has ") + class_unit[c] + " and port '" + class_port[c] +
+                    "' reaches no unit to run them: link it to the units (" + class_port[c] + " = \"...[*].cmd\")");
+    }
+    units += reach;
+  }
+  if (p.dma_engines > check.count(kDmaPort)) {
+    return refuse("dma_engines = " + std::to_string(p.dma_engines) + " but port 'dma' reaches " +
+                  std::to_string(check.count(kDmaPort)) + " engines");
+  }
+  // Memories and buffers on direct links (behind an interconnect or DMA engines they are not this
+  // component's peers: mem_count / buffer_count say how many there are).
+  const auto direct = [&](PortId port, const char* name, bool via_interconnect, std::uint64_t count, bool needed) {
+    if (via_interconnect || p.dma_engines > 0) return true;
+    const std::uint32_t reach = check.count(port);
+    if (needed && reach == 0 && p.nops > 0) {
+      refuse(std::string("port '") + name + "' reaches no memory: the operators' tensors have nowhere to live");
+      return false;
+    }
+    if (count > reach && reach > 0) {
+      refuse(std::string(name) + "_count = " + std::to_string(count) + " but port '" + name + "' reaches " +
+             std::to_string(reach));
+      return false;
+    }
+    if (count == 0 && reach > kMaxMemories) {
+      refuse(std::string("port '") + name + "' reaches " + std::to_string(reach) + " memories; workload.dnn uses at " +
+             "most " + std::to_string(kMaxMemories) + ": set " + name + "_count");
+      return false;
+    }
+    return true;
+  };
+  if (!direct(kMemPort, "mem", p.mem_via_interconnect, p.mem_count, true)) return;
+  if (!direct(kBufferPort, "buffer", p.buffer_via_interconnect, p.buffer_count, false)) return;
+
+  // Each buffer memory holds ceil(units / buffers) units' slots and the results kept on chip.
+  const std::uint32_t direct_buffers = check.count(kBufferPort);
+  if (!p.buffer_via_interconnect && p.dma_engines == 0 && direct_buffers > 0 && units > 0) {
+    const std::uint64_t buffers = p.buffer_count > 0 ? p.buffer_count : std::min<std::uint64_t>(direct_buffers, kMaxMemories);
+    const std::uint64_t need = (units + buffers - 1) / buffers * p.buffer_size + p.resident_size;
+    std::uint32_t index = 0;
+    for (const LinkedComponent& peer : check.peers()) {
+      if (peer.port != kBufferPort || !peer.outgoing || index++ >= buffers) continue;
+      const double capacity = peer.number("capacity");
+      if (capacity == capacity && capacity < static_cast<double>(need)) {
+        check.refuse(peer, (std::to_string((units + buffers - 1) / buffers) + " units' buffer slots (buffer_size = " +
+                            std::to_string(p.buffer_size) + " B each)" +
+                            (p.resident_size > 0 ? " and resident_size = " + std::to_string(p.resident_size) + " B"
+                                                 : std::string()) +
+                            " need " + std::to_string(need) + " B, more than its capacity of " +
+                            std::to_string(static_cast<std::uint64_t>(capacity)) + " B")
+                               .c_str());
+        return;
+      }
+    }
+  }
+  // One pass: the tiles are cut to array_rows x array_cols in `dataflow`; the arrays must be at
+  // least that large and run that dataflow.
+  if (p.one_pass) {
+    for (const LinkedComponent& peer : check.peers()) {
+      if (peer.port != kMatrixPort || !peer.outgoing) continue;
+      const double rows = peer.number("rows");
+      const double cols = peer.number("cols");
+      const double dataflow = peer.number("dataflow");
+      if (rows == rows && cols == cols &&
+          (rows < static_cast<double>(p.array_rows) || cols < static_cast<double>(p.array_cols))) {
+        check.refuse(peer, ("one_pass tiles are cut for a " + std::to_string(p.array_rows) + " x " +
+                            std::to_string(p.array_cols) + " array (array_rows x array_cols), larger than its " +
+                            std::to_string(static_cast<std::uint64_t>(rows)) + " x " +
+                            std::to_string(static_cast<std::uint64_t>(cols)))
+                               .c_str());
+        return;
+      }
+      if (dataflow == dataflow && static_cast<std::uint32_t>(dataflow) != p.dataflow) {
+        const char* const names[3] = {"os", "ws", "is"};
+        const auto name = [&](double d) { return d >= 0 && d < 3 ? names[static_cast<int>(d)] : "?"; };
+        check.refuse(peer, (std::string("one_pass tiles are cut for dataflow '") + name(p.dataflow) +
+                            "', but it runs '" + name(dataflow) + "'")
+                               .c_str());
+        return;
+      }
+    }
+  }
+}
+
 bool Dnn::prepare(Params& p, DataBuilder& data) {
   dnn::Graph graph;
   try {
