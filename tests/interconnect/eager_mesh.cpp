@@ -56,9 +56,9 @@ struct EagerMesh {
       {"sources", archlab::PortDirection::Out, "senders that are not receivers of `out`"},
   };
   static constexpr archlab::StatSpec stats[] = {
-      {"packets", "packets", ""}, {"flits", "flits", ""},       {"bytes", "bytes", ""},
+      {"packets", "packets", ""}, {"flits", "flits", ""},         {"bytes", "bytes", ""},
       {"hops", "hops", ""},       {"flit_hops", "flit-hops", ""}, {"busy_time", "ps", ""},
-      {"queue_delay", "ps", ""},  {"energy", "pJ", ""},        {"area", "mm^2", ""},
+      {"queue_delay", "ps", ""},  {"energy", "pJ", ""},           {"area", "mm^2", ""},
   };
 
   ARCHLAB_HD static std::uint32_t routers(const Params& p) { return static_cast<std::uint32_t>(p.x * p.y); }

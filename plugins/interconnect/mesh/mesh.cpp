@@ -6,7 +6,7 @@
 // by Event::route; the delivered event's route is the endpoint it came from (protocol.hpp).
 // Endpoint e sits at router e mod (X * Y) (router r at column r mod X, row r / X).
 //
-// One component models the whole mesh and moves a packet one hop per event. A packet is
+// One component models the whole mesh; the model moves a packet one hop at a time. A packet is
 // F = ceil(bytes / flit_size) flits and holds a link for F flit times (virtual cut-through: its
 // flits travel back to back). tr = router_cycles cycles, tl = the latency of the `hop` link.
 //
@@ -17,7 +17,9 @@
 //                                                                    (E: delivered at start + F * flit time)
 //
 // where the ejection port charges tr only with eject_pipeline = true. Nothing pushes back: every
-// link and ejection port is first come first served, in the order heads reach it.
+// link and ejection port is first come first served, in the order heads reach it. The hops need
+// no events: the mesh keeps them in its state and runs them, in the order the engines would
+// have handled them as events, whenever it handles an event (see "hops advanced without events" below).
 //
 // Finite buffers (buffer_flits = B > 0, vcs = V): each router has five input ports (four from
 // its neighbours, one from its endpoints' source queue), each with V virtual channels of B flits
@@ -30,9 +32,10 @@
 // round through `hop` until there is room, served roughly (not strictly) in order, since an
 // event has no room left for a ticket.
 //
-// Every event that crosses a link lands at or after the end of the engines' current window; the
-// only self event is a zero-delay continuation, at most one pending, for grants beyond the
-// handful one event may make (kMaxSendsPerEvent). So the GPU engine's limit of 16 pending
+// Every event that crosses a link lands at or after the end of the engines' current window. The
+// self events: finite buffers, a zero-delay continuation, at most one pending, for grants beyond
+// the handful one event may make; unbounded buffers, the same for deliveries, and at most one
+// wake-up sooner than a hop link ahead (README.md). So the GPU engine's limit of 16 pending
 // same-window self events per component holds however many packets are in flight, and the hop
 // link's latency is the engines' lookahead.
 #include "../packet.hpp"
@@ -51,9 +54,9 @@ inline constexpr std::uint32_t kMaxBufferFlits = 64;
 inline constexpr std::uint32_t kMaxInputVcs = 4096;        ///< x * y * 5 * vcs
 inline constexpr std::uint32_t kMaxBufferedPackets = 8192; ///< x * y * 5 * vcs * buffer_flits
 inline constexpr std::uint32_t kSourceSlots = 8;           ///< source-queue packets per router in the state
-inline constexpr std::uint32_t kLazySlots = 8192;   ///< unbounded buffers: packets whose hops the state holds
-inline constexpr std::uint32_t kLazyReserve = 1024; ///< slots kept for deliveries waiting to be sent
-inline constexpr std::uint32_t kWakeSlots = 16;     ///< wake-ups the state remembers
+inline constexpr std::uint32_t kLazySlots = 7168;          ///< unbounded buffers: packets whose hops the state holds
+inline constexpr std::uint32_t kLazyReserve = 1024;        ///< slots kept for deliveries waiting to be sent
+inline constexpr std::uint32_t kWakeSlots = 16;            ///< wake-ups the state remembers
 
 struct Mesh {
   static constexpr const char* kName = "interconnect.mesh";
@@ -231,6 +234,12 @@ struct Mesh {
        "optional, carries nothing: link it to senders that are not receivers of `out` to number them as endpoints; "
        "an event from a component neither port reaches stops the run with an error on this port"},
   };
+  /// Context::stop reasons. Unreachable by the argument in "hops advanced without events"; the
+  /// check keeps a broken argument from writing past the state.
+  static constexpr const char* stop_reasons[] = {
+      "unbounded buffers: no room left in the state for a delivery waiting to be sent (a bug in "
+      "interconnect.mesh: please report it with the experiment)",
+  };
   static constexpr archlab::StatSpec stats[] = {
       {"packets", "packets", "packets delivered"},
       {"flits", "flits", "flits delivered"},
@@ -394,19 +403,30 @@ struct Mesh {
 
   // ---- unbounded buffers: hops advanced without events -------------------------------------
   //
-  // The model is the one-event-per-hop model above; only who runs its hops changes. A hop is an
-  // entry of `Lazy::order` instead of an event, and the mesh runs the entries whenever it handles
-  // an event: every entry that the engines' total order (time, sender, sequence) would have put
-  // before that event, in that order. An entry stands for the hop event the mesh would have sent
-  // itself; it compares with the mesh's other events as that event would have: (time, this
-  // mesh, `sends` = the mesh's send counter when the entry was made), and among the entries by
-  // `made`. So the link reservations, the statistics and the deliveries are made in the order
-  // they were, and come out the same; they are only made later, when the mesh next handles an
-  // event. A delivery must be sent no later than its packet's tail leaves the mesh (the delay of
-  // a send cannot be negative), so the mesh keeps a wake-up event pending no later than the
-  // earliest time any pending packet could leave: its hops left times (router delay + link
-  // delay), plus the ejection, from where its head is now. Uncontended, a packet costs its `in`
-  // event and a share of one wake-up, whatever its length.
+  // The model is the one above; what changes is that a hop is not an event. Each hop the mesh
+  // used to send itself through `hop` is an entry of its state (`Lazy`), and whenever the mesh
+  // handles an event it first runs the entries that the engines' total order (time, sender,
+  // sequence) puts before that event, in that order, then the event. An entry compares as its
+  // hop event would have: at the same time, before an event from a lower component id, after one
+  // from a higher id, and against the mesh's own events (wake-ups, continuations, hop events) by
+  // when it was made: before an event sent after it, i.e. when `sends`, the mesh's send counter
+  // when it was made, is at most that event's sequence number. Among themselves entries go in the
+  // order they were made. So every link is reserved by the same packets in the same order, and
+  // every statistic is added in the same order, as with one event per hop; only later in real
+  // time, at the mesh's next event.
+  //
+  // A delivery needs an event no later than its packet's tail leaves the mesh (a send cannot
+  // have a negative delay). So the mesh keeps a wake-up pending no later than the earliest time
+  // any waiting packet could leave (`earliest_delivery`: its hops left uncontended from where
+  // its head is). Wake-ups at least a hop link ahead go through `hop`; only a packet whose last
+  // hop was run late can need one sooner, and then no other is needed sooner than it while it
+  // is pending, so at most one same-window wake-up is pending at a time. Deliveries decided go
+  // out in the order decided, up to 14 per event (kMaxSendsPerEvent less a wake-up and a
+  // continuation); the rest wait for a zero-delay continuation at the same time. When the state
+  // holds kLazySlots - kLazyReserve packets (far past saturation), a new hop goes as an event, as
+  // before. The reserve holds the deliveries of packets that were never entries (a packet for
+  // its own router, or one whose last hop was an event): at most one per event, while each event
+  // sends at least 13 of the at most 6,144 waiting ahead of them, so fewer than 520 at once.
 
   /// A kSelfPort event's kind (unbounded buffers).
   enum SelfKind : std::uint16_t { kContinue, kWake };
@@ -581,14 +601,23 @@ struct Mesh {
     if (e.port == kIn || (e.port == kHopIn && !wake)) {
       const Claim c = claim(s, p, now, source, destination, hop, e.kind, e.payload, link, ctx);
       if (c.delivered) {
+        if (free_slots(z) == 0) return ctx.stop(0);
         const std::uint16_t slot = take_slot(z);
-        z.hops[slot] = Hop{e.payload, c.at, 0, 0, static_cast<std::uint16_t>(source),
-                           static_cast<std::uint16_t>(destination), e.kind, 0, 0};
+        z.hops[slot] =
+            Hop{e.payload, c.at, 0, 0, static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination),
+                e.kind,    0,    0};
         z.outbox[(z.outbox_head + z.outbox_count++) % kLazySlots] = slot;
       } else if (free_slots(z) > kLazyReserve) {
         const std::uint16_t slot = take_slot(z);
-        z.hops[slot] = Hop{e.payload, c.at, z.sends, z.made++, static_cast<std::uint16_t>(source),
-                           static_cast<std::uint16_t>(destination), e.kind, static_cast<std::uint8_t>(hop + 1), 0};
+        z.hops[slot] = Hop{e.payload,
+                           c.at,
+                           z.sends,
+                           z.made++,
+                           static_cast<std::uint16_t>(source),
+                           static_cast<std::uint16_t>(destination),
+                           e.kind,
+                           static_cast<std::uint8_t>(hop + 1),
+                           0};
         add_pending(z, p, slot, link);
       } else {
         // The state is full (far past saturation): this hop goes as an event, as before.
@@ -677,7 +706,8 @@ struct Mesh {
   }
   ARCHLAB_HD static void make_pending(State& s, std::uint32_t index) {
     s.buffered.vcs[index].status = kPending;
-    s.buffered.pending_vcs[(s.buffered.pending_vcs_head + s.buffered.pending_vcs_count++) % kMaxInputVcs] = static_cast<std::uint16_t>(index);
+    s.buffered.pending_vcs[(s.buffered.pending_vcs_head + s.buffered.pending_vcs_count++) % kMaxInputVcs] =
+        static_cast<std::uint16_t>(index);
   }
 
   /// A packet on `in` (or back from a trip round `hop`) joins its router's source queue: in the
@@ -700,8 +730,9 @@ struct Mesh {
       return;
     }
     if (parked) --s.buffered.parked[router];
-    s.buffered.source[router][(s.buffered.source_head[router] + s.buffered.source_count[router]) % kSourceSlots] = Packet{
-        e.payload, ctx.now(), static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination), e.kind, 0};
+    s.buffered.source[router][(s.buffered.source_head[router] + s.buffered.source_count[router]) % kSourceSlots] =
+        Packet{e.payload, ctx.now(), static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination),
+               e.kind,    0};
     ++s.buffered.source_count[router];
     admit(s, p, router, ctx);
   }
@@ -713,7 +744,8 @@ struct Mesh {
       const std::uint16_t need = space_for(p, flits_of(p, packet.kind, packet.payload));
       const std::uint32_t vc = pick_vc(p, s.buffered.credits[router][kLocal], need);
       if (vc == kMaxVcs) return;
-      s.buffered.credits[router][kLocal][vc] = static_cast<std::uint16_t>(s.buffered.credits[router][kLocal][vc] - need);
+      s.buffered.credits[router][kLocal][vc] =
+          static_cast<std::uint16_t>(s.buffered.credits[router][kLocal][vc] - need);
       s.buffered.source_head[router] = static_cast<std::uint8_t>((s.buffered.source_head[router] + 1) % kSourceSlots);
       --s.buffered.source_count[router];
       ctx.stat_add(kInjectionDelay, static_cast<double>(ctx.now() - packet.arrival));
@@ -726,11 +758,13 @@ struct Mesh {
   ARCHLAB_HD static void credit(State& s, const Params& p, const archlab::Payload& w, archlab::Context& ctx) {
     const auto router = static_cast<std::uint32_t>(w.w[0]);
     const auto output = static_cast<std::uint32_t>(w.w[1]);
-    s.buffered.credits[router][output][w.w[2]] = static_cast<std::uint16_t>(s.buffered.credits[router][output][w.w[2]] + w.w[3]);
+    s.buffered.credits[router][output][w.w[2]] =
+        static_cast<std::uint16_t>(s.buffered.credits[router][output][w.w[2]] + w.w[3]);
     if (output == kLocal) return admit(s, p, router, ctx);
     if (s.buffered.waiting[router][output] > 0 && s.buffered.output_queued[router][output] == 0) {
       s.buffered.output_queued[router][output] = 1;
-      s.buffered.pending_outputs[(s.buffered.pending_outputs_head + s.buffered.pending_outputs_count++) % (kMaxRouters * kMeshDirections)] =
+      s.buffered.pending_outputs[(s.buffered.pending_outputs_head + s.buffered.pending_outputs_count++) %
+                                 (kMaxRouters * kMeshDirections)] =
           static_cast<std::uint16_t>(router * kMeshDirections + output);
     }
   }
@@ -784,9 +818,9 @@ struct Mesh {
       const Direction output = route(p, router, packet.destination % routers(p));
       std::uint32_t vc = 0;
       if (output != kLocal) {
-        vc = s.buffered.waiting[router][output] > 0
-                 ? kMaxVcs
-                 : pick_vc(p, s.buffered.credits[router][output], space_for(p, flits_of(p, packet.kind, packet.payload)));
+        vc = s.buffered.waiting[router][output] > 0 ? kMaxVcs
+                                                    : pick_vc(p, s.buffered.credits[router][output],
+                                                              space_for(p, flits_of(p, packet.kind, packet.payload)));
         if (vc == kMaxVcs) {
           InputVc& waiter = s.buffered.vcs[index];
           waiter.status = kWaiting;
@@ -842,7 +876,8 @@ struct Mesh {
       ctx.stat_add(kBytes, static_cast<double>(net::packet_bytes(e, p.header)));
       ctx.send(kOut, start + occupancy - now, packet.kind, packet.payload, packet.destination, packet.source);
     } else {
-      s.buffered.credits[router][output][vc] = static_cast<std::uint16_t>(s.buffered.credits[router][output][vc] - space);
+      s.buffered.credits[router][output][vc] =
+          static_cast<std::uint16_t>(s.buffered.credits[router][output][vc] - space);
       ctx.stat_add(kHops, 1.0);
       const std::uint32_t hop = hops_from(p, packet.source % routers(p), router) + 1;
       ctx.send(kHop, start - now, packet.kind, packet.payload, 0, pack(packet.source, packet.destination, hop, vc));
