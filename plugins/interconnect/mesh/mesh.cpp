@@ -54,7 +54,7 @@ inline constexpr std::uint32_t kMaxBufferFlits = 64;
 inline constexpr std::uint32_t kMaxInputVcs = 4096;        ///< x * y * 5 * vcs
 inline constexpr std::uint32_t kMaxBufferedPackets = 8192; ///< x * y * 5 * vcs * buffer_flits
 inline constexpr std::uint32_t kSourceSlots = 8;           ///< source-queue packets per router in the state
-inline constexpr std::uint32_t kLazySlots = 7168;          ///< unbounded buffers: packets whose hops the state holds
+inline constexpr std::uint32_t kLazySlots = 6144;          ///< unbounded buffers: packets whose hops the state holds
 inline constexpr std::uint32_t kLazyReserve = 1024;        ///< slots kept for deliveries waiting to be sent
 inline constexpr std::uint32_t kWakeSlots = 16;            ///< wake-ups the state remembers
 
@@ -124,25 +124,31 @@ struct Mesh {
     Packet buffer[kMaxBufferedPackets]; ///< VC i owns slots [i * B, (i + 1) * B)
   };
 
-  /// Unbounded buffers: a packet's head on its way to the router `hop` hops along its path, as a
-  /// hop event would carry it; or, in the outbox, a delivery decided and not sent yet.
+  /// Unbounded buffers: a packet's head on its way to a router, as a hop event would carry it;
+  /// or, in the outbox, a delivery decided and not sent yet.
   struct Hop {
     archlab::Payload payload;
-    Tick time;           ///< when its head reaches that router (in the outbox: when its tail leaves the mesh)
-    std::uint64_t sends; ///< events the mesh had sent when the hop was made: its place among the mesh's own events
-    std::uint64_t made;  ///< hops made before it: its place among the other hops
+    Tick time;           ///< when its head reaches router (column, row) (in the outbox: when its tail leaves the mesh)
+    std::uint64_t sends; ///< the mesh's send counter when the hop was made: its place among the mesh's own events
     std::uint16_t source;
     std::uint16_t destination;
     std::uint16_t kind;
-    std::uint8_t hop;
-    std::uint8_t unused;
+    std::uint8_t column, row;               ///< the router its head reaches
+    std::uint8_t target_column, target_row; ///< its destination's router
+    std::uint16_t unused;
+  };
+  /// A pending hop in `Lazy::order`: its time, then made << 16 | slot (`made`: hops made before
+  /// it, so that hops at the same time go in the order they were made).
+  struct Pending {
+    Tick time;
+    std::uint64_t key;
   };
   struct Lazy {
     Hop hops[kLazySlots];
-    std::uint16_t order[kLazySlots];    ///< binary heap of the pending hops in today's event order (time, made)
-    std::uint16_t by_bound[kLazySlots]; ///< binary heap of the pending hops by their packet's earliest delivery
+    Pending order[kLazySlots];          ///< binary heap of the pending hops in the engines' order
+    Tick bound[kLazySlots];             ///< a pending hop's packet's earliest delivery (bound_of)
+    std::uint16_t by_bound[kLazySlots]; ///< binary heap of the pending hops' slots by `bound`
     std::uint16_t bound_at[kLazySlots]; ///< a pending hop's position in `by_bound`
-    Tick bound[kLazySlots];             ///< a pending hop's earliest delivery (earliest_delivery)
     std::uint16_t free_slots[kLazySlots];
     std::uint16_t outbox[kLazySlots]; ///< ring of deliveries decided and not sent yet, in the order decided
     std::uint32_t pending;            ///< hops in `order` and `by_bound`
@@ -426,90 +432,129 @@ struct Mesh {
   // holds kLazySlots - kLazyReserve packets (far past saturation), a new hop goes as an event, as
   // before. The reserve holds the deliveries of packets that were never entries (a packet for
   // its own router, or one whose last hop was an event): at most one per event, while each event
-  // sends at least 13 of the at most 6,144 waiting ahead of them, so fewer than 520 at once.
+  // sends at least 13 of the at most 5,120 waiting ahead of them, so fewer than 430 at once.
 
   /// A kSelfPort event's kind (unbounded buffers).
   enum SelfKind : std::uint16_t { kContinue, kWake };
   /// A wake-up sent through `hop` carries this route (kCreditHop: no credits without buffers).
   static constexpr std::uint32_t kWakeRoute = kCreditRoute;
 
-  /// The head of a packet reaches the router `hop` hops along its path at `time`: reserve its
-  /// next output port. The head then reaches the next router at `at`, or (delivered) its tail
-  /// leaves the ejection port at `at`.
-  struct Claim {
-    bool delivered;
-    Tick at;
+  /// Delays every claim needs, worked out once per event.
+  struct Timing {
+    Tick router; ///< tr
+    Tick eject;  ///< tr with eject_pipeline, else 0
+    Tick flit;
+    Tick link; ///< tl, the `hop` link's latency
   };
-  ARCHLAB_HD static Claim claim(State& s, const Params& p, Tick time, std::uint32_t source, std::uint32_t destination,
-                                std::uint32_t hop, std::uint16_t kind, const archlab::Payload& payload, Tick link,
-                                archlab::Context& ctx) {
+
+  /// A packet from `source` to `destination` whose head reaches the router `hop` hops along its
+  /// path at `time`.
+  ARCHLAB_HD static Hop make_hop(const Params& p, Tick time, std::uint32_t source, std::uint32_t destination,
+                                 std::uint32_t hop, std::uint16_t kind, const archlab::Payload& payload) {
     std::uint32_t router = 0, input = 0;
     const std::uint32_t target = destination % routers(p);
     place(p, source % routers(p), target, hop, router, input);
-    const std::uint64_t flits = flits_of(p, kind, payload);
-    const Tick occupancy = flits * flit_ticks(p);
+    const auto columns = static_cast<std::uint32_t>(p.x);
+    return Hop{payload,
+               time,
+               0,
+               static_cast<std::uint16_t>(source),
+               static_cast<std::uint16_t>(destination),
+               kind,
+               static_cast<std::uint8_t>(router % columns),
+               static_cast<std::uint8_t>(router / columns),
+               static_cast<std::uint8_t>(target % columns),
+               static_cast<std::uint8_t>(target / columns),
+               0};
+  }
+
+  /// The head of the packet of `h` reaches its router at h.time: reserve its next output port
+  /// (the model at the top of this file). Returns true when that is the ejection port, with
+  /// h.time then the time its tail leaves the mesh; otherwise h moves on to the next router,
+  /// reached at h.time. `occupancy`: F flit times.
+  ARCHLAB_HD static bool claim(State& s, const Params& p, const Timing& t, Hop& h, Tick& occupancy,
+                               archlab::Context& ctx) {
+    archlab::Event e{};
+    e.kind = h.kind;
+    e.payload = h.payload;
+    const std::uint64_t bytes = net::packet_bytes(e, p.header);
+    const std::uint64_t flits = net::ceil_div(bytes, p.flit_size);
+    occupancy = flits * t.flit;
     ctx.stat_add(kFlitHops, static_cast<double>(flits));
     ctx.stat_add(kEnergy, static_cast<double>(flits) * p.flit_hop_energy_pj);
     ctx.stat_add(kBusyTime, static_cast<double>(occupancy));
-    const Direction direction = route(p, router, target);
-    const Tick ready = time + (direction != kLocal || p.eject_pipeline ? router_ticks(p) : 0);
-    Tick& free = s.link_free[router][direction];
+    // XY: along the row first (route()).
+    const Direction direction = h.target_column > h.column   ? kEast
+                                : h.target_column < h.column ? kWest
+                                : h.target_row > h.row       ? kSouth
+                                : h.target_row < h.row       ? kNorth
+                                                             : kLocal;
+    const Tick ready = h.time + (direction != kLocal ? t.router : t.eject);
+    Tick& free = s.link_free[h.row * static_cast<std::uint32_t>(p.x) + h.column][direction];
     const Tick start = free > ready ? free : ready;
     free = start + occupancy;
     ctx.stat_add(kQueueDelay, static_cast<double>(start - ready));
     if (direction == kLocal) {
-      archlab::Event e{};
-      e.kind = kind;
-      e.payload = payload;
       ctx.stat_add(kPackets, 1.0);
       ctx.stat_add(kFlits, static_cast<double>(flits));
-      ctx.stat_add(kBytes, static_cast<double>(net::packet_bytes(e, p.header)));
-      return Claim{true, start + occupancy};
+      ctx.stat_add(kBytes, static_cast<double>(bytes));
+      h.time = start + occupancy;
+      return true;
     }
     ctx.stat_add(kHops, 1.0);
     // The hop link's latency is the link delay: the head reaches the next router at start + link delay.
-    return Claim{false, start + link};
+    h.time = start + t.link;
+    switch (direction) {
+    case kEast:
+      ++h.column;
+      break;
+    case kWest:
+      --h.column;
+      break;
+    case kSouth:
+      ++h.row;
+      break;
+    default:
+      --h.row; // kNorth
+    }
+    return false;
   }
 
-  /// The earliest time the packet of `h` can leave the mesh: its remaining hops uncontended.
-  ARCHLAB_HD static Tick earliest_delivery(const Params& p, const Hop& h, Tick link) {
-    const std::uint32_t start = h.source % routers(p), target = h.destination % routers(p);
-    const Tick left = hops_from(p, start, target) - h.hop;
-    return h.time + left * (router_ticks(p) + link) + (p.eject_pipeline ? router_ticks(p) : 0) +
-           flits_of(p, h.kind, h.payload) * flit_ticks(p);
+  /// The earliest time the packet of `h` can leave the mesh: its hops left, uncontended.
+  ARCHLAB_HD static Tick bound_of(const Timing& t, const Hop& h, Tick occupancy) {
+    const Tick left = absolute_difference(h.column, h.target_column) + absolute_difference(h.row, h.target_row);
+    return h.time + left * (t.router + t.link) + t.eject + occupancy;
   }
 
-  // Two binary heaps over slots: `order` by (time, made), `by_bound` by earliest delivery (which
-  // keeps each slot's position in `bound_at`, so that a hop that moves on can move down it).
-  ARCHLAB_HD static bool order_before(const Lazy& z, std::uint16_t a, std::uint16_t b) {
-    const Hop &x = z.hops[a], &y = z.hops[b];
-    return x.time != y.time ? x.time < y.time : x.made < y.made;
+  // Two binary heaps: `order` of Pending entries, `by_bound` of slots by `bound`, keeping each
+  // slot's position in `bound_at` so that a hop whose bound grows can move in it.
+  ARCHLAB_HD static bool order_before(const Pending& a, const Pending& b) {
+    return a.time != b.time ? a.time < b.time : a.key < b.key;
   }
-  /// Adds `slot` to `order`, which holds `count` entries.
-  ARCHLAB_HD static void order_push(Lazy& z, std::uint16_t slot, std::uint32_t count) {
+  /// Adds `entry` to `order`, which holds `count` entries.
+  ARCHLAB_HD static void order_push(Lazy& z, const Pending& entry, std::uint32_t count) {
     std::uint32_t i = count;
-    z.order[i] = slot;
-    while (i > 0 && order_before(z, z.order[i], z.order[(i - 1) / 2])) {
-      const std::uint16_t t = z.order[i];
+    while (i > 0 && order_before(entry, z.order[(i - 1) / 2])) {
       z.order[i] = z.order[(i - 1) / 2];
-      z.order[(i - 1) / 2] = t;
       i = (i - 1) / 2;
     }
+    z.order[i] = entry;
   }
-  /// Removes the top of `order`, whose last entry `count` (the new size) moves down.
-  ARCHLAB_HD static void order_pop(Lazy& z, std::uint32_t count) {
-    z.order[0] = z.order[count];
-    for (std::uint32_t i = 0;;) {
-      const std::uint32_t l = 2 * i + 1, r = l + 1;
-      std::uint32_t m = i;
-      if (l < count && order_before(z, z.order[l], z.order[m])) m = l;
-      if (r < count && order_before(z, z.order[r], z.order[m])) m = r;
-      if (m == i) return;
-      const std::uint16_t t = z.order[i];
+  /// Puts `entry` in place of the top of `order` (`count` entries). The hole goes down to a leaf
+  /// by the smaller child, then `entry` up from there: an entry that replaces the top is mostly
+  /// later than most, so this takes fewer comparisons than sifting it down.
+  ARCHLAB_HD static void order_replace_top(Lazy& z, const Pending& entry, std::uint32_t count) {
+    std::uint32_t i = 0;
+    for (std::uint32_t l = 1; l < count; l = 2 * i + 1) {
+      const std::uint32_t m = l + 1 < count && order_before(z.order[l + 1], z.order[l]) ? l + 1 : l;
       z.order[i] = z.order[m];
-      z.order[m] = t;
       i = m;
     }
+    while (i > 0 && order_before(entry, z.order[(i - 1) / 2])) {
+      z.order[i] = z.order[(i - 1) / 2];
+      i = (i - 1) / 2;
+    }
+    z.order[i] = entry;
   }
   ARCHLAB_HD static void bound_swap(Lazy& z, std::uint32_t i, std::uint32_t j) {
     const std::uint16_t t = z.by_bound[i];
@@ -541,10 +586,12 @@ struct Mesh {
     return static_cast<std::uint16_t>(z.free_count > 0 ? z.free_slots[--z.free_count] : z.used++);
   }
 
-  /// A new hop in slot `slot` waits.
-  ARCHLAB_HD static void add_pending(Lazy& z, const Params& p, std::uint16_t slot, Tick link) {
-    z.bound[slot] = earliest_delivery(p, z.hops[slot], link);
-    order_push(z, slot, z.pending);
+  /// The hop in slot `slot` waits, made now.
+  ARCHLAB_HD static void add_pending(Lazy& z, const Timing& t, std::uint16_t slot, Tick occupancy) {
+    Hop& h = z.hops[slot];
+    h.sends = z.sends;
+    z.bound[slot] = bound_of(t, h, occupancy);
+    order_push(z, Pending{h.time, (z.made++ << 16) | slot}, z.pending);
     z.by_bound[z.pending] = slot;
     z.bound_at[slot] = static_cast<std::uint16_t>(z.pending);
     ++z.pending;
@@ -552,34 +599,37 @@ struct Mesh {
   }
 
   /// Runs, in order, the pending hops that the engines' total order puts before event `e`.
-  ARCHLAB_HD static void run_hops_before(State& s, const Params& p, const archlab::Event& e, Tick link,
+  ARCHLAB_HD static void run_hops_before(State& s, const Params& p, const Timing& t, const archlab::Event& e,
                                          archlab::Context& ctx) {
     Lazy& z = s.lazy;
     const archlab::ComponentId self = ctx.self();
     while (z.pending > 0) {
-      const std::uint16_t slot = z.order[0];
+      const Pending top = z.order[0];
+      const auto slot = static_cast<std::uint16_t>(top.key & 0xffffu);
       Hop& h = z.hops[slot];
-      // As the hop event it stands for: (h.time, self, the send counter then) against (e.time,
-      // e.src, e.seq). The mesh's own events: the hop was made before e was sent, or not.
-      const bool before = h.time != e.time ? h.time < e.time : (e.src == self ? h.sends <= e.seq : self < e.src);
+      // As the hop event it stands for: (time, this mesh, the send counter then) against (e.time,
+      // e.src, e.seq). Against the mesh's own events: was the hop made before e was sent?
+      const bool before = top.time != e.time ? top.time < e.time : (e.src == self ? h.sends <= e.seq : self < e.src);
       if (!before) return;
-      const std::uint32_t rest = z.pending - 1;
-      order_pop(z, rest);
-      const Claim c = claim(s, p, h.time, h.source, h.destination, h.hop, h.kind, h.payload, link, ctx);
-      h.time = c.at;
-      if (c.delivered) {
+      Tick occupancy = 0;
+      if (claim(s, p, t, h, occupancy, ctx)) {
+        const std::uint32_t rest = z.pending - 1;
+        const Pending last = z.order[rest];
+        order_replace_top(z, last, rest);
         const std::uint32_t at = z.bound_at[slot];
         bound_swap(z, at, rest);
         z.pending = rest;
         if (at < rest) bound_fix(z, at, rest);
         z.outbox[(z.outbox_head + z.outbox_count++) % kLazySlots] = slot;
       } else {
-        ++h.hop;
         h.sends = z.sends;
-        h.made = z.made++;
-        z.bound[slot] = earliest_delivery(p, h, link);
-        order_push(z, slot, rest);
-        bound_fix(z, z.bound_at[slot], z.pending);
+        order_replace_top(z, Pending{h.time, (z.made++ << 16) | slot}, z.pending);
+        // Uncontended, a packet's earliest delivery stays what it was; it only grows.
+        const Tick bound = bound_of(t, h, occupancy);
+        if (bound != z.bound[slot]) {
+          z.bound[slot] = bound;
+          bound_fix(z, z.bound_at[slot], z.pending);
+        }
       }
     }
   }
@@ -590,38 +640,30 @@ struct Mesh {
   ARCHLAB_HD static void handle_unbounded(State& s, const Params& p, const archlab::Event& e, std::uint32_t source,
                                           std::uint32_t destination, std::uint32_t hop, archlab::Context& ctx) {
     Lazy& z = s.lazy;
-    const Tick link = ctx.latency(kHop);
+    const Tick tr = router_ticks(p);
+    const Timing t{tr, p.eject_pipeline ? tr : 0, flit_ticks(p), ctx.latency(kHop)};
     const Tick now = ctx.now();
     const bool wake = (e.port == archlab::kSelfPort && e.kind == kWake) || (e.port == kHopIn && hop == kCreditHop);
     if (e.port == archlab::kSelfPort && e.kind == kContinue) z.continuation = 0;
     if (wake && z.wake_count > 0 && z.wake_id[z.wake_count - 1] == e.payload.w[0]) --z.wake_count;
-    run_hops_before(s, p, e, link, ctx);
+    run_hops_before(s, p, t, e, ctx);
 
     std::uint32_t sends = 0;
     if (e.port == kIn || (e.port == kHopIn && !wake)) {
-      const Claim c = claim(s, p, now, source, destination, hop, e.kind, e.payload, link, ctx);
-      if (c.delivered) {
+      Hop h = make_hop(p, now, source, destination, hop, e.kind, e.payload);
+      Tick occupancy = 0;
+      if (claim(s, p, t, h, occupancy, ctx)) {
         if (free_slots(z) == 0) return ctx.stop(0);
         const std::uint16_t slot = take_slot(z);
-        z.hops[slot] =
-            Hop{e.payload, c.at, 0, 0, static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination),
-                e.kind,    0,    0};
+        z.hops[slot] = h;
         z.outbox[(z.outbox_head + z.outbox_count++) % kLazySlots] = slot;
       } else if (free_slots(z) > kLazyReserve) {
         const std::uint16_t slot = take_slot(z);
-        z.hops[slot] = Hop{e.payload,
-                           c.at,
-                           z.sends,
-                           z.made++,
-                           static_cast<std::uint16_t>(source),
-                           static_cast<std::uint16_t>(destination),
-                           e.kind,
-                           static_cast<std::uint8_t>(hop + 1),
-                           0};
-        add_pending(z, p, slot, link);
+        z.hops[slot] = h;
+        add_pending(z, t, slot, occupancy);
       } else {
         // The state is full (far past saturation): this hop goes as an event, as before.
-        ctx.send(kHop, c.at - link - now, e.kind, e.payload, 0, pack(source, destination, hop + 1, 0));
+        ctx.send(kHop, h.time - t.link - now, e.kind, e.payload, 0, pack(source, destination, hop + 1, 0));
         ++z.sends;
         ++sends;
       }
@@ -645,8 +687,8 @@ struct Mesh {
         const archlab::Payload id{{z.wake_ids++, 0, 0, 0}};
         // A wake-up at least a link delay ahead goes through `hop`, so that it lands after the
         // engines' current window; only one sooner than that is ever pending (README.md).
-        if (earliest - now >= link) {
-          ctx.send(kHop, earliest - now - link, 0, id, 0, kWakeRoute);
+        if (earliest - now >= t.link) {
+          ctx.send(kHop, earliest - now - t.link, kWake, id, 0, kWakeRoute);
         } else {
           ctx.schedule_self(earliest - now, kWake, id);
         }
