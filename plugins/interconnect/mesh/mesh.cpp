@@ -413,8 +413,8 @@ struct Mesh {
   // used to send itself through `hop` is an entry of its state (`Lazy`), and whenever the mesh
   // handles an event it first runs the entries that the engines' total order (time, sender,
   // sequence) puts before that event, in that order, then the event. An entry compares as its
-  // hop event would have: at the same time, before an event from a lower component id, after one
-  // from a higher id, and against the mesh's own events (wake-ups, continuations, hop events) by
+  // hop event would have: at the same time, before an event from a higher component id, after one
+  // from a lower id, and against the mesh's own events (wake-ups, continuations, hop events) by
   // when it was made: before an event sent after it, i.e. when `sends`, the mesh's send counter
   // when it was made, is at most that event's sequence number. Among themselves entries go in the
   // order they were made. So every link is reserved by the same packets in the same order, and
@@ -423,7 +423,7 @@ struct Mesh {
   //
   // A delivery needs an event no later than its packet's tail leaves the mesh (a send cannot
   // have a negative delay). So the mesh keeps a wake-up pending no later than the earliest time
-  // any waiting packet could leave (`earliest_delivery`: its hops left uncontended from where
+  // any waiting packet could leave (`bound_of`: its hops left uncontended from where
   // its head is). Wake-ups at least a hop link ahead go through `hop`; only a packet whose last
   // hop was run late can need one sooner, and then no other is needed sooner than it while it
   // is pending, so at most one same-window wake-up is pending at a time. Deliveries decided go
