@@ -6,7 +6,7 @@
 // by Event::route; the delivered event's route is the endpoint it came from (protocol.hpp).
 // Endpoint e sits at router e mod (X * Y) (router r at column r mod X, row r / X).
 //
-// One component models the whole mesh and moves a packet one hop per event. A packet is
+// One component models the whole mesh; the model moves a packet one hop at a time. A packet is
 // F = ceil(bytes / flit_size) flits and holds a link for F flit times (virtual cut-through: its
 // flits travel back to back). tr = router_cycles cycles, tl = the latency of the `hop` link.
 //
@@ -17,7 +17,9 @@
 //                                                                    (E: delivered at start + F * flit time)
 //
 // where the ejection port charges tr only with eject_pipeline = true. Nothing pushes back: every
-// link and ejection port is first come first served, in the order heads reach it.
+// link and ejection port is first come first served, in the order heads reach it. The hops need
+// no events: the mesh keeps them in its state and runs them, in the order the engines would
+// have handled them as events, whenever it handles an event (see "hops advanced without events" below).
 //
 // Finite buffers (buffer_flits = B > 0, vcs = V): each router has five input ports (four from
 // its neighbours, one from its endpoints' source queue), each with V virtual channels of B flits
@@ -30,9 +32,10 @@
 // round through `hop` until there is room, served roughly (not strictly) in order, since an
 // event has no room left for a ticket.
 //
-// Every event that crosses a link lands at or after the end of the engines' current window; the
-// only self event is a zero-delay continuation, at most one pending, for grants beyond the
-// handful one event may make (kMaxSendsPerEvent). So the GPU engine's limit of 16 pending
+// Every event that crosses a link lands at or after the end of the engines' current window. The
+// self events: finite buffers, a zero-delay continuation, at most one pending, for grants beyond
+// the handful one event may make; unbounded buffers, the same for deliveries, and at most one
+// wake-up sooner than a hop link ahead (README.md). So the GPU engine's limit of 16 pending
 // same-window self events per component holds however many packets are in flight, and the hop
 // link's latency is the engines' lookahead.
 #include "../packet.hpp"
@@ -51,11 +54,16 @@ inline constexpr std::uint32_t kMaxBufferFlits = 64;
 inline constexpr std::uint32_t kMaxInputVcs = 4096;        ///< x * y * 5 * vcs
 inline constexpr std::uint32_t kMaxBufferedPackets = 8192; ///< x * y * 5 * vcs * buffer_flits
 inline constexpr std::uint32_t kSourceSlots = 8;           ///< source-queue packets per router in the state
+inline constexpr std::uint32_t kLazySlots = 6144;          ///< unbounded buffers: packets whose hops the state holds
+inline constexpr std::uint32_t kLazyReserve = 1024;        ///< slots kept for deliveries waiting to be sent
+inline constexpr std::uint32_t kWakeSlots = 16;            ///< wake-ups the state remembers
 
 struct Mesh {
   static constexpr const char* kName = "interconnect.mesh";
-  /// Two per grant (the packet on, the credit back), a park, the continuation.
-  static constexpr std::uint32_t kMaxSendsPerEvent = 8;
+  /// Unbounded buffers: deliveries, the event's own hop, a wake-up, the continuation (see flush).
+  static constexpr std::uint32_t kMaxSendsPerEvent = 16;
+  /// Finite buffers: two per grant (the packet on, the credit back), a park, the continuation.
+  static constexpr std::uint32_t kBufferedSends = 8;
 
   struct Params {
     std::uint64_t x;
@@ -98,9 +106,8 @@ struct Mesh {
     std::uint32_t stamp; ///< when waiting: its router's wait counter then (older heads go first)
   };
 
-  struct State {
-    Tick link_free[kMaxRouters][kDirections]; ///< when each router's output port is next free
-    // Finite buffers only.
+  /// Finite buffers: the VCs, their packets, credits and the source queues.
+  struct Buffered {
     std::uint16_t credits[kMaxRouters][kDirections][kMaxVcs]; ///< free flits of the VCs an output feeds
     std::uint8_t waiting[kMaxRouters][kMeshDirections];       ///< heads waiting for each mesh output
     std::uint8_t output_queued[kMaxRouters][kMeshDirections]; ///< in `pending_outputs`
@@ -115,6 +122,54 @@ struct Mesh {
     InputVc vcs[kMaxInputVcs];                                    ///< (router * 5 + input port) * V + vc
     Packet source[kMaxRouters][kSourceSlots];
     Packet buffer[kMaxBufferedPackets]; ///< VC i owns slots [i * B, (i + 1) * B)
+  };
+
+  /// Unbounded buffers: a packet's head on its way to a router, as a hop event would carry it;
+  /// or, in the outbox, a delivery decided and not sent yet.
+  struct Hop {
+    archlab::Payload payload;
+    Tick time;           ///< when its head reaches router (column, row) (in the outbox: when its tail leaves the mesh)
+    std::uint64_t sends; ///< the mesh's send counter when the hop was made: its place among the mesh's own events
+    std::uint16_t source;
+    std::uint16_t destination;
+    std::uint16_t kind;
+    std::uint8_t column, row;               ///< the router its head reaches
+    std::uint8_t target_column, target_row; ///< its destination's router
+    std::uint16_t unused;
+  };
+  /// A pending hop in `Lazy::order`: its time, then made << 16 | slot (`made`: hops made before
+  /// it, so that hops at the same time go in the order they were made).
+  struct Pending {
+    Tick time;
+    std::uint64_t key;
+  };
+  struct Lazy {
+    Hop hops[kLazySlots];
+    Pending order[kLazySlots];          ///< binary heap of the pending hops in the engines' order
+    Tick bound[kLazySlots];             ///< a pending hop's packet's earliest delivery (bound_of)
+    std::uint16_t by_bound[kLazySlots]; ///< binary heap of the pending hops' slots by `bound`
+    std::uint16_t bound_at[kLazySlots]; ///< a pending hop's position in `by_bound`
+    std::uint16_t free_slots[kLazySlots];
+    std::uint16_t outbox[kLazySlots]; ///< ring of deliveries decided and not sent yet, in the order decided
+    std::uint32_t pending;            ///< hops in `order` and `by_bound`
+    std::uint32_t used;               ///< slots ever handed out (the rest of `hops` is fresh)
+    std::uint32_t free_count;
+    std::uint32_t outbox_head, outbox_count;
+    std::uint32_t continuation; ///< a continuation self event is pending
+    std::uint64_t sends;        ///< events the mesh has sent: the order key of the next one (Event::seq)
+    std::uint64_t made;
+    std::uint64_t wake_ids;
+    std::uint32_t wake_count; ///< wake-ups remembered, latest first: wake_time[wake_count - 1] is the earliest
+    Tick wake_time[kWakeSlots];
+    std::uint64_t wake_id[kWakeSlots];
+  };
+
+  struct State {
+    Tick link_free[kMaxRouters][kDirections]; ///< when each router's output port is next free
+    union {
+      Buffered buffered; ///< buffer_flits > 0
+      Lazy lazy;         ///< buffer_flits = 0
+    };
   };
 
   enum Port : archlab::PortId { kIn, kOut, kHop, kHopIn, kSources };
@@ -184,6 +239,12 @@ struct Mesh {
       {"sources", archlab::PortDirection::Out,
        "optional, carries nothing: link it to senders that are not receivers of `out` to number them as endpoints; "
        "an event from a component neither port reaches stops the run with an error on this port"},
+  };
+  /// Context::stop reasons. Unreachable by the argument in "hops advanced without events"; the
+  /// check keeps a broken argument from writing past the state.
+  static constexpr const char* stop_reasons[] = {
+      "unbounded buffers: no room left in the state for a delivery waiting to be sent (a bug in "
+      "interconnect.mesh: please report it with the experiment)",
   };
   static constexpr archlab::StatSpec stats[] = {
       {"packets", "packets", "packets delivered"},
@@ -303,7 +364,7 @@ struct Mesh {
     for (std::uint32_t r = 0; r < routers(p); ++r) {
       for (std::uint32_t d = 0; d < kDirections; ++d) {
         for (std::uint32_t v = 0; v < p.vcs; ++v)
-          s.credits[r][d][v] = static_cast<std::uint16_t>(p.buffer_flits);
+          s.buffered.credits[r][d][v] = static_cast<std::uint16_t>(p.buffer_flits);
       }
     }
   }
@@ -327,14 +388,11 @@ struct Mesh {
     } else if (e.port != archlab::kSelfPort) {
       return;
     }
-    if (p.buffer_flits == 0) {
-      if (e.port != archlab::kSelfPort) forward(s, p, e, source, destination, hop, ctx);
-      return;
-    }
+    if (p.buffer_flits == 0) return handle_unbounded(s, p, e, source, destination, hop, ctx);
 
     std::uint32_t sends = 0;
     if (e.port == archlab::kSelfPort) {
-      s.continuation = 0;
+      s.buffered.continuation = 0;
     } else if (e.port == kHopIn && hop == kCreditHop) {
       credit(s, p, e.payload, ctx);
     } else if (e.port == kHopIn && hop != 0) {
@@ -349,37 +407,309 @@ struct Mesh {
     drain(s, p, sends, ctx);
   }
 
-  // ---- unbounded buffers ---------------------------------------------------------------------
+  // ---- unbounded buffers: hops advanced without events -------------------------------------
+  //
+  // The model is the one above; what changes is that a hop is not an event. Each hop the mesh
+  // used to send itself through `hop` is an entry of its state (`Lazy`), and whenever the mesh
+  // handles an event it first runs the entries that the engines' total order (time, sender,
+  // sequence) puts before that event, in that order, then the event. An entry compares as its
+  // hop event would have: at the same time, before an event from a higher component id, after one
+  // from a lower id, and against the mesh's own events (wake-ups, continuations, hop events) by
+  // when it was made: before an event sent after it, i.e. when `sends`, the mesh's send counter
+  // when it was made, is at most that event's sequence number. Among themselves entries go in the
+  // order they were made. So every link is reserved by the same packets in the same order, and
+  // every statistic is added in the same order, as with one event per hop; only later in real
+  // time, at the mesh's next event.
+  //
+  // A delivery needs an event no later than its packet's tail leaves the mesh (a send cannot
+  // have a negative delay). So the mesh keeps a wake-up pending no later than the earliest time
+  // any waiting packet could leave (`bound_of`: its hops left uncontended from where
+  // its head is). Wake-ups at least a hop link ahead go through `hop`; only a packet whose last
+  // hop was run late can need one sooner, and then no other is needed sooner than it while it
+  // is pending, so at most one same-window wake-up is pending at a time. Deliveries decided go
+  // out in the order decided, up to 14 per event (kMaxSendsPerEvent less a wake-up and a
+  // continuation); the rest wait for a zero-delay continuation at the same time. When the state
+  // holds kLazySlots - kLazyReserve packets (far past saturation), a new hop goes as an event, as
+  // before. The reserve holds the deliveries of packets that were never entries (a packet for
+  // its own router, or one whose last hop was an event): at most one per event, while each event
+  // sends at least 13 of the at most 5,120 waiting ahead of them, so fewer than 430 at once.
 
-  /// The head of a packet has reached the router `hop` hops along its path now: reserve its next
-  /// output port.
-  ARCHLAB_HD static void forward(State& s, const Params& p, const archlab::Event& e, std::uint32_t source,
-                                 std::uint32_t destination, std::uint32_t hop, archlab::Context& ctx) {
+  /// A kSelfPort event's kind (unbounded buffers).
+  enum SelfKind : std::uint16_t { kContinue, kWake };
+  /// A wake-up sent through `hop` carries this route (kCreditHop: no credits without buffers).
+  static constexpr std::uint32_t kWakeRoute = kCreditRoute;
+
+  /// Delays every claim needs, worked out once per event.
+  struct Timing {
+    Tick router; ///< tr
+    Tick eject;  ///< tr with eject_pipeline, else 0
+    Tick flit;
+    Tick link; ///< tl, the `hop` link's latency
+  };
+
+  /// A packet from `source` to `destination` whose head reaches the router `hop` hops along its
+  /// path at `time`.
+  ARCHLAB_HD static Hop make_hop(const Params& p, Tick time, std::uint32_t source, std::uint32_t destination,
+                                 std::uint32_t hop, std::uint16_t kind, const archlab::Payload& payload) {
     std::uint32_t router = 0, input = 0;
     const std::uint32_t target = destination % routers(p);
     place(p, source % routers(p), target, hop, router, input);
-    const std::uint64_t flits = flits_of(p, e.kind, e.payload);
-    const Tick occupancy = flits * flit_ticks(p);
-    const Tick now = ctx.now();
+    const auto columns = static_cast<std::uint32_t>(p.x);
+    return Hop{payload,
+               time,
+               0,
+               static_cast<std::uint16_t>(source),
+               static_cast<std::uint16_t>(destination),
+               kind,
+               static_cast<std::uint8_t>(router % columns),
+               static_cast<std::uint8_t>(router / columns),
+               static_cast<std::uint8_t>(target % columns),
+               static_cast<std::uint8_t>(target / columns),
+               0};
+  }
+
+  /// The head of the packet of `h` reaches its router at h.time: reserve its next output port
+  /// (the model at the top of this file). Returns true when that is the ejection port, with
+  /// h.time then the time its tail leaves the mesh; otherwise h moves on to the next router,
+  /// reached at h.time. `occupancy`: F flit times.
+  ARCHLAB_HD static bool claim(State& s, const Params& p, const Timing& t, Hop& h, Tick& occupancy,
+                               archlab::Context& ctx) {
+    archlab::Event e{};
+    e.kind = h.kind;
+    e.payload = h.payload;
+    const std::uint64_t bytes = net::packet_bytes(e, p.header);
+    const std::uint64_t flits = net::ceil_div(bytes, p.flit_size);
+    occupancy = flits * t.flit;
     ctx.stat_add(kFlitHops, static_cast<double>(flits));
     ctx.stat_add(kEnergy, static_cast<double>(flits) * p.flit_hop_energy_pj);
     ctx.stat_add(kBusyTime, static_cast<double>(occupancy));
-    const Direction direction = route(p, router, target);
-    const Tick ready = now + (direction != kLocal || p.eject_pipeline ? router_ticks(p) : 0);
-    Tick& free = s.link_free[router][direction];
+    // XY: along the row first (route()).
+    const Direction direction = h.target_column > h.column   ? kEast
+                                : h.target_column < h.column ? kWest
+                                : h.target_row > h.row       ? kSouth
+                                : h.target_row < h.row       ? kNorth
+                                                             : kLocal;
+    const Tick ready = h.time + (direction != kLocal ? t.router : t.eject);
+    Tick& free = s.link_free[h.row * static_cast<std::uint32_t>(p.x) + h.column][direction];
     const Tick start = free > ready ? free : ready;
     free = start + occupancy;
     ctx.stat_add(kQueueDelay, static_cast<double>(start - ready));
     if (direction == kLocal) {
       ctx.stat_add(kPackets, 1.0);
       ctx.stat_add(kFlits, static_cast<double>(flits));
-      ctx.stat_add(kBytes, static_cast<double>(net::packet_bytes(e, p.header)));
-      ctx.send(kOut, start + occupancy - now, e.kind, e.payload, destination, source);
-      return;
+      ctx.stat_add(kBytes, static_cast<double>(bytes));
+      h.time = start + occupancy;
+      return true;
     }
     ctx.stat_add(kHops, 1.0);
     // The hop link's latency is the link delay: the head reaches the next router at start + link delay.
-    ctx.send(kHop, start - now, e.kind, e.payload, 0, pack(source, destination, hop + 1, 0));
+    h.time = start + t.link;
+    switch (direction) {
+    case kEast:
+      ++h.column;
+      break;
+    case kWest:
+      --h.column;
+      break;
+    case kSouth:
+      ++h.row;
+      break;
+    default:
+      --h.row; // kNorth
+    }
+    return false;
+  }
+
+  /// The earliest time the packet of `h` can leave the mesh: its hops left, uncontended.
+  ARCHLAB_HD static Tick bound_of(const Timing& t, const Hop& h, Tick occupancy) {
+    const Tick left = absolute_difference(h.column, h.target_column) + absolute_difference(h.row, h.target_row);
+    return h.time + left * (t.router + t.link) + t.eject + occupancy;
+  }
+
+  // Two binary heaps: `order` of Pending entries, `by_bound` of slots by `bound`, keeping each
+  // slot's position in `bound_at` so that a hop whose bound grows can move in it.
+  ARCHLAB_HD static bool order_before(const Pending& a, const Pending& b) {
+    return a.time != b.time ? a.time < b.time : a.key < b.key;
+  }
+  /// Adds `entry` to `order`, which holds `count` entries.
+  ARCHLAB_HD static void order_push(Lazy& z, const Pending& entry, std::uint32_t count) {
+    std::uint32_t i = count;
+    while (i > 0 && order_before(entry, z.order[(i - 1) / 2])) {
+      z.order[i] = z.order[(i - 1) / 2];
+      i = (i - 1) / 2;
+    }
+    z.order[i] = entry;
+  }
+  /// Puts `entry` in place of the top of `order` (`count` entries). The hole goes down to a leaf
+  /// by the smaller child, then `entry` up from there: an entry that replaces the top is mostly
+  /// later than most, so this takes fewer comparisons than sifting it down.
+  ARCHLAB_HD static void order_replace_top(Lazy& z, const Pending& entry, std::uint32_t count) {
+    std::uint32_t i = 0;
+    for (std::uint32_t l = 1; l < count; l = 2 * i + 1) {
+      const std::uint32_t m = l + 1 < count && order_before(z.order[l + 1], z.order[l]) ? l + 1 : l;
+      z.order[i] = z.order[m];
+      i = m;
+    }
+    while (i > 0 && order_before(entry, z.order[(i - 1) / 2])) {
+      z.order[i] = z.order[(i - 1) / 2];
+      i = (i - 1) / 2;
+    }
+    z.order[i] = entry;
+  }
+  ARCHLAB_HD static void bound_swap(Lazy& z, std::uint32_t i, std::uint32_t j) {
+    const std::uint16_t t = z.by_bound[i];
+    z.by_bound[i] = z.by_bound[j];
+    z.by_bound[j] = t;
+    z.bound_at[z.by_bound[i]] = static_cast<std::uint16_t>(i);
+    z.bound_at[z.by_bound[j]] = static_cast<std::uint16_t>(j);
+  }
+  /// Restores `by_bound` around position i (of `count` entries), whose bound changed either way.
+  ARCHLAB_HD static void bound_fix(Lazy& z, std::uint32_t i, std::uint32_t count) {
+    const Tick* bound = z.bound;
+    while (i > 0 && bound[z.by_bound[i]] < bound[z.by_bound[(i - 1) / 2]]) {
+      bound_swap(z, i, (i - 1) / 2);
+      i = (i - 1) / 2;
+    }
+    for (;;) {
+      const std::uint32_t l = 2 * i + 1, r = l + 1;
+      std::uint32_t m = i;
+      if (l < count && bound[z.by_bound[l]] < bound[z.by_bound[m]]) m = l;
+      if (r < count && bound[z.by_bound[r]] < bound[z.by_bound[m]]) m = r;
+      if (m == i) return;
+      bound_swap(z, i, m);
+      i = m;
+    }
+  }
+
+  ARCHLAB_HD static std::uint32_t free_slots(const Lazy& z) { return kLazySlots - (z.used - z.free_count); }
+  ARCHLAB_HD static std::uint16_t take_slot(Lazy& z) {
+    return static_cast<std::uint16_t>(z.free_count > 0 ? z.free_slots[--z.free_count] : z.used++);
+  }
+
+  /// The hop in slot `slot` waits, made now.
+  ARCHLAB_HD static void add_pending(Lazy& z, const Timing& t, std::uint16_t slot, Tick occupancy) {
+    Hop& h = z.hops[slot];
+    h.sends = z.sends;
+    z.bound[slot] = bound_of(t, h, occupancy);
+    order_push(z, Pending{h.time, (z.made++ << 16) | slot}, z.pending);
+    z.by_bound[z.pending] = slot;
+    z.bound_at[slot] = static_cast<std::uint16_t>(z.pending);
+    ++z.pending;
+    bound_fix(z, z.pending - 1, z.pending);
+  }
+
+  /// Runs, in order, the pending hops that the engines' total order puts before event `e`.
+  ARCHLAB_HD static void run_hops_before(State& s, const Params& p, const Timing& t, const archlab::Event& e,
+                                         archlab::Context& ctx) {
+    Lazy& z = s.lazy;
+    const archlab::ComponentId self = ctx.self();
+    while (z.pending > 0) {
+      const Pending top = z.order[0];
+      const auto slot = static_cast<std::uint16_t>(top.key & 0xffffu);
+      Hop& h = z.hops[slot];
+      // As the hop event it stands for: (time, this mesh, the send counter then) against (e.time,
+      // e.src, e.seq). Against the mesh's own events: was the hop made before e was sent?
+      const bool before = top.time != e.time ? top.time < e.time : (e.src == self ? h.sends <= e.seq : self < e.src);
+      if (!before) return;
+      Tick occupancy = 0;
+      if (claim(s, p, t, h, occupancy, ctx)) {
+        const std::uint32_t rest = z.pending - 1;
+        const Pending last = z.order[rest];
+        order_replace_top(z, last, rest);
+        const std::uint32_t at = z.bound_at[slot];
+        bound_swap(z, at, rest);
+        z.pending = rest;
+        if (at < rest) bound_fix(z, at, rest);
+        z.outbox[(z.outbox_head + z.outbox_count++) % kLazySlots] = slot;
+      } else {
+        h.sends = z.sends;
+        order_replace_top(z, Pending{h.time, (z.made++ << 16) | slot}, z.pending);
+        // Uncontended, a packet's earliest delivery stays what it was; it only grows.
+        const Tick bound = bound_of(t, h, occupancy);
+        if (bound != z.bound[slot]) {
+          z.bound[slot] = bound;
+          bound_fix(z, z.bound_at[slot], z.pending);
+        }
+      }
+    }
+  }
+
+  /// Runs the hops the total order puts before event `e`, then `e`'s own packet (on `in` or,
+  /// when the state was full, a hop event), sends the deliveries decided, and keeps a wake-up
+  /// pending for the earliest delivery still to decide.
+  ARCHLAB_HD static void handle_unbounded(State& s, const Params& p, const archlab::Event& e, std::uint32_t source,
+                                          std::uint32_t destination, std::uint32_t hop, archlab::Context& ctx) {
+    Lazy& z = s.lazy;
+    const Tick tr = router_ticks(p);
+    const Timing t{tr, p.eject_pipeline ? tr : 0, flit_ticks(p), ctx.latency(kHop)};
+    const Tick now = ctx.now();
+    const bool wake = (e.port == archlab::kSelfPort && e.kind == kWake) || (e.port == kHopIn && hop == kCreditHop);
+    if (e.port == archlab::kSelfPort && e.kind == kContinue) z.continuation = 0;
+    if (wake && z.wake_count > 0 && z.wake_id[z.wake_count - 1] == e.payload.w[0]) --z.wake_count;
+    run_hops_before(s, p, t, e, ctx);
+
+    std::uint32_t sends = 0;
+    if (e.port == kIn || (e.port == kHopIn && !wake)) {
+      Hop h = make_hop(p, now, source, destination, hop, e.kind, e.payload);
+      Tick occupancy = 0;
+      if (claim(s, p, t, h, occupancy, ctx)) {
+        if (free_slots(z) == 0) return ctx.stop(0);
+        const std::uint16_t slot = take_slot(z);
+        z.hops[slot] = h;
+        z.outbox[(z.outbox_head + z.outbox_count++) % kLazySlots] = slot;
+      } else if (free_slots(z) > kLazyReserve) {
+        const std::uint16_t slot = take_slot(z);
+        z.hops[slot] = h;
+        add_pending(z, t, slot, occupancy);
+      } else {
+        // The state is full (far past saturation): this hop goes as an event, as before.
+        ctx.send(kHop, h.time - t.link - now, e.kind, e.payload, 0, pack(source, destination, hop + 1, 0));
+        ++z.sends;
+        ++sends;
+      }
+    }
+
+    // Deliveries, in the order decided, leaving room for a wake-up and the continuation.
+    while (z.outbox_count > 0 && sends + 2 < kMaxSendsPerEvent) {
+      const std::uint16_t slot = z.outbox[z.outbox_head];
+      z.outbox_head = (z.outbox_head + 1) % kLazySlots;
+      --z.outbox_count;
+      const Hop& h = z.hops[slot];
+      ctx.send(kOut, h.time - now, h.kind, h.payload, h.destination, h.source);
+      ++z.sends;
+      ++sends;
+      z.free_slots[z.free_count++] = slot;
+    }
+
+    if (z.pending > 0) {
+      const Tick earliest = z.bound[z.by_bound[0]];
+      if (z.wake_count == 0 || z.wake_time[z.wake_count - 1] > earliest) {
+        const archlab::Payload id{{z.wake_ids++, 0, 0, 0}};
+        // A wake-up at least a link delay ahead goes through `hop`, so that it lands after the
+        // engines' current window; only one sooner than that is ever pending (README.md).
+        if (earliest - now >= t.link) {
+          ctx.send(kHop, earliest - now - t.link, kWake, id, 0, kWakeRoute);
+        } else {
+          ctx.schedule_self(earliest - now, kWake, id);
+        }
+        ++z.sends;
+        ++sends;
+        if (z.wake_count == kWakeSlots) { // forget the latest: it still comes, and only answers nothing
+          for (std::uint32_t i = 1; i < kWakeSlots; ++i) {
+            z.wake_time[i - 1] = z.wake_time[i];
+            z.wake_id[i - 1] = z.wake_id[i];
+          }
+          --z.wake_count;
+        }
+        z.wake_time[z.wake_count] = earliest;
+        z.wake_id[z.wake_count++] = id.w[0];
+      }
+    }
+    if (z.outbox_count > 0 && z.continuation == 0) {
+      z.continuation = 1;
+      ctx.schedule_self(0, kContinue, archlab::Payload{});
+      ++z.sends;
+    }
   }
 
   // ---- finite buffers and credits ------------------------------------------------------------
@@ -395,7 +725,7 @@ struct Mesh {
     return index / static_cast<std::uint32_t>(p.vcs) % kDirections;
   }
   ARCHLAB_HD static Packet& head_of(State& s, const Params& p, std::uint32_t index) {
-    return s.buffer[index * p.buffer_flits + s.vcs[index].head];
+    return s.buffered.buffer[index * p.buffer_flits + s.buffered.vcs[index].head];
   }
   /// Flits of buffer space a packet takes: a packet longer than the buffer needs a whole empty VC.
   ARCHLAB_HD static std::uint16_t space_for(const Params& p, std::uint64_t flits) {
@@ -412,13 +742,14 @@ struct Mesh {
 
   /// A packet joins the tail of VC `index`; a new head asks for its output.
   ARCHLAB_HD static void push(State& s, const Params& p, std::uint32_t index, const Packet& packet) {
-    InputVc& vc = s.vcs[index];
-    s.buffer[index * p.buffer_flits + (vc.head + vc.count) % p.buffer_flits] = packet;
+    InputVc& vc = s.buffered.vcs[index];
+    s.buffered.buffer[index * p.buffer_flits + (vc.head + vc.count) % p.buffer_flits] = packet;
     if (++vc.count == 1) make_pending(s, index);
   }
   ARCHLAB_HD static void make_pending(State& s, std::uint32_t index) {
-    s.vcs[index].status = kPending;
-    s.pending_vcs[(s.pending_vcs_head + s.pending_vcs_count++) % kMaxInputVcs] = static_cast<std::uint16_t>(index);
+    s.buffered.vcs[index].status = kPending;
+    s.buffered.pending_vcs[(s.buffered.pending_vcs_head + s.buffered.pending_vcs_count++) % kMaxInputVcs] =
+        static_cast<std::uint16_t>(index);
   }
 
   /// A packet on `in` (or back from a trip round `hop`) joins its router's source queue: in the
@@ -427,11 +758,11 @@ struct Mesh {
                                         std::uint32_t destination, bool parked, std::uint32_t& sends,
                                         archlab::Context& ctx) {
     const std::uint32_t router = source % routers(p);
-    if (s.source_count[router] == kSourceSlots || (!parked && s.parked[router] > 0)) {
-      if (!parked) ++s.parked[router];
+    if (s.buffered.source_count[router] == kSourceSlots || (!parked && s.buffered.parked[router] > 0)) {
+      if (!parked) ++s.buffered.parked[router];
       // Come back about when the packets ahead could have entered (at most one flit time each):
       // each parked packet comes round about once per flit time on average, whatever their number.
-      const Tick estimate = s.parked[router] * flits_of(p, e.kind, e.payload) * flit_ticks(p);
+      const Tick estimate = s.buffered.parked[router] * flits_of(p, e.kind, e.payload) * flit_ticks(p);
       const Tick link = ctx.latency(kHop);
       const Tick extra = estimate > link ? estimate - link : 0;
       ctx.stat_add(kParks, 1.0);
@@ -440,23 +771,25 @@ struct Mesh {
       ++sends;
       return;
     }
-    if (parked) --s.parked[router];
-    s.source[router][(s.source_head[router] + s.source_count[router]) % kSourceSlots] = Packet{
-        e.payload, ctx.now(), static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination), e.kind, 0};
-    ++s.source_count[router];
+    if (parked) --s.buffered.parked[router];
+    s.buffered.source[router][(s.buffered.source_head[router] + s.buffered.source_count[router]) % kSourceSlots] =
+        Packet{e.payload, ctx.now(), static_cast<std::uint16_t>(source), static_cast<std::uint16_t>(destination),
+               e.kind,    0};
+    ++s.buffered.source_count[router];
     admit(s, p, router, ctx);
   }
 
   /// Source-queue packets enter the router's injection VCs, in order, while one has room.
   ARCHLAB_HD static void admit(State& s, const Params& p, std::uint32_t router, archlab::Context& ctx) {
-    while (s.source_count[router] > 0) {
-      Packet packet = s.source[router][s.source_head[router]];
+    while (s.buffered.source_count[router] > 0) {
+      Packet packet = s.buffered.source[router][s.buffered.source_head[router]];
       const std::uint16_t need = space_for(p, flits_of(p, packet.kind, packet.payload));
-      const std::uint32_t vc = pick_vc(p, s.credits[router][kLocal], need);
+      const std::uint32_t vc = pick_vc(p, s.buffered.credits[router][kLocal], need);
       if (vc == kMaxVcs) return;
-      s.credits[router][kLocal][vc] = static_cast<std::uint16_t>(s.credits[router][kLocal][vc] - need);
-      s.source_head[router] = static_cast<std::uint8_t>((s.source_head[router] + 1) % kSourceSlots);
-      --s.source_count[router];
+      s.buffered.credits[router][kLocal][vc] =
+          static_cast<std::uint16_t>(s.buffered.credits[router][kLocal][vc] - need);
+      s.buffered.source_head[router] = static_cast<std::uint8_t>((s.buffered.source_head[router] + 1) % kSourceSlots);
+      --s.buffered.source_count[router];
       ctx.stat_add(kInjectionDelay, static_cast<double>(ctx.now() - packet.arrival));
       packet.arrival = ctx.now();
       push(s, p, vc_index(p, router, kLocal, vc), packet);
@@ -467,11 +800,13 @@ struct Mesh {
   ARCHLAB_HD static void credit(State& s, const Params& p, const archlab::Payload& w, archlab::Context& ctx) {
     const auto router = static_cast<std::uint32_t>(w.w[0]);
     const auto output = static_cast<std::uint32_t>(w.w[1]);
-    s.credits[router][output][w.w[2]] = static_cast<std::uint16_t>(s.credits[router][output][w.w[2]] + w.w[3]);
+    s.buffered.credits[router][output][w.w[2]] =
+        static_cast<std::uint16_t>(s.buffered.credits[router][output][w.w[2]] + w.w[3]);
     if (output == kLocal) return admit(s, p, router, ctx);
-    if (s.waiting[router][output] > 0 && s.output_queued[router][output] == 0) {
-      s.output_queued[router][output] = 1;
-      s.pending_outputs[(s.pending_outputs_head + s.pending_outputs_count++) % (kMaxRouters * kMeshDirections)] =
+    if (s.buffered.waiting[router][output] > 0 && s.buffered.output_queued[router][output] == 0) {
+      s.buffered.output_queued[router][output] = 1;
+      s.buffered.pending_outputs[(s.buffered.pending_outputs_head + s.buffered.pending_outputs_count++) %
+                                 (kMaxRouters * kMeshDirections)] =
           static_cast<std::uint16_t>(router * kMeshDirections + output);
     }
   }
@@ -482,9 +817,9 @@ struct Mesh {
     std::uint32_t oldest = kMaxInputVcs;
     const std::uint32_t first = vc_index(p, router, 0, 0), last = vc_index(p, router + 1, 0, 0);
     for (std::uint32_t i = first; i < last; ++i) {
-      const InputVc& vc = s.vcs[i];
+      const InputVc& vc = s.buffered.vcs[i];
       if (vc.status == kWaiting && vc.output == output &&
-          (oldest == kMaxInputVcs || vc.stamp - s.vcs[oldest].stamp > 0x7fffffffu)) {
+          (oldest == kMaxInputVcs || vc.stamp - s.buffered.vcs[oldest].stamp > 0x7fffffffu)) {
         oldest = i;
       }
     }
@@ -496,44 +831,44 @@ struct Mesh {
   /// out, a zero-delay continuation goes on at the same time.
   ARCHLAB_HD static void drain(State& s, const Params& p, std::uint32_t& sends, archlab::Context& ctx) {
     constexpr std::uint32_t kRing = kMaxRouters * kMeshDirections;
-    while (sends + 3 <= kMaxSendsPerEvent) {
-      if (s.pending_outputs_count > 0) {
-        const std::uint32_t entry = s.pending_outputs[s.pending_outputs_head];
+    while (sends + 3 <= kBufferedSends) {
+      if (s.buffered.pending_outputs_count > 0) {
+        const std::uint32_t entry = s.buffered.pending_outputs[s.buffered.pending_outputs_head];
         const std::uint32_t router = entry / kMeshDirections, output = entry % kMeshDirections;
         const std::uint32_t index = oldest_waiting(s, p, router, output);
         std::uint32_t vc = kMaxVcs;
         if (index != kMaxInputVcs) {
           const Packet& packet = head_of(s, p, index);
-          vc = pick_vc(p, s.credits[router][output], space_for(p, flits_of(p, packet.kind, packet.payload)));
+          vc = pick_vc(p, s.buffered.credits[router][output], space_for(p, flits_of(p, packet.kind, packet.payload)));
         }
         if (vc == kMaxVcs) { // nothing waits, or the oldest still finds no room: done with this output
-          s.output_queued[router][output] = 0;
-          s.pending_outputs_head = (s.pending_outputs_head + 1) % kRing;
-          --s.pending_outputs_count;
+          s.buffered.output_queued[router][output] = 0;
+          s.buffered.pending_outputs_head = (s.buffered.pending_outputs_head + 1) % kRing;
+          --s.buffered.pending_outputs_count;
           continue;
         }
         grant(s, p, index, output, vc, ctx);
         sends += 2;
         continue;
       }
-      if (s.pending_vcs_count == 0) return;
-      const std::uint32_t index = s.pending_vcs[s.pending_vcs_head];
-      s.pending_vcs_head = (s.pending_vcs_head + 1) % kMaxInputVcs;
-      --s.pending_vcs_count;
+      if (s.buffered.pending_vcs_count == 0) return;
+      const std::uint32_t index = s.buffered.pending_vcs[s.buffered.pending_vcs_head];
+      s.buffered.pending_vcs_head = (s.buffered.pending_vcs_head + 1) % kMaxInputVcs;
+      --s.buffered.pending_vcs_count;
       const std::uint32_t router = vc_router(p, index);
       const Packet& packet = head_of(s, p, index);
       const Direction output = route(p, router, packet.destination % routers(p));
       std::uint32_t vc = 0;
       if (output != kLocal) {
-        vc = s.waiting[router][output] > 0
-                 ? kMaxVcs
-                 : pick_vc(p, s.credits[router][output], space_for(p, flits_of(p, packet.kind, packet.payload)));
+        vc = s.buffered.waiting[router][output] > 0 ? kMaxVcs
+                                                    : pick_vc(p, s.buffered.credits[router][output],
+                                                              space_for(p, flits_of(p, packet.kind, packet.payload)));
         if (vc == kMaxVcs) {
-          InputVc& waiter = s.vcs[index];
+          InputVc& waiter = s.buffered.vcs[index];
           waiter.status = kWaiting;
           waiter.output = static_cast<std::uint8_t>(output);
-          waiter.stamp = s.stamp[router]++;
-          ++s.waiting[router][output];
+          waiter.stamp = s.buffered.stamp[router]++;
+          ++s.buffered.waiting[router][output];
           ctx.stat_add(kCreditWaits, 1.0);
           continue;
         }
@@ -541,8 +876,8 @@ struct Mesh {
       grant(s, p, index, output, vc, ctx);
       sends += 2;
     }
-    if ((s.pending_outputs_count > 0 || s.pending_vcs_count > 0) && s.continuation == 0) {
-      s.continuation = 1;
+    if ((s.buffered.pending_outputs_count > 0 || s.buffered.pending_vcs_count > 0) && s.buffered.continuation == 0) {
+      s.buffered.continuation = 1;
       ctx.schedule_self(0, 0, archlab::Payload{});
     }
   }
@@ -552,9 +887,9 @@ struct Mesh {
   /// as a credit when its tail has left.
   ARCHLAB_HD static void grant(State& s, const Params& p, std::uint32_t index, std::uint32_t output, std::uint32_t vc,
                                archlab::Context& ctx) {
-    InputVc& in = s.vcs[index];
+    InputVc& in = s.buffered.vcs[index];
     const Packet packet = head_of(s, p, index);
-    if (in.status == kWaiting) --s.waiting[vc_router(p, index)][output];
+    if (in.status == kWaiting) --s.buffered.waiting[vc_router(p, index)][output];
     in.head = static_cast<std::uint8_t>((in.head + 1) % p.buffer_flits);
     --in.count;
     const std::uint32_t router = vc_router(p, index), input = vc_input(p, index);
@@ -583,7 +918,8 @@ struct Mesh {
       ctx.stat_add(kBytes, static_cast<double>(net::packet_bytes(e, p.header)));
       ctx.send(kOut, start + occupancy - now, packet.kind, packet.payload, packet.destination, packet.source);
     } else {
-      s.credits[router][output][vc] = static_cast<std::uint16_t>(s.credits[router][output][vc] - space);
+      s.buffered.credits[router][output][vc] =
+          static_cast<std::uint16_t>(s.buffered.credits[router][output][vc] - space);
       ctx.stat_add(kHops, 1.0);
       const std::uint32_t hop = hops_from(p, packet.source % routers(p), router) + 1;
       ctx.send(kHop, start - now, packet.kind, packet.payload, 0, pack(packet.source, packet.destination, hop, vc));
