@@ -892,7 +892,10 @@ struct Dram {
   /// oldest hit, else the oldest entry's PRE or ACT); the earliest candidate wins, a RD/WR before a
   /// row command, then the oldest. And the channel's next refresh.
   ARCHLAB_HD static Candidate candidate(State& s, Channel& ch, Tick now) {
-    if (ch.last_valid && ch.stale_banks == 0 && (ch.last_now == now || ch.last_time > now)) {
+    // Every candidate's time is max(its own limits, now): with nothing changed, an answer found
+    // earlier that is not in the past is still the answer (ties and all). That is the case at the
+    // wake-up for the winner itself, at last_time.
+    if (ch.last_valid && ch.stale_banks == 0 && (ch.last_now == now || ch.last_time >= now)) {
       return Candidate{ch.last_time, ch.last_slot, static_cast<Command>(ch.last_command), ch.last_due,
                        ch.last_due_rank};
     }
