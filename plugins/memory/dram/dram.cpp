@@ -65,6 +65,14 @@ static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kU
 /// event never sends more than kMaxSendsPerEvent (answers plus one wake-up).
 inline constexpr std::uint32_t kReplyBudget = 14;
 
+/// The FR-FCFS choice as one 64-bit key per bank: 41 bits of time after now (2.2 ms), a bit for a
+/// row command, 16 bits of queue order (entries that entered since), 6 bits of bank.
+inline constexpr std::uint32_t kKeyTimeBits = 41;
+inline constexpr std::uint32_t kKeyAgeBits = 16;
+inline constexpr std::uint64_t kKeyAgeSpan = std::uint64_t{1} << kKeyAgeBits;
+inline constexpr std::uint64_t kOrderMask = ~(std::uint64_t{1} << 63);
+static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
+
 inline constexpr std::uint32_t kNoRow = ~std::uint32_t{0};
 inline constexpr std::uint8_t kFed = 0xff;
 inline constexpr Tick kNever = archlab::kTickMax;
@@ -981,18 +989,37 @@ struct Dram {
       }
     }
     // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest.
-    std::uint32_t best_bank = kMaxBanks;
-    Tick best_time = kNever;
-    std::uint64_t best_rank = ~std::uint64_t{0};
+    // Each bank's (time, rank) goes into one 64-bit key (time - now, the row-command bit, the
+    // entry's order counted from kKeyAgeSpan entries back, the bank), so that the choice is one
+    // unsigned minimum per bank; when a time or an order does not fit, the exact comparison runs.
+    const std::uint64_t base = ch.entered > kKeyAgeSpan ? ch.entered - kKeyAgeSpan : 0;
+    std::uint64_t best_key = ~std::uint64_t{0};
+    std::uint64_t wide = 0; // nonzero: some key did not fit
     for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
       const std::uint32_t bank = lowest_bit64(banks);
-      const Tick t = max2(ch.candidate_bank_time[bank], floor[ch.candidate_floor[bank]]);
+      const Tick dt = max2(ch.candidate_bank_time[bank], floor[ch.candidate_floor[bank]]) - now;
       const std::uint64_t rank = ch.candidate_rank[bank];
-      // Branch-free: which bank wins is data, not a pattern the branch predictor could learn.
-      const bool better = (t < best_time) | ((t == best_time) & (rank < best_rank));
-      best_bank = better ? bank : best_bank;
-      best_time = better ? t : best_time;
-      best_rank = better ? rank : best_rank;
+      const std::uint64_t age = (rank & kOrderMask) - base;
+      wide |= (dt >> kKeyTimeBits) | (age >> kKeyAgeBits);
+      const std::uint64_t key = dt << (64 - kKeyTimeBits) | (rank >> 63) << (kKeyAgeBits + 6) | age << 6 | bank;
+      best_key = key < best_key ? key : best_key;
+    }
+    std::uint32_t best_bank = kMaxBanks;
+    Tick best_time = kNever;
+    if (wide != 0) {
+      std::uint64_t best_rank = ~std::uint64_t{0};
+      for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
+        const std::uint32_t bank = lowest_bit64(banks);
+        const Tick t = max2(ch.candidate_bank_time[bank], floor[ch.candidate_floor[bank]]);
+        const std::uint64_t rank = ch.candidate_rank[bank];
+        const bool better = (t < best_time) | ((t == best_time) & (rank < best_rank));
+        best_bank = better ? bank : best_bank;
+        best_time = better ? t : best_time;
+        best_rank = better ? rank : best_rank;
+      }
+    } else if (scan != 0) {
+      best_bank = static_cast<std::uint32_t>(best_key & 63u);
+      best_time = now + (best_key >> (64 - kKeyTimeBits));
     }
     ch.last_bank = best_bank;
     k.best = ch.candidate_slot[best_bank];
