@@ -888,52 +888,42 @@ struct Dram {
 
   // --- Scheduling ----------------------------------------------------------------------------
 
-  struct Candidate {
-    Tick best_time;
-    std::uint32_t best; ///< queue slot; kMaxQueue: none
-    Command best_command;
-    Tick due; ///< the channel's earliest refresh
-    std::uint32_t due_rank;
-  };
-
   /// FR-FCFS over channel `ch`'s queue, no command before `now`: per bank one candidate (its
   /// oldest hit, else the oldest entry's PRE or ACT); the earliest candidate wins, a RD/WR before a
-  /// row command, then the oldest. And the channel's next refresh.
-  ARCHLAB_HD static Candidate candidate(State& s, Channel& ch, Tick now) {
+  /// row command, then the oldest. And the channel's next refresh. The answer is left in ch.last_*
+  /// (read from there, not returned: a returned struct cost a store-forwarding stall per call).
+  ARCHLAB_HD static void candidate(State& s, Channel& ch, Tick now) {
     // Every candidate's time is max(its own limits, now): with nothing changed, an answer found
     // earlier that is not in the past is still the answer (ties and all). That is the case at the
     // wake-up for the winner itself, at last_time.
-    if (ch.last_valid && ch.stale_banks == 0 && (ch.last_now == now || ch.last_time >= now)) {
-      return Candidate{ch.last_time, ch.last_slot, static_cast<Command>(ch.last_command), ch.last_due,
-                       ch.last_due_rank};
-    }
+    if (ch.last_valid && ch.stale_banks == 0 && (ch.last_now == now || ch.last_time >= now)) return;
     // Since the last answer only bursts came in (no command, no undo, same time): the banks they
     // went to compete with the last winner, unless it is one of them.
     const bool fed_only = ch.last_valid && ch.last_now == now &&
                           (ch.last_bank == kMaxBanks || (ch.stale_banks >> ch.last_bank & 1u) == 0);
-    const Candidate k = find_candidate(s, ch, now, fed_only);
+    find_candidate(s, ch, now, fed_only);
     ch.last_valid = 1;
     ch.last_now = now;
-    ch.last_time = k.best_time;
-    ch.last_slot = k.best;
-    ch.last_command = static_cast<std::uint8_t>(k.best_command);
-    ch.last_due = k.due;
-    ch.last_due_rank = k.due_rank;
-    return k;
   }
 
-  ARCHLAB_HD static Candidate find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
+  ARCHLAB_HD static void find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
     const Config& c = s.cfg;
-    Candidate k{kNever, kMaxQueue, Command::Cas, kNever, 0};
+    Tick due = kNever;
+    std::uint32_t due_rank = 0;
     for (std::uint32_t r = 0; r < c.ranks; ++r) {
-      if (ch.ranks[r].next_refresh < k.due) {
-        k.due = ch.ranks[r].next_refresh;
-        k.due_rank = r;
+      if (ch.ranks[r].next_refresh < due) {
+        due = ch.ranks[r].next_refresh;
+        due_rank = r;
       }
     }
+    ch.last_due = due;
+    ch.last_due_rank = due_rank;
     if (ch.count == 0) {
       ch.last_bank = kMaxBanks;
-      return k;
+      ch.last_time = kNever;
+      ch.last_slot = kMaxQueue;
+      ch.last_command = static_cast<std::uint8_t>(Command::Cas);
+      return;
     }
     std::uint64_t scan = ch.active;
     if (fed_only) {
@@ -1022,10 +1012,9 @@ struct Dram {
       best_time = now + (best_key >> (64 - kKeyTimeBits));
     }
     ch.last_bank = best_bank;
-    k.best = ch.candidate_slot[best_bank];
-    k.best_time = best_time;
-    k.best_command = static_cast<Command>(ch.candidate_command[best_bank]);
-    return k;
+    ch.last_slot = ch.candidate_slot[best_bank];
+    ch.last_time = best_time;
+    ch.last_command = ch.candidate_command[best_bank];
   }
 
   /// Move bursts of request feed[i] into their channels' queues, in address order, until one
@@ -1101,43 +1090,47 @@ struct Dram {
   ARCHLAB_HD static bool run_channel(State& s, std::uint32_t ci, Tick now, Tick horizon, archlab::Context& ctx) {
     const Config& c = s.cfg;
     Channel& ch = s.channels[ci];
+    Step unjournaled;
     while (true) {
-      const Candidate k = candidate(s, ch, now);
-      put(s, ch.need, ch.count > 0 ? min2(k.best_time, k.due) : kNever);
-      Step step{0, now, 0, 0, Entry{}, s.undo_count, 0, 0, 0};
+      candidate(s, ch, now);
+      const Tick best_time = ch.last_time;
+      const std::uint32_t best = ch.last_slot; // kMaxQueue: none
+      const Command command = static_cast<Command>(ch.last_command);
+      const Tick due = ch.last_due; // the channel's earliest refresh
+      put(s, ch.need, ch.count > 0 ? min2(best_time, due) : kNever);
       Request* done = nullptr;
-      if (k.best < kMaxQueue && k.best_time < min2(horizon, k.due)) {
-        step.time = k.best_time;
-        step.kind = static_cast<std::uint8_t>(k.best_command);
-        if (k.best_command == Command::Cas && s.requests[ch.queue[k.best].request].pending == 1) {
-          if (s.journaling) return false;
-          if (s.replies >= kReplyBudget) {
-            s.exhausted = true;
-            return true;
-          }
+      const bool issue = best < kMaxQueue && best_time < min2(horizon, due);
+      if (!issue && due >= horizon) return true;
+      if (issue && command == Command::Cas && s.requests[ch.queue[best].request].pending == 1) {
+        if (s.journaling) return false;
+        if (s.replies >= kReplyBudget) {
+          s.exhausted = true;
+          return true;
         }
-        if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
-        step.undo_begin = s.undo_count;
-        if (k.best_command == Command::Cas) {
-          done = issue_cas(s, ci, k.best, k.best_time, step);
-        } else if (k.best_command == Command::Act) {
-          issue_act(s, ch, ch.queue[k.best], k.best_time, step);
+      }
+      if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
+      // A planned step is written in place (journal_has_room() may have moved the steps).
+      Step& step = s.journaling ? s.steps[s.step_count] : unjournaled;
+      step = Step{0, now, 0, 0, Entry{}, s.undo_count, 0, 0, 0};
+      if (issue) {
+        step.time = best_time;
+        step.kind = static_cast<std::uint8_t>(command);
+        if (command == Command::Cas) {
+          done = issue_cas(s, ci, best, best_time, step);
+        } else if (command == Command::Act) {
+          issue_act(s, ch, ch.queue[best], best_time, step);
         } else {
-          issue_pre(s, ch, ch.queue[k.best], k.best_time, step);
+          issue_pre(s, ch, ch.queue[best], best_time, step);
         }
-      } else if (k.due < horizon) {
-        if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
-        step.undo_begin = s.undo_count;
-        step.time = k.due;
+      } else {
+        step.time = due;
         step.kind = static_cast<std::uint8_t>(Command::Refresh);
-        refresh_rank(s, ch, k.due_rank, horizon - 1, step);
+        refresh_rank(s, ch, ch.last_due_rank, horizon - 1, step);
         ch.stale_banks = ~std::uint64_t{0};
         ch.last_valid = 0;
-      } else {
-        return true;
       }
       if (s.journaling) {
-        s.steps[s.step_count++] = step;
+        ++s.step_count;
       } else {
         count(c, step, ctx);
         if (done != nullptr) answer(s, *done, ctx);
