@@ -66,10 +66,9 @@ static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kU
 inline constexpr std::uint32_t kReplyBudget = 14;
 
 /// The FR-FCFS choice as one 64-bit key per bank: 41 bits of time after now (2.2 ms), a bit for a
-/// row command, 16 bits of queue order (entries that entered since), 6 bits of bank.
+/// row command, 16 bits of queue order (counted from the channel's order_epoch), 6 bits of bank.
 inline constexpr std::uint32_t kKeyTimeBits = 41;
 inline constexpr std::uint32_t kKeyAgeBits = 16;
-inline constexpr std::uint64_t kKeyAgeSpan = std::uint64_t{1} << kKeyAgeBits;
 inline constexpr std::uint64_t kOrderMask = ~(std::uint64_t{1} << 63);
 static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
 
@@ -168,6 +167,9 @@ struct Channel {
   std::uint8_t candidate_slot[kMaxBanks];
   std::uint8_t candidate_command[kMaxBanks];
   std::uint8_t candidate_floor[kMaxBanks]; ///< which floor of candidate() applies to it
+  std::uint64_t candidate_low[kMaxBanks];  ///< the low bits of its key: row command, order - order_epoch, bank
+  std::uint64_t order_epoch;               ///< candidate_low counts orders from here
+  std::uint8_t orders_wide;                ///< some candidate's order does not fit in candidate_low
   // candidate()'s last answer, valid while nothing in the channel changed (stale_banks == 0)
   Tick last_now, last_time, last_due;
   std::uint32_t last_slot, last_due_rank, last_bank;
@@ -545,6 +547,8 @@ struct Dram {
       ch.used = 0;
       ch.stale_banks = ~std::uint64_t{0};
       ch.last_valid = 0;
+      ch.order_epoch = 0;
+      ch.orders_wide = 0;
       ch.count = 0;
     }
     for (std::uint32_t i = 0; i < kMaxRequests; ++i) {
@@ -906,6 +910,31 @@ struct Dram {
     ch.last_now = now;
   }
 
+  ARCHLAB_HD static std::uint64_t key_low(bool row_command, std::uint64_t age, std::uint32_t bank) {
+    return static_cast<std::uint64_t>(row_command) << (kKeyAgeBits + 6) |
+           (age & ((std::uint64_t{1} << kKeyAgeBits) - 1)) << 6 | bank;
+  }
+
+  /// A candidate's order did not fit in its key (order_epoch is too far back, or an entry put
+  /// back by an undo is older than it): count the orders from the oldest candidate again, and
+  /// note whether they fit now (they do unless an entry waited while 2^16 others entered).
+  ARCHLAB_HD static void refit_orders(Channel& ch) {
+    std::uint64_t oldest = ~std::uint64_t{0};
+    for (std::uint64_t banks = ch.active; banks != 0; banks &= banks - 1) {
+      const std::uint64_t order = ch.candidate_rank[lowest_bit64(banks)] & kOrderMask;
+      oldest = order < oldest ? order : oldest;
+    }
+    ch.order_epoch = oldest;
+    ch.orders_wide = 0;
+    for (std::uint64_t banks = ch.active; banks != 0; banks &= banks - 1) {
+      const std::uint32_t bank = lowest_bit64(banks);
+      const std::uint64_t rank = ch.candidate_rank[bank];
+      const std::uint64_t age = (rank & kOrderMask) - oldest;
+      ch.orders_wide |= static_cast<std::uint8_t>((age >> kKeyAgeBits) != 0);
+      ch.candidate_low[bank] = key_low((rank >> 63) != 0, age, bank);
+    }
+  }
+
   ARCHLAB_HD static void find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
     const Config& c = s.cfg;
     Tick due = kNever;
@@ -930,6 +959,7 @@ struct Dram {
       scan = ch.stale_banks & ch.active;
       if (ch.last_bank != kMaxBanks) scan |= std::uint64_t{1} << ch.last_bank;
     }
+    bool refit = false; // some candidate's order does not fit in its key
     for (std::uint64_t stale = ch.stale_banks & ch.active; stale != 0; stale &= stale - 1) {
       const std::uint32_t bank = lowest_bit64(stale);
       const std::uint32_t open = ch.banks[bank].open_row;
@@ -948,6 +978,9 @@ struct Dram {
       ch.candidate_slot[bank] = static_cast<std::uint8_t>(i);
       ch.candidate_command[bank] = static_cast<std::uint8_t>(command);
       ch.candidate_rank[bank] = (command == Command::Cas ? 0 : std::uint64_t{1} << 63) | ch.queue[i].order;
+      const std::uint64_t age = ch.queue[i].order - ch.order_epoch;
+      refit |= (age >> kKeyAgeBits) != 0;
+      ch.candidate_low[bank] = key_low(command != Command::Cas, age, bank);
       ch.candidate_bank_time[bank] = command == Command::Cas   ? b.cas_ready
                                      : command == Command::Act ? b.next_act
                                                                : b.next_pre;
@@ -959,6 +992,7 @@ struct Dram {
                                                                                              kRankGroups);
     }
     ch.stale_banks = 0;
+    if (refit) refit_orders(ch);
     // What the channel, rank and bank group allow: floor[0] for a PRE (now), then per (rank,
     // group) for an ACT, a RD and a WR. A bank's command issues at the later of its floor and
     // its bank's own constraint.
@@ -979,19 +1013,16 @@ struct Dram {
       }
     }
     // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest.
-    // Each bank's (time, rank) goes into one 64-bit key (time - now, the row-command bit, the
-    // entry's order counted from kKeyAgeSpan entries back, the bank), so that the choice is one
-    // unsigned minimum per bank; when a time or an order does not fit, the exact comparison runs.
-    const std::uint64_t base = ch.entered > kKeyAgeSpan ? ch.entered - kKeyAgeSpan : 0;
+    // Each bank's (time, rank) goes into one 64-bit key (time - now above candidate_low), so that
+    // the choice is one unsigned minimum per bank; when a time or an order does not fit, the exact
+    // comparison runs.
     std::uint64_t best_key = ~std::uint64_t{0};
-    std::uint64_t wide = 0; // nonzero: some key did not fit
+    std::uint64_t wide = ch.orders_wide; // nonzero: some key does not fit
     for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
       const std::uint32_t bank = lowest_bit64(banks);
       const Tick dt = max2(ch.candidate_bank_time[bank], floor[ch.candidate_floor[bank]]) - now;
-      const std::uint64_t rank = ch.candidate_rank[bank];
-      const std::uint64_t age = (rank & kOrderMask) - base;
-      wide |= (dt >> kKeyTimeBits) | (age >> kKeyAgeBits);
-      const std::uint64_t key = dt << (64 - kKeyTimeBits) | (rank >> 63) << (kKeyAgeBits + 6) | age << 6 | bank;
+      wide |= dt >> kKeyTimeBits;
+      const std::uint64_t key = dt << (64 - kKeyTimeBits) | ch.candidate_low[bank];
       best_key = key < best_key ? key : best_key;
     }
     std::uint32_t best_bank = kMaxBanks;
