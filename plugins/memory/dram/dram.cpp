@@ -70,6 +70,11 @@ inline constexpr std::uint32_t kReplyBudget = 14;
 inline constexpr std::uint32_t kKeyTimeBits = 41;
 inline constexpr std::uint32_t kKeyAgeBits = 16;
 inline constexpr std::uint64_t kOrderMask = ~(std::uint64_t{1} << 63);
+/// A channel's keys count time from its time_epoch, at most this far behind the decision's time.
+inline constexpr Tick kEpochSpan = Tick{1} << (kKeyTimeBits - 1);
+inline constexpr std::uint32_t kFloorCount = 1 + 3 * (kMaxRanks * kMaxGroups); ///< PRE, then ACT, RD, WR per (rank, group)
+inline constexpr std::uint32_t kCasFloors = 1u << kMaxRanks; ///< Channel::floors_dirty: the RD and WR floors
+inline constexpr std::uint32_t kAllFloors = kCasFloors | (kCasFloors - 1);
 static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
 
 inline constexpr std::uint32_t kNoRow = ~std::uint32_t{0};
@@ -119,6 +124,7 @@ struct Config {
   double act_energy, read_energy, write_energy, refresh_energy;
   std::uint8_t bank_rank[kMaxBanks], bank_group[kMaxBanks]; ///< of each bank of a channel (no division per command)
   std::uint8_t bank_rank_group[kMaxBanks];                  ///< rank * groups + group
+  std::uint64_t rank_banks[kMaxRanks];                      ///< the banks of each rank of a channel
 };
 
 struct Bank {
@@ -168,8 +174,17 @@ struct Channel {
   std::uint8_t candidate_command[kMaxBanks];
   std::uint8_t candidate_floor[kMaxBanks]; ///< which floor of candidate() applies to it
   std::uint64_t candidate_low[kMaxBanks];  ///< the low bits of its key: row command, order - order_epoch, bank
+  std::uint64_t candidate_key[kMaxBanks];  ///< its key without `now`: its time (floor included) - time_epoch, low bits
   std::uint64_t order_epoch;               ///< candidate_low counts orders from here
-  std::uint8_t orders_wide;                ///< some candidate's order does not fit in candidate_low
+  Tick time_epoch;                         ///< candidate_key counts time from here
+  std::uint64_t wide_banks;                ///< banks whose time does not fit in candidate_key
+  std::uint64_t act_banks, cas_banks;      ///< banks whose candidate is an ACT, a RD/WR
+  // What the channel, rank and bank group allow, without `now`: floor[0] for a PRE (0), then per
+  // (rank, group) for an ACT, a RD and a WR. Kept between steps; a command makes some of them
+  // stale (floors_dirty: bit r the ACT floors of rank r, kCasFloors those of RD and WR).
+  Tick floor[kFloorCount];
+  std::uint32_t floors_dirty;
+  std::uint8_t orders_wide; ///< some candidate's order does not fit in candidate_low
   // candidate()'s last answer, valid while nothing in the channel changed (stale_banks == 0)
   Tick last_now, last_time, last_due;
   std::uint32_t last_slot, last_due_rank, last_bank;
@@ -503,6 +518,7 @@ struct Dram {
       c.bank_rank[b] = static_cast<std::uint8_t>(b / c.banks_per_rank);
       c.bank_group[b] = static_cast<std::uint8_t>(b / c.banks_per_group % c.groups);
       c.bank_rank_group[b] = static_cast<std::uint8_t>(c.bank_rank[b] * c.groups + c.bank_group[b]);
+      c.rank_banks[c.bank_rank[b]] |= std::uint64_t{1} << b;
     }
     const long double capacity = static_cast<long double>(c.row_size) * c.rows * c.banks_per_channel * c.channels;
     if (capacity >= 1.8e19L) {
@@ -549,6 +565,11 @@ struct Dram {
       ch.last_valid = 0;
       ch.order_epoch = 0;
       ch.orders_wide = 0;
+      ch.time_epoch = 0;
+      ch.wide_banks = ch.act_banks = ch.cas_banks = 0;
+      for (Tick& f : ch.floor)
+        f = 0;
+      ch.floors_dirty = kAllFloors;
       ch.count = 0;
     }
     for (std::uint32_t i = 0; i < kMaxRequests; ++i) {
@@ -669,6 +690,7 @@ struct Dram {
     const std::uint32_t at = (offset - first) % sizeof(Channel);
     Channel& ch = s.channels[ci];
     ch.last_valid = 0;
+    ch.floors_dirty = kAllFloors;
     if (at < offsetof(Channel, banks) + sizeof(ch.banks)) {
       ch.stale_banks |= std::uint64_t{1} << ((at - offsetof(Channel, banks)) / sizeof(Bank));
     } else if (at >= offsetof(Channel, bank_slots) && at < offsetof(Channel, bank_slots) + sizeof(ch.bank_slots)) {
@@ -768,6 +790,7 @@ struct Dram {
     put(s, r.next_act_group[g], max2(r.next_act_group[g], at + c.tRRD_L));
     put(s, r.faw[r.faw_pos], at + c.tFAW);
     put(s, r.faw_pos, (r.faw_pos + 1) % 4);
+    ch.floors_dirty |= 1u << rank_of(c, e.bank);
     ch.stale_banks |= std::uint64_t{1} << e.bank;
     ch.last_valid = 0;
     first_command(s, e, kRowMisses, at, step);
@@ -810,6 +833,7 @@ struct Dram {
     put(s, ch.bank_slots[e.bank], ch.bank_slots[e.bank] & ~(1u << i));
     if (ch.bank_slots[e.bank] == 0) put(s, ch.active, ch.active & ~(std::uint64_t{1} << e.bank));
     ch.stale_banks |= std::uint64_t{1} << e.bank;
+    ch.floors_dirty |= kCasFloors;
     ch.last_valid = 0;
     if (waiting(s)) put(s, s.refeed, true);
     return q.pending == 0 ? &q : nullptr;
@@ -935,6 +959,36 @@ struct Dram {
     }
   }
 
+  /// Work out the floors that floors_dirty names again; returns the banks whose keys use them.
+  ARCHLAB_HD static std::uint64_t refloor(const Config& c, Channel& ch) {
+    std::uint64_t affected = 0;
+    if ((ch.floors_dirty & kCasFloors) != 0) {
+      const Tick read_bus = max2(ch.next_cas, sub_floor(ch.read_data_free, c.tCL));
+      const Tick write_bus = max2(ch.next_cas, sub_floor(ch.write_data_free, c.tCWL));
+      for (std::uint32_t r = 0; r < c.ranks; ++r) {
+        const Rank& rank = ch.ranks[r];
+        const Tick rank_read = max2(read_bus, rank.read_after_write);
+        for (std::uint32_t g = 0; g < c.groups; ++g) {
+          const std::uint32_t k = 1 + r * c.groups + g;
+          ch.floor[k + kRankGroups] = max2(rank_read, max2(rank.next_cas_group[g], rank.read_after_write_group[g]));
+          ch.floor[k + 2 * kRankGroups] = max2(write_bus, rank.next_cas_group[g]);
+        }
+      }
+      affected |= ch.cas_banks;
+    }
+    for (std::uint32_t ranks = ch.floors_dirty & (kCasFloors - 1); ranks != 0; ranks &= ranks - 1) {
+      const std::uint32_t r = lowest_bit(ranks);
+      if (r >= c.ranks) continue;
+      const Rank& rank = ch.ranks[r];
+      const Tick rank_act = max2(rank.next_act, rank.faw[rank.faw_pos]);
+      for (std::uint32_t g = 0; g < c.groups; ++g)
+        ch.floor[1 + r * c.groups + g] = max2(rank_act, rank.next_act_group[g]);
+      affected |= ch.act_banks & c.rank_banks[r];
+    }
+    ch.floors_dirty = 0;
+    return affected;
+  }
+
   ARCHLAB_HD static void find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
     const Config& c = s.cfg;
     Tick due = kNever;
@@ -959,8 +1013,17 @@ struct Dram {
       scan = ch.stale_banks & ch.active;
       if (ch.last_bank != kMaxBanks) scan |= std::uint64_t{1} << ch.last_bank;
     }
+    // Keys to work out again: the banks whose floors changed, whose candidates changed, or all
+    // when the time epoch moves (it stays at most kEpochSpan behind now, never ahead).
+    std::uint64_t rekey = 0;
+    if (now < ch.time_epoch || now - ch.time_epoch >= kEpochSpan) {
+      ch.time_epoch = now;
+      rekey = ~std::uint64_t{0};
+    }
+    if (ch.floors_dirty != 0) rekey |= refloor(c, ch);
     bool refit = false; // some candidate's order does not fit in its key
-    for (std::uint64_t stale = ch.stale_banks & ch.active; stale != 0; stale &= stale - 1) {
+    const std::uint64_t stale_active = ch.stale_banks & ch.active;
+    for (std::uint64_t stale = stale_active; stale != 0; stale &= stale - 1) {
       const std::uint32_t bank = lowest_bit64(stale);
       const std::uint32_t open = ch.banks[bank].open_row;
       std::uint32_t oldest = kMaxQueue, hit = kMaxQueue;
@@ -975,6 +1038,7 @@ struct Dram {
       const std::uint32_t i = hit != kMaxQueue ? hit : oldest;
       const Bank& b = ch.banks[bank];
       const std::uint32_t k = c.bank_rank_group[bank];
+      const std::uint64_t bit = std::uint64_t{1} << bank;
       ch.candidate_slot[bank] = static_cast<std::uint8_t>(i);
       ch.candidate_command[bank] = static_cast<std::uint8_t>(command);
       ch.candidate_rank[bank] = (command == Command::Cas ? 0 : std::uint64_t{1} << 63) | ch.queue[i].order;
@@ -990,48 +1054,34 @@ struct Dram {
                                                                                           : ch.queue[i].write     ? 2
                                                                                                                   : 1) *
                                                                                              kRankGroups);
+      ch.act_banks = command == Command::Act ? ch.act_banks | bit : ch.act_banks & ~bit;
+      ch.cas_banks = command == Command::Cas ? ch.cas_banks | bit : ch.cas_banks & ~bit;
     }
     ch.stale_banks = 0;
-    if (refit) refit_orders(ch);
-    // What the channel, rank and bank group allow: floor[0] for a PRE (now), then per (rank,
-    // group) for an ACT, a RD and a WR. A bank's command issues at the later of its floor and
-    // its bank's own constraint.
-    Tick floor[1 + 3 * kRankGroups];
-    floor[0] = now;
-    const Tick cas_floor = max2(now, ch.next_cas);
-    const Tick read_bus = max2(cas_floor, sub_floor(ch.read_data_free, c.tCL));
-    const Tick write_bus = max2(cas_floor, sub_floor(ch.write_data_free, c.tCWL));
-    for (std::uint32_t r = 0; r < c.ranks; ++r) {
-      const Rank& rank = ch.ranks[r];
-      const Tick rank_act = max2(max2(now, rank.next_act), rank.faw[rank.faw_pos]);
-      const Tick rank_read = max2(read_bus, rank.read_after_write);
-      for (std::uint32_t g = 0; g < c.groups; ++g) {
-        const std::uint32_t k = 1 + r * c.groups + g;
-        floor[k] = max2(rank_act, rank.next_act_group[g]);
-        floor[k + kRankGroups] = max2(rank_read, max2(rank.next_cas_group[g], rank.read_after_write_group[g]));
-        floor[k + 2 * kRankGroups] = max2(write_bus, rank.next_cas_group[g]);
-      }
+    rekey |= stale_active;
+    if (refit) {
+      refit_orders(ch);
+      rekey = ~std::uint64_t{0};
     }
-    // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest.
-    // Each bank's (time, rank) goes into one 64-bit key (time - now above candidate_low), so that
-    // the choice is one unsigned minimum per bank; when a time or an order does not fit, the exact
-    // comparison runs.
-    std::uint64_t best_key = ~std::uint64_t{0};
-    std::uint64_t wide = ch.orders_wide; // nonzero: some key does not fit
-    for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
+    // A bank's command issues at the later of its floor and its bank's own constraint, and not
+    // before now: its key without now is (that time - time_epoch) above its low bits.
+    for (std::uint64_t banks = rekey & ch.active; banks != 0; banks &= banks - 1) {
       const std::uint32_t bank = lowest_bit64(banks);
-      const Tick dt = max2(ch.candidate_bank_time[bank], floor[ch.candidate_floor[bank]]) - now;
-      wide |= dt >> kKeyTimeBits;
-      const std::uint64_t key = dt << (64 - kKeyTimeBits) | ch.candidate_low[bank];
-      best_key = key < best_key ? key : best_key;
+      const Tick at = sub_floor(max2(ch.candidate_bank_time[bank], ch.floor[ch.candidate_floor[bank]]), ch.time_epoch);
+      const std::uint64_t bit = std::uint64_t{1} << bank;
+      ch.wide_banks = (at >> kKeyTimeBits) != 0 ? ch.wide_banks | bit : ch.wide_banks & ~bit;
+      ch.candidate_key[bank] = at << (64 - kKeyTimeBits) | ch.candidate_low[bank];
     }
+    // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest:
+    // the least key once now is put in (a key whose time is earlier takes now's). When a time or
+    // an order does not fit in a key, the exact comparison runs.
     std::uint32_t best_bank = kMaxBanks;
     Tick best_time = kNever;
-    if (wide != 0) {
+    if ((scan & ch.wide_banks) != 0 || ch.orders_wide != 0) {
       std::uint64_t best_rank = ~std::uint64_t{0};
       for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
         const std::uint32_t bank = lowest_bit64(banks);
-        const Tick t = max2(ch.candidate_bank_time[bank], floor[ch.candidate_floor[bank]]);
+        const Tick t = max2(max2(ch.candidate_bank_time[bank], ch.floor[ch.candidate_floor[bank]]), now);
         const std::uint64_t rank = ch.candidate_rank[bank];
         const bool better = (t < best_time) | ((t == best_time) & (rank < best_rank));
         best_bank = better ? bank : best_bank;
@@ -1039,8 +1089,15 @@ struct Dram {
         best_rank = better ? rank : best_rank;
       }
     } else if (scan != 0) {
+      const std::uint64_t at_now = (now - ch.time_epoch) << (64 - kKeyTimeBits);
+      std::uint64_t best_key = ~std::uint64_t{0};
+      for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
+        const std::uint32_t bank = lowest_bit64(banks);
+        const std::uint64_t key = max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]);
+        best_key = key < best_key ? key : best_key;
+      }
       best_bank = static_cast<std::uint32_t>(best_key & 63u);
-      best_time = now + (best_key >> (64 - kKeyTimeBits));
+      best_time = ch.time_epoch + (best_key >> (64 - kKeyTimeBits));
     }
     ch.last_bank = best_bank;
     ch.last_slot = ch.candidate_slot[best_bank];
