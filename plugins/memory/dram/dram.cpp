@@ -178,6 +178,7 @@ struct Channel {
   std::uint64_t order_epoch;               ///< candidate_low counts orders from here
   Tick time_epoch;                         ///< candidate_key counts time from here
   std::uint64_t wide_banks;                ///< banks whose time does not fit in candidate_key
+  std::uint64_t keyed;                     ///< banks whose candidate_key is not ~0 (every active bank's)
   std::uint64_t act_banks, cas_banks;      ///< banks whose candidate is an ACT, a RD/WR
   // What the channel, rank and bank group allow, without `now`: floor[0] for a PRE (0), then per
   // (rank, group) for an ACT, a RD and a WR. Kept between steps; a command makes some of them
@@ -566,7 +567,9 @@ struct Dram {
       ch.order_epoch = 0;
       ch.orders_wide = 0;
       ch.time_epoch = 0;
-      ch.wide_banks = ch.act_banks = ch.cas_banks = 0;
+      ch.wide_banks = ch.act_banks = ch.cas_banks = ch.keyed = 0;
+      for (std::uint64_t& key : ch.candidate_key)
+        key = ~std::uint64_t{0};
       for (Tick& f : ch.floor)
         f = 0;
       ch.floors_dirty = kAllFloors;
@@ -1072,6 +1075,11 @@ struct Dram {
       ch.wide_banks = (at >> kKeyTimeBits) != 0 ? ch.wide_banks | bit : ch.wide_banks & ~bit;
       ch.candidate_key[bank] = at << (64 - kKeyTimeBits) | ch.candidate_low[bank];
     }
+    // A bank without entries keeps the key ~0, which never wins: a search over every bank then
+    // needs no mask.
+    for (std::uint64_t banks = ch.keyed & ~ch.active; banks != 0; banks &= banks - 1)
+      ch.candidate_key[lowest_bit64(banks)] = ~std::uint64_t{0};
+    ch.keyed = ch.active;
     // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest:
     // the least key once now is put in (a key whose time is earlier takes now's). When a time or
     // an order does not fit in a key, the exact comparison runs.
@@ -1091,10 +1099,17 @@ struct Dram {
     } else if (scan != 0) {
       const std::uint64_t at_now = (now - ch.time_epoch) << (64 - kKeyTimeBits);
       std::uint64_t best_key = ~std::uint64_t{0};
-      for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
-        const std::uint32_t bank = lowest_bit64(banks);
-        const std::uint64_t key = max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]);
-        best_key = key < best_key ? key : best_key;
+      if (fed_only) {
+        for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
+          const std::uint32_t bank = lowest_bit64(banks);
+          const std::uint64_t key = max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]);
+          best_key = key < best_key ? key : best_key;
+        }
+      } else {
+        for (std::uint32_t bank = 0; bank < c.banks_per_channel; ++bank) {
+          const std::uint64_t key = max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]);
+          best_key = key < best_key ? key : best_key;
+        }
       }
       best_bank = static_cast<std::uint32_t>(best_key & 63u);
       best_time = ch.time_epoch + (best_key >> (64 - kKeyTimeBits));
