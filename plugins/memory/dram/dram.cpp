@@ -1030,33 +1030,37 @@ struct Dram {
       const std::uint32_t bank = lowest_bit64(stale);
       const std::uint32_t open = ch.banks[bank].open_row;
       std::uint32_t oldest = kMaxQueue, hit = kMaxQueue;
+      std::uint64_t oldest_order = ~std::uint64_t{0}, hit_order = ~std::uint64_t{0}; // orders are unique
       for (std::uint32_t slots = ch.bank_slots[bank]; slots != 0; slots &= slots - 1) {
         const std::uint32_t i = lowest_bit(slots);
         const std::uint64_t order = ch.queue[i].order;
-        if (oldest == kMaxQueue || order < ch.queue[oldest].order) oldest = i;
-        if (ch.queue[i].row == open && (hit == kMaxQueue || order < ch.queue[hit].order)) hit = i;
+        const bool older = order < oldest_order;
+        const bool better_hit = (ch.queue[i].row == open) & (order < hit_order);
+        oldest = older ? i : oldest;
+        oldest_order = older ? order : oldest_order;
+        hit = better_hit ? i : hit;
+        hit_order = better_hit ? order : hit_order;
       }
       // Open page: a bank whose open row still has hits waiting is not precharged.
-      const Command command = hit != kMaxQueue ? Command::Cas : open == kNoRow ? Command::Act : Command::Pre;
-      const std::uint32_t i = hit != kMaxQueue ? hit : oldest;
+      const bool has_hit = hit != kMaxQueue;
+      const Command command = has_hit ? Command::Cas : open == kNoRow ? Command::Act : Command::Pre;
+      const std::uint32_t i = has_hit ? hit : oldest;
+      const std::uint64_t order = has_hit ? hit_order : oldest_order;
       const Bank& b = ch.banks[bank];
       const std::uint32_t k = c.bank_rank_group[bank];
       const std::uint64_t bit = std::uint64_t{1} << bank;
       ch.candidate_slot[bank] = static_cast<std::uint8_t>(i);
       ch.candidate_command[bank] = static_cast<std::uint8_t>(command);
-      ch.candidate_rank[bank] = (command == Command::Cas ? 0 : std::uint64_t{1} << 63) | ch.queue[i].order;
-      const std::uint64_t age = ch.queue[i].order - ch.order_epoch;
+      ch.candidate_rank[bank] = (has_hit ? 0 : std::uint64_t{1} << 63) | order;
+      const std::uint64_t age = order - ch.order_epoch;
       refit |= (age >> kKeyAgeBits) != 0;
-      ch.candidate_low[bank] = key_low(command != Command::Cas, age, bank);
-      ch.candidate_bank_time[bank] = command == Command::Cas   ? b.cas_ready
-                                     : command == Command::Act ? b.next_act
-                                                               : b.next_pre;
-      ch.candidate_floor[bank] = static_cast<std::uint8_t>(command == Command::Pre ? 0
-                                                                                   : 1 + k +
-                                                                                         (command == Command::Act ? 0
-                                                                                          : ch.queue[i].write     ? 2
-                                                                                                                  : 1) *
-                                                                                             kRankGroups);
+      ch.candidate_low[bank] = key_low(!has_hit, age, bank);
+      const Tick bank_time[3] = {b.cas_ready, b.next_act, b.next_pre}; // by Command
+      ch.candidate_bank_time[bank] = bank_time[static_cast<std::uint32_t>(command)];
+      // The floor: 0 for a PRE, else 1 + (rank, group) + kRankGroups * (0 ACT, 1 RD, 2 WR).
+      const std::uint32_t floor_kind = has_hit ? 1u + ch.queue[i].write : 0u;
+      ch.candidate_floor[bank] =
+          static_cast<std::uint8_t>(command == Command::Pre ? 0 : 1 + k + floor_kind * kRankGroups);
       ch.act_banks = command == Command::Act ? ch.act_banks | bit : ch.act_banks & ~bit;
       ch.cas_banks = command == Command::Cas ? ch.cas_banks | bit : ch.cas_banks & ~bit;
     }
@@ -1106,10 +1110,17 @@ struct Dram {
           best_key = key < best_key ? key : best_key;
         }
       } else {
-        for (std::uint32_t bank = 0; bank < c.banks_per_channel; ++bank) {
+        // Two minima side by side (even and odd banks): half the dependency chain.
+        std::uint64_t best_odd = ~std::uint64_t{0};
+        std::uint32_t bank = 0;
+        for (; bank + 1 < c.banks_per_channel; bank += 2) {
           const std::uint64_t key = max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]);
+          const std::uint64_t odd = max2(ch.candidate_key[bank + 1], at_now | ch.candidate_low[bank + 1]);
           best_key = key < best_key ? key : best_key;
+          best_odd = odd < best_odd ? odd : best_odd;
         }
+        if (bank < c.banks_per_channel) best_odd = min2(best_odd, max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]));
+        best_key = min2(best_key, best_odd);
       }
       best_bank = static_cast<std::uint32_t>(best_key & 63u);
       best_time = ch.time_epoch + (best_key >> (64 - kKeyTimeBits));
@@ -1214,7 +1225,12 @@ struct Dram {
       if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
       // A planned step is written in place (journal_has_room() may have moved the steps).
       Step& step = s.journaling ? s.steps[s.step_count] : unjournaled;
-      step = Step{0, now, 0, 0, Entry{}, s.undo_count, 0, 0, 0};
+      // Only what count() and the undo read: `removed` is set by issue_cas(), `refreshes` by
+      // refresh_rank(), `queue_delay` with row_class by first_command().
+      step.decided = now;
+      step.undo_begin = s.undo_count;
+      step.row_class = 0;
+      step.write = 0;
       if (issue) {
         step.time = best_time;
         step.kind = static_cast<std::uint8_t>(command);
