@@ -648,8 +648,8 @@ struct Dram {
 
   /// Every change of State a planned step makes goes through here, so that it can be undone.
   template <class T> ARCHLAB_HD static void put(State& s, T& field, T value) {
-    if (field == value) return;
     if (s.journaling) {
+      if (field == value) return; // no record for no change
       Undo& u = s.undo[s.undo_count++];
       u.offset = static_cast<std::uint32_t>(reinterpret_cast<char*>(&field) - reinterpret_cast<char*>(&s));
       u.kind = sizeof(T);
@@ -745,6 +745,15 @@ struct Dram {
     s.undo_count -= first_undo;
     s.counted = 0;
     return s.step_count < kPlannedSteps && s.undo_count + records <= kUndoRecords;
+  }
+
+  /// Room for one more planned step and the feed after it: undo_bound() is worked out only when
+  /// the journal is nearly full (what it can be at most leaves room otherwise).
+  ARCHLAB_HD static bool journal_has_room_for_step(State& s) {
+    const Config& c = s.cfg;
+    const std::uint32_t most = kUndoPerStep + kUndoPerFeed * c.channels * (c.queue_depth + 1);
+    if (s.step_count < kPlannedSteps && s.undo_count + most <= kUndoRecords) return true;
+    return journal_has_room(s, undo_bound(s));
   }
 
   /// The most undo records a step can write, with the feed that may follow it in the same
@@ -1222,7 +1231,7 @@ struct Dram {
           return true;
         }
       }
-      if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
+      if (s.journaling && !journal_has_room_for_step(s)) return false;
       // A planned step is written in place (journal_has_room() may have moved the steps).
       Step& step = s.journaling ? s.steps[s.step_count] : unjournaled;
       // Only what count() and the undo read: `removed` is set by issue_cas(), `refreshes` by
@@ -1366,7 +1375,7 @@ struct Dram {
       bool tracked = true;
       const Tick at = next_wake(s, &tracked);
       if (at == kNever) return;
-      if (at <= now || at == s.blocked || !journal_has_room(s, undo_bound(s))) {
+      if (at <= now || at == s.blocked || !journal_has_room_for_step(s)) {
         keep_event(s, at, ctx);
         return;
       }
