@@ -104,6 +104,34 @@ ARCHLAB_HD inline std::uint32_t lowest_bit64(std::uint64_t mask) {
 #endif
 }
 
+/// The least of max(key[b], at_now | low[b]) over banks [0, n): the FR-FCFS choice over a whole
+/// channel (Dram::find_candidate). Unsigned minima and maxima give the same answer in any order,
+/// so on the host it is built for several instruction sets and the loader picks the widest the
+/// CPU has (AVX-512 has 64-bit unsigned min and max: 16 banks are a few instructions).
+#if defined(__CUDA_ARCH__)
+__device__ inline std::uint64_t least_key(const std::uint64_t* key, const std::uint64_t* low, std::uint64_t at_now,
+                                          std::uint32_t n) {
+  std::uint64_t best = ~std::uint64_t{0};
+  for (std::uint32_t b = 0; b < n; ++b) {
+    const std::uint64_t k = max2(key[b], at_now | low[b]);
+    best = min2(best, k);
+  }
+  return best;
+}
+#else
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(ARCHLAB_DRAM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+std::uint64_t least_key(const std::uint64_t* key, const std::uint64_t* low, std::uint64_t at_now, std::uint32_t n) {
+  std::uint64_t best = ~std::uint64_t{0};
+  for (std::uint32_t b = 0; b < n; ++b) {
+    const std::uint64_t k = max2(key[b], at_now | low[b]);
+    best = min2(best, k);
+  }
+  return best;
+}
+#endif
+
 /// Everything the model needs, with the preset applied: filled once at time 0.
 struct Config {
   Tick tCK, tRCD, tCL, tCWL, tRP, tRAS, tBL, tCCD_S, tCCD_L, tRRD_S, tRRD_L, tFAW, tWR, tWTR_S, tWTR_L, tRTP;
@@ -1119,17 +1147,7 @@ struct Dram {
           best_key = key < best_key ? key : best_key;
         }
       } else {
-        // Two minima side by side (even and odd banks): half the dependency chain.
-        std::uint64_t best_odd = ~std::uint64_t{0};
-        std::uint32_t bank = 0;
-        for (; bank + 1 < c.banks_per_channel; bank += 2) {
-          const std::uint64_t key = max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]);
-          const std::uint64_t odd = max2(ch.candidate_key[bank + 1], at_now | ch.candidate_low[bank + 1]);
-          best_key = key < best_key ? key : best_key;
-          best_odd = odd < best_odd ? odd : best_odd;
-        }
-        if (bank < c.banks_per_channel) best_odd = min2(best_odd, max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]));
-        best_key = min2(best_key, best_odd);
+        best_key = least_key(ch.candidate_key, ch.candidate_low, at_now, c.banks_per_channel);
       }
       best_bank = static_cast<std::uint32_t>(best_key & 63u);
       best_time = ch.time_epoch + (best_key >> (64 - kKeyTimeBits));
