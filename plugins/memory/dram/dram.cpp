@@ -65,6 +65,18 @@ static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kU
 /// event never sends more than kMaxSendsPerEvent (answers plus one wake-up).
 inline constexpr std::uint32_t kReplyBudget = 14;
 
+/// The FR-FCFS choice as one 64-bit key per bank: 41 bits of time after now (2.2 ms), a bit for a
+/// row command, 16 bits of queue order (counted from the channel's order_epoch), 6 bits of bank.
+inline constexpr std::uint32_t kKeyTimeBits = 41;
+inline constexpr std::uint32_t kKeyAgeBits = 16;
+inline constexpr std::uint64_t kOrderMask = ~(std::uint64_t{1} << 63);
+/// A channel's keys count time from its time_epoch, at most this far behind the decision's time.
+inline constexpr Tick kEpochSpan = Tick{1} << (kKeyTimeBits - 1);
+inline constexpr std::uint32_t kFloorCount = 1 + 3 * (kMaxRanks * kMaxGroups); ///< PRE, then ACT, RD, WR per (rank, group)
+inline constexpr std::uint32_t kCasFloors = 1u << kMaxRanks; ///< Channel::floors_dirty: the RD and WR floors
+inline constexpr std::uint32_t kAllFloors = kCasFloors | (kCasFloors - 1);
+static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
+
 inline constexpr std::uint32_t kNoRow = ~std::uint32_t{0};
 inline constexpr std::uint8_t kFed = 0xff;
 inline constexpr Tick kNever = archlab::kTickMax;
@@ -92,6 +104,34 @@ ARCHLAB_HD inline std::uint32_t lowest_bit64(std::uint64_t mask) {
 #endif
 }
 
+/// The least of max(key[b], at_now | low[b]) over banks [0, n): the FR-FCFS choice over a whole
+/// channel (Dram::find_candidate). Unsigned minima and maxima give the same answer in any order,
+/// so on the host it is built for several instruction sets and the loader picks the widest the
+/// CPU has (AVX-512 has 64-bit unsigned min and max: 16 banks are a few instructions).
+#if defined(__CUDA_ARCH__)
+__device__ inline std::uint64_t least_key(const std::uint64_t* key, const std::uint64_t* low, std::uint64_t at_now,
+                                          std::uint32_t n) {
+  std::uint64_t best = ~std::uint64_t{0};
+  for (std::uint32_t b = 0; b < n; ++b) {
+    const std::uint64_t k = max2(key[b], at_now | low[b]);
+    best = min2(best, k);
+  }
+  return best;
+}
+#else
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(ARCHLAB_DRAM_NO_CLONES)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+std::uint64_t least_key(const std::uint64_t* key, const std::uint64_t* low, std::uint64_t at_now, std::uint32_t n) {
+  std::uint64_t best = ~std::uint64_t{0};
+  for (std::uint32_t b = 0; b < n; ++b) {
+    const std::uint64_t k = max2(key[b], at_now | low[b]);
+    best = min2(best, k);
+  }
+  return best;
+}
+#endif
+
 /// Everything the model needs, with the preset applied: filled once at time 0.
 struct Config {
   Tick tCK, tRCD, tCL, tCWL, tRP, tRAS, tBL, tCCD_S, tCCD_L, tRRD_S, tRRD_L, tFAW, tWR, tWTR_S, tWTR_L, tRTP;
@@ -112,6 +152,7 @@ struct Config {
   double act_energy, read_energy, write_energy, refresh_energy;
   std::uint8_t bank_rank[kMaxBanks], bank_group[kMaxBanks]; ///< of each bank of a channel (no division per command)
   std::uint8_t bank_rank_group[kMaxBanks];                  ///< rank * groups + group
+  std::uint64_t rank_banks[kMaxRanks];                      ///< the banks of each rank of a channel
 };
 
 struct Bank {
@@ -160,6 +201,19 @@ struct Channel {
   std::uint8_t candidate_slot[kMaxBanks];
   std::uint8_t candidate_command[kMaxBanks];
   std::uint8_t candidate_floor[kMaxBanks]; ///< which floor of candidate() applies to it
+  std::uint64_t candidate_low[kMaxBanks];  ///< the low bits of its key: row command, order - order_epoch, bank
+  std::uint64_t candidate_key[kMaxBanks];  ///< its key without `now`: its time (floor included) - time_epoch, low bits
+  std::uint64_t order_epoch;               ///< candidate_low counts orders from here
+  Tick time_epoch;                         ///< candidate_key counts time from here
+  std::uint64_t wide_banks;                ///< banks whose time does not fit in candidate_key
+  std::uint64_t keyed;                     ///< banks whose candidate_key is not ~0 (every active bank's)
+  std::uint64_t act_banks, cas_banks;      ///< banks whose candidate is an ACT, a RD/WR
+  // What the channel, rank and bank group allow, without `now`: floor[0] for a PRE (0), then per
+  // (rank, group) for an ACT, a RD and a WR. Kept between steps; a command makes some of them
+  // stale (floors_dirty: bit r the ACT floors of rank r, kCasFloors those of RD and WR).
+  Tick floor[kFloorCount];
+  std::uint32_t floors_dirty;
+  std::uint8_t orders_wide; ///< some candidate's order does not fit in candidate_low
   // candidate()'s last answer, valid while nothing in the channel changed (stale_banks == 0)
   Tick last_now, last_time, last_due;
   std::uint32_t last_slot, last_due_rank, last_bank;
@@ -493,6 +547,7 @@ struct Dram {
       c.bank_rank[b] = static_cast<std::uint8_t>(b / c.banks_per_rank);
       c.bank_group[b] = static_cast<std::uint8_t>(b / c.banks_per_group % c.groups);
       c.bank_rank_group[b] = static_cast<std::uint8_t>(c.bank_rank[b] * c.groups + c.bank_group[b]);
+      c.rank_banks[c.bank_rank[b]] |= std::uint64_t{1} << b;
     }
     const long double capacity = static_cast<long double>(c.row_size) * c.rows * c.banks_per_channel * c.channels;
     if (capacity >= 1.8e19L) {
@@ -537,6 +592,15 @@ struct Dram {
       ch.used = 0;
       ch.stale_banks = ~std::uint64_t{0};
       ch.last_valid = 0;
+      ch.order_epoch = 0;
+      ch.orders_wide = 0;
+      ch.time_epoch = 0;
+      ch.wide_banks = ch.act_banks = ch.cas_banks = ch.keyed = 0;
+      for (std::uint64_t& key : ch.candidate_key)
+        key = ~std::uint64_t{0};
+      for (Tick& f : ch.floor)
+        f = 0;
+      ch.floors_dirty = kAllFloors;
       ch.count = 0;
     }
     for (std::uint32_t i = 0; i < kMaxRequests; ++i) {
@@ -612,8 +676,8 @@ struct Dram {
 
   /// Every change of State a planned step makes goes through here, so that it can be undone.
   template <class T> ARCHLAB_HD static void put(State& s, T& field, T value) {
-    if (field == value) return;
     if (s.journaling) {
+      if (field == value) return; // no record for no change
       Undo& u = s.undo[s.undo_count++];
       u.offset = static_cast<std::uint32_t>(reinterpret_cast<char*>(&field) - reinterpret_cast<char*>(&s));
       u.kind = sizeof(T);
@@ -657,6 +721,7 @@ struct Dram {
     const std::uint32_t at = (offset - first) % sizeof(Channel);
     Channel& ch = s.channels[ci];
     ch.last_valid = 0;
+    ch.floors_dirty = kAllFloors;
     if (at < offsetof(Channel, banks) + sizeof(ch.banks)) {
       ch.stale_banks |= std::uint64_t{1} << ((at - offsetof(Channel, banks)) / sizeof(Bank));
     } else if (at >= offsetof(Channel, bank_slots) && at < offsetof(Channel, bank_slots) + sizeof(ch.bank_slots)) {
@@ -710,6 +775,15 @@ struct Dram {
     return s.step_count < kPlannedSteps && s.undo_count + records <= kUndoRecords;
   }
 
+  /// Room for one more planned step and the feed after it: undo_bound() is worked out only when
+  /// the journal is nearly full (what it can be at most leaves room otherwise).
+  ARCHLAB_HD static bool journal_has_room_for_step(State& s) {
+    const Config& c = s.cfg;
+    const std::uint32_t most = kUndoPerStep + kUndoPerFeed * c.channels * (c.queue_depth + 1);
+    if (s.step_count < kPlannedSteps && s.undo_count + most <= kUndoRecords) return true;
+    return journal_has_room(s, undo_bound(s));
+  }
+
   /// The most undo records a step can write, with the feed that may follow it in the same
   /// decision: while requests wait, bursts may go into every free slot of every queue (and the
   /// slot a RD/WR frees).
@@ -756,6 +830,7 @@ struct Dram {
     put(s, r.next_act_group[g], max2(r.next_act_group[g], at + c.tRRD_L));
     put(s, r.faw[r.faw_pos], at + c.tFAW);
     put(s, r.faw_pos, (r.faw_pos + 1) % 4);
+    ch.floors_dirty |= 1u << rank_of(c, e.bank);
     ch.stale_banks |= std::uint64_t{1} << e.bank;
     ch.last_valid = 0;
     first_command(s, e, kRowMisses, at, step);
@@ -798,6 +873,7 @@ struct Dram {
     put(s, ch.bank_slots[e.bank], ch.bank_slots[e.bank] & ~(1u << i));
     if (ch.bank_slots[e.bank] == 0) put(s, ch.active, ch.active & ~(std::uint64_t{1} << e.bank));
     ch.stale_banks |= std::uint64_t{1} << e.bank;
+    ch.floors_dirty |= kCasFloors;
     ch.last_valid = 0;
     if (waiting(s)) put(s, s.refeed, true);
     return q.pending == 0 ? &q : nullptr;
@@ -880,122 +956,206 @@ struct Dram {
 
   // --- Scheduling ----------------------------------------------------------------------------
 
-  struct Candidate {
-    Tick best_time;
-    std::uint32_t best; ///< queue slot; kMaxQueue: none
-    Command best_command;
-    Tick due; ///< the channel's earliest refresh
-    std::uint32_t due_rank;
-  };
-
   /// FR-FCFS over channel `ch`'s queue, no command before `now`: per bank one candidate (its
   /// oldest hit, else the oldest entry's PRE or ACT); the earliest candidate wins, a RD/WR before a
-  /// row command, then the oldest. And the channel's next refresh.
-  ARCHLAB_HD static Candidate candidate(State& s, Channel& ch, Tick now) {
-    if (ch.last_valid && ch.stale_banks == 0 && (ch.last_now == now || ch.last_time > now)) {
-      return Candidate{ch.last_time, ch.last_slot, static_cast<Command>(ch.last_command), ch.last_due,
-                       ch.last_due_rank};
-    }
+  /// row command, then the oldest. And the channel's next refresh. The answer is left in ch.last_*
+  /// (read from there, not returned: a returned struct cost a store-forwarding stall per call).
+  ARCHLAB_HD static void candidate(State& s, Channel& ch, Tick now) {
+    // Every candidate's time is max(its own limits, now): with nothing changed, an answer found
+    // earlier that is not in the past is still the answer (ties and all). That is the case at the
+    // wake-up for the winner itself, at last_time.
+    if (ch.last_valid && ch.stale_banks == 0 && (ch.last_now == now || ch.last_time >= now)) return;
     // Since the last answer only bursts came in (no command, no undo, same time): the banks they
     // went to compete with the last winner, unless it is one of them.
     const bool fed_only = ch.last_valid && ch.last_now == now &&
                           (ch.last_bank == kMaxBanks || (ch.stale_banks >> ch.last_bank & 1u) == 0);
-    const Candidate k = find_candidate(s, ch, now, fed_only);
+    find_candidate(s, ch, now, fed_only);
     ch.last_valid = 1;
     ch.last_now = now;
-    ch.last_time = k.best_time;
-    ch.last_slot = k.best;
-    ch.last_command = static_cast<std::uint8_t>(k.best_command);
-    ch.last_due = k.due;
-    ch.last_due_rank = k.due_rank;
-    return k;
   }
 
-  ARCHLAB_HD static Candidate find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
+  ARCHLAB_HD static std::uint64_t key_low(bool row_command, std::uint64_t age, std::uint32_t bank) {
+    return static_cast<std::uint64_t>(row_command) << (kKeyAgeBits + 6) |
+           (age & ((std::uint64_t{1} << kKeyAgeBits) - 1)) << 6 | bank;
+  }
+
+  /// A candidate's order did not fit in its key (order_epoch is too far back, or an entry put
+  /// back by an undo is older than it): count the orders from the oldest candidate again, and
+  /// note whether they fit now (they do unless an entry waited while 2^16 others entered).
+  ARCHLAB_HD static void refit_orders(Channel& ch) {
+    std::uint64_t oldest = ~std::uint64_t{0};
+    for (std::uint64_t banks = ch.active; banks != 0; banks &= banks - 1) {
+      const std::uint64_t order = ch.candidate_rank[lowest_bit64(banks)] & kOrderMask;
+      oldest = order < oldest ? order : oldest;
+    }
+    ch.order_epoch = oldest;
+    ch.orders_wide = 0;
+    for (std::uint64_t banks = ch.active; banks != 0; banks &= banks - 1) {
+      const std::uint32_t bank = lowest_bit64(banks);
+      const std::uint64_t rank = ch.candidate_rank[bank];
+      const std::uint64_t age = (rank & kOrderMask) - oldest;
+      ch.orders_wide |= static_cast<std::uint8_t>((age >> kKeyAgeBits) != 0);
+      ch.candidate_low[bank] = key_low((rank >> 63) != 0, age, bank);
+    }
+  }
+
+  /// Work out the floors that floors_dirty names again; returns the banks whose keys use them.
+  ARCHLAB_HD static std::uint64_t refloor(const Config& c, Channel& ch) {
+    std::uint64_t affected = 0;
+    if ((ch.floors_dirty & kCasFloors) != 0) {
+      const Tick read_bus = max2(ch.next_cas, sub_floor(ch.read_data_free, c.tCL));
+      const Tick write_bus = max2(ch.next_cas, sub_floor(ch.write_data_free, c.tCWL));
+      for (std::uint32_t r = 0; r < c.ranks; ++r) {
+        const Rank& rank = ch.ranks[r];
+        const Tick rank_read = max2(read_bus, rank.read_after_write);
+        for (std::uint32_t g = 0; g < c.groups; ++g) {
+          const std::uint32_t k = 1 + r * c.groups + g;
+          ch.floor[k + kRankGroups] = max2(rank_read, max2(rank.next_cas_group[g], rank.read_after_write_group[g]));
+          ch.floor[k + 2 * kRankGroups] = max2(write_bus, rank.next_cas_group[g]);
+        }
+      }
+      affected |= ch.cas_banks;
+    }
+    for (std::uint32_t ranks = ch.floors_dirty & (kCasFloors - 1); ranks != 0; ranks &= ranks - 1) {
+      const std::uint32_t r = lowest_bit(ranks);
+      if (r >= c.ranks) continue;
+      const Rank& rank = ch.ranks[r];
+      const Tick rank_act = max2(rank.next_act, rank.faw[rank.faw_pos]);
+      for (std::uint32_t g = 0; g < c.groups; ++g)
+        ch.floor[1 + r * c.groups + g] = max2(rank_act, rank.next_act_group[g]);
+      affected |= ch.act_banks & c.rank_banks[r];
+    }
+    ch.floors_dirty = 0;
+    return affected;
+  }
+
+  ARCHLAB_HD static void find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
     const Config& c = s.cfg;
-    Candidate k{kNever, kMaxQueue, Command::Cas, kNever, 0};
+    Tick due = kNever;
+    std::uint32_t due_rank = 0;
     for (std::uint32_t r = 0; r < c.ranks; ++r) {
-      if (ch.ranks[r].next_refresh < k.due) {
-        k.due = ch.ranks[r].next_refresh;
-        k.due_rank = r;
+      if (ch.ranks[r].next_refresh < due) {
+        due = ch.ranks[r].next_refresh;
+        due_rank = r;
       }
     }
+    ch.last_due = due;
+    ch.last_due_rank = due_rank;
     if (ch.count == 0) {
       ch.last_bank = kMaxBanks;
-      return k;
+      ch.last_time = kNever;
+      ch.last_slot = kMaxQueue;
+      ch.last_command = static_cast<std::uint8_t>(Command::Cas);
+      return;
     }
     std::uint64_t scan = ch.active;
     if (fed_only) {
       scan = ch.stale_banks & ch.active;
       if (ch.last_bank != kMaxBanks) scan |= std::uint64_t{1} << ch.last_bank;
     }
-    for (std::uint64_t stale = ch.stale_banks & ch.active; stale != 0; stale &= stale - 1) {
+    // Keys to work out again: the banks whose floors changed, whose candidates changed, or all
+    // when the time epoch moves (it stays at most kEpochSpan behind now, never ahead).
+    std::uint64_t rekey = 0;
+    if (now < ch.time_epoch || now - ch.time_epoch >= kEpochSpan) {
+      ch.time_epoch = now;
+      rekey = ~std::uint64_t{0};
+    }
+    if (ch.floors_dirty != 0) rekey |= refloor(c, ch);
+    bool refit = false; // some candidate's order does not fit in its key
+    const std::uint64_t stale_active = ch.stale_banks & ch.active;
+    for (std::uint64_t stale = stale_active; stale != 0; stale &= stale - 1) {
       const std::uint32_t bank = lowest_bit64(stale);
       const std::uint32_t open = ch.banks[bank].open_row;
       std::uint32_t oldest = kMaxQueue, hit = kMaxQueue;
+      std::uint64_t oldest_order = ~std::uint64_t{0}, hit_order = ~std::uint64_t{0}; // orders are unique
       for (std::uint32_t slots = ch.bank_slots[bank]; slots != 0; slots &= slots - 1) {
         const std::uint32_t i = lowest_bit(slots);
         const std::uint64_t order = ch.queue[i].order;
-        if (oldest == kMaxQueue || order < ch.queue[oldest].order) oldest = i;
-        if (ch.queue[i].row == open && (hit == kMaxQueue || order < ch.queue[hit].order)) hit = i;
+        const bool older = order < oldest_order;
+        const bool better_hit = (ch.queue[i].row == open) & (order < hit_order);
+        oldest = older ? i : oldest;
+        oldest_order = older ? order : oldest_order;
+        hit = better_hit ? i : hit;
+        hit_order = better_hit ? order : hit_order;
       }
       // Open page: a bank whose open row still has hits waiting is not precharged.
-      const Command command = hit != kMaxQueue ? Command::Cas : open == kNoRow ? Command::Act : Command::Pre;
-      const std::uint32_t i = hit != kMaxQueue ? hit : oldest;
+      const bool has_hit = hit != kMaxQueue;
+      const Command command = has_hit ? Command::Cas : open == kNoRow ? Command::Act : Command::Pre;
+      const std::uint32_t i = has_hit ? hit : oldest;
+      const std::uint64_t order = has_hit ? hit_order : oldest_order;
       const Bank& b = ch.banks[bank];
       const std::uint32_t k = c.bank_rank_group[bank];
+      const std::uint64_t bit = std::uint64_t{1} << bank;
       ch.candidate_slot[bank] = static_cast<std::uint8_t>(i);
       ch.candidate_command[bank] = static_cast<std::uint8_t>(command);
-      ch.candidate_rank[bank] = (command == Command::Cas ? 0 : std::uint64_t{1} << 63) | ch.queue[i].order;
-      ch.candidate_bank_time[bank] = command == Command::Cas   ? b.cas_ready
-                                     : command == Command::Act ? b.next_act
-                                                               : b.next_pre;
-      ch.candidate_floor[bank] = static_cast<std::uint8_t>(command == Command::Pre ? 0
-                                                                                   : 1 + k +
-                                                                                         (command == Command::Act ? 0
-                                                                                          : ch.queue[i].write     ? 2
-                                                                                                                  : 1) *
-                                                                                             kRankGroups);
+      ch.candidate_rank[bank] = (has_hit ? 0 : std::uint64_t{1} << 63) | order;
+      const std::uint64_t age = order - ch.order_epoch;
+      refit |= (age >> kKeyAgeBits) != 0;
+      ch.candidate_low[bank] = key_low(!has_hit, age, bank);
+      const Tick bank_time[3] = {b.cas_ready, b.next_act, b.next_pre}; // by Command
+      ch.candidate_bank_time[bank] = bank_time[static_cast<std::uint32_t>(command)];
+      // The floor: 0 for a PRE, else 1 + (rank, group) + kRankGroups * (0 ACT, 1 RD, 2 WR).
+      const std::uint32_t floor_kind = has_hit ? 1u + ch.queue[i].write : 0u;
+      ch.candidate_floor[bank] =
+          static_cast<std::uint8_t>(command == Command::Pre ? 0 : 1 + k + floor_kind * kRankGroups);
+      ch.act_banks = command == Command::Act ? ch.act_banks | bit : ch.act_banks & ~bit;
+      ch.cas_banks = command == Command::Cas ? ch.cas_banks | bit : ch.cas_banks & ~bit;
     }
     ch.stale_banks = 0;
-    // What the channel, rank and bank group allow: floor[0] for a PRE (now), then per (rank,
-    // group) for an ACT, a RD and a WR. A bank's command issues at the later of its floor and
-    // its bank's own constraint.
-    Tick floor[1 + 3 * kRankGroups];
-    floor[0] = now;
-    const Tick cas_floor = max2(now, ch.next_cas);
-    const Tick read_bus = max2(cas_floor, sub_floor(ch.read_data_free, c.tCL));
-    const Tick write_bus = max2(cas_floor, sub_floor(ch.write_data_free, c.tCWL));
-    for (std::uint32_t r = 0; r < c.ranks; ++r) {
-      const Rank& rank = ch.ranks[r];
-      const Tick rank_act = max2(max2(now, rank.next_act), rank.faw[rank.faw_pos]);
-      const Tick rank_read = max2(read_bus, rank.read_after_write);
-      for (std::uint32_t g = 0; g < c.groups; ++g) {
-        const std::uint32_t k = 1 + r * c.groups + g;
-        floor[k] = max2(rank_act, rank.next_act_group[g]);
-        floor[k + kRankGroups] = max2(rank_read, max2(rank.next_cas_group[g], rank.read_after_write_group[g]));
-        floor[k + 2 * kRankGroups] = max2(write_bus, rank.next_cas_group[g]);
-      }
+    rekey |= stale_active;
+    if (refit) {
+      refit_orders(ch);
+      rekey = ~std::uint64_t{0};
     }
-    // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest.
+    // A bank's command issues at the later of its floor and its bank's own constraint, and not
+    // before now: its key without now is (that time - time_epoch) above its low bits.
+    for (std::uint64_t banks = rekey & ch.active; banks != 0; banks &= banks - 1) {
+      const std::uint32_t bank = lowest_bit64(banks);
+      const Tick at = sub_floor(max2(ch.candidate_bank_time[bank], ch.floor[ch.candidate_floor[bank]]), ch.time_epoch);
+      const std::uint64_t bit = std::uint64_t{1} << bank;
+      ch.wide_banks = (at >> kKeyTimeBits) != 0 ? ch.wide_banks | bit : ch.wide_banks & ~bit;
+      ch.candidate_key[bank] = at << (64 - kKeyTimeBits) | ch.candidate_low[bank];
+    }
+    // A bank without entries keeps the key ~0, which never wins: a search over every bank then
+    // needs no mask.
+    for (std::uint64_t banks = ch.keyed & ~ch.active; banks != 0; banks &= banks - 1)
+      ch.candidate_key[lowest_bit64(banks)] = ~std::uint64_t{0};
+    ch.keyed = ch.active;
+    // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest:
+    // the least key once now is put in (a key whose time is earlier takes now's). When a time or
+    // an order does not fit in a key, the exact comparison runs.
     std::uint32_t best_bank = kMaxBanks;
     Tick best_time = kNever;
-    std::uint64_t best_rank = ~std::uint64_t{0};
-    for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
-      const std::uint32_t bank = lowest_bit64(banks);
-      const Tick t = max2(ch.candidate_bank_time[bank], floor[ch.candidate_floor[bank]]);
-      const std::uint64_t rank = ch.candidate_rank[bank];
-      // Branch-free: which bank wins is data, not a pattern the branch predictor could learn.
-      const bool better = (t < best_time) | ((t == best_time) & (rank < best_rank));
-      best_bank = better ? bank : best_bank;
-      best_time = better ? t : best_time;
-      best_rank = better ? rank : best_rank;
+    if ((scan & ch.wide_banks) != 0 || ch.orders_wide != 0) {
+      std::uint64_t best_rank = ~std::uint64_t{0};
+      for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
+        const std::uint32_t bank = lowest_bit64(banks);
+        const Tick t = max2(max2(ch.candidate_bank_time[bank], ch.floor[ch.candidate_floor[bank]]), now);
+        const std::uint64_t rank = ch.candidate_rank[bank];
+        const bool better = (t < best_time) | ((t == best_time) & (rank < best_rank));
+        best_bank = better ? bank : best_bank;
+        best_time = better ? t : best_time;
+        best_rank = better ? rank : best_rank;
+      }
+    } else if (scan != 0) {
+      const std::uint64_t at_now = (now - ch.time_epoch) << (64 - kKeyTimeBits);
+      std::uint64_t best_key = ~std::uint64_t{0};
+      if (fed_only) {
+        for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
+          const std::uint32_t bank = lowest_bit64(banks);
+          const std::uint64_t key = max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]);
+          best_key = key < best_key ? key : best_key;
+        }
+      } else {
+        best_key = least_key(ch.candidate_key, ch.candidate_low, at_now, c.banks_per_channel);
+      }
+      best_bank = static_cast<std::uint32_t>(best_key & 63u);
+      best_time = ch.time_epoch + (best_key >> (64 - kKeyTimeBits));
     }
     ch.last_bank = best_bank;
-    k.best = ch.candidate_slot[best_bank];
-    k.best_time = best_time;
-    k.best_command = static_cast<Command>(ch.candidate_command[best_bank]);
-    return k;
+    ch.last_slot = ch.candidate_slot[best_bank];
+    ch.last_time = best_time;
+    ch.last_command = ch.candidate_command[best_bank];
   }
 
   /// Move bursts of request feed[i] into their channels' queues, in address order, until one
@@ -1071,43 +1231,52 @@ struct Dram {
   ARCHLAB_HD static bool run_channel(State& s, std::uint32_t ci, Tick now, Tick horizon, archlab::Context& ctx) {
     const Config& c = s.cfg;
     Channel& ch = s.channels[ci];
+    Step unjournaled;
     while (true) {
-      const Candidate k = candidate(s, ch, now);
-      put(s, ch.need, ch.count > 0 ? min2(k.best_time, k.due) : kNever);
-      Step step{0, now, 0, 0, Entry{}, s.undo_count, 0, 0, 0};
+      candidate(s, ch, now);
+      const Tick best_time = ch.last_time;
+      const std::uint32_t best = ch.last_slot; // kMaxQueue: none
+      const Command command = static_cast<Command>(ch.last_command);
+      const Tick due = ch.last_due; // the channel's earliest refresh
+      put(s, ch.need, ch.count > 0 ? min2(best_time, due) : kNever);
       Request* done = nullptr;
-      if (k.best < kMaxQueue && k.best_time < min2(horizon, k.due)) {
-        step.time = k.best_time;
-        step.kind = static_cast<std::uint8_t>(k.best_command);
-        if (k.best_command == Command::Cas && s.requests[ch.queue[k.best].request].pending == 1) {
-          if (s.journaling) return false;
-          if (s.replies >= kReplyBudget) {
-            s.exhausted = true;
-            return true;
-          }
+      const bool issue = best < kMaxQueue && best_time < min2(horizon, due);
+      if (!issue && due >= horizon) return true;
+      if (issue && command == Command::Cas && s.requests[ch.queue[best].request].pending == 1) {
+        if (s.journaling) return false;
+        if (s.replies >= kReplyBudget) {
+          s.exhausted = true;
+          return true;
         }
-        if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
-        step.undo_begin = s.undo_count;
-        if (k.best_command == Command::Cas) {
-          done = issue_cas(s, ci, k.best, k.best_time, step);
-        } else if (k.best_command == Command::Act) {
-          issue_act(s, ch, ch.queue[k.best], k.best_time, step);
+      }
+      if (s.journaling && !journal_has_room_for_step(s)) return false;
+      // A planned step is written in place (journal_has_room() may have moved the steps).
+      Step& step = s.journaling ? s.steps[s.step_count] : unjournaled;
+      // Only what count() and the undo read: `removed` is set by issue_cas(), `refreshes` by
+      // refresh_rank(), `queue_delay` with row_class by first_command().
+      step.decided = now;
+      step.undo_begin = s.undo_count;
+      step.row_class = 0;
+      step.write = 0;
+      if (issue) {
+        step.time = best_time;
+        step.kind = static_cast<std::uint8_t>(command);
+        if (command == Command::Cas) {
+          done = issue_cas(s, ci, best, best_time, step);
+        } else if (command == Command::Act) {
+          issue_act(s, ch, ch.queue[best], best_time, step);
         } else {
-          issue_pre(s, ch, ch.queue[k.best], k.best_time, step);
+          issue_pre(s, ch, ch.queue[best], best_time, step);
         }
-      } else if (k.due < horizon) {
-        if (s.journaling && !journal_has_room(s, undo_bound(s))) return false;
-        step.undo_begin = s.undo_count;
-        step.time = k.due;
+      } else {
+        step.time = due;
         step.kind = static_cast<std::uint8_t>(Command::Refresh);
-        refresh_rank(s, ch, k.due_rank, horizon - 1, step);
+        refresh_rank(s, ch, ch.last_due_rank, horizon - 1, step);
         ch.stale_banks = ~std::uint64_t{0};
         ch.last_valid = 0;
-      } else {
-        return true;
       }
       if (s.journaling) {
-        s.steps[s.step_count++] = step;
+        ++s.step_count;
       } else {
         count(c, step, ctx);
         if (done != nullptr) answer(s, *done, ctx);
@@ -1224,7 +1393,7 @@ struct Dram {
       bool tracked = true;
       const Tick at = next_wake(s, &tracked);
       if (at == kNever) return;
-      if (at <= now || at == s.blocked || !journal_has_room(s, undo_bound(s))) {
+      if (at <= now || at == s.blocked || !journal_has_room_for_step(s)) {
         keep_event(s, at, ctx);
         return;
       }
