@@ -62,7 +62,9 @@ inline std::map<std::string, Stats>& current_stats() {
 }
 
 /// Records the current plugins' statistics of `key`, or compares the baseline's with them and
-/// reports `identical` (1: every statistic equal; the ones that differ are printed to stderr).
+/// reports `identical` (1: every statistic of the baseline has the same value in the current run;
+/// the ones that differ are printed to stderr) and `new_stats` (statistics the current plugins
+/// have and the baseline does not, such as slots added since; their names go to stderr).
 inline void compare(benchmark::State& state, const std::string& key, const Stats& stats, bool baseline) {
   if (!baseline) {
     current_stats()[key] = stats;
@@ -70,15 +72,22 @@ inline void compare(benchmark::State& state, const std::string& key, const Stats
   }
   const auto found = current_stats().find(key);
   if (found == current_stats().end()) return;
-  bool identical = found->second.size() == stats.size();
+  bool identical = true;
   for (const auto& [name, value] : stats) {
     const auto mine = found->second.find(name);
     if (mine != found->second.end() && mine->second == value) continue;
     identical = false;
-    std::fprintf(stderr, "%s: %s baseline %.17g current %.17g\n", key.c_str(), name.c_str(), value,
-                 mine == found->second.end() ? 0.0 : mine->second);
+    std::fprintf(stderr, "%s: %s baseline %.17g current %s%.17g\n", key.c_str(), name.c_str(), value,
+                 mine == found->second.end() ? "(none) " : "", mine == found->second.end() ? 0.0 : mine->second);
+  }
+  double added = 0;
+  for (const auto& [name, value] : found->second) {
+    if (stats.count(name) != 0) continue;
+    ++added;
+    std::fprintf(stderr, "%s: %s only in the current plugins (%.17g)\n", key.c_str(), name.c_str(), value);
   }
   state.counters["identical"] = identical ? 1.0 : 0.0;
+  state.counters["new_stats"] = added;
 }
 
 } // namespace archlab::bench

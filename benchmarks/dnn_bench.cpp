@@ -9,9 +9,9 @@
 //
 // With ARCHLAB_BASELINE_PLUGIN_DIR set to a folder of plugins built from another commit (for
 // example memory.dram before a change), the sequential cases also run with those plugins in the
-// same run (`.../baseline`), and each reports `identical` = 1 when every statistic of the run
-// matched the current plugins' (the ones that differ are printed). benchmarks/README.md has the
-// recipe.
+// same run (`.../baseline`), and each reports `identical` = 1 when every statistic of the
+// baseline's run matched the current plugins' (the ones that differ are printed) and `new_stats`,
+// the statistics only the current plugins have. benchmarks/README.md has the recipe.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>

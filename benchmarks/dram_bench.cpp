@@ -8,7 +8,8 @@
 // ARCHLAB_BASELINE_PLUGIN_DIR is a folder holding the baseline's archlab_dram.so (only that: the
 // other plugins come from this build). benchmarks/README.md shows how to build one from an older
 // commit. Each pair of runs also checks that both models gave the same statistics and reports
-// `identical` = 1 (0: they differ; the statistics that differ are printed once).
+// `identical` = 1 (0: they differ; the statistics that differ are printed once) and `new_stats`,
+// the statistics only the current plugin has (slots added since the baseline; printed too).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>

@@ -55,10 +55,10 @@ inline constexpr std::uint32_t kMaxLost = 16;      ///< planned wake-ups beyond 
 /// Undo journal of the planned (not yet committed) commands: records and commands. Planning stops
 /// (and keeps a wake-up) where a command might not fit: kUndoPerStep covers a command or the
 /// refresh of a whole rank, kUndoPerFeed each burst a RD/WR's freed slot lets into a queue.
-inline constexpr std::uint32_t kUndoRecords = 4608; ///< the largest undo_bound() fits in an empty journal
+inline constexpr std::uint32_t kUndoRecords = 5120; ///< the largest undo_bound() fits in an empty journal
 inline constexpr std::uint32_t kPlannedSteps = 256;
 inline constexpr std::uint32_t kUndoPerStep = 160;
-inline constexpr std::uint32_t kUndoPerFeed = 8; ///< 5 per burst, 3 per request (a request moves at least one burst)
+inline constexpr std::uint32_t kUndoPerFeed = 9; ///< 5 per burst, 4 per request (a request moves at least one burst)
 static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kUndoRecords,
               "a step and its feed must fit in an empty journal, or planning could not go on");
 /// Requests answered from one event at most; the rest wait for a zero-delay wake-up, so that one
@@ -256,6 +256,7 @@ struct Request {
   std::uint64_t end_burst;
   std::uint32_t next_channel, next_bank, next_row; ///< where next_burst goes
   std::uint32_t pending;                           ///< bursts whose RD/WR is not issued yet
+  Tick fed_at; ///< 1 + the time of the last decision that moved a burst of it into a queue; 0: none yet
   std::uint32_t requester;                         ///< receiver index on `resp`
   std::uint32_t route;
   std::uint8_t write;
@@ -1162,7 +1163,7 @@ struct Dram {
   /// finds its queue full. Requests are fed oldest first: a request waits (without holding back
   /// younger ones) while its next burst's queue is full, so every waiting request waits for a
   /// full queue, and a slot freed in a channel goes to the oldest request waiting for it.
-  ARCHLAB_HD static std::uint32_t feed(State& s, std::uint32_t i) {
+  ARCHLAB_HD static std::uint32_t feed(State& s, std::uint32_t i, Tick now) {
     const Config& c = s.cfg;
     const std::uint32_t slot = s.feed[i];
     Request& q = s.requests[slot];
@@ -1185,6 +1186,7 @@ struct Dram {
     }
     if (q.next_burst == before) return 0;
     record(s, kUndoProgress, slot, before);
+    put(s, q.fed_at, now + 1);
     put(s, s.feed_channel[i], q.next_burst == q.end_burst ? kFed : static_cast<std::uint8_t>(q.next_channel));
     if (q.next_burst == q.end_burst) put(s, s.queued, s.queued + 1);
     return touched;
@@ -1194,7 +1196,7 @@ struct Dram {
 
   /// Feed every waiting request whose next queue has room, oldest first. Returns the channels
   /// that got bursts.
-  ARCHLAB_HD static std::uint32_t feed_all(State& s) {
+  ARCHLAB_HD static std::uint32_t feed_all(State& s, Tick now) {
     const Config& c = s.cfg;
     put(s, s.refeed, false);
     std::uint32_t rooms = 0; // channels with a free queue slot
@@ -1208,7 +1210,7 @@ struct Dram {
     for (std::uint32_t i = s.feed_head; i < s.feed_count && rooms != 0; ++i) {
       const std::uint8_t ci = s.feed_channel[i];
       if (ci == kFed || (rooms >> ci & 1u) == 0) continue;
-      const std::uint32_t got = feed(s, i);
+      const std::uint32_t got = feed(s, i, now);
       touched |= got;
       for (std::uint32_t left = got; left != 0; left &= left - 1) {
         const std::uint32_t k = lowest_bit(left);
@@ -1305,7 +1307,7 @@ struct Dram {
     while (!s.exhausted) {
       std::uint32_t ci = s.paused_channel;
       if (!paused_channel_first) {
-        if (s.refeed) dirty |= feed_all(s);
+        if (s.refeed) dirty |= feed_all(s, now);
         if (dirty == 0) break;
         ci = lowest_bit(dirty);
         dirty &= dirty - 1;
@@ -1412,6 +1414,17 @@ struct Dram {
     }
   }
 
+  /// Whether a request for `address` arriving at `now` could get no queue slot before the plan's
+  /// end (accept()).
+  ARCHLAB_HD static bool only_joins(const State& s, std::uint64_t address, Tick now) {
+    const Config& c = s.cfg;
+    if (c.channels == 1) return true;
+    const std::uint32_t first = decode(c, address / c.burst_bytes).channel;
+    for (std::uint32_t i = s.feed_head; i < s.feed_count; ++i)
+      if (s.feed_channel[i] == first && s.requests[s.feed[i]].fed_at <= now) return true;
+    return false;
+  }
+
   ARCHLAB_HD static void accept(State& s, const archlab::Event& e, archlab::Context& ctx) {
     const Config& c = s.cfg;
     const std::uint64_t address = e.payload.w[0];
@@ -1425,10 +1438,12 @@ struct Dram {
       return;
     }
     const Tick now = ctx.now();
-    // One channel, and a request that was already waiting before this one is still waiting
-    // where the plan ends: every queue slot the plan gave away went to older requests, so the
-    // plan stands as it is, and this request only joins the waiting list.
-    const bool plan_stands = c.channels == 1 && waiting(s) && s.feed_count < kMaxRequests;
+    // The plan stands as it is, and this request only joins the waiting list, when it could not
+    // have had a queue slot in the planned time: an older request waits for the channel of this
+    // one's first burst and has not moved a burst since before now. Requests are fed oldest
+    // first, so any slot of that channel the plan freed went to that older request first, which
+    // would have moved. (On one channel, any request still waiting where the plan ends will do.)
+    const bool plan_stands = waiting(s) && s.feed_count < kMaxRequests && only_joins(s, address, now);
     if (plan_stands) {
       count_decided(s, now, ctx);
     } else {
@@ -1459,6 +1474,7 @@ struct Dram {
     q.next_burst = address / c.burst_bytes;
     q.end_burst = (address + bytes - 1) / c.burst_bytes + 1;
     q.pending = static_cast<std::uint32_t>(q.end_burst - q.next_burst);
+    q.fed_at = 0;
     q.requester = c.via_interconnect ? 0 : ctx.index_of(kResp, e.src); // kNoIndex: the answer stops the run
     q.route = c.via_interconnect ? e.route : 0;
     q.write = e.kind == protocol::kMemWrite ? 1 : 0;
