@@ -1,7 +1,9 @@
 // Simulation speed of DNN inference on the datacenter machine (examples/datacenter_resnet50.toml):
 // ResNet-50 (batch 1) and the GPT-2 small decode step on each engine, reporting events per
 // inference, wall time per inference and events/s. Compare engines as ratios within one run;
-// absolute times mean something only on a quiet machine.
+// absolute times mean something only on a quiet machine. The `*_reference` cases run the machine
+// and example frozen as they were when issue 18 was filed (benchmarks/reference/), so that the
+// models' speed can be compared on the same work while the shipped machine changes.
 //
 //   build/benchmarks/dnn_bench
 //   build/benchmarks/dnn_bench --benchmark_filter=gpt2
@@ -72,16 +74,19 @@ std::uint64_t run_iterations(benchmark::State& state, const archlab::ExperimentS
   return events;
 }
 
+/// The experiment of the `*_reference` cases: the datacenter machine and example as they were when
+/// issue 18 was filed (2026-11-28), frozen, so that speed is compared on the same work over time.
+const char* const kReferenceExample = "benchmarks/reference/datacenter_resnet50_2026-11-28.toml";
+
 void run_model(benchmark::State& state, const std::string& model, const std::string& engine_name, unsigned threads,
-               bool baseline = false) {
+               bool baseline = false, const std::string& example = "examples/datacenter_resnet50.toml") {
   const archlab::ExperimentSpec spec = archlab::load_experiment(
-      source("examples/datacenter_resnet50.toml"),
-      {{"workloads.dnn.model", source("workloads/zoo/" + model + ".toml")}}, registry(baseline));
+      source(example), {{"workloads.dnn.model", source("workloads/zoo/" + model + ".toml")}}, registry(baseline));
   archlab::Tick latency = 0;
   Stats stats;
   const std::uint64_t events = run_iterations(state, spec, engine_name, threads, &latency, &stats);
   if (events == 0) return;
-  if (engine_name == "sequential") compare(state, model, stats, baseline);
+  if (engine_name == "sequential") compare(state, model + " " + example, stats, baseline);
   const auto inferences = static_cast<std::uint64_t>(state.iterations());
   state.counters["events_per_inference"] = static_cast<double>(events) / static_cast<double>(inferences);
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
@@ -151,6 +156,16 @@ BENCHMARK_CAPTURE(run_model, gpt2_decode_cuda, "gpt2_small_decode_kv512", "cuda"
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1)
     ->UseRealTime();
+BENCHMARK_CAPTURE(run_model, resnet50_reference_sequential, "resnet50_b1", "sequential", 1, false,
+                  kReferenceExample)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(run_model, gpt2_decode_reference_sequential, "gpt2_small_decode_kv512", "sequential", 1, false,
+                  kReferenceExample)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble16_sequential, 16, "sequential", 1)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1)
@@ -163,13 +178,16 @@ BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble256_cuda, 256, "cuda", 1)
 int main(int argc, char** argv) {
   // The baseline's sequential cases, after the current ones they are compared with.
   if (archlab::bench::baseline_registry() != nullptr) {
-    for (const char* model : {"resnet50_b1", "gpt2_small_decode_kv512"}) {
-      const std::string name =
-          std::string("run_model/") + (model[0] == 'r' ? "resnet50" : "gpt2_decode") + "_sequential/baseline";
-      benchmark::RegisterBenchmark(name.c_str(), run_model, std::string(model), std::string("sequential"), 1u, true)
-          ->Unit(benchmark::kMillisecond)
-          ->Iterations(2)
-          ->UseRealTime();
+    for (const bool reference : {false, true}) {
+      for (const char* model : {"resnet50_b1", "gpt2_small_decode_kv512"}) {
+        const std::string name = std::string("run_model/") + (model[0] == 'r' ? "resnet50" : "gpt2_decode") +
+                                 (reference ? "_reference" : "") + "_sequential/baseline";
+        benchmark::RegisterBenchmark(name.c_str(), run_model, std::string(model), std::string("sequential"), 1u, true,
+                                     std::string(reference ? kReferenceExample : "examples/datacenter_resnet50.toml"))
+            ->Unit(benchmark::kMillisecond)
+            ->Iterations(2)
+            ->UseRealTime();
+      }
     }
     benchmark::RegisterBenchmark("run_edge_ensemble/edge_ensemble16_sequential/baseline", run_edge_ensemble, 16,
                                  std::string("sequential"), 1u, true)
