@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "archlab/errors.hpp"
@@ -328,6 +329,56 @@ TEST(DramEvents, PlannedWakeUpsAreUndoneTheSameOnEveryEngine) {
     EXPECT_EQ(other.result.events, sequential.result.events) << engine;
     for (const auto& [name, values] : sequential.stats)
       EXPECT_EQ(other.values(name), values) << engine << " " << name;
+  }
+}
+
+// The lazy model (wake-ups planned without events, undone when a request comes earlier, and left
+// as they are when a request can only join the requests waiting for a full queue) decides exactly
+// as the eager one (lazy_wakeups = false: one event per wake-up): every statistic of the DRAM and
+// of the requester, latency sums and histograms included, on one channel and on many, with queues
+// that overflow into the waiting list (large requests, many in flight), writes, posted writes and
+// short queues.
+TEST(DramEvents, LazyWakeUpsDecideExactlyAsTheEagerModel) {
+  struct Case {
+    const char* name;
+    std::string dram;
+    std::string traffic;
+  };
+  const Case cases[] = {
+      {"hbm3 8 channels, 4 KiB random, 256 in flight", "preset = \"hbm3\"\nchannels = 8\n",
+       "pattern = \"random\"\nrange = \"256 MiB\"\nrequest_size = \"4 KiB\"\nread_fraction = 0.8\n"
+       "outstanding = 256\ntotal_requests = 1500\n"},
+      {"hbm3 16 channels, 4 KiB sequential, 128 in flight", "preset = \"hbm3\"\n",
+       "pattern = \"sequential\"\nrequest_size = \"4 KiB\"\noutstanding = 128\ntotal_requests = 1000\n"},
+      {"hbm3 1 KiB random, 64 in flight", "preset = \"hbm3\"\n",
+       "pattern = \"random\"\nrange = \"1 GiB\"\nrequest_size = \"1 KiB\"\nread_fraction = 0.7\n"
+       "outstanding = 64\ntotal_requests = 2000\n"},
+      {"ddr4 64 B random, 64 in flight", "preset = \"ddr4_3200\"\n",
+       "pattern = \"random\"\nrange = \"4 GiB\"\nrequest_size = \"64 B\"\nread_fraction = 0.8\n"
+       "outstanding = 64\ntotal_requests = 5000\n"},
+      {"lpddr5 2 KiB random, posted writes", "preset = \"lpddr5\"\nposted_writes = true\nwrite_buffer = 8\n",
+       "pattern = \"random\"\nrange = \"512 MiB\"\nrequest_size = \"2 KiB\"\nread_fraction = 0.5\n"
+       "outstanding = 32\ntotal_requests = 800\n"},
+      {"hbm2e queue depth 8, 256 B random", "preset = \"hbm2e\"\nqueue_depth = 8\n",
+       "pattern = \"random\"\nrange = \"64 MiB\"\nrequest_size = \"256 B\"\nread_fraction = 0.7\n"
+       "outstanding = 48\ntotal_requests = 3000\n"},
+  };
+  for (const Case& c : cases) {
+    const auto lazy = run_memory(one_dram(c.dram, c.traffic));
+    const auto eager = run_memory(one_dram(c.dram + "lazy_wakeups = false\n", c.traffic));
+    ASSERT_GT(lazy.stat("workload.mem_traffic.completed"), 0.0) << c.name;
+    for (const auto& [name, values] : eager.stats) {
+      const std::vector<double>& mine = lazy.values(name);
+      ASSERT_EQ(mine.size(), values.size()) << c.name << ": " << name;
+      for (std::size_t i = 0; i < values.size(); ++i) // a mean of nothing is NaN on both sides
+        EXPECT_TRUE(mine[i] == values[i] || (std::isnan(mine[i]) && std::isnan(values[i])))
+            << c.name << ": " << name << " lazy " << mine[i] << " eager " << values[i];
+    }
+    EXPECT_EQ(lazy.result.final_time, eager.result.final_time) << c.name;
+    EXPECT_LT(lazy.result.events, eager.result.events) << c.name; // the point of planning ahead
+    std::printf("[ %-48s ] events lazy %llu, eager %llu\n", c.name,
+                static_cast<unsigned long long>(lazy.result.events),
+                static_cast<unsigned long long>(eager.result.events));
   }
 }
 

@@ -144,6 +144,7 @@ struct Config {
   std::uint32_t write_buffer; ///< posted writes acknowledged and not yet written, at most
   bool posted;                ///< posted_writes
   bool via_interconnect;
+  bool lazy; ///< lazy_wakeups: plan wake-ups ahead without events (false: one event per wake-up)
   std::uint8_t map_field[dram::kMapFields];   ///< the address map's fields, least significant first
   std::uint64_t map_count[dram::kMapFields];  ///< ... and their counts
   bool map_bits;                              ///< every count a power of two: the fields are bit ranges
@@ -283,6 +284,7 @@ struct Dram {
     double act_energy, read_energy, write_energy, refresh_energy;
     double area_mm2;
     bool via_interconnect;
+    bool lazy_wakeups;
   };
 
   struct State {
@@ -412,6 +414,10 @@ struct Dram {
       ARCHLAB_PARAM(Params, via_interconnect, Bool, "false",
                     "requests come through an interconnect: answer on `resp` receiver 0 with route = the "
                     "request's route (protocol.hpp)"),
+      ARCHLAB_PARAM(Params, lazy_wakeups, Bool, "true",
+                    "plan the scheduler's wake-ups ahead without events, undoing them when a request arrives "
+                    "earlier (README: Lazy wake-ups); false: one event per wake-up, the eager model the lazy "
+                    "one must equal in every decision, kept to check that (several times slower)"),
   };
   static constexpr archlab::PortSpec ports[] = {
       {"req", archlab::PortDirection::In, "protocol::kMemRead / kMemWrite (address, bytes, tag)"},
@@ -495,6 +501,7 @@ struct Dram {
     c.posted = p.posted_writes;
     c.write_buffer = static_cast<std::uint32_t>(p.write_buffer);
     c.via_interconnect = p.via_interconnect;
+    c.lazy = p.lazy_wakeups;
     c.act_energy = pick(p.act_energy, d.act_energy);
     c.read_energy = pick(p.read_energy, d.read_energy);
     c.write_energy = pick(p.write_energy, d.write_energy);
@@ -1387,6 +1394,12 @@ struct Dram {
   /// The first one that must answer (or that the journal cannot hold) gets a real event.
   ARCHLAB_HD static void plan(State& s, archlab::Context& ctx) {
     const Tick now = ctx.now();
+    if (!s.cfg.lazy) { // eager: every wake-up is an event
+      bool tracked = true;
+      const Tick at = next_wake(s, &tracked);
+      if (at != kNever) keep_event(s, at, ctx);
+      return;
+    }
     if (s.paused) {
       keep_event(s, s.blocked, ctx);
       return;
@@ -1443,7 +1456,7 @@ struct Dram {
     // one's first burst and has not moved a burst since before now. Requests are fed oldest
     // first, so any slot of that channel the plan freed went to that older request first, which
     // would have moved. (On one channel, any request still waiting where the plan ends will do.)
-    const bool plan_stands = waiting(s) && s.feed_count < kMaxRequests && only_joins(s, address, now);
+    const bool plan_stands = c.lazy && waiting(s) && s.feed_count < kMaxRequests && only_joins(s, address, now);
     if (plan_stands) {
       count_decided(s, now, ctx);
     } else {
