@@ -24,7 +24,7 @@ namespace archlab::dnn_workload {
 // Operators per graph: the program is data sized by the model, and so is each operator's
 // run-time state (OpState, 72 bytes), the state tail after State (Dnn::state_tail_bytes): an
 // instance holds 72 bytes per operator of its own graph. What bounds a graph is the 16 MiB limit
-// on model files (about 1.2 million SCALE-Sim rows) and the framework's 2 GiB of state per
+// on model files (a million or so SCALE-Sim rows) and the framework's 2 GiB of state per
 // instance (about 29 million operators); program positions are 32-bit.
 inline constexpr std::uint32_t kMaxUnits = 64;                 ///< compute units per class (matrix, vector)
 inline constexpr std::uint32_t kMaxDepth = 4;                  ///< buffer slots per unit (steps in flight)
