@@ -59,11 +59,13 @@ struct Tail {
   ARCHLAB_HD static void init(State& s, const Params& p, archlab::Context& ctx) {
     const auto* bytes = archlab::state_tail<unsigned char>(s);
     double dirty = 0;
-    for (std::uint64_t b = 0; b < p.cells * sizeof(std::uint64_t); ++b) dirty += bytes[b] != 0 ? 1.0 : 0.0;
+    for (std::uint64_t b = 0; b < p.cells * sizeof(std::uint64_t); ++b)
+      dirty += bytes[b] != 0 ? 1.0 : 0.0;
     ctx.stat_add(kDirty, dirty);
     s.signature = signature(ctx.self());
     std::uint64_t* cells = archlab::state_tail<std::uint64_t>(s);
-    for (std::uint64_t k = 0; k < p.cells; ++k) cells[k] = tag(ctx.self(), k);
+    for (std::uint64_t k = 0; k < p.cells; ++k)
+      cells[k] = tag(ctx.self(), k);
     if (p.starter) ctx.send(kOut, 0, 0, archlab::Payload{}, receiver(ctx));
   }
 
@@ -87,6 +89,6 @@ struct Tail {
   }
 };
 
-}  // namespace
+} // namespace
 
 ARCHLAB_REGISTER_COMPONENT(Tail, compute, "0.1.0", "test component: per-instance state sized by its parameters")

@@ -9,11 +9,11 @@
 #include <string>
 
 #include "../plugin_run.hpp"
+#include "../test_support.hpp"
 #include "archlab/config.hpp"
 #include "archlab/engine.hpp"
 #include "archlab/errors.hpp"
 #include "archlab/system.hpp"
-#include "../test_support.hpp"
 
 namespace archlab::testing {
 namespace {
@@ -26,13 +26,13 @@ std::string tails(std::uint64_t cells_a, std::uint64_t cells_b, std::uint64_t ro
 type = "test.tail"
 count = 4
 starter = true
-cells = )" + std::to_string(cells_a) +
-         "\nrounds = " + std::to_string(rounds) + R"(
+cells = )" +
+         std::to_string(cells_a) + "\nrounds = " + std::to_string(rounds) + R"(
 [system.components.b]
 type = "test.tail"
 count = 4
-cells = )" + std::to_string(cells_b) +
-         "\nrounds = " + std::to_string(rounds) + R"(
+cells = )" +
+         std::to_string(cells_b) + "\nrounds = " + std::to_string(rounds) + R"(
 think = "2 ns"
 [system.components.pp]
 type = "test.pingpong"
@@ -75,10 +75,11 @@ TEST(StateTail, StrideIsStatePlusTheLargestTailOfTheTypesGroups) {
   const SystemInstance system(spec.system, spec.seed);
   const ComponentType& tail = type_named(system, "test.tail");
   ASSERT_NE(tail.descriptor->state_tail_bytes, nullptr);
-  EXPECT_EQ(tail.descriptor->state_size, 24u);  // signature, received, sent
+  EXPECT_EQ(tail.descriptor->state_size, 24u); // signature, received, sent
   EXPECT_EQ(tail.rt.state_size, 24u + 50 * 8) << "b's 50 cells, not a's 3, space all eight instances";
   EXPECT_EQ(tail.states.size(), 8u * (24 + 50 * 8));
-  for (std::byte b : tail.states) ASSERT_EQ(b, std::byte{0}) << "states and tails start zeroed";
+  for (std::byte b : tail.states)
+    ASSERT_EQ(b, std::byte{0}) << "states and tails start zeroed";
 
   // A type without the hook keeps sizeof(State) as its stride; a tail of 0 bytes adds nothing.
   const ComponentType& pingpong = type_named(system, "test.pingpong");
@@ -94,14 +95,13 @@ class StateTailEngines : public ::testing::TestWithParam<std::pair<const char*, 
 TEST_P(StateTailEngines, EachGroupKeepsItsOwnCells) {
   const auto [engine, threads] = GetParam();
   constexpr std::uint64_t kCellsA = 3, kCellsB = 50, kRounds = 20;
-  const ExperimentSpec spec = load_experiment_text(tails(kCellsA, kCellsB, kRounds), "tail.toml", ".", {},
-                                                   test_registry());
+  const ExperimentSpec spec =
+      load_experiment_text(tails(kCellsA, kCellsB, kRounds), "tail.toml", ".", {}, test_registry());
   SystemInstance system(spec.system, spec.seed);
   EngineOptions options;
   options.threads = threads;
-  const RunResult result =
-      (std::string(engine) == "gpu-emulated" ? make_gpu_emulation_engine() : make_engine(engine))
-          ->run(system, options, nullptr);
+  const RunResult result = (std::string(engine) == "gpu-emulated" ? make_gpu_emulation_engine() : make_engine(engine))
+                               ->run(system, options, nullptr);
   EXPECT_EQ(result.status, "completed");
   const auto stats = stats_by_name(system);
   // a[i] and b[i] each send rounds answers; a also sends the first ball: a receives rounds balls,
@@ -124,7 +124,8 @@ TEST_P(StateTailEngines, EachGroupKeepsItsOwnCells) {
     for (std::uint64_t k = 0; k < cells; ++k) {
       EXPECT_EQ(cell(type, local, k), (id + 1) * 100000 + k + received) << local << " cell " << k;
     }
-    for (std::uint64_t k = cells; k < kCellsB; ++k) EXPECT_EQ(cell(type, local, k), 0u) << local << " room " << k;
+    for (std::uint64_t k = cells; k < kCellsB; ++k)
+      EXPECT_EQ(cell(type, local, k), 0u) << local << " room " << k;
   }
 }
 
@@ -135,7 +136,8 @@ INSTANTIATE_TEST_SUITE_P(Engines, StateTailEngines,
                                            std::pair<const char*, unsigned>{"gpu-emulated", 1}),
                          [](const auto& info) {
                            std::string name = std::string(info.param.first) + "_x" + std::to_string(info.param.second);
-                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           for (char& c : name)
+                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name;
                          });
 
@@ -152,5 +154,5 @@ TEST(StateTail, ATailBeyondWhatAnInstanceMayHoldIsRefusedNamingTheComponent) {
   }
 }
 
-}  // namespace
-}  // namespace archlab::testing
+} // namespace
+} // namespace archlab::testing

@@ -235,8 +235,7 @@ struct Dnn {
       ARCHLAB_PARAM_RANGE(Params, outstanding, UInt, "32", "memory requests in flight per memory (a DRAM holds 512)",
                           1.0, 512.0),
       ARCHLAB_PARAM_RANGE(Params, lookahead, UInt, "8",
-                          "least_loaded: how many ready operators of a class may run side by side", 1.0,
-                          4294967295.0),
+                          "least_loaded: how many ready operators of a class may run side by side", 1.0, 4294967295.0),
       ARCHLAB_PARAM_RANGE(Params, mem_route, UInt, "0", "first memory endpoint (mem_via_interconnect)", 0.0, 1e9),
       ARCHLAB_PARAM_RANGE(
           Params, mem_count, UInt, "0",
