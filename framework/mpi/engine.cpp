@@ -271,7 +271,7 @@ private:
 
   void gather_components() {
     for (auto& type : system_.types()) {
-      gather_rows(type->states, *type, std::max<std::uint32_t>(type->descriptor->state_size, 1));
+      gather_rows(type->states, *type, type->rt.state_size); // the stride: State and its tail
       gather_rows(type->counters, *type, 1);
       gather_rows(type->stats, *type, type->rt.nstats);
     }

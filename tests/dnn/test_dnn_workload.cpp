@@ -125,7 +125,8 @@ DnnRun run_dnn(const ExperimentSpec& spec, const std::string& engine = "sequenti
   options.stop_time = spec.stop_time;
   options.threads = threads;
   DnnRun run;
-  run.result = make_engine(engine)->run(system, options, nullptr);
+  run.result =
+      (engine == "gpu-emulated" ? make_gpu_emulation_engine() : make_engine(engine))->run(system, options, nullptr);
   run.stats = stats_by_name(system);
   run.tables = system.report_tables(true, &run.text);
   run.stat_values = system.stat_values();
@@ -322,15 +323,52 @@ TEST(DnnWorkload, ScaleSimTransformerOf891LayersRuns) {
   EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 891u);
 }
 
-TEST(DnnWorkload, GraphsAboveTheOperatorLimitAreRefused) {
-  std::string text = "Layer, M, N, K,\n";
-  for (std::uint32_t i = 0; i <= archlab::dnn_workload::kMaxOps; ++i)
-    text += "fc, 2, 2, 2,\n";
+// Each operator's run-time state is the component's state tail, sized by the model: a chain of
+// 5000 vector operators (an instance once held at most 4096) runs to completion, each operator
+// after the one before, and the windowed engine and the GPU algorithm give the same run.
+TEST(DnnWorkload, AChainOfFiveThousandOperatorsRunsOnEveryEngine) {
+  constexpr std::uint32_t kOps = 5000;
+  std::string text = "[model]\nname = \"chain\"\n";
+  for (std::uint32_t i = 0; i < kOps; ++i) {
+    text += "[[ops]]\nname = \"v" + std::to_string(i) + "\"\ntype = \"elementwise\"\nvariant = \"relu\"\ninputs = [" +
+            (i == 0 ? std::string() : "\"v" + std::to_string(i - 1) + "\"") + "]\nshape = [4, 64]\n";
+  }
   const TempDir dir;
-  const std::string error = config_error(machine(dir.write("long.csv", text).string(), ""));
-  EXPECT_TRUE(contains(error, std::to_string(archlab::dnn_workload::kMaxOps + 1) + " operators") &&
-              contains(error, "at most " + std::to_string(archlab::dnn_workload::kMaxOps)))
-      << error;
+  const ExperimentSpec spec = load(machine(dir.write("chain.toml", text).string(), ""));
+  {
+    const SystemInstance system(spec.system, spec.seed);
+    for (const auto& type : system.types()) {
+      if (type->name != "workload.dnn") continue;
+      EXPECT_EQ(type->rt.state_size, type->descriptor->state_size + kOps * sizeof(dnn_workload::OpState))
+          << "State, then 72 bytes an operator";
+    }
+  }
+  const DnnRun sequential = run_dnn(spec);
+  EXPECT_EQ(sequential.result.status, "completed");
+  EXPECT_EQ(sequential.sum("workload.dnn.done"), 1.0);
+  EXPECT_EQ(sequential.sum("workload.dnn.ops_done"), static_cast<double>(kOps));
+  EXPECT_GE(sequential.sum("workload.dnn.commands"), static_cast<double>(kOps));
+  EXPECT_EQ(sequential.sum("compute.vector.ops"), sequential.sum("workload.dnn.commands"));
+  const std::vector<std::string> names = sequential.names();
+  ASSERT_EQ(names.size(), kOps);
+  EXPECT_EQ(names.back(), "v4999");
+  const auto start = sequential.u("start");
+  const auto end = sequential.u("end");
+  for (std::uint32_t i = 1; i < kOps; ++i) {
+    ASSERT_GE(start[i], end[i - 1]) << "v" << i << " waits for v" << i - 1;
+    ASSERT_LT(start[i], end[i]) << "v" << i;
+  }
+  EXPECT_EQ(end.back(), static_cast<std::uint64_t>(sequential.sum("workload.dnn.latency")));
+  for (const auto& [engine, threads] : {std::pair<const char*, unsigned>{"windowed", 2}, {"gpu-emulated", 1}}) {
+    SCOPED_TRACE(engine);
+    const DnnRun other = run_dnn(spec, engine, threads);
+    EXPECT_EQ(other.result.status, sequential.result.status);
+    EXPECT_EQ(other.result.events, sequential.result.events);
+    EXPECT_EQ(other.result.final_time, sequential.result.final_time);
+    EXPECT_EQ(other.stat_values, sequential.stat_values);
+    for (const char* column : {"start", "end", "bytes"})
+      EXPECT_EQ(other.u(column), sequential.u(column)) << column;
+  }
 }
 
 TEST(DnnWorkload, BadGraphsAndMappingsAreConfigurationErrors) {

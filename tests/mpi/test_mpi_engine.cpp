@@ -9,6 +9,7 @@
 #include "archlab/errors.hpp"
 #include "archlab/mpi.hpp"
 #include "archlab/run.hpp"
+#include "archlab/system.hpp"
 
 using namespace archlab;
 using namespace archlab::testing;
@@ -80,6 +81,33 @@ TEST(MpiEngine, AHandlerErrorOnOneRankStopsEveryRank) {
     FAIL() << "the run went on";
   } catch (const RunError& error) {
     EXPECT_TRUE(contains(error.what(), "(workload.phold) sent on port 'out', which no link connects")) << error.what();
+  }
+}
+
+// Rank 0 gathers every component's state at the end, state tails included (rows of the type's
+// stride, not sizeof(State)): byte for byte the sequential run's, for test.tail's two tails and
+// workload.dnn's per-operator state (what its report reads).
+TEST(MpiEngine, StatesWithTheirTailsComeBackToRankZero) {
+  for (const char* file : {"tests/plugins/equivalence_tail.toml", "workloads/dnn/equivalence.toml"}) {
+    SCOPED_TRACE(file);
+    const ExperimentSpec spec = load_experiment((source_dir() / file).string(), {}, test_registry());
+    SystemInstance reference(spec.system, spec.seed);
+    SystemInstance distributed(spec.system, spec.seed);
+    EngineOptions options;
+    options.stop_time = spec.stop_time;
+    const RunResult expected = make_engine("sequential")->run(reference, options, nullptr);
+    const RunResult result = make_engine("mpi")->run(distributed, options, nullptr);
+    EXPECT_EQ(result.events, expected.events);
+    if (rank() != 0) continue;
+    bool tails = false;
+    for (std::size_t t = 0; t < reference.types().size(); ++t) {
+      const ComponentType& a = *reference.types()[t];
+      const ComponentType& b = *distributed.types()[t];
+      tails |= a.descriptor->state_tail_bytes != nullptr && a.rt.state_size > a.descriptor->state_size;
+      EXPECT_EQ(a.rt.state_size, b.rt.state_size) << a.name;
+      EXPECT_TRUE(a.states == b.states) << a.name << ": states differ after the gather";
+    }
+    EXPECT_TRUE(tails) << "a type with a state tail";
   }
 }
 

@@ -209,7 +209,7 @@ struct Walker {
           slot.left -= bytes;
           slot.region_left -= bytes;
           slot.address += bytes;
-          s.ops[slot.op].bytes += bytes;
+          s.op(slot.op).bytes += bytes;
           ctx.stat_add(writing ? Dnn::kBytesWritten : Dnn::kBytesRead, static_cast<double>(bytes));
           progress = true;
         }
@@ -228,14 +228,14 @@ struct Walker {
 
   ARCHLAB_HD bool take_least_loaded(std::uint32_t c, Unit& unit) {
     std::uint32_t& frontier = s.frontier[c];
-    while (frontier < p.nops && (ops[frontier].unit_class != c || s.ops[frontier].issued == ops[frontier].items)) {
+    while (frontier < p.nops && (ops[frontier].unit_class != c || s.op(frontier).issued == ops[frontier].items)) {
       ++frontier;
     }
     std::uint64_t scanned = 0;
     for (std::uint32_t pos = frontier; pos < p.nops && scanned < p.lookahead; ++pos) {
       if (ops[pos].unit_class != c) continue;
       ++scanned;
-      OpState& op = s.ops[pos];
+      OpState& op = s.op(pos);
       if (op.preds_left > 0 || op.issued == ops[pos].items) continue;
       unit.op = pos;
       unit.item = op.issued++;
@@ -260,7 +260,7 @@ struct Walker {
         unit.rr_item = kNoItem;
         continue;
       }
-      OpState& state = s.ops[unit.rr_pos];
+      OpState& state = s.op(unit.rr_pos);
       if (state.preds_left > 0) return false; // its turn comes when the operator is ready
       unit.op = unit.rr_pos;
       unit.item = unit.rr_item;
@@ -346,7 +346,7 @@ struct Walker {
     slot.buffer_address = s.buffers > 0 ? slot_base(c, u, k) : 0;
     slot.outstanding = 0;
     ++unit.next_step;
-    OpState& state = s.ops[unit.op];
+    OpState& state = s.op(unit.op);
     if (state.start == kTickMax) state.start = ctx.now();
     if (slot.left == 0) {
       slot.phase = kReady;
@@ -380,7 +380,7 @@ struct Walker {
   }
 
   ARCHLAB_HD void item_done(Slot& slot) {
-    OpState& op = s.ops[slot.op];
+    OpState& op = s.op(slot.op);
     const ProgramOp& program = ops[slot.op];
     slot.phase = kFree;
     if (++op.done < program.items) return;
@@ -388,7 +388,7 @@ struct Walker {
     ++s.ops_done;
     ctx.stat_add(Dnn::kOpsDone, 1.0);
     for (std::uint32_t i = 0; i < program.nsucc; ++i)
-      --s.ops[succ[program.first_succ + i]].preds_left;
+      --s.op(succ[program.first_succ + i]).preds_left;
     if (s.ops_done == p.nops) finish();
   }
 
@@ -418,7 +418,7 @@ struct Walker {
     if (!tag_buffer(tag)) --s.mem_outstanding[tag_memory(tag)];
     --slot.outstanding;
     const double energy = protocol::energy_from_bits(e.payload.w[2]);
-    s.ops[slot.op].energy += energy;
+    s.op(slot.op).energy += energy;
     ctx.stat_add(Dnn::kAttributedEnergy, energy);
     // Operands go from memory into the buffer as they arrive.
     if (e.kind == protocol::kMemReadDone && !tag_buffer(tag) && s.buffers > 0) {
@@ -435,7 +435,7 @@ struct Walker {
     const std::uint32_t c = tag_class(tag);
     const std::uint32_t u = tag_unit(tag);
     Slot& slot = s.unit[c][u].slots[tag_slot(tag)];
-    OpState& op = s.ops[slot.op];
+    OpState& op = s.op(slot.op);
     const double energy = protocol::unit_energy(e.payload.w[2]);
     op.energy += energy;
     op.unit_cycles += static_cast<double>(e.payload.w[0]) * static_cast<double>(protocol::unit_width(e.payload.w[2]));
@@ -484,9 +484,9 @@ ARCHLAB_HD void Dnn::init(State& s, const Params& p, Context& ctx) {
                                    : (static_cast<std::uint64_t>(s.units[0] + s.units[1]) + s.buffers - 1) / s.buffers *
                                          p.buffer_size;
   for (std::uint32_t i = 0; i < p.nops; ++i) {
-    s.ops[i] = OpState{};
-    s.ops[i].preds_left = ops[i].npred;
-    s.ops[i].start = kTickMax;
+    s.op(i) = OpState{};
+    s.op(i).preds_left = ops[i].npred;
+    s.op(i).start = kTickMax;
   }
   for (std::uint32_t c = 0; c < 2; ++c) {
     s.frontier[c] = 0;

@@ -21,12 +21,11 @@
 
 namespace archlab::dnn_workload {
 
-/// Operators per graph. The program itself is data sized by the model; what bounds the graph is
-/// the per-operator run-time state (OpState, 72 bytes), which lives in State because a
-/// component's state has one size for every instance (the engines allocate and copy it as plain
-/// bytes). 4096 holds SCALE-Sim's 891-layer Transformer and a 48-layer decoder (about 40
-/// operators a layer) with room to spare, for 288 KiB per instance.
-inline constexpr std::uint32_t kMaxOps = 4096;
+// Operators per graph: the program is data sized by the model, and so is each operator's
+// run-time state (OpState, 72 bytes), the state tail after State (Dnn::state_tail_bytes): an
+// instance holds 72 bytes per operator of its own graph. What bounds a graph is the 16 MiB limit
+// on model files (a million or so SCALE-Sim rows) and the framework's 2 GiB of state per
+// instance (about 29 million operators); program positions are 32-bit.
 inline constexpr std::uint32_t kMaxUnits = 64;                 ///< compute units per class (matrix, vector)
 inline constexpr std::uint32_t kMaxDepth = 4;                  ///< buffer slots per unit (steps in flight)
 inline constexpr std::uint32_t kMaxMemories = 64;              ///< memory endpoints (DRAM) and buffer endpoints (SRAM)
@@ -85,7 +84,7 @@ struct OpState {
   double unit_cycles;  ///< sum over its commands of cycles x unit width
   double work;         ///< MACs (matrix) or elements (vector) its commands did
 };
-static_assert(sizeof(OpState) == 72, "kMaxOps' cost in the README counts 72 bytes an operator");
+static_assert(sizeof(OpState) == 72, "the README counts 72 bytes of state an operator");
 
 enum Phase : std::uint32_t { kFree = 0, kReading, kReady, kComputing, kWriting };
 
@@ -171,9 +170,14 @@ struct Dnn {
     std::uint32_t mem_outstanding[kMaxMemories];
     Tick finished;               ///< end of the last operator (0 while running)
     std::uint64_t resident_base; ///< buffer address of the resident region (above the slots)
-    OpState ops[kMaxOps];
     Unit unit[2][kMaxUnits];
+
+    /// Operator i's run-time state (program position i < Params::nops): the state tail.
+    ARCHLAB_HD OpState& op(std::uint32_t i) { return state_tail<OpState>(*this)[i]; }
+    ARCHLAB_HD const OpState& op(std::uint32_t i) const { return state_tail<OpState>(*this)[i]; }
   };
+  /// One OpState per operator of the group's graph, after State (prepare() counted them).
+  static std::uint64_t state_tail_bytes(const Params& p) { return std::uint64_t{p.nops} * sizeof(OpState); }
 
   enum Port : PortId { kMatrixPort, kVectorPort, kMemPort, kBufferPort, kIn, kDmaPort };
   enum Stat : std::uint32_t {
@@ -231,7 +235,7 @@ struct Dnn {
       ARCHLAB_PARAM_RANGE(Params, outstanding, UInt, "32", "memory requests in flight per memory (a DRAM holds 512)",
                           1.0, 512.0),
       ARCHLAB_PARAM_RANGE(Params, lookahead, UInt, "8",
-                          "least_loaded: how many ready operators of a class may run side by side", 1.0, kMaxOps),
+                          "least_loaded: how many ready operators of a class may run side by side", 1.0, 4294967295.0),
       ARCHLAB_PARAM_RANGE(Params, mem_route, UInt, "0", "first memory endpoint (mem_via_interconnect)", 0.0, 1e9),
       ARCHLAB_PARAM_RANGE(
           Params, mem_count, UInt, "0",

@@ -355,10 +355,6 @@ bool Dnn::prepare(Params& p, DataBuilder& data) {
   } catch (const std::exception& error) {
     return data.fail(error.what());
   }
-  if (graph.ops.size() > kMaxOps) {
-    return data.fail(graph.file + ": " + std::to_string(graph.ops.size()) + " operators; workload.dnn takes at most " +
-                     std::to_string(kMaxOps) + " (kMaxOps in workloads/dnn/dnn.hpp)");
-  }
   const std::uint64_t eb = p.element_bytes != 0 ? p.element_bytes : graph.element_bytes;
   const std::size_t count = graph.order.size();
   std::vector<std::uint32_t> position(graph.ops.size());
@@ -429,7 +425,7 @@ void Dnn::report(const State& s, const Params& p, const std::byte* data, Report&
   };
   std::vector<Row> rows;
   for (std::uint32_t i = 0; i < p.nops; ++i) {
-    const OpState& st = s.ops[i];
+    const OpState& st = s.op(i);
     const bool finished = st.done == ops[i].items && st.start != kTickMax;
     const Tick start = st.start == kTickMax ? 0 : st.start;
     const Tick end = finished ? st.end : 0;
@@ -466,7 +462,7 @@ void Dnn::report(const State& s, const Params& p, const std::byte* data, Report&
   text += line;
   for (std::size_t r = 0; r < shown; ++r) {
     const std::uint32_t i = rows[r].op;
-    const OpState& st = s.ops[i];
+    const OpState& st = s.op(i);
     std::snprintf(line, sizeof line, "  %-28.28s %-11s %12s %12s %14llu %12s %5.1f%%\n", names[i + 1], types[i],
                   format_time(st.start == kTickMax ? 0 : st.start).c_str(), format_time(rows[r].latency).c_str(),
                   static_cast<unsigned long long>(ops[i].macs), format_bytes(st.bytes).c_str(),

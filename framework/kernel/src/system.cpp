@@ -143,6 +143,33 @@ StatGroup stat_slots(const ComponentDescriptor& d, const std::string& type) {
   return group;
 }
 
+/// Bytes from one instance's state to the next: State, then the largest tail any group of the
+/// type asks for (state_tail_bytes, on the Params prepare() filled in), rounded up to State's
+/// alignment. At most 2 GiB - 1, so that a state is one MPI row (an int count of bytes).
+std::uint32_t state_stride(const ComponentDescriptor& d, const std::vector<const ComponentSpec*>& groups) {
+  constexpr std::uint64_t kMaxStride = 0x7fffffff;
+  const std::uint64_t state = std::max<std::uint32_t>(d.state_size, 1);
+  const std::uint64_t align = std::max<std::uint32_t>(d.state_align, 1);
+  std::uint64_t tail = 0;
+  const ComponentSpec* largest = nullptr;
+  if (d.state_tail_bytes != nullptr) {
+    for (const ComponentSpec* group : groups) {
+      const std::uint64_t bytes = d.state_tail_bytes(group->params.data());
+      if (largest == nullptr || bytes > tail) {
+        tail = bytes;
+        largest = group;
+      }
+    }
+  }
+  if (tail > kMaxStride - state - align) {
+    throw ConfigError((largest->where.empty() ? "" : largest->where + ": ") + "'" + largest->name + "' (" +
+                      largest->type + ") needs " + std::to_string(state + tail) + " bytes of state per instance (" +
+                      std::to_string(state) + " of State and " + std::to_string(tail) +
+                      " its parameters ask for), more than the 2 GiB - 1 a component instance may hold");
+  }
+  return static_cast<std::uint32_t>((state + tail + align - 1) / align * align);
+}
+
 }  // namespace
 
 SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
@@ -194,7 +221,8 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
       }
       next_id += group.count;
     }
-    type.states.assign(static_cast<std::size_t>(count) * std::max<std::uint32_t>(d.state_size, 1), std::byte{0});
+    type.rt.state_size = state_stride(d, groups[t]);
+    type.states.assign(static_cast<std::size_t>(count) * type.rt.state_size, std::byte{0});
     type.port_routes.assign(static_cast<std::size_t>(count) * d.nports, kNoLink);
     type.counters.assign(count, InstanceCounters{0, 0});
     type.stats.assign(static_cast<std::size_t>(count) * type.stat_layout.stat_names.size(), 0.0);
@@ -253,8 +281,7 @@ SystemInstance::SystemInstance(const SystemSpec& spec, std::uint64_t seed) {
     ComponentType& type = *type_ptr;
     const ComponentDescriptor& d = *type.descriptor;
     TypeRuntime& rt = type.rt;
-    rt.states = type.states.data();
-    rt.state_size = std::max<std::uint32_t>(d.state_size, 1);
+    rt.states = type.states.data();  // rt.state_size: the stride, set with the states
     rt.params_size = d.params_size;
     rt.params = type.params.data();
     rt.group_of = type.group_of.data();

@@ -21,7 +21,10 @@
 //     the configuration naming one of them (archlab/link_check.hpp);
 //   - optionally `stop_reasons[]` (`static constexpr const char* stop_reasons[]`): why a handler
 //     may end the run (Context::stop(k) stops it with stop_reasons[k]);
-//   - optionally `kinds[]` (KindSpec: kind, name): names of its own event kinds for traces.
+//   - optionally `kinds[]` (KindSpec: kind, name): names of its own event kinds for traces;
+//   - optionally `static std::uint64_t state_tail_bytes(const Params&)`: host code run when the
+//     system is built (after prepare()), the bytes of per-instance state that follow State (a
+//     table sized by the model); handlers reach them with archlab::state_tail<T>(state).
 // `ARCHLAB_REGISTER_COMPONENT(Type, kind, "version", "one line")` turns it into a plugin.
 // See workloads/phold/phold.cpp for a complete example.
 #pragma once
@@ -45,7 +48,9 @@ inline constexpr std::uint32_t kAbiVersion = ARCHLAB_ABI_VERSION_OVERRIDE;
 // 3: ComponentDescriptor::histograms and ::derived.
 // 4: ComponentDescriptor::check_links, ::stop_reasons and ::kinds, HandlerError::Stopped,
 //    BatchArgs::first_seq.
-inline constexpr std::uint32_t kAbiVersion = 4;
+// 5: ComponentDescriptor::state_tail_bytes; TypeRuntime::state_size is the stride between
+//    instances' states (State and the largest tail of the type's groups), no longer sizeof(State).
+inline constexpr std::uint32_t kAbiVersion = 5;
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -217,6 +222,8 @@ struct TypeRuntime {
   ComponentId base;              ///< global id of local instance 0; instances are contiguous
   std::uint32_t count;
   void* states;                  ///< count * state_size bytes
+  /// Bytes from one instance's state to the next: sizeof(State) plus the largest state tail of the
+  /// type's groups (state_tail_bytes), rounded up to alignof(State). Index states with it.
   std::uint32_t state_size;
   std::uint32_t params_size;
   const void* params;            ///< one Params per group (a TOML component entry or replica)
@@ -416,6 +423,24 @@ class Context {
   std::uint32_t local_ = 0;
 };
 
+/// The per-instance table after a component's State: `state_tail_bytes(params)` bytes (as many
+/// Items as the type asked for), zeroed before init() like the rest of the state. Host and
+/// device. Declare `static std::uint64_t state_tail_bytes(const Params&)` in the component.
+template <class Item, class State>
+ARCHLAB_HD Item* state_tail(State& state) {
+  static_assert(std::is_trivially_copyable_v<Item>, "a state tail holds plain data");
+  static_assert(alignof(Item) <= alignof(State),
+                "a state tail starts right after State: its items may not need more alignment than State");
+  return reinterpret_cast<Item*>(reinterpret_cast<std::byte*>(&state) + sizeof(State));
+}
+template <class Item, class State>
+ARCHLAB_HD const Item* state_tail(const State& state) {
+  static_assert(std::is_trivially_copyable_v<Item>, "a state tail holds plain data");
+  static_assert(alignof(Item) <= alignof(State),
+                "a state tail starts right after State: its items may not need more alignment than State");
+  return reinterpret_cast<const Item*>(reinterpret_cast<const std::byte*>(&state) + sizeof(State));
+}
+
 namespace detail {
 
 template <class T>
@@ -584,8 +609,34 @@ constexpr std::uint32_t stop_reason_count() {
 }
 
 template <class T>
-typename T::State* states_of(const TypeRuntime& rt) {
-  return static_cast<typename T::State*>(rt.states);
+concept HasStateTail = requires(const typename T::Params& p) {
+  { T::state_tail_bytes(p) } -> std::convertible_to<std::uint64_t>;
+};
+
+template <class T>
+std::uint64_t state_tail_entry(const void* params) {
+  return static_cast<std::uint64_t>(T::state_tail_bytes(*static_cast<const typename T::Params*>(params)));
+}
+using StateTailBytesFn = std::uint64_t (*)(const void* params);
+template <class T>
+constexpr StateTailBytesFn state_tail_of() {
+  if constexpr (HasStateTail<T>) {
+    return &state_tail_entry<T>;
+  } else {
+    return nullptr;
+  }
+}
+
+/// Local instance `local`'s state. Without a tail every instance is sizeof(State) bytes apart
+/// (rt.state_size is that), which the compiler may use; with one, rt.state_size apart.
+template <class T>
+ARCHLAB_HD typename T::State& state_of(const TypeRuntime& rt, std::uint32_t local) {
+  if constexpr (HasStateTail<T>) {
+    return *reinterpret_cast<typename T::State*>(static_cast<std::byte*>(rt.states) +
+                                                 static_cast<std::uint64_t>(local) * rt.state_size);
+  } else {
+    return static_cast<typename T::State*>(rt.states)[local];
+  }
 }
 template <class T>
 const typename T::Params& params_of(const TypeRuntime& rt, std::uint32_t local) {
@@ -598,7 +649,7 @@ void init_entry(InitArgs* args) {
   Context ctx(rt, *args->sink);
   for (std::uint32_t local = args->first; local < args->last; ++local) {
     ctx.bind(0, local);
-    T::init(states_of<T>(rt)[local], params_of<T>(rt, local), ctx);
+    T::init(state_of<T>(rt, local), params_of<T>(rt, local), ctx);
   }
 }
 
@@ -611,7 +662,7 @@ inline void prefetch_instance(const TypeRuntime& rt, std::uint32_t local) {
   __builtin_prefetch(&rt.stats[static_cast<std::size_t>(local) * rt.nstats], 1);
   __builtin_prefetch(&rt.group_of[local]);
   if (rt.nports > 0) __builtin_prefetch(&rt.port_routes[static_cast<std::size_t>(local) * rt.nports]);
-  if constexpr (sizeof(typename T::State) > 1) __builtin_prefetch(&states_of<T>(rt)[local], 1);
+  if constexpr (sizeof(typename T::State) > 1) __builtin_prefetch(&state_of<T>(rt, local), 1);
 #else
   (void)rt;
   (void)local;
@@ -623,7 +674,6 @@ void batch_entry(BatchArgs* args) {
   const TypeRuntime& rt = *args->rt;
   EventSink& sink = *args->sink;
   Context ctx(rt, sink);
-  typename T::State* states = states_of<T>(rt);
   constexpr std::uint32_t kReserve = max_sends_per_event<T>();
   std::uint32_t i = 0;
   while (i < args->count) {
@@ -635,7 +685,7 @@ void batch_entry(BatchArgs* args) {
     const std::uint32_t first_out = sink.count;
     if (args->first_seq != nullptr) args->first_seq[i] = rt.counters[local].send_seq;
     ctx.bind(event.time, local);
-    T::handle(states[local], params_of<T>(rt, local), event, ctx);
+    T::handle(state_of<T>(rt, local), params_of<T>(rt, local), event, ctx);
     ++i;
     if (sink.error != HandlerError::None) break;
     bool early = false;
@@ -692,6 +742,9 @@ struct ComponentDescriptor {
   std::uint32_t nstop_reasons;
   const KindSpec* kinds;  ///< null when none: names of its event kinds, for traces
   std::uint32_t nkinds;
+  /// Host, after prepare(): bytes of per-instance state after State for a group with these
+  /// Params (archlab::state_tail); null when the type has no tail.
+  std::uint64_t (*state_tail_bytes)(const void* params);
 };
 
 /// Returned by the one symbol every plugin exports, `archlab_plugin`. abi_version stays the
@@ -751,6 +804,7 @@ constexpr ComponentDescriptor make_component_descriptor() {
       stop_reason_count<T>(),
       kinds_of<T>(),
       kind_count<T>(),
+      state_tail_of<T>(),
   };
 }
 

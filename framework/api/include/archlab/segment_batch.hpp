@@ -132,7 +132,7 @@ ARCHLAB_HD void process_segment(const SegmentBatchArgs& a, std::uint32_t s) {
   std::uint32_t next = a.segment_first[s];
   if (next == last) return;
   const std::uint32_t local = a.events[next].target - a.rt.base;
-  typename T::State& state = static_cast<typename T::State*>(a.rt.states)[local];
+  typename T::State& state = state_of<T>(a.rt, local);
   const typename T::Params& params = static_cast<const typename T::Params*>(a.rt.params)[a.rt.group_of[local]];
 
   Event self_events[kSegmentSelfEvents];  // a binary min-heap in the total order
