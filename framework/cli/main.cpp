@@ -83,7 +83,17 @@ void print_params(const char* heading, const archlab::ParamSpec* params, std::ui
   for (std::uint32_t i = 0; i < nparams; ++i) {
     const auto& p = params[i];
     std::string type = to_string(p.type);
-    if (p.type == archlab::ParamType::Choice && p.choices != nullptr) type += " {" + std::string(p.choices) + "}";
+    if (p.type == archlab::ParamType::Choice && p.choices != nullptr) {
+      // A long list (memory.dram's 1,442 address maps) is cut: its doc says what is valid.
+      const std::string choices(p.choices);
+      const std::size_t count = static_cast<std::size_t>(std::count(choices.begin(), choices.end(), '|')) + 1;
+      std::size_t cut = 0; // where the first kListedWhenLong choices end
+      for (std::size_t k = 0; k < archlab::text::kListedWhenLong && cut != std::string::npos; ++k)
+        cut = choices.find('|', k == 0 ? 0 : cut + 1);
+      type += count <= archlab::text::kListedAtMost
+                  ? " {" + choices + "}"
+                  : " {" + choices.substr(0, cut) + "|... " + std::to_string(count) + " in all}";
+    }
     std::printf("      %-20s %-16s %-22s %s\n", p.name, type.c_str(),
                 p.default_text != nullptr ? (std::string("= ") + p.default_text).c_str() : "(required)", p.doc);
   }

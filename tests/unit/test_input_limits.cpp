@@ -197,6 +197,14 @@ TEST(HostileUnits, LimitsAreExactAndLongNumbersAreRead) {
 TEST(HostileUnits, NearestNameOfAHugeNameIsQuick) {
   EXPECT_EQ(archlab::text::nearest(std::string(10'000'000, 'x'), {"engine", "seed"}), "");
   EXPECT_EQ(archlab::text::nearest("engien", {"engine", "seed"}), "engine");
+  // A long list of valid names is cut to its first few and a count; a short one is listed whole.
+  std::vector<std::string> many;
+  for (int i = 0; i < 1442; ++i)
+    many.push_back("map" + std::to_string(i));
+  const std::string cut = archlab::text::suggest("map14x", many);
+  EXPECT_EQ(cut, " (did you mean 'map14'?); valid: map0, map1, map2, map3, map4, map5, map6, map7, map8, map9, "
+                 "map10, map11, ... (1442 in all)");
+  EXPECT_EQ(archlab::text::suggest("fif", {"fifo", "lifo"}), " (did you mean 'fifo'?); valid: fifo, lifo");
 }
 
 TEST(HostileOutput, OutputMustBeARegularFileThatIsNoInput) {

@@ -49,8 +49,16 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 
 std::string suggest(std::string_view name, const std::vector<std::string>& valid) {
   const std::string close = nearest(name, valid);
-  return (close.empty() ? "" : " (did you mean '" + close + "'?)") + std::string("; valid: ") +
-         (valid.empty() ? std::string("none") : join(valid, ", "));
+  std::string listed;
+  if (valid.empty()) {
+    listed = "none";
+  } else if (valid.size() <= kListedAtMost) {
+    listed = join(valid, ", ");
+  } else { // a list a reader can take in: the first few, and how many there are
+    listed = join(std::vector<std::string>(valid.begin(), valid.begin() + kListedWhenLong), ", ") + ", ... (" +
+             std::to_string(valid.size()) + " in all)";
+  }
+  return (close.empty() ? "" : " (did you mean '" + close + "'?)") + std::string("; valid: ") + listed;
 }
 
 }  // namespace archlab::text
