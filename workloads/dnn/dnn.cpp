@@ -242,7 +242,23 @@ struct Walker {
       unit.next_step = 0;
       return true;
     }
+    // Nothing ready: the first operator of the class not fully handed out may have its weights
+    // read early. Only that one: every operator before it is handed out, so the slots a prefetch
+    // holds are never needed for an earlier operator to finish.
+    if (frontier < p.nops && may_prefetch(frontier)) {
+      unit.op = frontier;
+      unit.item = s.ops[frontier].issued++;
+      unit.next_step = 0;
+      return true;
+    }
     return false;
+  }
+
+  /// With `prefetch`: a matrix operator whose inputs are not done yet but whose B operand is a
+  /// weight (no operator writes it), with items left to hand out.
+  ARCHLAB_HD bool may_prefetch(std::uint32_t pos) const {
+    return p.prefetch && ops[pos].unit_class == kMatrix && ops[pos].b_weight != 0 && s.ops[pos].preds_left > 0 &&
+           s.ops[pos].issued < ops[pos].items;
   }
 
   ARCHLAB_HD bool take_round_robin(std::uint32_t c, std::uint32_t u, Unit& unit) {
@@ -261,7 +277,7 @@ struct Walker {
         continue;
       }
       OpState& state = s.ops[unit.rr_pos];
-      if (state.preds_left > 0) return false; // its turn comes when the operator is ready
+      if (state.preds_left > 0 && !may_prefetch(unit.rr_pos)) return false; // its turn comes when it is ready
       unit.op = unit.rr_pos;
       unit.item = unit.rr_item;
       unit.next_step = 0;
@@ -345,6 +361,16 @@ struct Walker {
     }
     slot.buffer_address = s.buffers > 0 ? slot_base(c, u, k) : 0;
     slot.outstanding = 0;
+    slot.a_later = 0;
+    if (s.ops[unit.op].preds_left > 0) { // prefetch: the weights now, the A tile when the inputs are done
+      slot.a_later = 1;
+      slot.left = x.read_bytes - x.first_bytes;
+      slot.region_left = slot.left;
+      slot.address = slot.second_address;
+      slot.region_buffer = slot.second_buffer;
+      slot.region_lo = slot.second_lo;
+      slot.region_size = slot.second_size;
+    }
     ++unit.next_step;
     OpState& state = s.ops[unit.op];
     if (state.start == kTickMax) state.start = ctx.now();
@@ -387,8 +413,10 @@ struct Walker {
     op.end = ctx.now();
     ++s.ops_done;
     ctx.stat_add(Dnn::kOpsDone, 1.0);
-    for (std::uint32_t i = 0; i < program.nsucc; ++i)
-      --s.ops[succ[program.first_succ + i]].preds_left;
+    for (std::uint32_t i = 0; i < program.nsucc; ++i) {
+      const std::uint32_t next = succ[program.first_succ + i];
+      if (--s.ops[next].preds_left == 0 && p.prefetch) release(next);
+    }
     if (s.ops_done == p.nops) finish();
   }
 
@@ -400,11 +428,46 @@ struct Walker {
 
   ARCHLAB_HD void check_slot(std::uint32_t c, std::uint32_t u, Slot& slot) {
     if (slot.left != 0 || slot.outstanding != 0) return;
-    if (slot.phase == kReading) {
+    if (slot.phase == kReading && slot.a_later != 0) { // prefetched weights are in
+      if (s.ops[slot.op].preds_left > 0) {
+        slot.phase = kHeld;
+      } else {
+        read_a(slot);
+      }
+    } else if (slot.phase == kReading) {
       slot.phase = kReady;
       commands(c, u, s.unit[c][u]);
     } else if (slot.phase == kWriting) {
       item_done(slot);
+    }
+  }
+
+  /// A prefetched step's A tile, once its operator's inputs are done (pump() sends it).
+  ARCHLAB_HD void read_a(Slot& slot) {
+    const ProgramOp& op = ops[slot.op];
+    const Extent x = extent_of(op, slot.item, slot.step);
+    slot.phase = kReading;
+    slot.a_later = 0;
+    slot.left = x.first_bytes;
+    slot.region_left = x.first_bytes;
+    slot.address = x.read_address;
+    slot.region_buffer = kNone;
+    if (resident(op.a_resident)) {
+      slot.region_buffer = op.a_home % s.buffers;
+      slot.region_lo = s.resident_base + op.a_offset;
+      slot.region_size = op.a_bytes;
+      slot.address = x.read_address - op.in_base;
+    }
+  }
+
+  /// Operator `pos` became ready: its held steps read their A tiles.
+  ARCHLAB_HD void release(std::uint32_t pos) {
+    const std::uint32_t depth = Dnn::depth_of(p);
+    for (std::uint32_t u = 0; u < s.units[kMatrix]; ++u) {
+      for (std::uint32_t k = 0; k < depth; ++k) {
+        Slot& slot = s.unit[kMatrix][u].slots[k];
+        if (slot.phase == kHeld && slot.op == pos) read_a(slot);
+      }
     }
   }
 
