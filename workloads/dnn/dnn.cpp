@@ -147,12 +147,15 @@ struct Walker {
 
   /// Requests for the transfers in progress, one request per slot per round, until every
   /// transfer is requested, the next memory has `outstanding` requests in flight, or the sends
-  /// of this event are spent (then a kick continues at the same time).
+  /// of this event are spent (then a kick continues at the same time). Prefetch reads (the weights
+  /// of steps whose operator is not ready) go last: only what the transfers the running operators
+  /// wait for leave room for.
   ARCHLAB_HD void pump() {
     const std::uint32_t depth = Dnn::depth_of(p);
     const std::uint32_t all_units = s.units[0] + s.units[1];
     if (all_units == 0 || s.memories == 0) return;
     bool progress = true;
+    bool prefetches = false; // the round's transfers: those of ready operators, then prefetches
     while (progress) {
       progress = false;
       for (std::uint32_t visit = 0; visit < all_units; ++visit) {
@@ -163,6 +166,7 @@ struct Walker {
         for (std::uint32_t k = 0; k < depth; ++k) {
           Slot& slot = unit.slots[k];
           if (slot.left == 0 || (slot.phase != kReading && slot.phase != kWriting)) continue;
+          if ((slot.a_later != 0) != prefetches) continue;
           const bool writing = slot.phase == kWriting;
           if (slot.region_left == 0) { // the A tile is requested: on to the B tile
             slot.address = slot.second_address;
@@ -215,6 +219,7 @@ struct Walker {
         }
       }
       s.pump_unit = (s.pump_unit + 1) % all_units;
+      if (!progress && !prefetches && p.prefetch) prefetches = progress = true;
     }
   }
 
