@@ -312,8 +312,8 @@ TEST(DnnWorkload, PrefetchChangesWhenDataMovesNotWhatMoves) {
   // The MLP (three GEMMs with weights, activations and a softmax between them) on two arrays,
   // with both policies and with one buffer slot per unit, and on the datacenter example (DMA
   // engines over a mesh, results kept on chip).
-  for (const std::string mapping : {"policy = \"least_loaded\"\nmin_tiles = 8\n",
-                                    "policy = \"round_robin\"\nmin_tiles = 8\n", "depth = 1\n"}) {
+  for (const std::string mapping :
+       {"policy = \"least_loaded\"\nmin_tiles = 8\n", "policy = \"round_robin\"\nmin_tiles = 8\n", "depth = 1\n"}) {
     const DnnRun off = run_text(machine(zoo("mlp_small"), mapping, 2));
     const DnnRun on = run_text(machine(zoo("mlp_small"), mapping + "prefetch = true", 2));
     EXPECT_EQ(on.result.status, "completed") << mapping;
