@@ -275,6 +275,121 @@ TEST(DnnWorkload, OperatorsWaitForEveryInputAndIndependentOnesOverlap) {
   EXPECT_LT(start[2], end[1]) << "b and c are independent and run side by side";
 }
 
+// ---- prefetch: the next operator's weights while the operators before it run ----------------
+
+/// Everything a run moves and computes, which prefetch must leave as it is (it changes when, not
+/// what): the program's traffic and commands, the memories' and units' counts, and per operator
+/// its bytes, MACs and tiles.
+void expect_same_work(const DnnRun& a, const DnnRun& b, const std::string& what) {
+  for (const char* stat :
+       {"workload.dnn.done", "workload.dnn.ops_done", "workload.dnn.bytes_read", "workload.dnn.bytes_written",
+        "workload.dnn.buffer_bytes", "workload.dnn.commands", "workload.dnn.macs", "memory.dram.reads",
+        "memory.dram.writes", "memory.dram.bytes", "memory.sram.reads", "memory.sram.writes", "memory.sram.bytes",
+        "compute.systolic.tiles", "compute.systolic.macs", "compute.systolic.cycles"}) {
+    EXPECT_EQ(a.sum(stat), b.sum(stat)) << what << ": " << stat;
+  }
+  if (a.stats.count("compute.vector.ops") != 0) {
+    EXPECT_EQ(a.sum("compute.vector.ops"), b.sum("compute.vector.ops")) << what;
+    EXPECT_EQ(a.sum("compute.vector.elements"), b.sum("compute.vector.elements")) << what;
+  }
+  if (a.stats.count("workload.dnn_dma.requests") != 0) {
+    EXPECT_EQ(a.sum("workload.dnn_dma.requests"), b.sum("workload.dnn_dma.requests")) << what;
+  }
+  for (const char* column : {"bytes", "macs", "tiles"})
+    EXPECT_EQ(a.u(column), b.u(column)) << what << ": " << column;
+}
+
+/// Some operator's first request came before the operator ahead of it in the program ended.
+bool starts_before_its_predecessor_ends(const DnnRun& r) {
+  const auto start = r.u("start");
+  const auto end = r.u("end");
+  for (std::size_t i = 1; i < start.size(); ++i) {
+    if (start[i] < end[i - 1]) return true;
+  }
+  return false;
+}
+
+TEST(DnnWorkload, PrefetchChangesWhenDataMovesNotWhatMoves) {
+  // The MLP (three GEMMs with weights, activations and a softmax between them) on two arrays,
+  // with both policies and with one buffer slot per unit, and on the datacenter example (DMA
+  // engines over a mesh, results kept on chip).
+  for (const std::string mapping :
+       {"policy = \"least_loaded\"\nmin_tiles = 8\n", "policy = \"round_robin\"\nmin_tiles = 8\n", "depth = 1\n"}) {
+    const DnnRun off = run_text(machine(zoo("mlp_small"), mapping, 2));
+    const DnnRun on = run_text(machine(zoo("mlp_small"), mapping + "prefetch = true", 2));
+    EXPECT_EQ(on.result.status, "completed") << mapping;
+    expect_same_work(off, on, mapping);
+    EXPECT_FALSE(starts_before_its_predecessor_ends(off)) << mapping << ": the MLP is a chain";
+    EXPECT_TRUE(starts_before_its_predecessor_ends(on)) << mapping << ": some weights were read early";
+  }
+  const auto example = kSource / "examples/datacenter_resnet50.toml";
+  const std::vector<Override> mlp{{"workloads.dnn.model", zoo("mlp_small")}};
+  std::vector<Override> without = mlp;
+  without.push_back({"workloads.dnn.prefetch", "false"});
+  std::vector<Override> with = mlp;
+  with.push_back({"workloads.dnn.prefetch", "true"});
+  const DnnRun off = run_dnn(load_experiment(example, without, test_registry()));
+  const DnnRun on = run_dnn(load_experiment(example, with, test_registry()));
+  expect_same_work(off, on, "datacenter example");
+  EXPECT_TRUE(starts_before_its_predecessor_ends(on));
+}
+
+TEST(DnnWorkload, PrefetchReadsTheNextWeightsWhileTheOperatorsBeforeRun) {
+  // The MLP with its activations kept on chip: while relu1 runs on the vector unit, the array's
+  // free slots read fc2's weights (fc2 waits for relu1, but its B operand is a weight), so the
+  // memory, idle during relu1 without prefetch, is busy; fc2's A tile (relu1's result) follows.
+  const std::string mapping = "buffer_size = \"256 KiB\"\nresident_size = \"256 KiB\"\n";
+  const DnnRun off = run_text(machine(zoo("mlp_small"), mapping));
+  const DnnRun on = run_text(machine(zoo("mlp_small"), mapping + "prefetch = true"));
+  expect_same_work(off, on, "mlp");
+  ASSERT_EQ(on.names(), (std::vector<std::string>{"fc1", "relu1", "fc2", "relu2", "fc3", "softmax"}));
+  const auto start_off = off.u("start");
+  const auto end_off = off.u("end");
+  const auto start = on.u("start");
+  const auto end = on.u("end");
+  for (std::size_t i = 1; i < start.size(); ++i)
+    EXPECT_GE(start_off[i], end_off[i - 1]) << i;
+  EXPECT_LT(start[2], end[1]) << "fc2's weights are read before relu1 ends";
+  EXPECT_LT(start[2], start[1]) << "and before relu1 starts: the slots free while fc1's last tile computes";
+  EXPECT_LT(start[4], end[3]) << "fc3's likewise, during relu2";
+  EXPECT_EQ(start[1], end[0]) << "vector operators are not prefetched";
+  // fc2 then needs less time after relu1 than it did, and the inference ends sooner.
+  EXPECT_LT(end[2] - end[1], end_off[2] - end_off[1]);
+  EXPECT_LT(on.sum("workload.dnn.latency"), off.sum("workload.dnn.latency"));
+}
+
+/// A GEMM and, after it, a `second_type` of 16 x 512 x 512 whose A operand is the GEMM's result.
+std::string gemm_then(const TempDir& dir, const std::string& second_type) {
+  return dir
+      .write("chain.toml", "[[ops]]\nname = \"first\"\ntype = \"gemm\"\ninputs = []\nm = 256\nn = 64\nk = 64\n"
+                           "[[ops]]\nname = \"second\"\ntype = \"" +
+                               second_type + "\"\ninputs = [\"first\"]\nm = 16\nn = 512\nk = 512\n")
+      .string();
+}
+
+TEST(DnnWorkload, PrefetchTakesOnlyOperatorsWhoseBIsAWeight) {
+  // A matmul's B operand is not a weight (b_is_weight = false, as attention's keys and values):
+  // nothing of `second` is read before `first` is done, prefetch or not.
+  const TempDir dir;
+  const std::string tiles = "tile_n = 128\ntile_k = 128\n";
+  const DnnRun off = run_text(machine(gemm_then(dir, "matmul"), tiles, 1, false));
+  const DnnRun on = run_text(machine(gemm_then(dir, "matmul"), tiles + "prefetch = true", 1, false));
+  EXPECT_EQ(on.sum("workload.dnn.done"), 1.0);
+  expect_same_work(off, on, "matmul");
+  EXPECT_GE(on.u("start")[1], on.u("end")[0]);
+  EXPECT_EQ(on.u("start"), off.u("start"));
+  EXPECT_EQ(on.u("end"), off.u("end"));
+}
+
+TEST(DnnWorkload, PrefetchMustBeABoolean) {
+  for (const std::string value : {"\"yes\"", "1"}) {
+    const std::string error = config_error(machine(zoo("mlp_small"), "prefetch = " + value));
+    EXPECT_TRUE(contains(error, "component 'dnn'") && contains(error, "'prefetch'") &&
+                contains(error, "must be true or false"))
+        << error;
+  }
+}
+
 TEST(DnnWorkload, ScaleSimTopologiesRunUnchanged) {
   const TempDir dir;
   const auto csv = dir.write("gemms.csv", "Layer, M, N, K,\nfc1, 64, 96, 128,\nfc2, 64, 32, 96,\n");

@@ -147,12 +147,15 @@ struct Walker {
 
   /// Requests for the transfers in progress, one request per slot per round, until every
   /// transfer is requested, the next memory has `outstanding` requests in flight, or the sends
-  /// of this event are spent (then a kick continues at the same time).
+  /// of this event are spent (then a kick continues at the same time). Prefetch reads (the weights
+  /// of steps whose operator is not ready) go last: only what the transfers the running operators
+  /// wait for leave room for.
   ARCHLAB_HD void pump() {
     const std::uint32_t depth = Dnn::depth_of(p);
     const std::uint32_t all_units = s.units[0] + s.units[1];
     if (all_units == 0 || s.memories == 0) return;
     bool progress = true;
+    bool prefetches = false; // the round's transfers: those of ready operators, then prefetches
     while (progress) {
       progress = false;
       for (std::uint32_t visit = 0; visit < all_units; ++visit) {
@@ -163,6 +166,7 @@ struct Walker {
         for (std::uint32_t k = 0; k < depth; ++k) {
           Slot& slot = unit.slots[k];
           if (slot.left == 0 || (slot.phase != kReading && slot.phase != kWriting)) continue;
+          if ((slot.a_later != 0) != prefetches) continue;
           const bool writing = slot.phase == kWriting;
           if (slot.region_left == 0) { // the A tile is requested: on to the B tile
             slot.address = slot.second_address;
@@ -215,6 +219,7 @@ struct Walker {
         }
       }
       s.pump_unit = (s.pump_unit + 1) % all_units;
+      if (!progress && !prefetches && p.prefetch) prefetches = progress = true;
     }
   }
 
@@ -242,7 +247,23 @@ struct Walker {
       unit.next_step = 0;
       return true;
     }
+    // Nothing ready: the first operator of the class not fully handed out may have its weights
+    // read early. Only that one: every operator before it is handed out, so the slots a prefetch
+    // holds are never needed for an earlier operator to finish.
+    if (frontier < p.nops && may_prefetch(frontier)) {
+      unit.op = frontier;
+      unit.item = s.op(frontier).issued++;
+      unit.next_step = 0;
+      return true;
+    }
     return false;
+  }
+
+  /// With `prefetch`: a matrix operator whose inputs are not done yet but whose B operand is a
+  /// weight (no operator writes it), with items left to hand out.
+  ARCHLAB_HD bool may_prefetch(std::uint32_t pos) const {
+    return p.prefetch && ops[pos].unit_class == kMatrix && ops[pos].b_weight != 0 && s.op(pos).preds_left > 0 &&
+           s.op(pos).issued < ops[pos].items;
   }
 
   ARCHLAB_HD bool take_round_robin(std::uint32_t c, std::uint32_t u, Unit& unit) {
@@ -261,7 +282,7 @@ struct Walker {
         continue;
       }
       OpState& state = s.op(unit.rr_pos);
-      if (state.preds_left > 0) return false; // its turn comes when the operator is ready
+      if (state.preds_left > 0 && !may_prefetch(unit.rr_pos)) return false; // its turn comes when it is ready
       unit.op = unit.rr_pos;
       unit.item = unit.rr_item;
       unit.next_step = 0;
@@ -345,6 +366,16 @@ struct Walker {
     }
     slot.buffer_address = s.buffers > 0 ? slot_base(c, u, k) : 0;
     slot.outstanding = 0;
+    slot.a_later = 0;
+    if (s.op(unit.op).preds_left > 0) { // prefetch: the weights now, the A tile when the inputs are done
+      slot.a_later = 1;
+      slot.left = x.read_bytes - x.first_bytes;
+      slot.region_left = slot.left;
+      slot.address = slot.second_address;
+      slot.region_buffer = slot.second_buffer;
+      slot.region_lo = slot.second_lo;
+      slot.region_size = slot.second_size;
+    }
     ++unit.next_step;
     OpState& state = s.op(unit.op);
     if (state.start == kTickMax) state.start = ctx.now();
@@ -387,8 +418,10 @@ struct Walker {
     op.end = ctx.now();
     ++s.ops_done;
     ctx.stat_add(Dnn::kOpsDone, 1.0);
-    for (std::uint32_t i = 0; i < program.nsucc; ++i)
-      --s.op(succ[program.first_succ + i]).preds_left;
+    for (std::uint32_t i = 0; i < program.nsucc; ++i) {
+      const std::uint32_t next = succ[program.first_succ + i];
+      if (--s.op(next).preds_left == 0 && p.prefetch) release(next);
+    }
     if (s.ops_done == p.nops) finish();
   }
 
@@ -400,11 +433,46 @@ struct Walker {
 
   ARCHLAB_HD void check_slot(std::uint32_t c, std::uint32_t u, Slot& slot) {
     if (slot.left != 0 || slot.outstanding != 0) return;
-    if (slot.phase == kReading) {
+    if (slot.phase == kReading && slot.a_later != 0) { // prefetched weights are in
+      if (s.op(slot.op).preds_left > 0) {
+        slot.phase = kHeld;
+      } else {
+        read_a(slot);
+      }
+    } else if (slot.phase == kReading) {
       slot.phase = kReady;
       commands(c, u, s.unit[c][u]);
     } else if (slot.phase == kWriting) {
       item_done(slot);
+    }
+  }
+
+  /// A prefetched step's A tile, once its operator's inputs are done (pump() sends it).
+  ARCHLAB_HD void read_a(Slot& slot) {
+    const ProgramOp& op = ops[slot.op];
+    const Extent x = extent_of(op, slot.item, slot.step);
+    slot.phase = kReading;
+    slot.a_later = 0;
+    slot.left = x.first_bytes;
+    slot.region_left = x.first_bytes;
+    slot.address = x.read_address;
+    slot.region_buffer = kNone;
+    if (resident(op.a_resident)) {
+      slot.region_buffer = op.a_home % s.buffers;
+      slot.region_lo = s.resident_base + op.a_offset;
+      slot.region_size = op.a_bytes;
+      slot.address = x.read_address - op.in_base;
+    }
+  }
+
+  /// Operator `pos` became ready: its held steps read their A tiles.
+  ARCHLAB_HD void release(std::uint32_t pos) {
+    const std::uint32_t depth = Dnn::depth_of(p);
+    for (std::uint32_t u = 0; u < s.units[kMatrix]; ++u) {
+      for (std::uint32_t k = 0; k < depth; ++k) {
+        Slot& slot = s.unit[kMatrix][u].slots[k];
+        if (slot.phase == kHeld && slot.op == pos) read_a(slot);
+      }
     }
   }
 

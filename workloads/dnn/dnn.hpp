@@ -65,7 +65,8 @@ struct ProgramOp {
   /// memory when the flag is 1, in the resident tensor of operator `*_home` (program position:
   /// its piece i of request_size bytes is in buffer (home + i) mod buffers) at `*_offset` of the
   /// resident region, `*_bytes` long.
-  std::uint32_t a_resident, b_resident, out_resident, pad_resident;
+  std::uint32_t a_resident, b_resident, out_resident;
+  std::uint32_t b_weight; ///< 1: B is a weight (matrix): no operator writes it, so `prefetch` may read it early
   std::uint32_t a_home, b_home;
   std::uint64_t a_offset, b_offset, out_offset;
   std::uint64_t a_bytes, b_bytes;
@@ -86,7 +87,9 @@ struct OpState {
 };
 static_assert(sizeof(OpState) == 72, "the README counts 72 bytes of state an operator");
 
-enum Phase : std::uint32_t { kFree = 0, kReading, kReady, kComputing, kWriting };
+/// kHeld: with `prefetch`, a step taken before its operator's inputs were done has its weights
+/// (the B tile) in and waits for the inputs to read its A tile.
+enum Phase : std::uint32_t { kFree = 0, kReading, kReady, kComputing, kWriting, kHeld };
 
 /// A buffer slot: one step of one item on one unit.
 struct Slot {
@@ -106,6 +109,8 @@ struct Slot {
   std::uint64_t buffer_address;
   std::uint32_t outstanding; ///< memory requests in flight
   std::uint32_t last;        ///< 1: the item's last step (its result is written after it)
+  std::uint32_t a_later;     ///< 1: prefetched, the transfer is the B tile and the A tile is still to be read
+  std::uint32_t pad;
 };
 
 struct Unit {
@@ -131,6 +136,7 @@ struct Dnn {
     bool one_pass;
     bool mem_via_interconnect;
     bool buffer_via_interconnect;
+    bool prefetch;
     std::uint64_t buffer_size;
     std::uint64_t depth;
     std::uint64_t tile_m, tile_n, tile_k;
@@ -210,6 +216,11 @@ struct Dnn {
                     "`mem` goes into an interconnect: memory i is endpoint mem_route + i"),
       ARCHLAB_PARAM(Params, buffer_via_interconnect, Bool, "false",
                     "`buffer` goes into an interconnect: buffer i is endpoint buffer_route + i"),
+      ARCHLAB_PARAM(Params, prefetch, Bool, "false",
+                    "a matrix unit with a free buffer slot and no ready work takes an item of the next matrix "
+                    "operator before that operator's inputs are done, when its B operand is a weight, and reads "
+                    "the weights (B tiles) while the operators before it run; the A tile follows when the inputs "
+                    "are done. Same requests and commands, earlier"),
       ARCHLAB_PARAM_RANGE(Params, buffer_size, Size, "1 MiB",
                           "on-chip buffer per compute unit (matrix and vector) for the operands and results of its "
                           "steps in flight; unit f (matrix units first) uses buffer f mod buffers, so "

@@ -379,6 +379,7 @@ bool Dnn::prepare(Params& p, DataBuilder& data) {
     for (std::size_t dep : source.deps)
       successors[position[dep]].push_back(static_cast<std::uint32_t>(pos));
     op.unit_class = source.is_matrix() ? kMatrix : kVector;
+    op.b_weight = source.is_matrix() && source.weight_elements() > 0 ? 1u : 0u;
     if (!(source.is_matrix() ? tile_matrix(p, graph, source, eb, op, data)
                              : tile_vector(p, graph, source, eb, op, data))) {
       return false;
