@@ -1019,7 +1019,7 @@ TEST(DnnWorkload, MemInterleaveSendsEachBlockToItsMemoryAtItsLocalAddress) {
   const std::string error = config_error(text);
   EXPECT_TRUE(contains(error, "does not fit 'dram[0]' (memory.sram) on its port 'mem': with mem_interleave = 4096 B "
                               "over 3 memories, each holds " +
-                              std::to_string(share) + " B of address_range = 1048576 B"))
+                                  std::to_string(share) + " B of address_range = 1048576 B"))
       << error;
 }
 

@@ -314,12 +314,12 @@ void Dnn::check_links(const Params& p, LinkCheck& check) {
       if (peer.port != kMemPort || !peer.outgoing || index++ >= memories) continue;
       const double capacity = peer.number("capacity");
       if (capacity == capacity && capacity < static_cast<double>(share)) {
-        check.refuse(peer, ("with mem_interleave = " + std::to_string(p.mem_interleave) + " B over " +
-                            std::to_string(memories) + " memories, each holds " + std::to_string(share) +
-                            " B of address_range = " + std::to_string(p.address_range) +
-                            " B, more than its capacity of " + std::to_string(static_cast<std::uint64_t>(capacity)) +
-                            " B: lower address_range")
-                               .c_str());
+        const std::string message = "with mem_interleave = " + std::to_string(p.mem_interleave) + " B over " +
+                                    std::to_string(memories) + " memories, each holds " + std::to_string(share) +
+                                    " B of address_range = " + std::to_string(p.address_range) +
+                                    " B, more than its capacity of " +
+                                    std::to_string(static_cast<std::uint64_t>(capacity)) + " B: lower address_range";
+        check.refuse(peer, message.c_str());
         return;
       }
     }
