@@ -16,7 +16,9 @@ a Markdown table, per operator kind (the mean over the 12 layers; lm_head once):
 "all 49 GEMVs" sums the 49 windows; "step" is the decode step's latency.
 
     python3 benchmarks/validation/gpt2_decode_gemvs.py [--archlab build/framework/archlab]
-        [--configs shipped is is+prefetch ...]
+        [--configs ws is+prefetch ...] [--set workloads.dnn.mem_interleave="0 B" ...]
+
+--set adds overrides to every configuration (after its own), as `archlab run --set` does.
 """
 import argparse
 import os
@@ -84,6 +86,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--archlab", default=os.path.join(ROOT, "build", "framework", "archlab"))
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="an override for every configuration (repeatable)")
     args = parser.parse_args()
     print("| run | " + " | ".join(KINDS) + " | all 49 GEMVs | step |")
     print("|---" * (len(KINDS) + 3) + "|")
@@ -91,7 +95,7 @@ def main():
         for name in args.configs:
             label, overrides = CONFIGS[name]
             out = os.path.join(folder, name + ".h5")
-            run(args.archlab, overrides, out)
+            run(args.archlab, overrides + args.set, out)
             print(f"| {label} | " + " | ".join(figures(out)) + " |", flush=True)
     return 0
 

@@ -105,9 +105,16 @@ struct Walker {
     const std::uint32_t engines = (s.dmas - group + groups - 1) / groups;
     return group + lane % engines * groups;
   }
+  /// With mem_interleave, the address memory (address / interleave) mod memories gets: its own
+  /// blocks one after another, the interleave bits taken out.
+  ARCHLAB_HD std::uint64_t local_address(std::uint64_t address) const {
+    const std::uint64_t block = p.mem_interleave;
+    return address / (block * s.memories) * block + address % block;
+  }
+  /// `address` is the one the memory gets (wrapped; with mem_interleave, local).
   ARCHLAB_HD void to_memory(std::uint16_t kind, std::uint32_t c, std::uint32_t u, std::uint32_t memory,
                             std::uint64_t address, std::uint64_t bytes, std::uint64_t tag) {
-    const Payload payload{{wrap(address), bytes, 0, tag}};
+    const Payload payload{{address, bytes, 0, tag}};
     if (s.dmas > 0) {
       const auto destination = static_cast<std::uint32_t>(p.mem_via_interconnect ? p.mem_route + memory : memory);
       send(Dnn::kDmaPort, kind, payload, engine_of(c, u, memory),
@@ -192,18 +199,27 @@ struct Walker {
           }
           const bool with_buffer = writing && s.buffers > 0;
           if (!can_send(with_buffer ? 2 : 1)) return kick();
-          // The next memory in turn with room; none: a reply comes back and pumps again.
+          std::uint64_t address = wrap(slot.address);
+          std::uint64_t bytes = min2(slot.region_left, p.request_size);
           std::uint32_t memory = kNone;
-          for (std::uint32_t m = 0; m < s.memories && memory == kNone; ++m) {
-            const std::uint32_t candidate = (s.mem_rr + m) % s.memories;
-            if (s.mem_outstanding[candidate] < p.outstanding) memory = candidate;
+          if (p.mem_interleave > 0) {
+            // The memory the address belongs to; full: this slot waits, the others go on.
+            memory = static_cast<std::uint32_t>(address / p.mem_interleave % s.memories);
+            if (s.mem_outstanding[memory] >= p.outstanding) continue;
+            bytes = min2(bytes, p.mem_interleave - address % p.mem_interleave); // not across a boundary
+            address = local_address(address);
+          } else {
+            // The next memory in turn with room; none: a reply comes back and pumps again.
+            for (std::uint32_t m = 0; m < s.memories && memory == kNone; ++m) {
+              const std::uint32_t candidate = (s.mem_rr + m) % s.memories;
+              if (s.mem_outstanding[candidate] < p.outstanding) memory = candidate;
+            }
+            if (memory == kNone) return;
+            s.mem_rr = memory + 1;
           }
-          if (memory == kNone) return;
-          const std::uint64_t bytes = min2(slot.region_left, p.request_size);
-          to_memory(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, memory, slot.address, bytes,
+          to_memory(writing ? protocol::kMemWrite : protocol::kMemRead, c, u, memory, address, bytes,
                     make_tag(c, u, k, false, memory));
           ++s.mem_outstanding[memory];
-          s.mem_rr = memory + 1;
           ++slot.outstanding;
           if (with_buffer) { // the result leaves the buffer as it goes out
             to_buffer(protocol::kMemRead, c, u, memory, slot.buffer_address, bytes, make_tag(c, u, k, true, 0));

@@ -150,6 +150,7 @@ struct Dnn {
     std::uint64_t mem_route, mem_count;
     std::uint64_t buffer_route, buffer_count;
     std::uint64_t address_range;
+    std::uint64_t mem_interleave; ///< 0: requests dealt round-robin; else memory (address / it) mod memories
     std::uint64_t resident_size;
     std::uint64_t dma_engines;
     std::uint64_t dma_groups;
@@ -262,7 +263,15 @@ struct Dnn {
                           "the ones still needed, is written to and read from the buffer instead of memory; 0: none",
                           0.0, 1e15),
       ARCHLAB_PARAM_RANGE(Params, address_range, Size, "1 GiB",
-                          "memory addresses wrap at this size: at most the smallest memory's capacity", 4096.0, 1e18),
+                          "memory addresses wrap at this size: at most the smallest memory's capacity (with "
+                          "mem_interleave, each memory's share of it)",
+                          4096.0, 1e18),
+      ARCHLAB_PARAM_RANGE(Params, mem_interleave, Size, "0 B",
+                          "0: requests go round-robin over the memories, each with the whole address; else the "
+                          "memories interleave by address: memory (address / mem_interleave) mod memories serves "
+                          "it, at the address without those bits ((address / (mem_interleave x memories)) x "
+                          "mem_interleave + address mod mem_interleave); requests are split at the boundaries",
+                          0.0, 1e15),
       ARCHLAB_PARAM_RANGE(Params, dma_engines, UInt, "0",
                           "DMA engines (workload.dnn_dma, the receivers of `dma`) that move the units' data: unit f "
                           "(matrix units first) uses engine f mod dma_engines, which sends its requests on its own "

@@ -280,6 +280,11 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
     }
   }
 
+  // Requests of request_size bytes; with mem_interleave at most one block (the estimate ignores
+  // the extra split of a transfer that starts off a block boundary). Either way the memories
+  // share the bytes evenly: round-robin deals the requests so, the interleave spreads the blocks.
+  const std::uint64_t piece = p.mem_interleave > 0 ? std::min(p.request_size, p.mem_interleave) : p.request_size;
+
   // Energy per byte averaged over the memories the requests are dealt to.
   const auto average = [](const Path& path, bool write) {
     double sum = 0;
@@ -383,7 +388,7 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
     if (ic != nullptr || engine_bandwidth > 0) {
       // Every request carries a header.
       const auto wire = [&](std::uint64_t bytes, const Path& path) {
-        const std::uint64_t requests = (bytes + p.request_size - 1) / p.request_size;
+        const std::uint64_t requests = (bytes + piece - 1) / piece;
         return bytes + requests * (path.interconnect != nullptr ? path.header : engine_header);
       };
       const bool mem_through = mem.interconnect != nullptr || engine_bandwidth > 0;
@@ -410,7 +415,7 @@ bool estimate_dnn(const EstimateSystem* system, EstimateOut* out) {
     // unit's fills and drains go to its own buffer (f mod buffers), the tensors kept on chip are
     // spread over all the buffers.
     const auto wire_bytes = [&](std::uint64_t bytes, const Path& path) {
-      return static_cast<double>(bytes + (bytes + p.request_size - 1) / p.request_size * path.header);
+      return static_cast<double>(bytes + (bytes + piece - 1) / piece * path.header);
     };
     if (mem.interconnect != nullptr) {
       const auto memories = static_cast<double>(mem.memories.size());

@@ -231,6 +231,10 @@ const char* Dnn::validate(const Params& p) {
     return "dma_groups must not exceed dma_engines: each group needs an engine of its own";
   }
   if (p.address_range < 2 * p.request_size) return "address_range must be at least twice request_size";
+  if (p.mem_interleave > 0 && p.mem_interleave < 32) {
+    return "mem_interleave must be 0 B (requests round-robin over the memories) or at least 32 B (the smallest "
+           "request_size): the bytes of consecutive addresses one memory serves";
+  }
   if (p.one_pass && (p.array_rows == 0 || p.array_cols == 0)) {
     return "one_pass = true needs array_rows and array_cols (the matrix units' PE array)";
   }
@@ -296,6 +300,30 @@ void Dnn::check_links(const Params& p, LinkCheck& check) {
     return true;
   };
   if (!direct(kMemPort, "mem", p.mem_via_interconnect, p.mem_count, true)) return;
+
+  // With mem_interleave each memory on a direct link holds its share of address_range: its
+  // blocks of mem_interleave bytes, the last one whole. Memories that declare a capacity
+  // (memory.sram) must hold it; a DRAM answers addresses beyond its capacity with `errors`.
+  if (p.mem_interleave > 0 && !p.mem_via_interconnect && p.dma_engines == 0) {
+    const std::uint64_t memories =
+        p.mem_count > 0 ? p.mem_count : std::min<std::uint64_t>(check.count(kMemPort), kMaxMemories);
+    const std::uint64_t stripe = p.mem_interleave * memories;
+    const std::uint64_t share = ((p.address_range - 1) / stripe + 1) * p.mem_interleave;
+    std::uint32_t index = 0;
+    for (const LinkedComponent& peer : check.peers()) {
+      if (peer.port != kMemPort || !peer.outgoing || index++ >= memories) continue;
+      const double capacity = peer.number("capacity");
+      if (capacity == capacity && capacity < static_cast<double>(share)) {
+        const std::string message = "with mem_interleave = " + std::to_string(p.mem_interleave) + " B over " +
+                                    std::to_string(memories) + " memories, each holds " + std::to_string(share) +
+                                    " B of address_range = " + std::to_string(p.address_range) +
+                                    " B, more than its capacity of " +
+                                    std::to_string(static_cast<std::uint64_t>(capacity)) + " B: lower address_range";
+        check.refuse(peer, message.c_str());
+        return;
+      }
+    }
+  }
   if (!direct(kBufferPort, "buffer", p.buffer_via_interconnect, p.buffer_count, false)) return;
 
   // Each buffer memory holds ceil(units / buffers) units' slots and the results kept on chip.
