@@ -36,11 +36,20 @@ PEAK = 819.2e9  # bytes/s: one HBM3 stack, 32 pseudo channels of 25.6 GB/s
 KINDS = ["attn.qkv", "attn.out", "mlp.c_fc", "mlp.c_proj", "lm_head"]
 IS = ["system.components.sa.dataflow=is", "workloads.dnn.tile_k=128"]
 FAST = ["system.components.sa.clock=100GHz"]
+DB = ["system.components.sa.double_buffer=true"]  # compute.systolic's double_buffer (default false)
 CONFIGS = {
     "ws": ("ws arrays (as shipped), no prefetch", ["workloads.dnn.prefetch=false"]),
     "ws+prefetch": ("ws arrays (as shipped), prefetch", ["workloads.dnn.prefetch=true"]),
     "is": ("is arrays, `tile_k = 128`, no prefetch", IS + ["workloads.dnn.prefetch=false"]),
     "is+prefetch": ("is arrays, `tile_k = 128`, prefetch", IS + ["workloads.dnn.prefetch=true"]),
+    "ws+prefetch+db": ("ws arrays, prefetch, `double_buffer`", DB + ["workloads.dnn.prefetch=true"]),
+    "ws+db": ("ws arrays, `double_buffer`, no prefetch", DB + ["workloads.dnn.prefetch=false"]),
+    "is-whole-k+prefetch": ("is arrays (default `tile_k`), prefetch",
+                            ["system.components.sa.dataflow=is", "workloads.dnn.prefetch=true"]),
+    "is-whole-k+prefetch+db": ("is arrays (default `tile_k`), prefetch, `double_buffer`",
+                               ["system.components.sa.dataflow=is"] + DB + ["workloads.dnn.prefetch=true"]),
+    "is+prefetch+db": ("is arrays, `tile_k = 128`, prefetch, `double_buffer`",
+                       IS + DB + ["workloads.dnn.prefetch=true"]),
     "fast": ("arrays at 100 GHz, no prefetch", FAST + ["workloads.dnn.prefetch=false"]),
     "fast+prefetch": ("arrays at 100 GHz, prefetch", FAST + ["workloads.dnn.prefetch=true"]),
     "fast+prefetch+groups": ("arrays at 100 GHz, prefetch, `dma_groups = 4`",

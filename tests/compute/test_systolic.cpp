@@ -257,3 +257,79 @@ TEST(Systolic, BadParametersAreConfigurationErrors) {
   expect_config_error(one_array({4, 4, "rs"}, {4, 4, 4}), "dataflow");
   expect_config_error(one_array({4, 4, "os"}, {4, 4, 4}, 1, 1, "clock = 1000000000\n"), "clock");
 }
+
+namespace {
+
+class SystolicDoubleBuffered : public ::testing::TestWithParam<PinnedCase> {};
+
+} // namespace
+
+// double_buffer = true: cycles = R + (folds - 1) * max(T, R) + (T + R + C - 2) - 1 for ws and
+// is (README.md, "Double buffering"), each count worked out by hand in the comment beside it.
+TEST_P(SystolicDoubleBuffered, FoldsOverlapAsTheFormulaSays) {
+  const PinnedCase& c = GetParam();
+  const auto run = run_text(one_array(c.array, c.tile, 1, 1, "double_buffer = true\n"));
+  EXPECT_EQ(run.result.status, "completed");
+  EXPECT_EQ(run.result.final_time, (c.cycles + 2) * 1000ull);
+  EXPECT_EQ(run.stat("compute.systolic.cycles"), c.cycles);
+  EXPECT_EQ(run.stat("compute.systolic.busy_time"), c.cycles * 1000.0);
+  EXPECT_EQ(run.stat("workload.gemm_driver.cycles"), c.cycles);
+  EXPECT_EQ(run.stat("compute.systolic.macs"), static_cast<double>(c.tile.m) * c.tile.n * c.tile.k);
+}
+
+// clang-format off
+INSTANTIATE_TEST_SUITE_P(ByHand, SystolicDoubleBuffered, ::testing::Values(
+    // ws 4 x 4, 5 x 7 x 3: Sr = K = 3, Sc = N = 7, 2 folds, T = M = 5 >= R: 4 + 5 + 11 - 1 = 19
+    // (29 single-buffered).
+    PinnedCase{{4, 4, "ws"}, {5, 7, 3}, 19},
+    // ws 4 x 4, 2 x 8 x 8: 2 x 2 folds, T = 2 < R, the load sets the pace: 4 + 3 * 4 + 8 - 1 = 23 (47).
+    PinnedCase{{4, 4, "ws"}, {2, 8, 8}, 23},
+    // ws 4 x 4, 4 x 8 x 4: 2 folds, T = R = 4: 4 + 4 + 10 - 1 = 17 (27).
+    PinnedCase{{4, 4, "ws"}, {4, 8, 4}, 17},
+    // is 4 x 4, 5 x 7 x 3: Sr = K = 3, Sc = M = 5, 2 folds, T = N = 7: 4 + 7 + 13 - 1 = 23 (33).
+    PinnedCase{{4, 4, "is"}, {5, 7, 3}, 23},
+    // is 2 x 3, 10 x 3 x 7: 4 x 4 folds, T = 3 >= R = 2: 2 + 15 * 3 + 6 - 1 = 52 (127).
+    PinnedCase{{2, 3, "is"}, {10, 3, 7}, 52},
+    // ws 3 x 2, 5 x 7 x 3: 1 x 4 folds, T = 5: 3 + 3 * 5 + 8 - 1 = 25 (43): rows and columns not swapped.
+    PinnedCase{{3, 2, "ws"}, {5, 7, 3}, 25},
+    // A GEMV (M = 1) on 128 x 128 ws, 256 x 256 weights: 4 folds paced by the 128-cycle load:
+    // 128 + 3 * 128 + 255 - 1 = 766 (4 x 383 - 1 = 1531).
+    PinnedCase{{128, 128, "ws"}, {1, 256, 256}, 766},
+    // One fold: nothing to overlap, SCALE-Sim's count.
+    PinnedCase{{4, 4, "ws"}, {4, 4, 4}, 13}, PinnedCase{{4, 4, "is"}, {1, 1, 1}, 10},
+    PinnedCase{{8, 4, "ws"}, {10, 3, 7}, 27},
+    // os loads nothing: unchanged.
+    PinnedCase{{4, 4, "os"}, {5, 7, 3}, 35}, PinnedCase{{2, 3, "os"}, {10, 3, 7}, 49}),
+    [](const ::testing::TestParamInfo<PinnedCase>& info) {
+      const PinnedCase& c = info.param;
+      return std::to_string(c.array.rows) + "x" + std::to_string(c.array.cols) + "_" + c.array.dataflow + "_" +
+             std::to_string(c.tile.m) + "x" + std::to_string(c.tile.n) + "x" + std::to_string(c.tile.k);
+    });
+// clang-format on
+
+TEST(Systolic, DoubleBufferFalseIsScaleSim) {
+  for (const PinnedCase& c : {PinnedCase{{4, 4, "ws"}, {5, 7, 3}, 29}, PinnedCase{{4, 4, "is"}, {5, 7, 3}, 33},
+                              PinnedCase{{2, 3, "is"}, {10, 3, 7}, 127}, PinnedCase{{4, 4, "os"}, {5, 7, 3}, 35}}) {
+    const auto run = run_text(one_array(c.array, c.tile, 1, 1, "double_buffer = false\n"));
+    EXPECT_EQ(run.stat("compute.systolic.cycles"), c.cycles) << c.array.dataflow;
+    EXPECT_EQ(run.result.final_time, (c.cycles + 2) * 1000ull) << c.array.dataflow;
+  }
+}
+
+TEST(Systolic, DoubleBufferedTilesStillRunOneAfterAnother) {
+  // The overlap is between the folds of one tile: ws 4 x 4, 5 x 7 x 3 takes 19 cycles a tile,
+  // and tile 2 (arriving with tile 1 at 1 ns) waits the whole 19 ns.
+  const auto run = run_text(one_array({4, 4, "ws"}, {5, 7, 3}, 2, 2, "double_buffer = true\n"));
+  EXPECT_EQ(run.stat("compute.systolic.tiles"), 2.0);
+  EXPECT_EQ(run.stat("compute.systolic.queue_delay"), 19000.0);
+  EXPECT_EQ(run.stat("compute.systolic.busy_time"), 2 * 19000.0);
+  EXPECT_EQ(run.result.final_time, (2 * 19 + 2) * 1000ull);
+}
+
+TEST(Systolic, DoubleBufferMustBeABoolean) {
+  for (const std::string value : {"\"yes\"", "1"}) {
+    const std::string text = one_array({4, 4, "ws"}, {4, 4, 4}, 1, 1, "double_buffer = " + value + "\n");
+    expect_config_error(text, "'double_buffer'");
+    expect_config_error(text, "must be true or false");
+  }
+}

@@ -159,6 +159,31 @@ TEST(DnnEstimate, ManyTilesPipelineOverTheirWaves) {
   EXPECT_EQ(g.latency, static_cast<Tick>(std::llround(expected)));
 }
 
+// The estimate costs a tile with the array's own parameters, double_buffer included, so it and
+// the event run count the same cycles. 16 x 16 x 16 on 4 x 4 ws: Sr = K, Sc = N, 4 x 4 folds,
+// T = M = 16: SCALE-Sim 16 x (4 + 4 + 4 + 16 - 2) - 1 = 415; double-buffered
+// 4 + 15 x 16 + (16 + 4 + 4 - 2) - 1 = 265.
+TEST(DnnEstimate, GemmCyclesFollowTheArraysDoubleBuffer) {
+  const TempDir dir;
+  const auto model =
+      dir.write("g.toml", "[[ops]]\nname = \"g\"\ntype = \"gemm\"\ninputs = []\nm = 16\nn = 16\nk = 16\n");
+  for (const bool double_buffer : {false, true}) {
+    auto text = small_machine(model.string());
+    text.replace(text.find("dataflow = \"os\""), 15,
+                 std::string("dataflow = \"ws\"\ndouble_buffer = ") + (double_buffer ? "true" : "false"));
+    const std::uint64_t cycles = double_buffer ? 265 : 415;
+    const auto results = estimate_text(text);
+    ASSERT_EQ(results.size(), 1u);
+    const EstimateRow& g = results[0].rows[0];
+    EXPECT_EQ(g.tiles, 1u);
+    EXPECT_EQ(g.compute, cycles * 1000u) << double_buffer;
+    const PluginRun run = run_plugins(text);
+    EXPECT_EQ(run.result.status, "completed");
+    EXPECT_EQ(run.stat("compute.systolic.cycles"), static_cast<double>(cycles)) << double_buffer;
+    EXPECT_EQ(run.stat("compute.systolic.busy_time"), static_cast<double>(g.compute)) << double_buffer;
+  }
+}
+
 /// The example's event-level run and its estimate: bytes exact, energy and latency close.
 void expect_close_to_events(const std::string& example, double latency_tolerance, double energy_tolerance) {
   const ExperimentSpec spec = load_experiment(kSource / "examples" / example, {}, test_registry());

@@ -4,9 +4,10 @@
 // Tiles arrive as protocol::kGemmTile on `cmd` and run one at a time, first come first served;
 // when a tile is done the array answers protocol::kGemmDone on `done`, to the receiver of the
 // `done` link that sent the tile. A tile's compute cycles are SCALE-Sim's for the same array
-// and dataflow with no memory stalls (README.md derives the formula; the validation against
-// SCALE-Sim is benchmarks/validation/systolic_vs_scalesim.py). The closed forms live in
-// systolic_model.hpp, shared with the analytical estimate.
+// and dataflow with no memory stalls; with `double_buffer` (ws, is) the folds are pipelined and
+// a tile takes fewer (README.md derives both formulas; the validation against SCALE-Sim is
+// benchmarks/validation/systolic_vs_scalesim.py). The closed forms live in systolic_model.hpp,
+// shared with the analytical estimate.
 #include <archlab/component.hpp>
 #include <archlab/protocol.hpp>
 
@@ -49,6 +50,10 @@ struct Systolic {
                           "area of one PE in mm^2; default: 8-bit multiplier 282 um^2 + adder 36 um^2 at 45 nm "
                           "(Horowitz, ISSCC 2014), registers and wiring not included",
                           0.0, 1e6),
+      ARCHLAB_PARAM(Params, double_buffer, Bool, "false",
+                    "ws and is: a second stationary register per PE, so the next fold's stationary data "
+                    "shifts in while the current fold streams and folds overlap (README.md); false: "
+                    "SCALE-Sim's folds back to back; os is unaffected; the register's area is not charged"),
   };
   static constexpr archlab::PortSpec ports[] = {
       {"cmd", archlab::PortDirection::In, "protocol::kGemmTile commands (M, N, K, tag)"},
