@@ -55,8 +55,8 @@ inline constexpr std::uint32_t kMaxLost = 16;      ///< planned wake-ups beyond 
 /// Undo journal of the planned (not yet committed) commands: records and commands. Planning stops
 /// (and keeps a wake-up) where a command might not fit: kUndoPerStep covers a command or the
 /// refresh of a whole rank, kUndoPerFeed each burst a RD/WR's freed slot lets into a queue.
-inline constexpr std::uint32_t kUndoRecords = 5120; ///< the largest undo_bound() fits in an empty journal
-inline constexpr std::uint32_t kPlannedSteps = 256;
+inline constexpr std::uint32_t kUndoRecords = 10240; ///< the largest undo_bound() fits in an empty journal
+inline constexpr std::uint32_t kPlannedSteps = 512;
 inline constexpr std::uint32_t kUndoPerStep = 160;
 inline constexpr std::uint32_t kUndoPerFeed = 9; ///< 5 per burst, 4 per request (a request moves at least one burst)
 static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kUndoRecords,
