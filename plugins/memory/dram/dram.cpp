@@ -58,7 +58,7 @@ inline constexpr std::uint32_t kMaxLost = 16;      ///< planned wake-ups beyond 
 inline constexpr std::uint32_t kUndoRecords = 10240; ///< the largest undo_bound() fits in an empty journal
 inline constexpr std::uint32_t kPlannedSteps = 512;
 inline constexpr std::uint32_t kUndoPerStep = 160;
-inline constexpr std::uint32_t kUndoPerFeed = 9; ///< 5 per burst, 4 per request (a request moves at least one burst)
+inline constexpr std::uint32_t kUndoPerFeed = 10; ///< 6 per burst, 4 per request (a request moves at least one burst)
 static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kUndoRecords,
               "a step and its feed must fit in an empty journal, or planning could not go on");
 /// Requests answered from one event at most; the rest wait for a zero-delay wake-up, so that one
@@ -197,6 +197,11 @@ struct Channel {
   // The FR-FCFS candidate of each bank (its oldest hit, else its oldest entry), kept between
   // steps: a command changes only its own bank's candidate (the shared timings only delay them).
   std::uint64_t stale_banks;               ///< banks whose candidate must be found again
+  /// Banks, not stale, that only gained entries since their candidate was found (feed()), and the
+  /// slots fed since: a new entry is younger than every other, so it changes the candidate only
+  /// when the bank has no hit and it is one.
+  std::uint64_t grown_banks;
+  std::uint32_t new_slots;
   Tick candidate_bank_time[kMaxBanks];     ///< the bank's own constraint on it (cas_ready, next_act or next_pre)
   std::uint64_t candidate_rank[kMaxBanks]; ///< tie-break: a RD/WR (0) before a row command (2^63), then Entry::order
   std::uint8_t candidate_slot[kMaxBanks];
@@ -223,7 +228,6 @@ struct Channel {
   Tick next_cas;        ///< tCCD_S after the last RD/WR
   Tick read_data_free;  ///< earliest start of read data on the bus
   Tick write_data_free; ///< earliest start of write data (read-to-write turnaround included)
-  Tick need;            ///< earliest time a command can issue here (kNever: nothing queued)
   std::uint32_t count;
 };
 
@@ -298,6 +302,8 @@ struct Dram {
     std::uint32_t free_slots[kMaxRequests]; ///< unused request slots, a stack
     std::uint32_t free_count;
     std::uint32_t posted_count; ///< posted writes acknowledged and not yet written
+    Tick need[kMaxChannels];    ///< earliest time a command can issue in each channel (kNever: nothing queued)
+    std::uint32_t full;         ///< channels whose queue is full
     // Requests with bursts not yet queued: joined - queued (two counters, so that undoing a
     // planned feed does not forget a request that arrived since).
     std::uint64_t joined, queued;
@@ -581,7 +587,9 @@ struct Dram {
     const char* error = nullptr;
     s.cfg = resolve(p, &error);
     const Config& c = s.cfg;
+    s.full = 0;
     for (std::uint32_t ci = 0; ci < kMaxChannels; ++ci) {
+      s.need[ci] = kNever;
       Channel& ch = s.channels[ci];
       for (Bank& b : ch.banks)
         b = Bank{0, 0, 0, kNoRow};
@@ -593,12 +601,13 @@ struct Dram {
         ch.ranks[r].next_refresh = c.refresh == dram::RefreshMode::None ? kNever : c.refresh_interval * (k + 1) / n;
       }
       ch.next_cas = ch.read_data_free = ch.write_data_free = 0;
-      ch.need = kNever;
       for (std::uint32_t& slots : ch.bank_slots)
         slots = 0;
       ch.active = ch.entered = 0;
       ch.used = 0;
       ch.stale_banks = ~std::uint64_t{0};
+      ch.grown_banks = 0;
+      ch.new_slots = 0;
       ch.last_valid = 0;
       ch.order_epoch = 0;
       ch.orders_wide = 0;
@@ -877,6 +886,7 @@ struct Dram {
     step.removed = e;
     record(s, kUndoQueueRemove, ci << 8 | i, s.step_count);
     put(s, ch.used, ch.used & ~(1u << i));
+    if (ch.count == c.queue_depth) put(s, s.full, s.full & ~(1u << ci));
     put(s, ch.count, ch.count - 1);
     put(s, ch.bank_slots[e.bank], ch.bank_slots[e.bank] & ~(1u << i));
     if (ch.bank_slots[e.bank] == 0) put(s, ch.active, ch.active & ~(std::uint64_t{1} << e.bank));
@@ -972,11 +982,12 @@ struct Dram {
     // Every candidate's time is max(its own limits, now): with nothing changed, an answer found
     // earlier that is not in the past is still the answer (ties and all). That is the case at the
     // wake-up for the winner itself, at last_time.
-    if (ch.last_valid && ch.stale_banks == 0 && (ch.last_now == now || ch.last_time >= now)) return;
+    const std::uint64_t changed = ch.stale_banks | ch.grown_banks;
+    if (ch.last_valid && changed == 0 && (ch.last_now == now || ch.last_time >= now)) return;
     // Since the last answer only bursts came in (no command, no undo, same time): the banks they
     // went to compete with the last winner, unless it is one of them.
     const bool fed_only = ch.last_valid && ch.last_now == now &&
-                          (ch.last_bank == kMaxBanks || (ch.stale_banks >> ch.last_bank & 1u) == 0);
+                          (ch.last_bank == kMaxBanks || (changed >> ch.last_bank & 1u) == 0);
     find_candidate(s, ch, now, fed_only);
     ch.last_valid = 1;
     ch.last_now = now;
@@ -1037,6 +1048,29 @@ struct Dram {
     return affected;
   }
 
+  /// Bank `bank`'s candidate is queue slot `i` (of queue order `order`): its hit when `has_hit`,
+  /// else its oldest entry. Returns whether its order does not fit in its key (refit_orders()).
+  ARCHLAB_HD static bool set_candidate(const Config& c, Channel& ch, std::uint32_t bank, std::uint32_t i,
+                                       std::uint64_t order, bool has_hit) {
+    const Bank& b = ch.banks[bank];
+    const Command command = has_hit ? Command::Cas : b.open_row == kNoRow ? Command::Act : Command::Pre;
+    const std::uint32_t k = c.bank_rank_group[bank];
+    const std::uint64_t bit = std::uint64_t{1} << bank;
+    ch.candidate_slot[bank] = static_cast<std::uint8_t>(i);
+    ch.candidate_command[bank] = static_cast<std::uint8_t>(command);
+    ch.candidate_rank[bank] = (has_hit ? 0 : std::uint64_t{1} << 63) | order;
+    const std::uint64_t age = order - ch.order_epoch;
+    ch.candidate_low[bank] = key_low(!has_hit, age, bank);
+    const Tick bank_time[3] = {b.cas_ready, b.next_act, b.next_pre}; // by Command
+    ch.candidate_bank_time[bank] = bank_time[static_cast<std::uint32_t>(command)];
+    // The floor: 0 for a PRE, else 1 + (rank, group) + kRankGroups * (0 ACT, 1 RD, 2 WR).
+    const std::uint32_t floor_kind = has_hit ? 1u + ch.queue[i].write : 0u;
+    ch.candidate_floor[bank] = static_cast<std::uint8_t>(command == Command::Pre ? 0 : 1 + k + floor_kind * kRankGroups);
+    ch.act_banks = command == Command::Act ? ch.act_banks | bit : ch.act_banks & ~bit;
+    ch.cas_banks = command == Command::Cas ? ch.cas_banks | bit : ch.cas_banks & ~bit;
+    return (age >> kKeyAgeBits) != 0;
+  }
+
   ARCHLAB_HD static void find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
     const Config& c = s.cfg;
     Tick due = kNever;
@@ -1058,7 +1092,7 @@ struct Dram {
     }
     std::uint64_t scan = ch.active;
     if (fed_only) {
-      scan = ch.stale_banks & ch.active;
+      scan = (ch.stale_banks | ch.grown_banks) & ch.active;
       if (ch.last_bank != kMaxBanks) scan |= std::uint64_t{1} << ch.last_bank;
     }
     // Keys to work out again: the banks whose floors changed, whose candidates changed, or all
@@ -1070,8 +1104,27 @@ struct Dram {
     }
     if (ch.floors_dirty != 0) rekey |= refloor(c, ch);
     bool refit = false; // some candidate's order does not fit in its key
-    const std::uint64_t stale_active = ch.stale_banks & ch.active;
-    for (std::uint64_t stale = stale_active; stale != 0; stale &= stale - 1) {
+    std::uint64_t stale_active = ch.stale_banks & ch.active;
+    // A bank that only gained entries keeps its candidate unless it had no hit and a new entry is
+    // one (the oldest of those is then its hit): the other banks are not looked at again.
+    for (std::uint64_t grown = ch.grown_banks & ~ch.stale_banks & ch.active; grown != 0; grown &= grown - 1) {
+      const std::uint32_t bank = lowest_bit64(grown);
+      if (ch.candidate_command[bank] != static_cast<std::uint8_t>(Command::Pre)) continue;
+      const std::uint32_t open = ch.banks[bank].open_row;
+      std::uint32_t hit = kMaxQueue;
+      std::uint64_t hit_order = ~std::uint64_t{0};
+      for (std::uint32_t slots = ch.bank_slots[bank] & ch.new_slots; slots != 0; slots &= slots - 1) {
+        const std::uint32_t i = lowest_bit(slots);
+        const std::uint64_t order = ch.queue[i].order;
+        const bool better_hit = (ch.queue[i].row == open) & (order < hit_order);
+        hit = better_hit ? i : hit;
+        hit_order = better_hit ? order : hit_order;
+      }
+      if (hit == kMaxQueue) continue;
+      refit |= set_candidate(c, ch, bank, hit, hit_order, true);
+      stale_active |= std::uint64_t{1} << bank; // its key is worked out again below
+    }
+    for (std::uint64_t stale = ch.stale_banks & ch.active; stale != 0; stale &= stale - 1) {
       const std::uint32_t bank = lowest_bit64(stale);
       const std::uint32_t open = ch.banks[bank].open_row;
       std::uint32_t oldest = kMaxQueue, hit = kMaxQueue;
@@ -1088,28 +1141,11 @@ struct Dram {
       }
       // Open page: a bank whose open row still has hits waiting is not precharged.
       const bool has_hit = hit != kMaxQueue;
-      const Command command = has_hit ? Command::Cas : open == kNoRow ? Command::Act : Command::Pre;
-      const std::uint32_t i = has_hit ? hit : oldest;
-      const std::uint64_t order = has_hit ? hit_order : oldest_order;
-      const Bank& b = ch.banks[bank];
-      const std::uint32_t k = c.bank_rank_group[bank];
-      const std::uint64_t bit = std::uint64_t{1} << bank;
-      ch.candidate_slot[bank] = static_cast<std::uint8_t>(i);
-      ch.candidate_command[bank] = static_cast<std::uint8_t>(command);
-      ch.candidate_rank[bank] = (has_hit ? 0 : std::uint64_t{1} << 63) | order;
-      const std::uint64_t age = order - ch.order_epoch;
-      refit |= (age >> kKeyAgeBits) != 0;
-      ch.candidate_low[bank] = key_low(!has_hit, age, bank);
-      const Tick bank_time[3] = {b.cas_ready, b.next_act, b.next_pre}; // by Command
-      ch.candidate_bank_time[bank] = bank_time[static_cast<std::uint32_t>(command)];
-      // The floor: 0 for a PRE, else 1 + (rank, group) + kRankGroups * (0 ACT, 1 RD, 2 WR).
-      const std::uint32_t floor_kind = has_hit ? 1u + ch.queue[i].write : 0u;
-      ch.candidate_floor[bank] =
-          static_cast<std::uint8_t>(command == Command::Pre ? 0 : 1 + k + floor_kind * kRankGroups);
-      ch.act_banks = command == Command::Act ? ch.act_banks | bit : ch.act_banks & ~bit;
-      ch.cas_banks = command == Command::Cas ? ch.cas_banks | bit : ch.cas_banks & ~bit;
+      refit |= set_candidate(c, ch, bank, has_hit ? hit : oldest, has_hit ? hit_order : oldest_order, has_hit);
     }
     ch.stale_banks = 0;
+    ch.grown_banks = 0;
+    ch.new_slots = 0;
     rekey |= stale_active;
     if (refit) {
       refit_orders(ch);
@@ -1185,9 +1221,17 @@ struct Dram {
       put(s, ch.entered, ch.entered + 1);
       put(s, ch.used, ch.used | 1u << free);
       put(s, ch.count, ch.count + 1);
+      if (ch.count == c.queue_depth) put(s, s.full, s.full | 1u << q.next_channel);
       put(s, ch.bank_slots[bank], ch.bank_slots[bank] | 1u << free);
-      put(s, ch.active, ch.active | std::uint64_t{1} << bank);
-      ch.stale_banks |= std::uint64_t{1} << bank;
+      // A bank with entries and a candidate found since its last change only grows.
+      const std::uint64_t bit = std::uint64_t{1} << bank;
+      if ((ch.active & bit) != 0 && (ch.stale_banks & bit) == 0) {
+        ch.grown_banks |= bit;
+        ch.new_slots |= 1u << free;
+      } else {
+        ch.stale_banks |= bit;
+      }
+      put(s, ch.active, ch.active | bit);
       touched |= 1u << q.next_channel;
       if (++q.next_burst < q.end_burst) locate_next(c, q);
     }
@@ -1206,9 +1250,7 @@ struct Dram {
   ARCHLAB_HD static std::uint32_t feed_all(State& s, Tick now) {
     const Config& c = s.cfg;
     put(s, s.refeed, false);
-    std::uint32_t rooms = 0; // channels with a free queue slot
-    for (std::uint32_t ci = 0; ci < c.channels; ++ci)
-      if (s.channels[ci].count < c.queue_depth) rooms |= 1u << ci;
+    std::uint32_t rooms = ~s.full & ((std::uint32_t{1} << c.channels) - 1); // channels with a free queue slot
     std::uint32_t touched = 0;
     std::uint32_t head = s.feed_head;
     while (head < s.feed_count && s.feed_channel[head] == kFed)
@@ -1219,10 +1261,7 @@ struct Dram {
       if (ci == kFed || (rooms >> ci & 1u) == 0) continue;
       const std::uint32_t got = feed(s, i, now);
       touched |= got;
-      for (std::uint32_t left = got; left != 0; left &= left - 1) {
-        const std::uint32_t k = lowest_bit(left);
-        if (s.channels[k].count >= c.queue_depth) rooms &= ~(1u << k);
-      }
+      rooms &= ~s.full;
     }
     return touched;
   }
@@ -1247,7 +1286,7 @@ struct Dram {
       const std::uint32_t best = ch.last_slot; // kMaxQueue: none
       const Command command = static_cast<Command>(ch.last_command);
       const Tick due = ch.last_due; // the channel's earliest refresh
-      put(s, ch.need, ch.count > 0 ? min2(best_time, due) : kNever);
+      put(s, s.need[ci], ch.count > 0 ? min2(best_time, due) : kNever);
       Request* done = nullptr;
       const bool issue = best < kMaxQueue && best_time < min2(horizon, due);
       if (!issue && due >= horizon) return true;
@@ -1304,7 +1343,7 @@ struct Dram {
     std::uint32_t dirty = resume ? s.paused_dirty : 0;
     if (wake && !resume) {
       for (std::uint32_t ci = 0; ci < c.channels; ++ci)
-        if (s.channels[ci].need < horizon) dirty |= 1u << ci;
+        dirty |= static_cast<std::uint32_t>(s.need[ci] < horizon) << ci;
     }
     s.replies = 0;
     s.exhausted = false;
@@ -1331,11 +1370,11 @@ struct Dram {
     if (s.exhausted) {
       // The channels not run yet may have new bursts: the zero-delay wake-up must run them.
       for (; dirty != 0; dirty &= dirty - 1)
-        put(s, s.channels[lowest_bit(dirty)].need, now);
+        put(s, s.need[lowest_bit(dirty)], now);
       want = now;
     } else {
       for (std::uint32_t ci = 0; ci < c.channels; ++ci)
-        want = min2(want, s.channels[ci].need);
+        want = min2(want, s.need[ci]);
     }
     if (want == kNever || (s.wake_count > 0 && s.wakes[0] <= want)) return true;
     // A wake-up pushed out of the list still comes (and decides again): it moves to `lost`.
