@@ -55,8 +55,13 @@ inline constexpr std::uint32_t kMaxLost = 16;      ///< planned wake-ups beyond 
 /// Undo journal of the planned (not yet committed) commands: records and commands. Planning stops
 /// (and keeps a wake-up) where a command might not fit: kUndoPerStep covers a command or the
 /// refresh of a whole rank, kUndoPerFeed each burst a RD/WR's freed slot lets into a queue.
-inline constexpr std::uint32_t kUndoRecords = 10240; ///< the largest undo_bound() fits in an empty journal
-inline constexpr std::uint32_t kPlannedSteps = 512;
+inline constexpr std::uint32_t kUndoRecords = 8192; ///< the largest undo_bound() fits in an empty journal
+/// Planning further ahead saves events but wastes the work a request arriving in between undoes:
+/// 256 commands (2026-12-05, CPU time over 32 to 512 on the edge machine's ResNet-50: 0.62 s at
+/// 32 and 128, 0.72 s at 256, 0.84 s at 512; the issue-18 machine's about the same throughout),
+/// not fewer, because below it a request of the HBM3 1 KiB random mix costs more than three events
+/// (3.28 at 128; DramEvents.ARequestCostsAboutThreeEvents).
+inline constexpr std::uint32_t kPlannedSteps = 256;
 inline constexpr std::uint32_t kUndoPerStep = 160;
 inline constexpr std::uint32_t kUndoPerFeed = 10; ///< 6 per burst, 4 per request (a request moves at least one burst)
 static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kUndoRecords,
