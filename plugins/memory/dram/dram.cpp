@@ -58,8 +58,8 @@ inline constexpr std::uint32_t kMaxLost = 16;      ///< planned wake-ups beyond 
 inline constexpr std::uint32_t kUndoRecords = 8192; ///< the largest undo_bound() fits in an empty journal
 /// Planning further ahead saves events but wastes the work a request arriving in between undoes:
 /// 256 commands (2026-12-05, CPU time over 32 to 512 on the edge machine's ResNet-50: 0.62 s at
-/// 32, 0.64 s at 128, 0.72 s at 256, 0.84 s at 512; the issue-18 machine's about the same throughout),
-/// not fewer, because below it a request of the HBM3 1 KiB random mix costs more than three events
+/// 32, 0.64 s at 128, 0.72 s at 256, 0.84 s at 512; the issue-18 machine's about the same
+/// throughout), not fewer, because below it a request of the HBM3 1 KiB random mix costs more than three events
 /// (3.28 at 128; DramEvents.ARequestCostsAboutThreeEvents).
 inline constexpr std::uint32_t kPlannedSteps = 256;
 inline constexpr std::uint32_t kUndoPerStep = 160;
@@ -991,8 +991,8 @@ struct Dram {
     if (ch.last_valid && changed == 0 && (ch.last_now == now || ch.last_time >= now)) return;
     // Since the last answer only bursts came in (no command, no undo, same time): the banks they
     // went to compete with the last winner, unless it is one of them.
-    const bool fed_only = ch.last_valid && ch.last_now == now &&
-                          (ch.last_bank == kMaxBanks || (changed >> ch.last_bank & 1u) == 0);
+    const bool fed_only =
+        ch.last_valid && ch.last_now == now && (ch.last_bank == kMaxBanks || (changed >> ch.last_bank & 1u) == 0);
     find_candidate(s, ch, now, fed_only);
     ch.last_valid = 1;
     ch.last_now = now;
@@ -1070,7 +1070,8 @@ struct Dram {
     ch.candidate_bank_time[bank] = bank_time[static_cast<std::uint32_t>(command)];
     // The floor: 0 for a PRE, else 1 + (rank, group) + kRankGroups * (0 ACT, 1 RD, 2 WR).
     const std::uint32_t floor_kind = has_hit ? 1u + ch.queue[i].write : 0u;
-    ch.candidate_floor[bank] = static_cast<std::uint8_t>(command == Command::Pre ? 0 : 1 + k + floor_kind * kRankGroups);
+    ch.candidate_floor[bank] =
+        static_cast<std::uint8_t>(command == Command::Pre ? 0 : 1 + k + floor_kind * kRankGroups);
     ch.act_banks = command == Command::Act ? ch.act_banks | bit : ch.act_banks & ~bit;
     ch.cas_banks = command == Command::Cas ? ch.cas_banks | bit : ch.cas_banks & ~bit;
     return (age >> kKeyAgeBits) != 0;
