@@ -59,8 +59,8 @@ inline constexpr std::uint32_t kUndoRecords = 8192; ///< the largest undo_bound(
 /// Planning further ahead saves events but wastes the work a request arriving in between undoes:
 /// 256 commands (2026-12-05, CPU time over 32 to 512 on the edge machine's ResNet-50: 0.62 s at
 /// 32, 0.64 s at 128, 0.72 s at 256, 0.84 s at 512; the issue-18 machine's about the same
-/// throughout), not fewer, because below it a request of the HBM3 1 KiB random mix costs more than three events
-/// (3.28 at 128; DramEvents.ARequestCostsAboutThreeEvents).
+/// throughout), not fewer, because below it a request of the HBM3 1 KiB random mix costs more
+/// than three events (3.28 at 128; DramEvents.ARequestCostsAboutThreeEvents).
 inline constexpr std::uint32_t kPlannedSteps = 256;
 inline constexpr std::uint32_t kUndoPerStep = 160;
 inline constexpr std::uint32_t kUndoPerFeed = 10; ///< 6 per burst, 4 per request (a request moves at least one burst)
