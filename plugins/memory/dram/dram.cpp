@@ -195,6 +195,8 @@ struct Channel {
   Bank banks[kMaxBanks];
   Rank ranks[kMaxRanks];
   Entry queue[kMaxQueue];              ///< slots; `used` says which hold an entry
+  std::uint64_t slot_order[kMaxQueue]; ///< queue[i].order and .row again, side by side for the searches
+  std::uint32_t slot_row[kMaxQueue];
   std::uint32_t bank_slots[kMaxBanks]; ///< the slots of each bank's entries
   std::uint64_t active;                ///< banks with entries
   std::uint64_t entered;               ///< entries that ever entered (the next Entry::order)
@@ -721,7 +723,11 @@ struct Dram {
       while (s.undo_count > step.undo_begin) {
         const Undo& u = s.undo[--s.undo_count];
         if (u.kind == kUndoQueueRemove) {
-          s.channels[u.offset >> 8].queue[u.offset & 0xffu] = s.steps[u.old].removed;
+          Channel& ch = s.channels[u.offset >> 8];
+          const Entry& e = s.steps[u.old].removed;
+          ch.queue[u.offset & 0xffu] = e;
+          ch.slot_order[u.offset & 0xffu] = e.order;
+          ch.slot_row[u.offset & 0xffu] = e.row;
         } else if (u.kind == kUndoProgress) {
           Request& q = s.requests[u.offset];
           q.next_burst = u.old;
@@ -1121,8 +1127,8 @@ struct Dram {
       std::uint64_t hit_order = ~std::uint64_t{0};
       for (std::uint32_t slots = ch.bank_slots[bank] & ch.new_slots; slots != 0; slots &= slots - 1) {
         const std::uint32_t i = lowest_bit(slots);
-        const std::uint64_t order = ch.queue[i].order;
-        const bool better_hit = (ch.queue[i].row == open) & (order < hit_order);
+        const std::uint64_t order = ch.slot_order[i];
+        const bool better_hit = (ch.slot_row[i] == open) & (order < hit_order);
         hit = better_hit ? i : hit;
         hit_order = better_hit ? order : hit_order;
       }
@@ -1137,9 +1143,9 @@ struct Dram {
       std::uint64_t oldest_order = ~std::uint64_t{0}, hit_order = ~std::uint64_t{0}; // orders are unique
       for (std::uint32_t slots = ch.bank_slots[bank]; slots != 0; slots &= slots - 1) {
         const std::uint32_t i = lowest_bit(slots);
-        const std::uint64_t order = ch.queue[i].order;
+        const std::uint64_t order = ch.slot_order[i];
         const bool older = order < oldest_order;
-        const bool better_hit = (ch.queue[i].row == open) & (order < hit_order);
+        const bool better_hit = (ch.slot_row[i] == open) & (order < hit_order);
         oldest = older ? i : oldest;
         oldest_order = older ? order : oldest_order;
         hit = better_hit ? i : hit;
@@ -1224,6 +1230,8 @@ struct Dram {
       const std::uint32_t free = lowest_bit(~ch.used);
       const std::uint32_t bank = q.next_bank;
       ch.queue[free] = Entry{q.arrival, ch.entered, slot, q.next_row, static_cast<std::uint16_t>(bank), q.write, 0};
+      ch.slot_order[free] = ch.entered;
+      ch.slot_row[free] = q.next_row;
       put(s, ch.entered, ch.entered + 1);
       put(s, ch.used, ch.used | 1u << free);
       put(s, ch.count, ch.count + 1);
