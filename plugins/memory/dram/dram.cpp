@@ -55,13 +55,22 @@ inline constexpr std::uint32_t kMaxLost = 16;      ///< planned wake-ups beyond 
 /// Undo journal of the planned (not yet committed) commands: records and commands. Planning stops
 /// (and keeps a wake-up) where a command might not fit: kUndoPerStep covers a command or the
 /// refresh of a whole rank, kUndoPerFeed each burst a RD/WR's freed slot lets into a queue.
-inline constexpr std::uint32_t kUndoRecords = 8192; ///< the largest undo_bound() fits in an empty journal
-/// Planning further ahead saves events but wastes the work a request arriving in between undoes:
-/// 256 commands (2026-12-05, CPU time over 32 to 512 on the edge machine's ResNet-50: 0.62 s at
-/// 32, 0.64 s at 128, 0.72 s at 256, 0.84 s at 512; the issue-18 machine's about the same
-/// throughout), not fewer, because below it a request of the HBM3 1 KiB random mix costs more
-/// than three events (3.28 at 128; DramEvents.ARequestCostsAboutThreeEvents).
-inline constexpr std::uint32_t kPlannedSteps = 256;
+inline constexpr std::uint32_t kUndoRecords = 16384; ///< the largest undo_bound() fits in an empty journal
+/// Planning further ahead saves events but wastes the work a request arriving in between undoes
+/// (the plan from its arrival on). The reach (State::reach) follows the requests: with G steps
+/// counted between two arrivals that undo planned steps (smoothed), waste per arrival grows with
+/// the reach R and events with G / R, so R = sqrt(G * kEventSteps), kept within
+/// [kMinReach, kPlannedSteps]. kEventSteps = 40 (2026-12-05, third session, 10 / 40 / 160 tried):
+/// the issue-18 machine's ResNet-50 (G about 6,700) plans 512 and takes 42.4k events instead of
+/// 46.5k at a fixed 256 in the same CPU time; the edge machine's (G about 1,500) stays near 256,
+/// whose CPU time a deeper plan raises (0.73 s at 256, 0.88 s at 512). Not below 256: there a
+/// request of the HBM3 1 KiB random mix costs more than three events (3.28 at 128;
+/// DramEvents.ARequestCostsAboutThreeEvents), although the edge machine's ResNet-50 would take
+/// about 10% less CPU time at 32 (with 2.4 times the events).
+inline constexpr std::uint32_t kPlannedSteps = 512;
+inline constexpr std::uint32_t kMinReach = 256;
+inline constexpr std::uint64_t kEventSteps = 40;
+
 inline constexpr std::uint32_t kUndoPerStep = 160;
 inline constexpr std::uint32_t kUndoPerFeed = 10; ///< 6 per burst, 4 per request (a request moves at least one burst)
 static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kUndoRecords,
@@ -329,6 +338,9 @@ struct Dram {
     bool exhausted;                                ///< the event ran out of its answer budget
     bool journaling;                               ///< planning ahead: record every change so that it can be undone
     std::uint32_t undo_count, step_count, counted; ///< steps[0, counted) are decided and counted
+    std::uint32_t reach; ///< planned steps not counted yet, at most (adapt_reach())
+    std::uint32_t gap;   ///< steps counted between two arrivals that undid planned steps, smoothed
+    std::uint32_t since; ///< steps counted since the last such arrival (saturating)
     Undo undo[kUndoRecords];
     Step steps[kPlannedSteps];
   };
@@ -648,6 +660,9 @@ struct Dram {
     s.exhausted = false;
     s.journaling = false;
     s.undo_count = s.step_count = s.counted = 0;
+    s.reach = kMinReach;
+    s.gap = 0;
+    s.since = 0;
     ctx.stat_add(kArea, p.area_mm2);
   }
 
@@ -718,6 +733,7 @@ struct Dram {
 
   /// Undo the planned steps decided after `now`, newest first.
   ARCHLAB_HD static void rollback(State& s, Tick now) {
+    if (s.step_count > s.counted && s.steps[s.step_count - 1].decided > now) adapt_reach(s);
     while (s.step_count > s.counted && s.steps[s.step_count - 1].decided > now) {
       const Step& step = s.steps[--s.step_count];
       while (s.undo_count > step.undo_begin) {
@@ -738,6 +754,19 @@ struct Dram {
         }
       }
     }
+  }
+
+  /// An arrival undoes planned steps: the reach becomes sqrt(G * kEventSteps) (kPlannedSteps), G
+  /// the steps counted between two such arrivals, smoothed over the last few.
+  ARCHLAB_HD static void adapt_reach(State& s) {
+    const std::uint64_t gap = (3 * std::uint64_t{s.gap} + s.since) / 4;
+    s.gap = static_cast<std::uint32_t>(gap);
+    s.since = 0;
+    const std::uint64_t square = gap * kEventSteps;
+    std::uint64_t root = 0; // the integer square root, bit by bit (the same on every engine)
+    for (std::uint64_t bit = std::uint64_t{1} << 31; bit != 0; bit >>= 1)
+      if ((root + bit) * (root + bit) <= square) root += bit;
+    s.reach = static_cast<std::uint32_t>(root < kMinReach ? kMinReach : root > kPlannedSteps ? kPlannedSteps : root);
   }
 
   /// A change at byte `offset` of State was undone: the channel's cached FR-FCFS candidates that
@@ -777,8 +806,11 @@ struct Dram {
 
   /// Count the planned steps decided by now; forget the journal once nothing planned is left in it.
   ARCHLAB_HD static void count_decided(State& s, Tick now, archlab::Context& ctx) {
+    const std::uint32_t before = s.counted;
     while (s.counted < s.step_count && s.steps[s.counted].decided <= now)
       count(s.cfg, s.steps[s.counted++], ctx);
+    const std::uint32_t counted = s.counted - before;
+    s.since = s.since + counted < s.since ? ~std::uint32_t{0} : s.since + counted;
     if (s.counted == s.step_count) s.undo_count = s.step_count = s.counted = 0;
   }
 
@@ -807,6 +839,7 @@ struct Dram {
   /// the journal is nearly full (what it can be at most leaves room otherwise).
   ARCHLAB_HD static bool journal_has_room_for_step(State& s) {
     const Config& c = s.cfg;
+    if (s.step_count - s.counted >= s.reach) return false; // planned far enough
     const std::uint32_t most = kUndoPerStep + kUndoPerFeed * c.channels * (c.queue_depth + 1);
     if (s.step_count < kPlannedSteps && s.undo_count + most <= kUndoRecords) return true;
     return journal_has_room(s, undo_bound(s));
