@@ -92,6 +92,10 @@ inline constexpr std::uint32_t kAllFloors = kCasFloors | (kCasFloors - 1);
 static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
 
 inline constexpr std::uint32_t kNoRow = ~std::uint32_t{0};
+/// Channel::slot_key: an entry's order above its slot (orders stay below 2^59: bursts ever queued).
+inline constexpr std::uint32_t kSlotBits = 5;
+inline constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
+static_assert(kMaxQueue <= (1u << kSlotBits), "a slot fits in the low bits of a slot key");
 inline constexpr std::uint8_t kFed = 0xff;
 inline constexpr Tick kNever = archlab::kTickMax;
 
@@ -204,7 +208,9 @@ struct Channel {
   Bank banks[kMaxBanks];
   Rank ranks[kMaxRanks];
   Entry queue[kMaxQueue];              ///< slots; `used` says which hold an entry
-  std::uint64_t slot_order[kMaxQueue]; ///< queue[i].order and .row again, side by side for the searches
+  /// queue[i].order << kSlotBits | i, and queue[i].row, side by side for the searches: the least
+  /// key of a set of slots is its oldest entry and names the slot.
+  std::uint64_t slot_key[kMaxQueue];
   std::uint32_t slot_row[kMaxQueue];
   std::uint32_t bank_slots[kMaxBanks]; ///< the slots of each bank's entries
   std::uint64_t active;                ///< banks with entries
@@ -675,6 +681,8 @@ struct Dram {
   };
 
   /// The lowest field of `n` (`count` values), which then drops it.
+  ARCHLAB_HD static std::uint64_t slot_key(std::uint64_t order, std::uint32_t slot) { return order << kSlotBits | slot; }
+
   ARCHLAB_HD static std::uint32_t take(std::uint64_t& n, std::uint64_t count) {
     const std::uint64_t field = n % count;
     n /= count;
@@ -734,6 +742,7 @@ struct Dram {
   /// Undo the planned steps decided after `now`, newest first.
   ARCHLAB_HD static void rollback(State& s, Tick now) {
     if (s.step_count > s.counted && s.steps[s.step_count - 1].decided > now) adapt_reach(s);
+    std::uint32_t touched = 0; // channels whose state changed back
     while (s.step_count > s.counted && s.steps[s.step_count - 1].decided > now) {
       const Step& step = s.steps[--s.step_count];
       while (s.undo_count > step.undo_begin) {
@@ -742,17 +751,26 @@ struct Dram {
           Channel& ch = s.channels[u.offset >> 8];
           const Entry& e = s.steps[u.old].removed;
           ch.queue[u.offset & 0xffu] = e;
-          ch.slot_order[u.offset & 0xffu] = e.order;
+          ch.slot_key[u.offset & 0xffu] = slot_key(e.order, u.offset & 0xffu);
           ch.slot_row[u.offset & 0xffu] = e.row;
+          touched |= 1u << (u.offset >> 8);
         } else if (u.kind == kUndoProgress) {
           Request& q = s.requests[u.offset];
           q.next_burst = u.old;
           locate_next(s.cfg, q);
         } else {
           memcpy(reinterpret_cast<char*>(&s) + u.offset, &u.old, u.kind);
-          forget_candidates(s, u.offset);
+          touched |= channel_bit(u.offset);
         }
       }
+    }
+    // Their cached FR-FCFS candidates and floors may depend on what changed back: all are found
+    // again (once per undo, cheaper than working out which).
+    for (; touched != 0; touched &= touched - 1) {
+      Channel& ch = s.channels[lowest_bit(touched)];
+      ch.last_valid = 0;
+      ch.floors_dirty = kAllFloors;
+      ch.stale_banks = ~std::uint64_t{0};
     }
   }
 
@@ -769,21 +787,11 @@ struct Dram {
     s.reach = static_cast<std::uint32_t>(root < kMinReach ? kMinReach : root > kPlannedSteps ? kPlannedSteps : root);
   }
 
-  /// A change at byte `offset` of State was undone: the channel's cached FR-FCFS candidates that
-  /// may depend on it must be found again.
-  ARCHLAB_HD static void forget_candidates(State& s, std::uint32_t offset) {
+  /// The channel whose state holds byte `offset` of State, as a bit (0: none).
+  ARCHLAB_HD static std::uint32_t channel_bit(std::uint32_t offset) {
     const std::uint32_t first = static_cast<std::uint32_t>(offsetof(State, channels));
-    if (offset < first || offset >= first + sizeof(s.channels)) return;
-    const std::uint32_t ci = (offset - first) / sizeof(Channel);
-    const std::uint32_t at = (offset - first) % sizeof(Channel);
-    Channel& ch = s.channels[ci];
-    ch.last_valid = 0;
-    ch.floors_dirty = kAllFloors;
-    if (at < offsetof(Channel, banks) + sizeof(ch.banks)) {
-      ch.stale_banks |= std::uint64_t{1} << ((at - offsetof(Channel, banks)) / sizeof(Bank));
-    } else if (at >= offsetof(Channel, bank_slots) && at < offsetof(Channel, bank_slots) + sizeof(ch.bank_slots)) {
-      ch.stale_banks |= std::uint64_t{1} << ((at - offsetof(Channel, bank_slots)) / sizeof(std::uint32_t));
-    }
+    if (offset < first || offset >= first + sizeof(State::channels)) return 0;
+    return 1u << ((offset - first) / sizeof(Channel));
   }
 
   ARCHLAB_HD static void count(const Config& c, const Step& step, archlab::Context& ctx) {
@@ -1156,37 +1164,29 @@ struct Dram {
       const std::uint32_t bank = lowest_bit64(grown);
       if (ch.candidate_command[bank] != static_cast<std::uint8_t>(Command::Pre)) continue;
       const std::uint32_t open = ch.banks[bank].open_row;
-      std::uint32_t hit = kMaxQueue;
-      std::uint64_t hit_order = ~std::uint64_t{0};
+      std::uint64_t hit = ~std::uint64_t{0};
       for (std::uint32_t slots = ch.bank_slots[bank] & ch.new_slots; slots != 0; slots &= slots - 1) {
         const std::uint32_t i = lowest_bit(slots);
-        const std::uint64_t order = ch.slot_order[i];
-        const bool better_hit = (ch.slot_row[i] == open) & (order < hit_order);
-        hit = better_hit ? i : hit;
-        hit_order = better_hit ? order : hit_order;
+        hit = ch.slot_row[i] == open ? min2(hit, ch.slot_key[i]) : hit;
       }
-      if (hit == kMaxQueue) continue;
-      refit |= set_candidate(c, ch, bank, hit, hit_order, true);
+      if (hit == ~std::uint64_t{0}) continue;
+      refit |= set_candidate(c, ch, bank, hit & kSlotMask, hit >> kSlotBits, true);
       stale_active |= std::uint64_t{1} << bank; // its key is worked out again below
     }
     for (std::uint64_t stale = ch.stale_banks & ch.active; stale != 0; stale &= stale - 1) {
       const std::uint32_t bank = lowest_bit64(stale);
       const std::uint32_t open = ch.banks[bank].open_row;
-      std::uint32_t oldest = kMaxQueue, hit = kMaxQueue;
-      std::uint64_t oldest_order = ~std::uint64_t{0}, hit_order = ~std::uint64_t{0}; // orders are unique
+      std::uint64_t oldest = ~std::uint64_t{0}, hit = ~std::uint64_t{0}; // keys are unique
       for (std::uint32_t slots = ch.bank_slots[bank]; slots != 0; slots &= slots - 1) {
         const std::uint32_t i = lowest_bit(slots);
-        const std::uint64_t order = ch.slot_order[i];
-        const bool older = order < oldest_order;
-        const bool better_hit = (ch.slot_row[i] == open) & (order < hit_order);
-        oldest = older ? i : oldest;
-        oldest_order = older ? order : oldest_order;
-        hit = better_hit ? i : hit;
-        hit_order = better_hit ? order : hit_order;
+        const std::uint64_t key = ch.slot_key[i];
+        oldest = min2(oldest, key);
+        hit = ch.slot_row[i] == open ? min2(hit, key) : hit;
       }
       // Open page: a bank whose open row still has hits waiting is not precharged.
-      const bool has_hit = hit != kMaxQueue;
-      refit |= set_candidate(c, ch, bank, has_hit ? hit : oldest, has_hit ? hit_order : oldest_order, has_hit);
+      const bool has_hit = hit != ~std::uint64_t{0};
+      const std::uint64_t chosen = has_hit ? hit : oldest;
+      refit |= set_candidate(c, ch, bank, chosen & kSlotMask, chosen >> kSlotBits, has_hit);
     }
     ch.stale_banks = 0;
     ch.grown_banks = 0;
@@ -1263,7 +1263,7 @@ struct Dram {
       const std::uint32_t free = lowest_bit(~ch.used);
       const std::uint32_t bank = q.next_bank;
       ch.queue[free] = Entry{q.arrival, ch.entered, slot, q.next_row, static_cast<std::uint16_t>(bank), q.write, 0};
-      ch.slot_order[free] = ch.entered;
+      ch.slot_key[free] = slot_key(ch.entered, free);
       ch.slot_row[free] = q.next_row;
       put(s, ch.entered, ch.entered + 1);
       put(s, ch.used, ch.used | 1u << free);
