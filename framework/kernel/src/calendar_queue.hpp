@@ -14,13 +14,18 @@ struct LaterTimeFirst {
   bool operator()(const Event& a, const Event& b) const { return a.time > b.time; }
 };
 
-/// The pending events: buckets 2^shift ticks wide in a ring of 2^ring_bits, events beyond the
-/// ring's span in a heap. A bucket's events live in fixed-size chunks drawn from a pool, so
-/// filling and emptying buckets never reallocates or copies.
+/// The pending events: buckets 2^shift ticks wide in a ring of 2^ring_bits (at least 64), events
+/// beyond the ring's span in a heap. A bucket's events live in fixed-size chunks drawn from a
+/// pool, so filling and emptying buckets never reallocates or copies. A bit per ring slot says
+/// which hold events, so that finding the next bucket skips 64 empty ones at a time (sparse
+/// events, such as components that plan far ahead, leave most buckets empty).
 class CalendarQueue {
  public:
   CalendarQueue(unsigned shift, unsigned ring_bits, std::uint32_t components)
-      : shift_(shift), ring_(std::size_t{1} << ring_bits), mask_((std::size_t{1} << ring_bits) - 1) {
+      : shift_(shift),
+        ring_(std::size_t{1} << std::max(ring_bits, 6u)),
+        mask_(ring_.size() - 1),
+        occupied_(ring_.size() / 64) {
     while ((std::uint64_t{1} << src_bits_) < components) ++src_bits_;
   }
 
@@ -41,7 +46,11 @@ class CalendarQueue {
       current_ = far_.front().time >> shift_;  // nothing near: jump ahead
       migrate();
     }
-    while (ring_[current_ & mask_].size == 0) advance();
+    if (ring_[current_ & mask_].size == 0) {
+      // Events beyond the ring lie beyond every bucket in it: the next bucket is in the ring.
+      current_ = next_occupied(current_);
+      migrate();
+    }
     Slot& slot = ring_[current_ & mask_];
     bucket_start = current_ << shift_;
     sort_into(slot, bucket_start, out);
@@ -55,8 +64,7 @@ class CalendarQueue {
   /// Does not move the ring: events may still arrive for the empty buckets it looks past.
   Tick earliest() {
     if (ring_count_ == 0) return far_.empty() ? kTickMax : far_.front().time;
-    scan_ = std::max(scan_, current_);
-    while (ring_[scan_ & mask_].size == 0) ++scan_;
+    scan_ = next_occupied(std::max(scan_, current_));
     return scan_ << shift_;
   }
 
@@ -84,6 +92,19 @@ class CalendarQueue {
     ++current_;
     migrate();
   }
+
+  /// The first bucket at or after `from` that holds events, with some in the ring and none in
+  /// [current_, from). The ring's slots hold the buckets [current_, current_ + ring size), so a
+  /// set bit met from `from` on, wrapping at most once, is the next one.
+  Tick next_occupied(Tick from) const {
+    Tick bucket = from;
+    while (true) {
+      const std::size_t slot = bucket & mask_;
+      const std::uint64_t bits = occupied_[slot >> 6] >> (slot & 63);
+      if (bits != 0) return bucket + static_cast<Tick>(__builtin_ctzll(bits));
+      bucket += 64 - (slot & 63);
+    }
+  }
   void migrate() {
     const Tick horizon = current_ + ring_.size();
     while (!far_.empty() && (far_.front().time >> shift_) < horizon) {
@@ -95,6 +116,8 @@ class CalendarQueue {
 
   void place(Slot& slot, const Event& event) {
     scan_ = std::min(scan_, event.time >> shift_);
+    const std::size_t index = static_cast<std::size_t>(&slot - ring_.data());
+    occupied_[index >> 6] |= std::uint64_t{1} << (index & 63);
     if (slot.tail == nullptr || slot.tail->count == kChunkEvents) {
       Chunk* chunk = take_chunk();
       if (slot.tail == nullptr) {
@@ -122,6 +145,8 @@ class CalendarQueue {
   }
 
   void release(Slot& slot) {
+    const std::size_t index = static_cast<std::size_t>(&slot - ring_.data());
+    occupied_[index >> 6] &= ~(std::uint64_t{1} << (index & 63));
     for (Chunk* chunk = slot.head; chunk != nullptr;) {
       Chunk* next = chunk->next;
       free_.push_back(chunk);
@@ -188,6 +213,7 @@ class CalendarQueue {
   Tick scan_ = 0;     // buckets in [current_, scan_) are known to be empty
   std::vector<Slot> ring_;
   std::size_t mask_;
+  std::vector<std::uint64_t> occupied_;  // bit i: ring_[i] holds events
   std::size_t ring_count_ = 0;
   std::vector<Event> far_;  // min-heap by time: events beyond the ring's span
   std::vector<std::unique_ptr<Chunk>> owned_;
