@@ -31,8 +31,7 @@ Event event_at(Tick time, std::uint32_t src, std::uint64_t seq) {
 
 /// Pops every bucket, pushing new events (never before the bucket just handed out) as a run
 /// would, and checks the order against a sorted copy of everything pushed.
-void drain_and_check(CalendarQueue& queue, std::vector<Event> pushed, std::mt19937_64& rng, Tick spread,
-                     int refills) {
+void drain_and_check(CalendarQueue& queue, std::vector<Event> pushed, std::mt19937_64& rng, Tick spread, int refills) {
   std::vector<Event> popped;
   std::vector<Event> bucket;
   Tick bucket_start = 0;
@@ -53,7 +52,8 @@ void drain_and_check(CalendarQueue& queue, std::vector<Event> pushed, std::mt199
     popped.insert(popped.end(), bucket.begin(), bucket.end());
     // Events sent while handling this bucket land after it (a component's lookahead).
     for (int i = 0; i < refills && seq < 200000; ++i) {
-      const Event e = event_at(bucket_start + queue.width() + rng() % spread, static_cast<std::uint32_t>(rng() % 7), seq++);
+      const Event e =
+          event_at(bucket_start + queue.width() + rng() % spread, static_cast<std::uint32_t>(rng() % 7), seq++);
       pushed.push_back(e);
       queue.push(e);
     }
@@ -98,12 +98,12 @@ TEST(CalendarQueue, DenseAndSparseStretchesAlternate) {
 }
 
 TEST(CalendarQueue, EarliestIsTheFirstOccupiedBucketAndLeavesTheQueueAsItWas) {
-  CalendarQueue queue(3, 12, 1);  // buckets of 8 ticks
+  CalendarQueue queue(3, 12, 1); // buckets of 8 ticks
   EXPECT_EQ(queue.earliest(), archlab::kTickMax);
   queue.push(event_at(8 * 700 + 5, 0, 0));
   queue.push(event_at(8 * 70 + 1, 0, 1));
   EXPECT_EQ(queue.earliest(), Tick{8 * 70});
-  queue.push(event_at(8 * 3, 0, 2));  // an earlier one after earliest() looked past bucket 3
+  queue.push(event_at(8 * 3, 0, 2)); // an earlier one after earliest() looked past bucket 3
   EXPECT_EQ(queue.earliest(), Tick{8 * 3});
   std::vector<Event> bucket;
   Tick start = 0;
@@ -118,4 +118,4 @@ TEST(CalendarQueue, EarliestIsTheFirstOccupiedBucketAndLeavesTheQueueAsItWas) {
   EXPECT_FALSE(queue.pop_sorted_bucket(bucket, start));
 }
 
-}  // namespace
+} // namespace

@@ -86,7 +86,8 @@ inline constexpr std::uint32_t kKeyAgeBits = 16;
 inline constexpr std::uint64_t kOrderMask = ~(std::uint64_t{1} << 63);
 /// A channel's keys count time from its time_epoch, at most this far behind the decision's time.
 inline constexpr Tick kEpochSpan = Tick{1} << (kKeyTimeBits - 1);
-inline constexpr std::uint32_t kFloorCount = 1 + 3 * (kMaxRanks * kMaxGroups); ///< PRE, then ACT, RD, WR per (rank, group)
+inline constexpr std::uint32_t kFloorCount =
+    1 + 3 * (kMaxRanks * kMaxGroups);                        ///< PRE, then ACT, RD, WR per (rank, group)
 inline constexpr std::uint32_t kCasFloors = 1u << kMaxRanks; ///< Channel::floors_dirty: the RD and WR floors
 inline constexpr std::uint32_t kAllFloors = kCasFloors | (kCasFloors - 1);
 static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
@@ -179,7 +180,7 @@ struct Entry {
 struct Channel {
   Bank banks[kMaxBanks];
   Rank ranks[kMaxRanks];
-  Entry queue[kMaxQueue];              ///< slots; `used` says which hold an entry
+  Entry queue[kMaxQueue]; ///< slots; `used` says which hold an entry
   /// queue[i].order << kSlotBits | i, and queue[i].row, side by side for the searches: the least
   /// key of a set of slots is its oldest entry and names the slot.
   std::uint64_t slot_key[kMaxQueue];
@@ -190,7 +191,7 @@ struct Channel {
   std::uint32_t used;
   // The FR-FCFS candidate of each bank (its oldest hit, else its oldest entry), kept between
   // steps: a command changes only its own bank's candidate (the shared timings only delay them).
-  std::uint64_t stale_banks;               ///< banks whose candidate must be found again
+  std::uint64_t stale_banks; ///< banks whose candidate must be found again
   /// Banks, not stale, that only gained entries since their candidate was found (feed()), and the
   /// slots fed since: a new entry is younger than every other, so it changes the candidate only
   /// when the bank has no hit and it is one.
@@ -255,8 +256,8 @@ struct Request {
   std::uint64_t end_burst;
   std::uint32_t next_channel, next_bank, next_row; ///< where next_burst goes
   std::uint32_t pending;                           ///< bursts whose RD/WR is not issued yet
-  Tick fed_at; ///< 1 + the time of the last decision that moved a burst of it into a queue; 0: none yet
-  std::uint32_t requester;                         ///< receiver index on `resp`
+  Tick fed_at;             ///< 1 + the time of the last decision that moved a burst of it into a queue; 0: none yet
+  std::uint32_t requester; ///< receiver index on `resp`
   std::uint32_t route;
   std::uint8_t write;
   std::uint8_t posted; ///< a write acknowledged on arrival: nothing to answer when it is done
@@ -316,7 +317,7 @@ struct Dram {
     bool exhausted;                                ///< the event ran out of its answer budget
     bool journaling;                               ///< planning ahead: record every change so that it can be undone
     std::uint32_t undo_count, step_count, counted; ///< steps[0, counted) are decided and counted
-    std::uint32_t reach; ///< planned steps not counted yet, at most (adapt_reach())
+    std::uint32_t reach;                           ///< planned steps not counted yet, at most (adapt_reach())
     std::uint32_t gap;   ///< steps counted between two arrivals that undid planned steps, smoothed
     std::uint32_t since; ///< steps counted since the last such arrival (saturating)
     Undo undo[kUndoRecords];
@@ -652,9 +653,12 @@ struct Dram {
     std::uint32_t channel, bank, row;
   };
 
-  /// The lowest field of `n` (`count` values), which then drops it.
-  ARCHLAB_HD static std::uint64_t slot_key(std::uint64_t order, std::uint32_t slot) { return order << kSlotBits | slot; }
+  /// Channel::slot_key of an entry of queue order `order` in slot `slot`.
+  ARCHLAB_HD static std::uint64_t slot_key(std::uint64_t order, std::uint32_t slot) {
+    return order << kSlotBits | slot;
+  }
 
+  /// The lowest field of `n` (`count` values), which then drops it.
   ARCHLAB_HD static std::uint32_t take(std::uint64_t& n, std::uint64_t count) {
     const std::uint64_t field = n % count;
     n /= count;
