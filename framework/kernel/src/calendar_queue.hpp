@@ -105,6 +105,7 @@ class CalendarQueue {
       bucket += 64 - (slot & 63);
     }
   }
+
   void migrate() {
     const Tick horizon = current_ + ring_.size();
     while (!far_.empty() && (far_.front().time >> shift_) < horizon) {

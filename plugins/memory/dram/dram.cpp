@@ -60,7 +60,7 @@ inline constexpr std::uint32_t kUndoRecords = 16384; ///< the largest undo_bound
 /// (the plan from its arrival on). The reach (State::reach) follows the requests: with G steps
 /// counted between two arrivals that undo planned steps (smoothed), waste per arrival grows with
 /// the reach R and events with G / R, so R = sqrt(G * kEventSteps), kept within
-/// [kMinReach, kPlannedSteps]. kEventSteps = 40 (2026-12-05, third session, 10 / 40 / 160 tried):
+/// [kMinReach, kPlannedSteps]. kEventSteps = 40 (2026-12-05, fourth session, 10 / 40 / 160 tried):
 /// the issue-18 machine's ResNet-50 (G about 6,700) plans 512 and takes 42.4k events instead of
 /// 46.5k at a fixed 256 in the same CPU time; the edge machine's (G about 1,500) stays near 256,
 /// whose CPU time a deeper plan raises (0.73 s at 256, 0.88 s at 512). Not below 256: there a
@@ -750,8 +750,8 @@ struct Dram {
     }
   }
 
-  /// An arrival undoes planned steps: the reach becomes sqrt(G * kEventSteps) (kPlannedSteps), G
-  /// the steps counted between two such arrivals, smoothed over the last few.
+  /// An arrival undoes planned steps: the reach becomes sqrt(G * kEventSteps), within [kMinReach,
+  /// kPlannedSteps], G the steps counted between two such arrivals, smoothed over the last few.
   ARCHLAB_HD static void adapt_reach(State& s) {
     const std::uint64_t gap = (3 * std::uint64_t{s.gap} + s.since) / 4;
     s.gap = static_cast<std::uint32_t>(gap);
