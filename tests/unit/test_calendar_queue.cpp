@@ -12,14 +12,9 @@
 namespace {
 
 using archlab::Event;
+using archlab::event_before;
 using archlab::Tick;
 using archlab::detail::CalendarQueue;
-
-bool before(const Event& a, const Event& b) {
-  if (a.time != b.time) return a.time < b.time;
-  if (a.src != b.src) return a.src < b.src;
-  return a.seq < b.seq;
-}
 
 Event event_at(Tick time, std::uint32_t src, std::uint64_t seq) {
   Event e{};
@@ -46,7 +41,7 @@ void drain_and_check(CalendarQueue& queue, std::vector<Event> pushed, std::mt199
     if (!queue.pop_sorted_bucket(bucket, bucket_start)) break;
     ASSERT_FALSE(bucket.empty());
     EXPECT_LE(earliest, bucket.front().time) << "earliest() is a lower bound";
-    EXPECT_TRUE(std::is_sorted(bucket.begin(), bucket.end(), before));
+    EXPECT_TRUE(std::is_sorted(bucket.begin(), bucket.end(), event_before));
     EXPECT_GE(bucket.front().time, bucket_start);
     EXPECT_LT(bucket.back().time, bucket_start + queue.width());
     popped.insert(popped.end(), bucket.begin(), bucket.end());
@@ -58,7 +53,7 @@ void drain_and_check(CalendarQueue& queue, std::vector<Event> pushed, std::mt199
       queue.push(e);
     }
   }
-  std::sort(pushed.begin(), pushed.end(), before);
+  std::sort(pushed.begin(), pushed.end(), event_before);
   ASSERT_EQ(popped.size(), pushed.size());
   for (std::size_t i = 0; i < popped.size(); ++i) {
     ASSERT_EQ(popped[i].time, pushed[i].time) << "event " << i;

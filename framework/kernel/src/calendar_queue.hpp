@@ -47,9 +47,9 @@ class CalendarQueue {
       migrate();
     }
     if (ring_[current_ & mask_].size == 0) {
-      // Events beyond the ring lie beyond every bucket in it: the next bucket is in the ring.
+      // Events beyond the ring lie beyond every bucket in it: the next bucket is in the ring (the
+      // advance() after the pop moves in those the jump brought within the ring's span).
       current_ = next_occupied(current_);
-      migrate();
     }
     Slot& slot = ring_[current_ & mask_];
     bucket_start = current_ << shift_;
