@@ -33,7 +33,27 @@ inline const PluginRegistry* baseline_registry() {
     if (dir == nullptr || *dir == '\0') return nullptr;
     std::vector<std::filesystem::path> path{dir};
     for (const auto& p : PluginRegistry::default_search_path()) path.push_back(p);
-    return std::make_unique<PluginRegistry>(path);
+    auto registry = std::make_unique<PluginRegistry>(path);
+    // A folder that gives no plugin (a typo, links into a build that is gone) would compare this
+    // build with itself and report `identical` = 1: refuse it, and say which plugins it gives.
+    std::error_code error;
+    const std::filesystem::path folder = std::filesystem::canonical(dir, error);
+    std::size_t taken = 0;
+    for (const auto& plugin : registry->plugins()) {
+      std::error_code ignored;
+      if (error || std::filesystem::canonical(plugin->path().parent_path(), ignored) != folder) continue;
+      std::fprintf(stderr, "baseline: %s from %s\n", std::string(plugin->name()).c_str(), plugin->path().c_str());
+      ++taken;
+    }
+    for (const auto& failure : registry->failures())
+      if (failure.path.parent_path() == std::filesystem::path(dir))
+        std::fprintf(stderr, "baseline: %s does not load: %s\n", failure.path.c_str(), failure.message.c_str());
+    if (error || taken == 0) {
+      std::fprintf(stderr, "ARCHLAB_BASELINE_PLUGIN_DIR=%s gives no plugin (missing folder, or links to files that "
+                           "are gone): nothing to compare with\n", dir);
+      std::exit(2);
+    }
+    return registry;
   }();
   return instance.get();
 }
