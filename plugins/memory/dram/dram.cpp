@@ -72,7 +72,7 @@ inline constexpr std::uint32_t kMinReach = 256;
 inline constexpr std::uint64_t kEventSteps = 40;
 
 inline constexpr std::uint32_t kUndoPerStep = 160;
-inline constexpr std::uint32_t kUndoPerFeed = 10; ///< 6 per burst, 4 per request (a request moves at least one burst)
+inline constexpr std::uint32_t kUndoPerFeed = 5; ///< 1 per burst, 4 per request (a request moves at least one burst)
 static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kUndoRecords,
               "a step and its feed must fit in an empty journal, or planning could not go on");
 /// Requests answered from one event at most; the rest wait for a zero-delay wake-up, so that one
@@ -228,11 +228,15 @@ struct Channel {
 
 /// One change of State to undo: `size` bytes at byte `offset` were `old`, or a special kind.
 struct Undo {
-  std::uint32_t offset; ///< byte offset in State; kUndoQueueRemove: channel << 8 | entry; kUndoProgress: slot
-  std::uint32_t kind;   ///< 1, 2, 4, 8 (bytes), kUndoQueueRemove or kUndoProgress
+  std::uint32_t offset; ///< byte offset in State; kUndoQueue*: channel << 8 | slot; kUndoProgress: request slot
+  std::uint32_t kind;   ///< 1, 2, 4, 8 (bytes), kUndoQueueRemove, kUndoQueueInsert or kUndoProgress
   std::uint64_t old;    ///< the old bytes; kUndoQueueRemove: the step holding the entry; kUndoProgress: next_burst
 };
+/// An entry left its queue (issue_cas()) or entered it (feed()): one record each, for
+/// the entry and the channel's used, count, bank_slots and active and State::full, which follow
+/// from it.
 inline constexpr std::uint32_t kUndoQueueRemove = 16;
+inline constexpr std::uint32_t kUndoQueueInsert = 18;
 inline constexpr std::uint32_t kUndoProgress = 17;
 
 /// A planned command (or refresh) whose statistics are counted once it is committed.
@@ -699,6 +703,7 @@ struct Dram {
 
   /// Every change of State a planned step makes goes through here, so that it can be undone.
   template <class T> ARCHLAB_HD static void put(State& s, T& field, T value) {
+    static_assert(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8, "restore() copies these");
     if (s.journaling) {
       if (field == value) return; // no record for no change
       Undo& u = s.undo[s.undo_count++];
@@ -715,6 +720,20 @@ struct Dram {
     s.undo[s.undo_count++] = Undo{offset, kind, old};
   }
 
+  /// Write back the `size` old bytes of a put(): one fixed-size copy per size (a copy of a
+  /// variable size is a call into the C library, 3.5% of the edge machine's time).
+  ARCHLAB_HD static void restore(char* field, std::uint64_t old, std::uint32_t size) {
+    if (size == 8) {
+      memcpy(field, &old, 8);
+    } else if (size == 4) {
+      memcpy(field, &old, 4);
+    } else if (size == 2) {
+      memcpy(field, &old, 2);
+    } else {
+      memcpy(field, &old, 1);
+    }
+  }
+
   /// Undo the planned steps decided after `now`, newest first.
   ARCHLAB_HD static void rollback(State& s, Tick now) {
     if (s.step_count > s.counted && s.steps[s.step_count - 1].decided > now) adapt_reach(s);
@@ -724,18 +743,33 @@ struct Dram {
       while (s.undo_count > step.undo_begin) {
         const Undo& u = s.undo[--s.undo_count];
         if (u.kind == kUndoQueueRemove) {
-          Channel& ch = s.channels[u.offset >> 8];
+          const std::uint32_t ci = u.offset >> 8, i = u.offset & 0xffu;
+          Channel& ch = s.channels[ci];
           const Entry& e = s.steps[u.old].removed;
-          ch.queue[u.offset & 0xffu] = e;
-          ch.slot_key[u.offset & 0xffu] = slot_key(e.order, u.offset & 0xffu);
-          ch.slot_row[u.offset & 0xffu] = e.row;
-          touched |= 1u << (u.offset >> 8);
+          ch.queue[i] = e;
+          ch.slot_key[i] = slot_key(e.order, i);
+          ch.slot_row[i] = e.row;
+          ch.used |= 1u << i;
+          if (++ch.count == s.cfg.queue_depth) s.full |= 1u << ci;
+          ch.bank_slots[e.bank] |= 1u << i;
+          ch.active |= std::uint64_t{1} << e.bank;
+          touched |= 1u << ci;
+        } else if (u.kind == kUndoQueueInsert) {
+          const std::uint32_t ci = u.offset >> 8, i = u.offset & 0xffu;
+          Channel& ch = s.channels[ci];
+          const std::uint32_t bank = ch.queue[i].bank; // still the entry put in: what came later is undone
+          if (ch.count-- == s.cfg.queue_depth) s.full &= ~(1u << ci);
+          ch.used &= ~(1u << i);
+          --ch.entered;
+          ch.bank_slots[bank] &= ~(1u << i);
+          if (ch.bank_slots[bank] == 0) ch.active &= ~(std::uint64_t{1} << bank);
+          touched |= 1u << ci;
         } else if (u.kind == kUndoProgress) {
           Request& q = s.requests[u.offset];
           q.next_burst = u.old;
           locate_next(s.cfg, q);
         } else {
-          memcpy(reinterpret_cast<char*>(&s) + u.offset, &u.old, u.kind);
+          restore(reinterpret_cast<char*>(&s) + u.offset, u.old, u.kind);
           touched |= channel_bit(u.offset);
         }
       }
@@ -913,11 +947,10 @@ struct Dram {
 
     step.removed = e;
     record(s, kUndoQueueRemove, ci << 8 | i, s.step_count);
-    put(s, ch.used, ch.used & ~(1u << i));
-    if (ch.count == c.queue_depth) put(s, s.full, s.full & ~(1u << ci));
-    put(s, ch.count, ch.count - 1);
-    put(s, ch.bank_slots[e.bank], ch.bank_slots[e.bank] & ~(1u << i));
-    if (ch.bank_slots[e.bank] == 0) put(s, ch.active, ch.active & ~(std::uint64_t{1} << e.bank));
+    if (ch.count-- == c.queue_depth) s.full &= ~(1u << ci);
+    ch.used &= ~(1u << i);
+    ch.bank_slots[e.bank] &= ~(1u << i);
+    if (ch.bank_slots[e.bank] == 0) ch.active &= ~(std::uint64_t{1} << e.bank);
     ch.stale_banks |= std::uint64_t{1} << e.bank;
     ch.floors_dirty |= kCasFloors;
     ch.last_valid = 0;
@@ -1251,11 +1284,11 @@ struct Dram {
       ch.queue[free] = Entry{q.arrival, ch.entered, slot, q.next_row, static_cast<std::uint16_t>(bank), q.write, 0};
       ch.slot_key[free] = slot_key(ch.entered, free);
       ch.slot_row[free] = q.next_row;
-      put(s, ch.entered, ch.entered + 1);
-      put(s, ch.used, ch.used | 1u << free);
-      put(s, ch.count, ch.count + 1);
-      if (ch.count == c.queue_depth) put(s, s.full, s.full | 1u << q.next_channel);
-      put(s, ch.bank_slots[bank], ch.bank_slots[bank] | 1u << free);
+      record(s, kUndoQueueInsert, q.next_channel << 8 | free, 0);
+      ++ch.entered;
+      ch.used |= 1u << free;
+      if (++ch.count == c.queue_depth) s.full |= 1u << q.next_channel;
+      ch.bank_slots[bank] |= 1u << free;
       // A bank with entries and a candidate found since its last change only grows.
       const std::uint64_t bit = std::uint64_t{1} << bank;
       if ((ch.active & bit) != 0 && (ch.stale_banks & bit) == 0) {
@@ -1264,7 +1297,7 @@ struct Dram {
       } else {
         ch.stale_banks |= bit;
       }
-      put(s, ch.active, ch.active | bit);
+      ch.active |= bit;
       touched |= 1u << q.next_channel;
       if (++q.next_burst < q.end_burst) locate_next(c, q);
     }
