@@ -14,7 +14,8 @@
 // its horizon (the earliest pending wake-up, at least one command clock ahead) and keeps a
 // wake-up for the earliest command left ("commit ahead"). Those wake-ups are lazy: after each
 // event the component takes the coming ones itself, as long as none answers a request, with every
-// change of state written to an undo journal; the first one that must answer gets a real event.
+// change of state kept so that it can be undone (an undo journal; a planned RD/WR or ACT keeps its
+// own); the first one that must answer gets a real event.
 // A request arriving earlier undoes the planned wake-ups after it and the controller decides again
 // with it. The decisions are exactly those of one event per wake-up; a request costs its arrival,
 // about one wake-up event and its answer.
@@ -228,27 +229,57 @@ struct Channel {
 
 /// One change of State to undo: `size` bytes at byte `offset` were `old`, or a special kind.
 struct Undo {
-  std::uint32_t offset; ///< byte offset in State; kUndoQueue*: channel << 8 | slot; kUndoProgress: request slot
-  std::uint32_t kind;   ///< 1, 2, 4, 8 (bytes), kUndoQueueRemove, kUndoQueueInsert or kUndoProgress
-  std::uint64_t old;    ///< the old bytes; kUndoQueueRemove: the step holding the entry; kUndoProgress: next_burst
+  std::uint32_t offset; ///< byte offset in State; kUndoQueueInsert: channel << 8 | slot; kUndoProgress: request slot
+  std::uint32_t kind;   ///< 1, 2, 4, 8 (bytes), kUndoQueueInsert or kUndoProgress
+  std::uint64_t old;    ///< the old bytes; kUndoProgress: next_burst
 };
-/// An entry left its queue (issue_cas()) or entered it (feed()): one record each, for
-/// the entry and the channel's used, count, bank_slots and active and State::full, which follow
-/// from it.
-inline constexpr std::uint32_t kUndoQueueRemove = 16;
+/// An entry entered its queue (feed()): one record for the entry and the channel's used, count,
+/// bank_slots and active and State::full, which follow from it.
 inline constexpr std::uint32_t kUndoQueueInsert = 18;
 inline constexpr std::uint32_t kUndoProgress = 17;
+/// A planned RD/WR or ACT writes no Undo records (they were a third of the time): its Step keeps
+/// what it changes, as it was (Step::old, by these indices), and the undo writes that back after
+/// the step's records. "energy" and "done" are its request's; "group" fields are those of its
+/// bank's group in its rank.
+enum CasOld : std::uint32_t {
+  kCasEnergy, ///< the bits of the double
+  kCasDone,
+  kCasNextPre,
+  kCasNextCas,
+  kCasGroupCas, ///< next_cas_group
+  kCasReadFree, ///< read_data_free
+  kCasWriteFree,
+  kCasWtr,      ///< read_after_write
+  kCasGroupWtr, ///< read_after_write_group
+  kCasOld
+};
+enum ActOld : std::uint32_t {
+  kActEnergy,
+  kActNextPre,
+  kActCasReady,
+  kActNextAct,
+  kActRankAct,  ///< the rank's next_act
+  kActGroupAct, ///< next_act_group
+  kActFaw,      ///< faw[faw_pos]
+  kActFawPos,   ///< faw_pos, and the bank's open_row above 32 bits
+  kActOld
+};
+inline constexpr std::uint32_t kOldFields = 9;
+static_assert(kCasOld <= kOldFields && kActOld <= kOldFields, "Step::old holds either");
 
 /// A planned command (or refresh) whose statistics are counted once it is committed.
 struct Step {
   Tick time;
-  Tick decided;             ///< when the controller decides it (the rollback and counting order)
-  Tick queue_delay;         ///< row_class != 0: from the request's arrival to this first command
-  std::uint64_t refreshes;  ///< refresh commands (kind Refresh)
-  Entry removed;            ///< kind Cas: the queue entry it took (undo)
-  std::uint32_t undo_begin; ///< its first Undo record
-  std::uint8_t kind;        ///< Command
-  std::uint8_t row_class;   ///< 0, or 1 + the Stat of its burst's first command
+  Tick decided;                  ///< when the controller decides it (the rollback and counting order)
+  Tick queue_delay;              ///< row_class != 0: from the request's arrival to this first command
+  std::uint64_t refreshes;       ///< refresh commands (kind Refresh)
+  Entry removed;                 ///< kind Cas: the queue entry it took, as it was (undo)
+  std::uint64_t old[kOldFields]; ///< kind Cas or Act, planned: what it changed, as it was (CasOld, ActOld)
+  std::uint32_t undo_begin;      ///< its first Undo record
+  std::uint8_t channel;          ///< kind Cas or Act: its channel
+  std::uint8_t slot;             ///< ... and queue slot
+  std::uint8_t kind;             ///< Command
+  std::uint8_t row_class;        ///< 0, or 1 + the Stat of its burst's first command
   std::uint8_t write;
 };
 
@@ -742,19 +773,7 @@ struct Dram {
       const Step& step = s.steps[--s.step_count];
       while (s.undo_count > step.undo_begin) {
         const Undo& u = s.undo[--s.undo_count];
-        if (u.kind == kUndoQueueRemove) {
-          const std::uint32_t ci = u.offset >> 8, i = u.offset & 0xffu;
-          Channel& ch = s.channels[ci];
-          const Entry& e = s.steps[u.old].removed;
-          ch.queue[i] = e;
-          ch.slot_key[i] = slot_key(e.order, i);
-          ch.slot_row[i] = e.row;
-          ch.used |= 1u << i;
-          if (++ch.count == s.cfg.queue_depth) s.full |= 1u << ci;
-          ch.bank_slots[e.bank] |= 1u << i;
-          ch.active |= std::uint64_t{1} << e.bank;
-          touched |= 1u << ci;
-        } else if (u.kind == kUndoQueueInsert) {
+        if (u.kind == kUndoQueueInsert) {
           const std::uint32_t ci = u.offset >> 8, i = u.offset & 0xffu;
           Channel& ch = s.channels[ci];
           const std::uint32_t bank = ch.queue[i].bank; // still the entry put in: what came later is undone
@@ -772,6 +791,13 @@ struct Dram {
           restore(reinterpret_cast<char*>(&s) + u.offset, u.old, u.kind);
           touched |= channel_bit(u.offset);
         }
+      }
+      if (step.kind == static_cast<std::uint8_t>(Command::Cas)) {
+        unissue_cas(s, step);
+        touched |= 1u << step.channel;
+      } else if (step.kind == static_cast<std::uint8_t>(Command::Act)) {
+        unissue_act(s, step);
+        touched |= 1u << step.channel;
       }
     }
     // Their cached FR-FCFS candidates and floors may depend on what changed back: all are found
@@ -844,7 +870,6 @@ struct Dram {
     }
     for (std::uint32_t k = first_undo; k < s.undo_count; ++k) {
       Undo u = s.undo[k];
-      if (u.kind == kUndoQueueRemove) u.old -= s.counted;
       s.undo[k - first_undo] = u;
     }
     s.step_count -= s.counted;
@@ -894,25 +919,58 @@ struct Dram {
     first_command(s, e, kRowConflicts, at, step);
   }
 
-  ARCHLAB_HD static void issue_act(State& s, Channel& ch, Entry& e, Tick at, Step& step) {
+  ARCHLAB_HD static void issue_act(State& s, std::uint32_t ci, std::uint32_t i, Tick at, Step& step) {
     const Config& c = s.cfg;
+    Channel& ch = s.channels[ci];
+    Entry& e = ch.queue[i];
     Request& q = s.requests[e.request];
-    put(s, q.energy, q.energy + c.act_energy);
     Bank& b = ch.banks[e.bank];
     Rank& r = ch.ranks[rank_of(c, e.bank)];
     const std::uint32_t g = group_of(c, e.bank);
-    put(s, b.open_row, e.row);
-    put(s, b.cas_ready, at + c.tRCD);
-    put(s, b.next_pre, max2(b.next_pre, at + c.tRAS));
-    put(s, b.next_act, max2(b.next_act, at + c.tRAS + c.tRP));
-    put(s, r.next_act, max2(r.next_act, at + c.tRRD_S));
-    put(s, r.next_act_group[g], max2(r.next_act_group[g], at + c.tRRD_L));
-    put(s, r.faw[r.faw_pos], at + c.tFAW);
-    put(s, r.faw_pos, (r.faw_pos + 1) % 4);
+    if (s.journaling) {
+      step.channel = static_cast<std::uint8_t>(ci);
+      step.slot = static_cast<std::uint8_t>(i);
+      memcpy(&step.old[kActEnergy], &q.energy, sizeof(double));
+      step.old[kActNextPre] = b.next_pre;
+      step.old[kActCasReady] = b.cas_ready;
+      step.old[kActNextAct] = b.next_act;
+      step.old[kActRankAct] = r.next_act;
+      step.old[kActGroupAct] = r.next_act_group[g];
+      step.old[kActFaw] = r.faw[r.faw_pos];
+      step.old[kActFawPos] = std::uint64_t{b.open_row} << 32 | r.faw_pos;
+    }
+    q.energy += c.act_energy;
+    b.open_row = e.row;
+    b.cas_ready = at + c.tRCD;
+    b.next_pre = max2(b.next_pre, at + c.tRAS);
+    b.next_act = max2(b.next_act, at + c.tRAS + c.tRP);
+    r.next_act = max2(r.next_act, at + c.tRRD_S);
+    r.next_act_group[g] = max2(r.next_act_group[g], at + c.tRRD_L);
+    r.faw[r.faw_pos] = at + c.tFAW;
+    r.faw_pos = (r.faw_pos + 1) % 4;
     ch.floors_dirty |= 1u << rank_of(c, e.bank);
     ch.stale_banks |= std::uint64_t{1} << e.bank;
     ch.last_valid = 0;
     first_command(s, e, kRowMisses, at, step);
+  }
+
+  /// Undo a planned ACT (its Undo records are undone already).
+  ARCHLAB_HD static void unissue_act(State& s, const Step& step) {
+    const Config& c = s.cfg;
+    Channel& ch = s.channels[step.channel];
+    const Entry& e = ch.queue[step.slot]; // still there: the steps after it are undone
+    Bank& b = ch.banks[e.bank];
+    Rank& r = ch.ranks[rank_of(c, e.bank)];
+    const std::uint32_t g = group_of(c, e.bank);
+    memcpy(&s.requests[e.request].energy, &step.old[kActEnergy], sizeof(double));
+    b.next_pre = step.old[kActNextPre];
+    b.cas_ready = step.old[kActCasReady];
+    b.next_act = step.old[kActNextAct];
+    r.next_act = step.old[kActRankAct];
+    r.next_act_group[g] = step.old[kActGroupAct];
+    r.faw_pos = static_cast<std::uint32_t>(step.old[kActFawPos]);
+    b.open_row = static_cast<std::uint32_t>(step.old[kActFawPos] >> 32);
+    r.faw[r.faw_pos] = step.old[kActFaw];
   }
 
   /// RD/WR for queue entry `i` of channel `ci` at `at`; the entry leaves the queue. Returns its
@@ -925,28 +983,42 @@ struct Dram {
     Rank& r = ch.ranks[rank_of(c, e.bank)];
     const std::uint32_t g = group_of(c, e.bank);
     const Tick data_end = at + (e.write ? c.tCWL : c.tCL) + c.tBL;
-    put(s, ch.next_cas, max2(ch.next_cas, at + c.tCCD_S));
-    put(s, r.next_cas_group[g], max2(r.next_cas_group[g], at + c.tCCD_L));
-    if (e.write) {
-      put(s, ch.write_data_free, max2(ch.write_data_free, data_end));
-      put(s, ch.read_data_free, max2(ch.read_data_free, data_end));
-      put(s, r.read_after_write, max2(r.read_after_write, data_end + c.tWTR_S));
-      put(s, r.read_after_write_group[g], max2(r.read_after_write_group[g], data_end + c.tWTR_L));
-      put(s, b.next_pre, max2(b.next_pre, data_end + c.tWR));
-    } else {
-      put(s, ch.read_data_free, max2(ch.read_data_free, data_end));
-      put(s, ch.write_data_free, max2(ch.write_data_free, data_end + 2 * c.tCK));
-      put(s, b.next_pre, max2(b.next_pre, at + c.tRTP));
-    }
     Request& q = s.requests[e.request];
-    put(s, q.energy, q.energy + (e.write ? c.write_energy : c.read_energy));
-    step.write = e.write;
-    first_command(s, e, kRowHits, at, step);
-    put(s, q.done, max2(q.done, data_end));
-    put(s, q.pending, q.pending - 1);
-
     step.removed = e;
-    record(s, kUndoQueueRemove, ci << 8 | i, s.step_count);
+    if (s.journaling) {
+      step.channel = static_cast<std::uint8_t>(ci);
+      step.slot = static_cast<std::uint8_t>(i);
+      memcpy(&step.old[kCasEnergy], &q.energy, sizeof(double));
+      step.old[kCasDone] = q.done;
+      step.old[kCasNextPre] = b.next_pre;
+      step.old[kCasNextCas] = ch.next_cas;
+      step.old[kCasGroupCas] = r.next_cas_group[g];
+      step.old[kCasReadFree] = ch.read_data_free;
+      step.old[kCasWriteFree] = ch.write_data_free;
+      step.old[kCasWtr] = r.read_after_write;
+      step.old[kCasGroupWtr] = r.read_after_write_group[g];
+    }
+    ch.next_cas = max2(ch.next_cas, at + c.tCCD_S);
+    r.next_cas_group[g] = max2(r.next_cas_group[g], at + c.tCCD_L);
+    if (e.write) {
+      ch.write_data_free = max2(ch.write_data_free, data_end);
+      ch.read_data_free = max2(ch.read_data_free, data_end);
+      r.read_after_write = max2(r.read_after_write, data_end + c.tWTR_S);
+      r.read_after_write_group[g] = max2(r.read_after_write_group[g], data_end + c.tWTR_L);
+      b.next_pre = max2(b.next_pre, data_end + c.tWR);
+    } else {
+      ch.read_data_free = max2(ch.read_data_free, data_end);
+      ch.write_data_free = max2(ch.write_data_free, data_end + 2 * c.tCK);
+      b.next_pre = max2(b.next_pre, at + c.tRTP);
+    }
+    q.energy += e.write ? c.write_energy : c.read_energy;
+    step.write = e.write;
+    if (!e.started) { // the entry leaves: `started` stays as it was in step.removed
+      step.row_class = static_cast<std::uint8_t>(kRowHits + 1);
+      step.queue_delay = at - e.arrival;
+    }
+    q.done = max2(q.done, data_end);
+    --q.pending;
     if (ch.count-- == c.queue_depth) s.full &= ~(1u << ci);
     ch.used &= ~(1u << i);
     ch.bank_slots[e.bank] &= ~(1u << i);
@@ -956,6 +1028,35 @@ struct Dram {
     ch.last_valid = 0;
     if (waiting(s)) put(s, s.refeed, true);
     return q.pending == 0 ? &q : nullptr;
+  }
+
+  /// Undo a planned RD/WR (its Undo records are undone already): its entry goes back in its slot.
+  ARCHLAB_HD static void unissue_cas(State& s, const Step& step) {
+    const Config& c = s.cfg;
+    const std::uint32_t ci = step.channel, i = step.slot;
+    Channel& ch = s.channels[ci];
+    const Entry& e = step.removed;
+    Bank& b = ch.banks[e.bank];
+    Rank& r = ch.ranks[rank_of(c, e.bank)];
+    const std::uint32_t g = group_of(c, e.bank);
+    Request& q = s.requests[e.request];
+    memcpy(&q.energy, &step.old[kCasEnergy], sizeof(double));
+    q.done = step.old[kCasDone];
+    b.next_pre = step.old[kCasNextPre];
+    ch.next_cas = step.old[kCasNextCas];
+    r.next_cas_group[g] = step.old[kCasGroupCas];
+    ch.read_data_free = step.old[kCasReadFree];
+    ch.write_data_free = step.old[kCasWriteFree];
+    r.read_after_write = step.old[kCasWtr];
+    r.read_after_write_group[g] = step.old[kCasGroupWtr];
+    ++q.pending;
+    ch.queue[i] = e;
+    ch.slot_key[i] = slot_key(e.order, i);
+    ch.slot_row[i] = e.row;
+    ch.used |= 1u << i;
+    if (++ch.count == c.queue_depth) s.full |= 1u << ci;
+    ch.bank_slots[e.bank] |= 1u << i;
+    ch.active |= std::uint64_t{1} << e.bank;
   }
 
   /// Request `q` is done (its last burst's data ends at q.done): answer it, unless it is a posted
@@ -1378,7 +1479,7 @@ struct Dram {
         if (command == Command::Cas) {
           done = issue_cas(s, ci, best, best_time, step);
         } else if (command == Command::Act) {
-          issue_act(s, ch, ch.queue[best], best_time, step);
+          issue_act(s, ci, best, best_time, step);
         } else {
           issue_pre(s, ch, ch.queue[best], best_time, step);
         }
@@ -1518,7 +1619,7 @@ struct Dram {
         return;
       }
       s.steps[s.step_count++] =
-          Step{at, at, 0, 0, Entry{}, s.undo_count, static_cast<std::uint8_t>(Command::Wake), 0, 0};
+          Step{at, at, 0, 0, Entry{}, {}, s.undo_count, 0, 0, static_cast<std::uint8_t>(Command::Wake), 0, 0};
       s.journaling = true;
       const bool planned = wake_up(s, tracked, at, ctx);
       s.journaling = false;
