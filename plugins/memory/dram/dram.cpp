@@ -1390,11 +1390,16 @@ struct Dram {
       ch.used |= 1u << free;
       if (++ch.count == c.queue_depth) s.full |= 1u << q.next_channel;
       ch.bank_slots[bank] |= 1u << free;
-      // A bank with entries and a candidate found since its last change only grows.
+      // A bank with entries and a candidate found since its last change only grows. The new entry
+      // is younger than every other, so it changes that candidate only when the candidate is a PRE
+      // and the entry a hit; else the channel's last answer still stands (no search again).
       const std::uint64_t bit = std::uint64_t{1} << bank;
       if ((ch.active & bit) != 0 && (ch.stale_banks & bit) == 0) {
-        ch.grown_banks |= bit;
-        ch.new_slots |= 1u << free;
+        if (ch.candidate_command[bank] == static_cast<std::uint8_t>(Command::Pre) &&
+            q.next_row == ch.banks[bank].open_row) {
+          ch.grown_banks |= bit;
+          ch.new_slots |= 1u << free;
+        }
       } else {
         ch.stale_banks |= bit;
       }
