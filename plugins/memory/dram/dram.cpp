@@ -269,7 +269,6 @@ static_assert(kCasOld <= kOldFields && kActOld <= kOldFields, "Step::old holds e
 
 /// A planned command (or refresh) whose statistics are counted once it is committed.
 struct Step {
-  Tick time;
   Tick decided;                  ///< when the controller decides it (the rollback and counting order)
   Tick queue_delay;              ///< row_class != 0: from the request's arrival to this first command
   std::uint64_t refreshes;       ///< refresh commands (kind Refresh)
@@ -1479,7 +1478,6 @@ struct Dram {
       step.row_class = 0;
       step.write = 0;
       if (issue) {
-        step.time = best_time;
         step.kind = static_cast<std::uint8_t>(command);
         if (command == Command::Cas) {
           done = issue_cas(s, ci, best, best_time, step);
@@ -1489,7 +1487,6 @@ struct Dram {
           issue_pre(s, ch, ch.queue[best], best_time, step);
         }
       } else {
-        step.time = due;
         step.kind = static_cast<std::uint8_t>(Command::Refresh);
         refresh_rank(s, ch, ch.last_due_rank, horizon - 1, step);
         ch.stale_banks = ~std::uint64_t{0};
@@ -1624,7 +1621,7 @@ struct Dram {
         return;
       }
       s.steps[s.step_count++] =
-          Step{at, at, 0, 0, Entry{}, {}, s.undo_count, 0, 0, static_cast<std::uint8_t>(Command::Wake), 0, 0};
+          Step{at, 0, 0, Entry{}, {}, s.undo_count, 0, 0, static_cast<std::uint8_t>(Command::Wake), 0, 0};
       s.journaling = true;
       const bool planned = wake_up(s, tracked, at, ctx);
       s.journaling = false;
