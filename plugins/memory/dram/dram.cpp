@@ -326,7 +326,12 @@ struct Dram {
     Request requests[kMaxRequests];
     std::uint32_t feed[kMaxRequests];        ///< requests with bursts not yet queued, oldest first
     std::uint8_t feed_channel[kMaxRequests]; ///< the channel feed[i] waits for; kFed: all queued
-    std::uint32_t feed_head;                 ///< feed[0, feed_head) are all queued
+    // Requests in feed[] waiting for each channel: joined + moved (modulo 2^64), two counters so
+    // that undoing a planned feed (moved, recorded) does not forget a request that arrived since
+    // (joined, never undone).
+    std::uint64_t waiters_joined[kMaxChannels];
+    std::uint64_t waiters_moved[kMaxChannels];
+    std::uint32_t feed_head; ///< feed[0, feed_head) are all queued
     std::uint32_t feed_count;
     std::uint32_t free_slots[kMaxRequests]; ///< unused request slots, a stack
     std::uint32_t free_count;
@@ -347,9 +352,9 @@ struct Dram {
     bool paused;            ///< ... in the middle of it: decide() goes on from paused_dirty at the event
     std::uint32_t paused_channel, paused_dirty; ///< the channel it stopped in, the channels still to run
     Tick paused_horizon;
-    bool refeed;                                   ///< a queue entry left while requests wait: feed() has work
-    bool exhausted;                                ///< the event ran out of its answer budget
-    bool journaling;                               ///< planning ahead: record every change so that it can be undone
+    bool refeed;     ///< a queue entry left a channel that requests wait for: feed() has work
+    bool exhausted;  ///< the event ran out of its answer budget
+    bool journaling; ///< planning ahead: record every change so that it can be undone
     std::uint32_t undo_count, step_count, counted; ///< steps[0, counted) are decided and counted
     std::uint32_t reach;                           ///< planned steps not counted yet, at most (adapt_reach())
     std::uint32_t gap;   ///< steps counted between two arrivals that undid planned steps, smoothed
@@ -670,6 +675,8 @@ struct Dram {
     s.paused_channel = s.paused_dirty = 0;
     s.paused_horizon = 0;
     s.refeed = false;
+    for (std::uint32_t ci = 0; ci < kMaxChannels; ++ci)
+      s.waiters_joined[ci] = s.waiters_moved[ci] = 0;
     s.exhausted = false;
     s.journaling = false;
     s.undo_count = s.step_count = s.counted = 0;
@@ -1025,7 +1032,9 @@ struct Dram {
     ch.stale_banks |= std::uint64_t{1} << e.bank;
     ch.floors_dirty |= kCasFloors;
     ch.last_valid = 0;
-    if (waiting(s)) put(s, s.refeed, true);
+    // Every waiting request waits for a full queue (feed_all() leaves them so): only a slot of a
+    // channel that one waits for gives feed_all() work.
+    if (s.waiters_joined[ci] + s.waiters_moved[ci] != 0) put(s, s.refeed, true);
     return q.pending == 0 ? &q : nullptr;
   }
 
@@ -1409,7 +1418,13 @@ struct Dram {
     if (q.next_burst == before) return 0;
     record(s, kUndoProgress, slot, before);
     put(s, q.fed_at, now + 1);
-    put(s, s.feed_channel[i], q.next_burst == q.end_burst ? kFed : static_cast<std::uint8_t>(q.next_channel));
+    const std::uint8_t waits = q.next_burst == q.end_burst ? kFed : static_cast<std::uint8_t>(q.next_channel);
+    if (waits != s.feed_channel[i]) {
+      std::uint64_t& left = s.waiters_moved[s.feed_channel[i]];
+      put(s, left, left - 1);
+      if (waits != kFed) put(s, s.waiters_moved[waits], s.waiters_moved[waits] + 1);
+    }
+    put(s, s.feed_channel[i], waits);
     if (q.next_burst == q.end_burst) put(s, s.queued, s.queued + 1);
     return touched;
   }
@@ -1711,6 +1726,7 @@ struct Dram {
     locate_next(c, q);
     s.feed[s.feed_count] = slot;
     s.feed_channel[s.feed_count++] = static_cast<std::uint8_t>(q.next_channel);
+    ++s.waiters_joined[q.next_channel];
     ++s.joined;
     if (plan_stands) return;
     s.refeed = true;
