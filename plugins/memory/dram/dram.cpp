@@ -99,6 +99,7 @@ inline constexpr std::uint32_t kSlotBits = 5;
 inline constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
 static_assert(kMaxQueue <= (1u << kSlotBits), "a slot fits in the low bits of a slot key");
 inline constexpr std::uint8_t kFed = 0xff;
+inline constexpr std::uint8_t kNoSlot = 0xff;
 inline constexpr Tick kNever = archlab::kTickMax;
 
 static_assert(kMaxBanks <= 64, "bank sets are 64-bit masks");
@@ -193,11 +194,19 @@ struct Channel {
   // The FR-FCFS candidate of each bank (its oldest hit, else its oldest entry), kept between
   // steps: a command changes only its own bank's candidate (the shared timings only delay them).
   std::uint64_t stale_banks; ///< banks whose candidate must be found again
-  /// Banks, not stale, that only gained entries since their candidate was found (feed()), and the
-  /// slots fed since: a new entry is younger than every other, so it changes the candidate only
-  /// when the bank has no hit and it is one.
+  /// Banks, not stale, whose candidate was a PRE (no hit) and that got a hit since (feed()): it is
+  /// their candidate now. A new entry is younger than every other, so no other fed entry changes
+  /// a bank's candidate.
   std::uint64_t grown_banks;
-  std::uint32_t new_slots;
+  /// Banks, not stale, whose candidate (their oldest hit) a RD/WR took: the next hit in their list
+  /// is the candidate, else their oldest entry.
+  std::uint64_t popped_banks;
+  /// Each bank's hits (entries of its open row), oldest first, as a list through the queue slots:
+  /// hit_first[bank] (kNoSlot: none) and hit_last[bank], then hit_next[slot]. Kept while the bank
+  /// is not stale (a stale bank's list is built again with its candidate).
+  std::uint8_t hit_first[kMaxBanks];
+  std::uint8_t hit_last[kMaxBanks];
+  std::uint8_t hit_next[kMaxQueue];
   Tick candidate_bank_time[kMaxBanks];     ///< the bank's own constraint on it (cas_ready, next_act or next_pre)
   std::uint64_t candidate_rank[kMaxBanks]; ///< tie-break: a RD/WR (0) before a row command (2^63), then Entry::order
   std::uint8_t candidate_slot[kMaxBanks];
@@ -643,8 +652,7 @@ struct Dram {
       ch.active = ch.entered = 0;
       ch.used = 0;
       ch.stale_banks = ~std::uint64_t{0};
-      ch.grown_banks = 0;
-      ch.new_slots = 0;
+      ch.grown_banks = ch.popped_banks = 0;
       ch.last_valid = 0;
       ch.order_epoch = 0;
       ch.orders_wide = 0;
@@ -1029,7 +1037,9 @@ struct Dram {
     ch.used &= ~(1u << i);
     ch.bank_slots[e.bank] &= ~(1u << i);
     if (ch.bank_slots[e.bank] == 0) ch.active &= ~(std::uint64_t{1} << e.bank);
-    ch.stale_banks |= std::uint64_t{1} << e.bank;
+    // It took its bank's candidate, the first of the bank's hits: the next one follows.
+    ch.hit_first[e.bank] = ch.hit_next[i];
+    ch.popped_banks |= std::uint64_t{1} << e.bank;
     ch.floors_dirty |= kCasFloors;
     ch.last_valid = 0;
     // Every waiting request waits for a full queue (feed_all() leaves them so): only a slot of a
@@ -1152,7 +1162,7 @@ struct Dram {
     // Every candidate's time is max(its own limits, now): with nothing changed, an answer found
     // earlier that is not in the past is still the answer (ties and all). That is the case at the
     // wake-up for the winner itself, at last_time.
-    const std::uint64_t changed = ch.stale_banks | ch.grown_banks;
+    const std::uint64_t changed = ch.stale_banks | ch.grown_banks | ch.popped_banks;
     if (ch.last_valid && changed == 0 && (ch.last_now == now || ch.last_time >= now)) return;
     // Since the last answer only bursts came in (no command, no undo, same time): the banks they
     // went to compete with the last winner, unless it is one of them.
@@ -1263,7 +1273,7 @@ struct Dram {
     }
     std::uint64_t scan = ch.active;
     if (fed_only) {
-      scan = (ch.stale_banks | ch.grown_banks) & ch.active;
+      scan = (ch.stale_banks | ch.grown_banks | ch.popped_banks) & ch.active;
       if (ch.last_bank != kMaxBanks) scan |= std::uint64_t{1} << ch.last_bank;
     }
     // Keys to work out again: the banks whose floors changed, whose candidates changed, or all
@@ -1275,40 +1285,48 @@ struct Dram {
     }
     if (ch.floors_dirty != 0) rekey |= refloor(c, ch);
     bool refit = false; // some candidate's order does not fit in its key
-    std::uint64_t stale_active = ch.stale_banks & ch.active;
-    // A bank that only gained entries keeps its candidate unless it had no hit and a new entry is
-    // one (the oldest of those is then its hit): the other banks are not looked at again.
-    for (std::uint64_t grown = ch.grown_banks & ~ch.stale_banks & ch.active; grown != 0; grown &= grown - 1) {
-      const std::uint32_t bank = lowest_bit64(grown);
-      if (ch.candidate_command[bank] != static_cast<std::uint8_t>(Command::Pre)) continue;
-      const std::uint32_t open = ch.banks[bank].open_row;
-      std::uint64_t hit = ~std::uint64_t{0};
-      for (std::uint32_t slots = ch.bank_slots[bank] & ch.new_slots; slots != 0; slots &= slots - 1) {
-        const std::uint32_t i = lowest_bit(slots);
-        hit = ch.slot_row[i] == open ? min2(hit, ch.slot_key[i]) : hit;
+    // A bank whose oldest hit a RD/WR took, or whose PRE candidate got a hit, takes the first hit
+    // of its list; one without hits left is looked at again (its oldest entry). Open page: a bank
+    // whose open row still has hits waiting is not precharged.
+    std::uint64_t stale = ch.stale_banks & ch.active;
+    const std::uint64_t listed = (ch.popped_banks | ch.grown_banks) & ch.active & ~stale;
+    for (std::uint64_t banks = listed; banks != 0; banks &= banks - 1) {
+      const std::uint32_t bank = lowest_bit64(banks);
+      const std::uint32_t first = ch.hit_first[bank];
+      if (first == kNoSlot) {
+        stale |= std::uint64_t{1} << bank;
+        continue;
       }
-      if (hit == ~std::uint64_t{0}) continue;
-      refit |= set_candidate(c, ch, bank, hit & kSlotMask, hit >> kSlotBits, true);
-      stale_active |= std::uint64_t{1} << bank; // its key is worked out again below
+      refit |= set_candidate(c, ch, bank, first, ch.slot_key[first] >> kSlotBits, true);
     }
-    for (std::uint64_t stale = ch.stale_banks & ch.active; stale != 0; stale &= stale - 1) {
+    const std::uint64_t stale_active = stale | listed;
+    for (; stale != 0; stale &= stale - 1) {
       const std::uint32_t bank = lowest_bit64(stale);
       const std::uint32_t open = ch.banks[bank].open_row;
-      std::uint64_t oldest = ~std::uint64_t{0}, hit = ~std::uint64_t{0}; // keys are unique
+      // The oldest entry, and the hits in order of age (keys are unique): few, sorted by insertion.
+      std::uint64_t oldest = ~std::uint64_t{0};
+      std::uint64_t hits[kMaxQueue];
+      std::uint32_t count = 0;
       for (std::uint32_t slots = ch.bank_slots[bank]; slots != 0; slots &= slots - 1) {
         const std::uint32_t i = lowest_bit(slots);
         const std::uint64_t key = ch.slot_key[i];
         oldest = min2(oldest, key);
-        hit = ch.slot_row[i] == open ? min2(hit, key) : hit;
+        if (ch.slot_row[i] != open) continue;
+        std::uint32_t k = count++;
+        for (; k > 0 && hits[k - 1] > key; --k)
+          hits[k] = hits[k - 1];
+        hits[k] = key;
       }
-      // Open page: a bank whose open row still has hits waiting is not precharged.
-      const bool has_hit = hit != ~std::uint64_t{0};
-      const std::uint64_t chosen = has_hit ? hit : oldest;
-      refit |= set_candidate(c, ch, bank, chosen & kSlotMask, chosen >> kSlotBits, has_hit);
+      ch.hit_first[bank] = count > 0 ? static_cast<std::uint8_t>(hits[0] & kSlotMask) : kNoSlot;
+      for (std::uint32_t k = 0; k < count; ++k)
+        ch.hit_next[hits[k] & kSlotMask] = k + 1 < count ? static_cast<std::uint8_t>(hits[k + 1] & kSlotMask) : kNoSlot;
+      if (count > 0) ch.hit_last[bank] = static_cast<std::uint8_t>(hits[count - 1] & kSlotMask);
+      const std::uint64_t chosen = count > 0 ? hits[0] : oldest;
+      refit |= set_candidate(c, ch, bank, chosen & kSlotMask, chosen >> kSlotBits, count > 0);
     }
     ch.stale_banks = 0;
     ch.grown_banks = 0;
-    ch.new_slots = 0;
+    ch.popped_banks = 0;
     rekey |= stale_active;
     if (refit) {
       refit_orders(ch);
@@ -1403,10 +1421,15 @@ struct Dram {
       // and the entry a hit; else the channel's last answer still stands (no search again).
       const std::uint64_t bit = std::uint64_t{1} << bank;
       if ((ch.active & bit) != 0 && (ch.stale_banks & bit) == 0) {
-        if (ch.candidate_command[bank] == static_cast<std::uint8_t>(Command::Pre) &&
-            q.next_row == ch.banks[bank].open_row) {
-          ch.grown_banks |= bit;
-          ch.new_slots |= 1u << free;
+        if (q.next_row == ch.banks[bank].open_row) { // a hit: the last of the bank's list
+          ch.hit_next[free] = kNoSlot;
+          if (ch.hit_first[bank] == kNoSlot) {
+            ch.hit_first[bank] = static_cast<std::uint8_t>(free);
+          } else {
+            ch.hit_next[ch.hit_last[bank]] = static_cast<std::uint8_t>(free);
+          }
+          ch.hit_last[bank] = static_cast<std::uint8_t>(free);
+          if (ch.candidate_command[bank] == static_cast<std::uint8_t>(Command::Pre)) ch.grown_banks |= bit;
         }
       } else {
         ch.stale_banks |= bit;
