@@ -1658,8 +1658,12 @@ struct Dram {
         keep_event(s, at, ctx);
         return;
       }
-      s.steps[s.step_count++] =
-          Step{at, 0, 0, Entry{}, {}, s.undo_count, 0, 0, static_cast<std::uint8_t>(Command::Wake), 0, 0};
+      // The wake-up's own step: only what count() and the undo read of it (not the whole Step).
+      Step& step = s.steps[s.step_count++];
+      step.decided = at;
+      step.undo_begin = s.undo_count;
+      step.kind = static_cast<std::uint8_t>(Command::Wake);
+      step.row_class = 0;
       s.journaling = true;
       const bool planned = wake_up(s, tracked, at, ctx);
       s.journaling = false;
