@@ -933,6 +933,14 @@ struct Dram {
     first_command(s, e, kRowConflicts, at, step);
   }
 
+  /// A planned RD/WR or ACT's step keeps where it is and its request's energy, as it was.
+  ARCHLAB_HD static void keep_place(Step& step, std::uint32_t ci, std::uint32_t i, const Request& q) {
+    static_assert(kCasEnergy == 0 && kActEnergy == 0, "both keep the energy first");
+    step.channel = static_cast<std::uint8_t>(ci);
+    step.slot = static_cast<std::uint8_t>(i);
+    memcpy(&step.old[0], &q.energy, sizeof(double));
+  }
+
   ARCHLAB_HD static void issue_act(State& s, std::uint32_t ci, std::uint32_t i, Tick at, Step& step) {
     const Config& c = s.cfg;
     Channel& ch = s.channels[ci];
@@ -942,9 +950,7 @@ struct Dram {
     Rank& r = ch.ranks[rank_of(c, e.bank)];
     const std::uint32_t g = group_of(c, e.bank);
     if (s.journaling) {
-      step.channel = static_cast<std::uint8_t>(ci);
-      step.slot = static_cast<std::uint8_t>(i);
-      memcpy(&step.old[kActEnergy], &q.energy, sizeof(double));
+      keep_place(step, ci, i, q);
       step.old[kActNextPre] = b.next_pre;
       step.old[kActCasReady] = b.cas_ready;
       step.old[kActNextAct] = b.next_act;
@@ -1000,9 +1006,7 @@ struct Dram {
     Request& q = s.requests[e.request];
     step.removed = e;
     if (s.journaling) {
-      step.channel = static_cast<std::uint8_t>(ci);
-      step.slot = static_cast<std::uint8_t>(i);
-      memcpy(&step.old[kCasEnergy], &q.energy, sizeof(double));
+      keep_place(step, ci, i, q);
       step.old[kCasDone] = q.done;
       step.old[kCasNextPre] = b.next_pre;
       step.old[kCasNextCas] = ch.next_cas;
