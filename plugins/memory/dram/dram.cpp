@@ -37,6 +37,11 @@
 #include "address_map.hpp"
 #include "presets.hpp"
 
+#if defined(ARCHLAB_DRAM_SELF_CHECK) && !defined(__CUDA_ARCH__)
+#include <cstdio>
+#include <cstdlib>
+#endif
+
 namespace {
 
 using archlab::Tick;
@@ -1486,6 +1491,63 @@ struct Dram {
     q.next_row = at.row;
   }
 
+#if defined(ARCHLAB_DRAM_SELF_CHECK) && !defined(__CUDA_ARCH__)
+  /// The test build's check (tests/memory: `memory.check.*`): the FR-FCFS choice found again from
+  /// the queue entries and timings alone, with none of the kept candidates, keys, floors or hit
+  /// lists, must be candidate()'s answer. A difference aborts the run.
+  static void check_candidate(const State& s, const Channel& ch, Tick now) {
+    const Config& c = s.cfg;
+    std::uint32_t best = kMaxQueue;
+    Tick best_time = kNever;
+    std::uint64_t best_rank = ~std::uint64_t{0};
+    Command best_command = Command::Cas;
+    for (std::uint32_t bank = 0; bank < c.banks_per_channel; ++bank) {
+      const Bank& b = ch.banks[bank];
+      std::uint32_t oldest = kMaxQueue, hit = kMaxQueue;
+      for (std::uint32_t i = 0; i < kMaxQueue; ++i) {
+        if ((ch.used >> i & 1u) == 0 || ch.queue[i].bank != bank) continue;
+        if (oldest == kMaxQueue || ch.queue[i].order < ch.queue[oldest].order) oldest = i;
+        if (ch.queue[i].row == b.open_row && (hit == kMaxQueue || ch.queue[i].order < ch.queue[hit].order)) hit = i;
+      }
+      if (oldest == kMaxQueue) continue;
+      const Rank& r = ch.ranks[rank_of(c, bank)];
+      const std::uint32_t g = group_of(c, bank);
+      const std::uint32_t i = hit != kMaxQueue ? hit : oldest;
+      const Command command = hit != kMaxQueue ? Command::Cas : b.open_row == kNoRow ? Command::Act : Command::Pre;
+      Tick t = now;
+      if (command == Command::Cas && ch.queue[i].write) {
+        t = max2(t, max2(b.cas_ready, max2(ch.next_cas, sub_floor(ch.write_data_free, c.tCWL))));
+        t = max2(t, r.next_cas_group[g]);
+      } else if (command == Command::Cas) {
+        t = max2(t, max2(b.cas_ready, max2(ch.next_cas, sub_floor(ch.read_data_free, c.tCL))));
+        t = max2(t, max2(r.read_after_write, max2(r.next_cas_group[g], r.read_after_write_group[g])));
+      } else if (command == Command::Act) {
+        t = max2(t, max2(b.next_act, max2(r.next_act, max2(r.faw[r.faw_pos], r.next_act_group[g]))));
+      } else {
+        t = max2(t, b.next_pre);
+      }
+      const std::uint64_t rank = (command == Command::Cas ? 0 : std::uint64_t{1} << 63) | ch.queue[i].order;
+      if (t < best_time || (t == best_time && rank < best_rank)) {
+        best = i;
+        best_time = t;
+        best_rank = rank;
+        best_command = command;
+      }
+    }
+    const bool same = ch.last_slot == best &&
+                      (best == kMaxQueue ||
+                       (ch.last_time == best_time && ch.last_command == static_cast<std::uint8_t>(best_command)));
+    if (same) return;
+    std::fprintf(stderr,
+                 "memory.dram self-check: at %llu ps channel %ld chose slot %u (command %u at %llu ps), a search of "
+                 "the queue chooses slot %u (command %u at %llu ps)\n",
+                 static_cast<unsigned long long>(now), static_cast<long>(&ch - s.channels), ch.last_slot,
+                 ch.last_command, static_cast<unsigned long long>(ch.last_time), best,
+                 static_cast<unsigned>(best_command), static_cast<unsigned long long>(best_time));
+    std::abort();
+  }
+#endif
+
   /// Issue every command of channel `ci` that can issue before `horizon`, in time order, with the
   /// refreshes that fall due in between. Planning ahead, it gives up (false) at a RD/WR that
   /// completes a request (its answer needs an event) or where the journal might overflow.
@@ -1495,6 +1557,9 @@ struct Dram {
     Step unjournaled;
     while (true) {
       candidate(s, ch, now);
+#if defined(ARCHLAB_DRAM_SELF_CHECK) && !defined(__CUDA_ARCH__)
+      check_candidate(s, ch, now);
+#endif
       const Tick best_time = ch.last_time;
       const std::uint32_t best = ch.last_slot; // kMaxQueue: none
       const Command command = static_cast<Command>(ch.last_command);
