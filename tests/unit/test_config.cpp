@@ -126,6 +126,13 @@ TEST(Config, SystemFileIsReadRelativeToTheExperiment) {
   EXPECT_FALSE(is_system_file(exp));
 }
 
+TEST(Config, IntegersGivenAsFloatsBeyondTheirRangeAreRefused) {
+  // toml++ converts a float to an integer with a cast that is undefined beyond the integer's range.
+  EXPECT_TRUE(contains(error_of("seed = 1e28\n" + with_system(kGoodSystem)), "`seed` must be an integer"));
+  EXPECT_TRUE(contains(error_of("max_events = -1e300\n" + with_system(kGoodSystem)), "`max_events` must be an integer"));
+  EXPECT_TRUE(contains(error_of("threads = nan\n" + with_system(kGoodSystem)), "`threads` must be an integer"));
+}
+
 TEST(Config, MalformedTomlGivesFileLineColumn) {
   const std::string message = error_of("seed = 1\nengine = \"sequential\nthreads = 2\n");
   EXPECT_TRUE(contains(message, "exp.toml:2:")) << message;

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
+#include <type_traits>
 
 #include "archlab/errors.hpp"
 #include "archlab/input_limits.hpp"
@@ -168,6 +169,13 @@ template <class T>
 T get_value(const toml::table& table, const char* key, const std::string& file, const char* expected, T fallback) {
   const toml::node* node = table.get(key);
   if (node == nullptr) return fallback;
+  // An integer from a float node: toml++ casts before it checks the range, which is undefined for
+  // a float beyond the integer's range (1e28): such a float is refused here first.
+  if constexpr (std::is_integral_v<T>) {
+    if (const toml::value<double>* number = node->as_floating_point();
+        number != nullptr && !(std::fabs(number->get()) < 9.2e18))
+      fail(where(*node, file), std::string("`") + key + "` must be " + expected);
+  }
   const auto value = node->value<T>();
   if (!value) fail(where(*node, file), std::string("`") + key + "` must be " + expected);
   return *value;
