@@ -249,7 +249,7 @@ struct Undo {
 };
 /// An entry entered its queue (feed()): one record for the entry and the channel's used, count,
 /// bank_slots and active and State::full, which follow from it.
-inline constexpr std::uint32_t kUndoQueueInsert = 18;
+inline constexpr std::uint32_t kUndoQueueInsert = 16;
 inline constexpr std::uint32_t kUndoProgress = 17;
 /// A planned RD/WR or ACT writes no Undo records (they were a third of the time): its Step keeps
 /// what it changes, as it was (Step::old, by these indices), and the undo writes that back after
@@ -921,11 +921,16 @@ struct Dram {
 
   // --- Commands ------------------------------------------------------------------------------
 
+  /// `step` is the first command of entry `e`'s burst: its row class and queue delay are counted.
+  ARCHLAB_HD static void count_first(const Entry& e, Stat row_class, Tick at, Step& step) {
+    step.row_class = static_cast<std::uint8_t>(row_class + 1);
+    step.queue_delay = at - e.arrival;
+  }
+
   ARCHLAB_HD static void first_command(State& s, Entry& e, Stat row_class, Tick at, Step& step) {
     if (e.started) return;
     put(s, e.started, std::uint8_t{1});
-    step.row_class = static_cast<std::uint8_t>(row_class + 1);
-    step.queue_delay = at - e.arrival;
+    count_first(e, row_class, at, step);
   }
 
   ARCHLAB_HD static void issue_pre(State& s, Channel& ch, Entry& e, Tick at, Step& step) {
@@ -1036,10 +1041,7 @@ struct Dram {
     }
     q.energy += e.write ? c.write_energy : c.read_energy;
     step.write = e.write;
-    if (!e.started) { // the entry leaves: `started` stays as it was in step.removed
-      step.row_class = static_cast<std::uint8_t>(kRowHits + 1);
-      step.queue_delay = at - e.arrival;
-    }
+    if (!e.started) count_first(e, kRowHits, at, step); // the entry leaves: `started` stays as in step.removed
     q.done = max2(q.done, data_end);
     --q.pending;
     if (ch.count-- == c.queue_depth) s.full &= ~(1u << ci);
@@ -1579,7 +1581,7 @@ struct Dram {
       // A planned step is written in place (journal_has_room() may have moved the steps).
       Step& step = s.journaling ? s.steps[s.step_count] : unjournaled;
       // Only what count() and the undo read: `removed` is set by issue_cas(), `refreshes` by
-      // refresh_rank(), `queue_delay` with row_class by first_command().
+      // refresh_rank(), `queue_delay` with row_class by count_first().
       step.decided = now;
       step.undo_begin = s.undo_count;
       step.row_class = 0;
