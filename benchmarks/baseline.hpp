@@ -38,15 +38,18 @@ inline const PluginRegistry* baseline_registry() {
     // build with itself and report `identical` = 1: refuse it, and say which plugins it gives.
     std::error_code error;
     const std::filesystem::path folder = std::filesystem::canonical(dir, error);
+    const auto in_folder = [&](const std::filesystem::path& file) {
+      std::error_code ignored;
+      return !error && std::filesystem::canonical(file.parent_path(), ignored) == folder;
+    };
     std::size_t taken = 0;
     for (const auto& plugin : registry->plugins()) {
-      std::error_code ignored;
-      if (error || std::filesystem::canonical(plugin->path().parent_path(), ignored) != folder) continue;
+      if (!in_folder(plugin->path())) continue;
       std::fprintf(stderr, "baseline: %s from %s\n", std::string(plugin->name()).c_str(), plugin->path().c_str());
       ++taken;
     }
     for (const auto& failure : registry->failures())
-      if (failure.path.parent_path() == std::filesystem::path(dir))
+      if (in_folder(failure.path))
         std::fprintf(stderr, "baseline: %s does not load: %s\n", failure.path.c_str(), failure.message.c_str());
     if (error || taken == 0) {
       std::fprintf(stderr, "ARCHLAB_BASELINE_PLUGIN_DIR=%s gives no plugin (missing folder, or links to files that "

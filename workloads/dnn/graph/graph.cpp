@@ -231,6 +231,12 @@ void resolve(Graph& g) {
 // ------------------------------------------------------------------------------------------
 std::size_t line_of(const toml::node& node) { return node.source().begin.line; }
 
+/// The value of an integer node, else none. is_integer() first: toml++ converts a float node to an
+/// integer by a cast that is undefined out of range (1e28), before it checks the range.
+std::optional<std::int64_t> integer_of(const toml::node& node) {
+  return node.is_integer() ? node.value<std::int64_t>() : std::nullopt;
+}
+
 struct OpReader {
   const std::string& file;
   const toml::table& table;
@@ -247,9 +253,7 @@ struct OpReader {
       if (fallback) return *fallback;
       fail(file, op.line, "operator '" + op.name + "' (" + std::string(op_type_name(op.type)) + "): missing '" + key + "'");
     }
-    // is_integer() first: toml++ converts a float node to an integer by a cast that is undefined
-    // out of range (1e28), before it checks the range.
-    const auto value = node->is_integer() ? node->value<std::int64_t>() : std::nullopt;
+    const auto value = integer_of(*node);
     if (!value || *value < static_cast<std::int64_t>(min))
       fail(file, line_of(*node), "operator '" + op.name + "': '" + key + "' must be an integer >= " + std::to_string(min));
     return static_cast<std::uint64_t>(*value);
@@ -336,7 +340,7 @@ struct OpReader {
             fail(file, line_of(*shape), "operator '" + op.name + "': 'shape' must be a non-empty array of integers");
           Count elements(1);
           for (const auto& dim : *dims) {
-            const auto value = dim.is_integer() ? dim.value<std::int64_t>() : std::nullopt;
+            const auto value = integer_of(dim);
             if (!value || *value < 1)
               fail(file, line_of(*shape), "operator '" + op.name + "': 'shape' must be a non-empty array of integers >= 1");
             elements = elements * static_cast<std::uint64_t>(*value);
@@ -444,7 +448,7 @@ Graph parse_toml_graph(std::string_view text, const std::string& file) {
       if (key.str() == "name") g.name = read_string(file, node, "model.name");
       else if (key.str() == "source") g.source = read_string(file, node, "model.source");
       else if (key.str() == "element_bytes") {
-        const auto value = node.is_integer() ? node.value<std::int64_t>() : std::nullopt;
+        const auto value = integer_of(node);
         if (!value || *value < 1) fail(file, line_of(node), "model.element_bytes must be an integer >= 1");
         g.element_bytes = static_cast<std::uint64_t>(*value);
       }
