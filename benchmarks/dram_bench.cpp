@@ -90,7 +90,7 @@ void run_pattern(benchmark::State& state, const Pattern& pattern, bool baseline)
 int main(int argc, char** argv) {
   if (const archlab::PluginRegistry* baseline = baseline_registry(); baseline != nullptr) {
     const std::filesystem::path dir = std::getenv("ARCHLAB_BASELINE_PLUGIN_DIR");
-    if (baseline->find("memory.dram")->path().parent_path() != dir) {
+    if (!archlab::bench::in_baseline_folder(baseline->find("memory.dram")->path())) {
       std::fprintf(stderr, "dram_bench: no archlab_dram.so in %s\n", dir.c_str());
       return 2;
     }
