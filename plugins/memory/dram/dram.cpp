@@ -94,7 +94,7 @@ inline constexpr std::uint64_t kOrderMask = ~(std::uint64_t{1} << 63);
 inline constexpr Tick kEpochSpan = Tick{1} << (kKeyTimeBits - 1);
 inline constexpr std::uint32_t kFloorCount =
     1 + 3 * (kMaxRanks * kMaxGroups);                        ///< PRE, then ACT, RD, WR per (rank, group)
-inline constexpr std::uint32_t kCasFloors = 1u << kMaxRanks; ///< Channel::floors_dirty: the RD and WR floors
+inline constexpr std::uint32_t kCasFloors = 1u << kMaxRanks; ///< Channel::floors_dirty: the RD and WR bus floors
 inline constexpr std::uint32_t kAllFloors = kCasFloors | (kCasFloors - 1);
 static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
 
@@ -152,6 +152,8 @@ struct Config {
   std::uint8_t bank_rank[kMaxBanks], bank_group[kMaxBanks]; ///< of each bank of a channel (no division per command)
   std::uint8_t bank_rank_group[kMaxBanks];                  ///< rank * groups + group
   std::uint64_t rank_banks[kMaxRanks];                      ///< the banks of each rank of a channel
+  std::uint32_t rank_groups[kMaxRanks];                     ///< the (rank, group)s of each rank, as bits
+  std::uint8_t group_rank[kRankGroups], group_index[kRankGroups]; ///< rank and group of each (rank, group)
 };
 
 struct Bank {
@@ -223,12 +225,16 @@ struct Channel {
   Tick time_epoch;                         ///< candidate_key counts time from here
   std::uint64_t wide_banks;                ///< banks whose time does not fit in candidate_key
   std::uint64_t keyed;                     ///< banks whose candidate_key is not ~0 (every active bank's)
-  std::uint64_t act_banks, cas_banks;      ///< banks whose candidate is an ACT, a RD/WR
-  // What the channel, rank and bank group allow, without `now`: floor[0] for a PRE (0), then per
-  // (rank, group) for an ACT, a RD and a WR. Kept between steps; a command makes some of them
-  // stale (floors_dirty: bit r the ACT floors of rank r, kCasFloors those of RD and WR).
+  // What the rank and bank group allow, without `now`: floor[0] for a PRE (0), then per (rank,
+  // group) for an ACT, a RD and a WR; what the channel's data bus allows a RD and a WR
+  // (bus_floor). Kept between steps; a command makes some of them stale (floors_dirty: bit r the
+  // ACT floors of rank r, kCasFloors the bus floors; cas_groups_dirty: the (rank, group)s whose
+  // RD and WR floors). They are not part of the keys: the search puts them in, with `now`, so a
+  // RD/WR, which raises the bus floors of every RD/WR candidate, leaves the other keys standing.
   Tick floor[kFloorCount];
+  Tick bus_floor[2]; ///< RD, WR
   std::uint32_t floors_dirty;
+  std::uint32_t cas_groups_dirty;
   std::uint8_t orders_wide; ///< some candidate's order does not fit in candidate_low
   // candidate()'s last answer, valid while nothing in the channel changed (stale_banks == 0)
   Tick last_now, last_time, last_due;
@@ -613,6 +619,9 @@ struct Dram {
       c.bank_group[b] = static_cast<std::uint8_t>(b / c.banks_per_group % c.groups);
       c.bank_rank_group[b] = static_cast<std::uint8_t>(c.bank_rank[b] * c.groups + c.bank_group[b]);
       c.rank_banks[c.bank_rank[b]] |= std::uint64_t{1} << b;
+      c.rank_groups[c.bank_rank[b]] |= 1u << c.bank_rank_group[b];
+      c.group_rank[c.bank_rank_group[b]] = c.bank_rank[b];
+      c.group_index[c.bank_rank_group[b]] = c.bank_group[b];
     }
     const long double capacity = static_cast<long double>(c.row_size) * c.rows * c.banks_per_channel * c.channels;
     if (capacity >= 1.8e19L) {
@@ -662,12 +671,14 @@ struct Dram {
       ch.order_epoch = 0;
       ch.orders_wide = 0;
       ch.time_epoch = 0;
-      ch.wide_banks = ch.act_banks = ch.cas_banks = ch.keyed = 0;
+      ch.wide_banks = ch.keyed = 0;
       for (std::uint64_t& key : ch.candidate_key)
         key = ~std::uint64_t{0};
       for (Tick& f : ch.floor)
         f = 0;
+      ch.bus_floor[0] = ch.bus_floor[1] = 0;
       ch.floors_dirty = kAllFloors;
+      ch.cas_groups_dirty = ~std::uint32_t{0};
       ch.count = 0;
     }
     for (std::uint32_t i = 0; i < kMaxRequests; ++i) {
@@ -825,6 +836,7 @@ struct Dram {
       Channel& ch = s.channels[lowest_bit(touched)];
       ch.last_valid = 0;
       ch.floors_dirty = kAllFloors;
+      ch.cas_groups_dirty = ~std::uint32_t{0};
       ch.stale_banks = ~std::uint64_t{0};
     }
   }
@@ -1051,7 +1063,10 @@ struct Dram {
     // It took its bank's candidate, the first of the bank's hits: the next one follows.
     ch.hit_first[e.bank] = ch.hit_next[i];
     ch.popped_banks |= std::uint64_t{1} << e.bank;
+    // The bus floors, and the RD/WR floors of its group (a WR: of every group of its rank, whose
+    // reads wait for its data).
     ch.floors_dirty |= kCasFloors;
+    ch.cas_groups_dirty |= e.write ? c.rank_groups[rank_of(c, e.bank)] : 1u << c.bank_rank_group[e.bank];
     ch.last_valid = 0;
     // Every waiting request waits for a full queue (feed_all() leaves them so): only a slot of a
     // channel that one waits for gives feed_all() work.
@@ -1209,22 +1224,20 @@ struct Dram {
     }
   }
 
-  /// Work out the floors that floors_dirty names again; returns the banks whose keys use them.
-  ARCHLAB_HD static std::uint64_t refloor(const Config& c, Channel& ch) {
-    std::uint64_t affected = 0;
+  /// Work out the floors that floors_dirty and cas_groups_dirty name again.
+  ARCHLAB_HD static void refloor(const Config& c, Channel& ch) {
     if ((ch.floors_dirty & kCasFloors) != 0) {
-      const Tick read_bus = max2(ch.next_cas, sub_floor(ch.read_data_free, c.tCL));
-      const Tick write_bus = max2(ch.next_cas, sub_floor(ch.write_data_free, c.tCWL));
-      for (std::uint32_t r = 0; r < c.ranks; ++r) {
-        const Rank& rank = ch.ranks[r];
-        const Tick rank_read = max2(read_bus, rank.read_after_write);
-        for (std::uint32_t g = 0; g < c.groups; ++g) {
-          const std::uint32_t k = 1 + r * c.groups + g;
-          ch.floor[k + kRankGroups] = max2(rank_read, max2(rank.next_cas_group[g], rank.read_after_write_group[g]));
-          ch.floor[k + 2 * kRankGroups] = max2(write_bus, rank.next_cas_group[g]);
-        }
-      }
-      affected |= ch.cas_banks;
+      ch.bus_floor[0] = max2(ch.next_cas, sub_floor(ch.read_data_free, c.tCL));
+      ch.bus_floor[1] = max2(ch.next_cas, sub_floor(ch.write_data_free, c.tCWL));
+    }
+    const std::uint32_t all_groups = c.ranks * c.groups == 32 ? ~0u : (1u << (c.ranks * c.groups)) - 1;
+    for (std::uint32_t groups = ch.cas_groups_dirty & all_groups; groups != 0; groups &= groups - 1) {
+      const std::uint32_t k = lowest_bit(groups);
+      const Rank& rank = ch.ranks[c.group_rank[k]];
+      const std::uint32_t g = c.group_index[k];
+      ch.floor[1 + k + kRankGroups] =
+          max2(rank.read_after_write, max2(rank.next_cas_group[g], rank.read_after_write_group[g]));
+      ch.floor[1 + k + 2 * kRankGroups] = rank.next_cas_group[g];
     }
     for (std::uint32_t ranks = ch.floors_dirty & (kCasFloors - 1); ranks != 0; ranks &= ranks - 1) {
       const std::uint32_t r = lowest_bit(ranks);
@@ -1233,11 +1246,13 @@ struct Dram {
       const Tick rank_act = max2(rank.next_act, rank.faw[rank.faw_pos]);
       for (std::uint32_t g = 0; g < c.groups; ++g)
         ch.floor[1 + r * c.groups + g] = max2(rank_act, rank.next_act_group[g]);
-      affected |= ch.act_banks & c.rank_banks[r];
     }
     ch.floors_dirty = 0;
-    return affected;
+    ch.cas_groups_dirty = 0;
   }
+
+  /// The kind of floor `floor` (Channel::candidate_floor) is: 0 PRE, 1 ACT, 2 RD, 3 WR.
+  ARCHLAB_HD static std::uint32_t floor_kind(std::uint32_t floor) { return (floor + kRankGroups - 1) / kRankGroups; }
 
   /// Bank `bank`'s candidate is queue slot `i` (of queue order `order`): its hit when `has_hit`,
   /// else its oldest entry. Returns whether its order does not fit in its key (refit_orders()).
@@ -1246,7 +1261,6 @@ struct Dram {
     const Bank& b = ch.banks[bank];
     const Command command = has_hit ? Command::Cas : b.open_row == kNoRow ? Command::Act : Command::Pre;
     const std::uint32_t k = c.bank_rank_group[bank];
-    const std::uint64_t bit = std::uint64_t{1} << bank;
     ch.candidate_slot[bank] = static_cast<std::uint8_t>(i);
     ch.candidate_command[bank] = static_cast<std::uint8_t>(command);
     ch.candidate_rank[bank] = (has_hit ? 0 : std::uint64_t{1} << 63) | order;
@@ -1258,8 +1272,6 @@ struct Dram {
     const std::uint32_t floor_kind = has_hit ? 1u + ch.queue[i].write : 0u;
     ch.candidate_floor[bank] =
         static_cast<std::uint8_t>(command == Command::Pre ? 0 : 1 + k + floor_kind * kRankGroups);
-    ch.act_banks = command == Command::Act ? ch.act_banks | bit : ch.act_banks & ~bit;
-    ch.cas_banks = command == Command::Cas ? ch.cas_banks | bit : ch.cas_banks & ~bit;
     return (age >> kKeyAgeBits) != 0;
   }
 
@@ -1294,7 +1306,7 @@ struct Dram {
       ch.time_epoch = now;
       rekey = ~std::uint64_t{0};
     }
-    if (ch.floors_dirty != 0) rekey |= refloor(c, ch);
+    if ((ch.floors_dirty | ch.cas_groups_dirty) != 0) refloor(c, ch);
     bool refit = false; // some candidate's order does not fit in its key
     // A bank whose oldest hit a RD/WR took, or whose PRE candidate got a hit, takes the first hit
     // of its list; one without hits left is looked at again (its oldest entry). Open page: a bank
@@ -1343,21 +1355,28 @@ struct Dram {
       refit_orders(ch);
       rekey = ~std::uint64_t{0};
     }
-    // A bank's command issues at the later of its floor and its bank's own constraint, and not
-    // before now: its key without now is (that time - time_epoch) above its low bits. The least
-    // of the new keys (with now put in) is taken on the way, so the search below reads back only
-    // the keys not worked out again: after a RD/WR, few (a vector search over every bank's key
-    // just stored waited for the stores to reach the cache: 4% slower on the edge machine).
-    const std::uint64_t at_now = (now - ch.time_epoch) << (64 - kKeyTimeBits);
+    // A bank's command issues at the latest of its bank's own constraint (its key: that time -
+    // time_epoch above its low bits), its floor and its kind's bus floor, and now: the floors and
+    // now go into the key in the search, as (that time - time_epoch) above the bank's low bits. The
+    // least of the new keys is taken on the way, so the search below reads back only the keys not
+    // worked out again (a vector search over every bank's key just stored waited for the stores to
+    // reach the cache: 4% slower on the edge machine).
+    const Tick base[4] = {now, now, max2(ch.bus_floor[0], now), max2(ch.bus_floor[1], now)}; // by floor_kind()
+    const Tick epoch = ch.time_epoch;
+    std::uint64_t spread = 0; // the floors' times after the epoch, or-ed: too wide for a key when >= 2^41
     std::uint64_t rekeyed_best = ~std::uint64_t{0};
     for (std::uint64_t banks = rekey & ch.active; banks != 0; banks &= banks - 1) {
       const std::uint32_t bank = lowest_bit64(banks);
-      const Tick at = sub_floor(max2(ch.candidate_bank_time[bank], ch.floor[ch.candidate_floor[bank]]), ch.time_epoch);
+      const Tick at = sub_floor(ch.candidate_bank_time[bank], epoch);
       const std::uint64_t bit = std::uint64_t{1} << bank;
       ch.wide_banks = (at >> kKeyTimeBits) != 0 ? ch.wide_banks | bit : ch.wide_banks & ~bit;
-      const std::uint64_t key = at << (64 - kKeyTimeBits) | ch.candidate_low[bank];
+      const std::uint64_t low = ch.candidate_low[bank];
+      const std::uint64_t key = at << (64 - kKeyTimeBits) | low;
       ch.candidate_key[bank] = key;
-      rekeyed_best = min2(rekeyed_best, max2(key, at_now | ch.candidate_low[bank]));
+      const std::uint32_t f = ch.candidate_floor[bank];
+      const Tick floor = max2(ch.floor[f], base[floor_kind(f)]) - epoch;
+      spread |= floor;
+      rekeyed_best = min2(rekeyed_best, max2(key, floor << (64 - kKeyTimeBits) | low));
     }
     // A bank without entries keeps the key ~0, which never wins (the search after a feed looks at
     // the last winner's bank, which may have emptied since).
@@ -1365,38 +1384,38 @@ struct Dram {
       ch.candidate_key[lowest_bit64(banks)] = ~std::uint64_t{0};
     ch.keyed = ch.active;
     // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest:
-    // the least key once now is put in (a key whose time is earlier takes now's). When a time or
-    // an order does not fit in a key, the exact comparison runs.
+    // the least key once the floors and now are put in. When a time or an order does not fit in a
+    // key, the exact comparison runs.
     std::uint32_t best_bank = kMaxBanks;
     Tick best_time = kNever;
-    if ((scan & ch.wide_banks) != 0 || ch.orders_wide != 0) {
+    bool exact = (scan & ch.wide_banks) != 0 || ch.orders_wide != 0;
+    if (!exact && scan != 0) {
+      std::uint64_t best_key = fed_only ? ~std::uint64_t{0} : rekeyed_best;
+      for (std::uint64_t banks = fed_only ? scan : ch.active & ~rekey; banks != 0; banks &= banks - 1) {
+        const std::uint32_t bank = lowest_bit64(banks);
+        const std::uint32_t f = ch.candidate_floor[bank];
+        const Tick floor = max2(ch.floor[f], base[floor_kind(f)]) - epoch;
+        spread |= floor;
+        best_key = min2(best_key, max2(ch.candidate_key[bank], floor << (64 - kKeyTimeBits) | ch.candidate_low[bank]));
+      }
+      exact = (spread >> kKeyTimeBits) != 0;
+      best_bank = static_cast<std::uint32_t>(best_key & 63u);
+      best_time = epoch + (best_key >> (64 - kKeyTimeBits));
+    }
+    if (exact) {
+      best_bank = kMaxBanks;
+      best_time = kNever;
       std::uint64_t best_rank = ~std::uint64_t{0};
       for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
         const std::uint32_t bank = lowest_bit64(banks);
-        const Tick t = max2(max2(ch.candidate_bank_time[bank], ch.floor[ch.candidate_floor[bank]]), now);
+        const std::uint32_t f = ch.candidate_floor[bank];
+        const Tick t = max2(ch.candidate_bank_time[bank], max2(ch.floor[f], base[floor_kind(f)]));
         const std::uint64_t rank = ch.candidate_rank[bank];
         const bool better = (t < best_time) | ((t == best_time) & (rank < best_rank));
         best_bank = better ? bank : best_bank;
         best_time = better ? t : best_time;
         best_rank = better ? rank : best_rank;
       }
-    } else if (scan != 0) {
-      std::uint64_t best_key = ~std::uint64_t{0};
-      if (fed_only) {
-        for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
-          const std::uint32_t bank = lowest_bit64(banks);
-          const std::uint64_t key = max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]);
-          best_key = key < best_key ? key : best_key;
-        }
-      } else {
-        best_key = rekeyed_best;
-        for (std::uint64_t banks = ch.active & ~rekey; banks != 0; banks &= banks - 1) {
-          const std::uint32_t bank = lowest_bit64(banks);
-          best_key = min2(best_key, max2(ch.candidate_key[bank], at_now | ch.candidate_low[bank]));
-        }
-      }
-      best_bank = static_cast<std::uint32_t>(best_key & 63u);
-      best_time = ch.time_epoch + (best_key >> (64 - kKeyTimeBits));
     }
     ch.last_bank = best_bank;
     ch.last_slot = ch.candidate_slot[best_bank];
