@@ -92,8 +92,7 @@ inline constexpr std::uint32_t kKeyAgeBits = 16;
 inline constexpr std::uint64_t kOrderMask = ~(std::uint64_t{1} << 63);
 /// A channel's keys count time from its time_epoch, at most this far behind the decision's time.
 inline constexpr Tick kEpochSpan = Tick{1} << (kKeyTimeBits - 1);
-inline constexpr std::uint32_t kFloorCount =
-    1 + 3 * (kMaxRanks * kMaxGroups);                        ///< PRE, then ACT, RD, WR per (rank, group)
+inline constexpr std::uint32_t kFloorCount = 4 * kMaxRanks * kMaxGroups; ///< (unused or PRE), ACT, RD, WR per (rank, group)
 inline constexpr std::uint32_t kCasFloors = 1u << kMaxRanks; ///< Channel::floors_dirty: the RD and WR bus floors
 inline constexpr std::uint32_t kAllFloors = kCasFloors | (kCasFloors - 1);
 static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
@@ -163,16 +162,21 @@ struct Bank {
   std::uint32_t open_row; ///< kNoRow: precharged
 };
 
+/// What a bank group of a rank allows next.
+struct GroupTimes {
+  Tick next_act;         ///< tRRD_L after the group's last ACT
+  Tick next_cas;         ///< tCCD_L after the group's last RD/WR
+  Tick read_after_write; ///< end of the group's write data + tWTR_L
+};
+
 struct Rank {
-  Tick next_act;                           ///< tRRD_S after the last ACT
-  Tick next_act_group[kMaxGroups];         ///< tRRD_L after the group's last ACT
-  Tick faw[4];                             ///< last four ACTs + tFAW, a ring (oldest at faw_pos)
-  Tick next_cas_group[kMaxGroups];         ///< tCCD_L after the group's last RD/WR
-  Tick read_after_write;                   ///< end of write data + tWTR_S
-  Tick read_after_write_group[kMaxGroups]; ///< end of the group's write data + tWTR_L
-  Tick next_refresh;                       ///< when the next refresh is due
-  std::uint64_t refreshed;                 ///< per-bank refresh: banks of the rank done this round
+  Tick next_act;               ///< tRRD_S after the last ACT
+  Tick faw[4];                 ///< last four ACTs + tFAW, a ring (oldest at faw_pos)
+  Tick read_after_write;       ///< end of write data + tWTR_S
+  Tick next_refresh;           ///< when the next refresh is due
+  std::uint64_t refreshed;     ///< per-bank refresh: banks of the rank done this round
   std::uint32_t faw_pos;
+  GroupTimes group[kMaxGroups];
 };
 
 /// One burst waiting in a channel's queue (queue order, oldest first, is `order`).
@@ -186,18 +190,11 @@ struct Entry {
   std::uint8_t started; ///< a command was issued for it (its row class is counted)
 };
 
+/// A channel. The fields every search and command reads come first, side by side (a few cache
+/// lines: the channels of a component take turns, and what one touches per command decides how
+/// much of it is still in the cache when its turn comes again).
 struct Channel {
-  Bank banks[kMaxBanks];
-  Rank ranks[kMaxRanks];
-  Entry queue[kMaxQueue]; ///< slots; `used` says which hold an entry
-  /// queue[i].order << kSlotBits | i, and queue[i].row, side by side for the searches: the least
-  /// key of a set of slots is its oldest entry and names the slot.
-  std::uint64_t slot_key[kMaxQueue];
-  std::uint32_t slot_row[kMaxQueue];
-  std::uint32_t bank_slots[kMaxBanks]; ///< the slots of each bank's entries
-  std::uint64_t active;                ///< banks with entries
-  std::uint64_t entered;               ///< entries that ever entered (the next Entry::order)
-  std::uint32_t used;
+  std::uint64_t active; ///< banks with entries
   // The FR-FCFS candidate of each bank (its oldest hit, else its oldest entry), kept between
   // steps: a command changes only its own bank's candidate (the shared timings only delay them).
   std::uint64_t stale_banks; ///< banks whose candidate must be found again
@@ -208,43 +205,53 @@ struct Channel {
   /// Banks, not stale, whose candidate (their oldest hit) a RD/WR took: the next hit in their list
   /// is the candidate, else their oldest entry.
   std::uint64_t popped_banks;
+  std::uint64_t wide_banks; ///< banks whose time does not fit in candidate_key
+  std::uint64_t keyed;      ///< banks whose candidate_key is not ~0 (every active bank's)
+  // candidate()'s last answer, valid while nothing in the channel changed (stale_banks == 0)
+  Tick last_now, last_time, last_due;
+  Tick time_epoch;           ///< candidate_key counts time from here
+  std::uint64_t order_epoch; ///< candidate_low counts orders from here
+  std::uint64_t entered;     ///< entries that ever entered (the next Entry::order)
+  Tick next_cas;             ///< tCCD_S after the last RD/WR
+  Tick read_data_free;       ///< earliest start of read data on the bus
+  Tick write_data_free;      ///< earliest start of write data (read-to-write turnaround included)
+  // What the rank and bank group allow, without `now`: floor[4 k + kind] for (rank, group) k and
+  // kind 1 ACT, 2 RD, 3 WR (floor[0], a PRE's, stays 0); what the channel's data bus allows a RD
+  // and a WR (bus_floor). Kept between steps; a command makes some of them stale (floors_dirty:
+  // bit r the ACT floors of rank r, kCasFloors the bus floors; cas_groups_dirty: the (rank,
+  // group)s whose RD and WR floors). They are not part of the keys: the search puts them in, with
+  // `now`, so a RD/WR, which raises the bus floors of every RD/WR candidate, leaves the other
+  // keys standing.
+  Tick bus_floor[2]; ///< RD, WR
+  std::uint32_t used;
+  std::uint32_t count;
+  std::uint32_t floors_dirty;
+  std::uint32_t cas_groups_dirty;
+  std::uint32_t last_slot, last_due_rank, last_bank;
+  std::uint8_t last_command, last_valid;
+  std::uint8_t orders_wide; ///< some candidate's order does not fit in candidate_low
+  Tick floor[kFloorCount];
+  std::uint64_t candidate_key[kMaxBanks]; ///< its key without the floors and `now`: bank time - time_epoch, low bits
+  std::uint64_t candidate_low[kMaxBanks]; ///< the low bits of its key: row command, order - order_epoch, bank
+  std::uint8_t candidate_floor[kMaxBanks]; ///< which floor applies to it
+  std::uint8_t candidate_slot[kMaxBanks];
+  std::uint8_t candidate_command[kMaxBanks];
   /// Each bank's hits (entries of its open row), oldest first, as a list through the queue slots:
   /// hit_first[bank] (kNoSlot: none) and hit_last[bank], then hit_next[slot]. Kept while the bank
   /// is not stale (a stale bank's list is built again with its candidate).
   std::uint8_t hit_first[kMaxBanks];
   std::uint8_t hit_last[kMaxBanks];
   std::uint8_t hit_next[kMaxQueue];
+  std::uint32_t bank_slots[kMaxBanks];     ///< the slots of each bank's entries
   Tick candidate_bank_time[kMaxBanks];     ///< the bank's own constraint on it (cas_ready, next_act or next_pre)
   std::uint64_t candidate_rank[kMaxBanks]; ///< tie-break: a RD/WR (0) before a row command (2^63), then Entry::order
-  std::uint8_t candidate_slot[kMaxBanks];
-  std::uint8_t candidate_command[kMaxBanks];
-  std::uint8_t candidate_floor[kMaxBanks]; ///< which floor of candidate() applies to it
-  std::uint64_t candidate_low[kMaxBanks];  ///< the low bits of its key: row command, order - order_epoch, bank
-  std::uint64_t candidate_key[kMaxBanks];  ///< its key without `now`: its time (floor included) - time_epoch, low bits
-  std::uint64_t order_epoch;               ///< candidate_low counts orders from here
-  Tick time_epoch;                         ///< candidate_key counts time from here
-  std::uint64_t wide_banks;                ///< banks whose time does not fit in candidate_key
-  std::uint64_t keyed;                     ///< banks whose candidate_key is not ~0 (every active bank's)
-  // What the rank and bank group allow, without `now`: floor[0] for a PRE (0), then per (rank,
-  // group) for an ACT, a RD and a WR; what the channel's data bus allows a RD and a WR
-  // (bus_floor). Kept between steps; a command makes some of them stale (floors_dirty: bit r the
-  // ACT floors of rank r, kCasFloors the bus floors; cas_groups_dirty: the (rank, group)s whose
-  // RD and WR floors). They are not part of the keys: the search puts them in, with `now`, so a
-  // RD/WR, which raises the bus floors of every RD/WR candidate, leaves the other keys standing.
-  Tick floor[kFloorCount];
-  Tick bus_floor[2]; ///< RD, WR
-  std::uint32_t floors_dirty;
-  std::uint32_t cas_groups_dirty;
-  std::uint8_t orders_wide; ///< some candidate's order does not fit in candidate_low
-  // candidate()'s last answer, valid while nothing in the channel changed (stale_banks == 0)
-  Tick last_now, last_time, last_due;
-  std::uint32_t last_slot, last_due_rank, last_bank;
-  std::uint64_t last_rank;
-  std::uint8_t last_command, last_valid;
-  Tick next_cas;        ///< tCCD_S after the last RD/WR
-  Tick read_data_free;  ///< earliest start of read data on the bus
-  Tick write_data_free; ///< earliest start of write data (read-to-write turnaround included)
-  std::uint32_t count;
+  /// queue[i].order << kSlotBits | i, and queue[i].row, side by side for the searches: the least
+  /// key of a set of slots is its oldest entry and names the slot.
+  std::uint64_t slot_key[kMaxQueue];
+  std::uint32_t slot_row[kMaxQueue];
+  Bank banks[kMaxBanks];
+  Rank ranks[kMaxRanks];
+  Entry queue[kMaxQueue]; ///< slots; `used` says which hold an entry
 };
 
 /// One change of State to undo: `size` bytes at byte `offset` were `old`, or a special kind.
@@ -977,7 +984,7 @@ struct Dram {
       step.old[kActCasReady] = b.cas_ready;
       step.old[kActNextAct] = b.next_act;
       step.old[kActRankAct] = r.next_act;
-      step.old[kActGroupAct] = r.next_act_group[g];
+      step.old[kActGroupAct] = r.group[g].next_act;
       step.old[kActFaw] = r.faw[r.faw_pos];
       step.old[kActFawPos] = std::uint64_t{b.open_row} << 32 | r.faw_pos;
     }
@@ -987,7 +994,7 @@ struct Dram {
     b.next_pre = max2(b.next_pre, at + c.tRAS);
     b.next_act = max2(b.next_act, at + c.tRAS + c.tRP);
     r.next_act = max2(r.next_act, at + c.tRRD_S);
-    r.next_act_group[g] = max2(r.next_act_group[g], at + c.tRRD_L);
+    r.group[g].next_act = max2(r.group[g].next_act, at + c.tRRD_L);
     r.faw[r.faw_pos] = at + c.tFAW;
     r.faw_pos = (r.faw_pos + 1) % 4;
     ch.floors_dirty |= 1u << rank_of(c, e.bank);
@@ -1009,7 +1016,7 @@ struct Dram {
     b.cas_ready = step.old[kActCasReady];
     b.next_act = step.old[kActNextAct];
     r.next_act = step.old[kActRankAct];
-    r.next_act_group[g] = step.old[kActGroupAct];
+    r.group[g].next_act = step.old[kActGroupAct];
     r.faw_pos = static_cast<std::uint32_t>(step.old[kActFawPos]);
     b.open_row = static_cast<std::uint32_t>(step.old[kActFawPos] >> 32);
     r.faw[r.faw_pos] = step.old[kActFaw];
@@ -1032,19 +1039,19 @@ struct Dram {
       step.old[kCasDone] = q.done;
       step.old[kCasNextPre] = b.next_pre;
       step.old[kCasNextCas] = ch.next_cas;
-      step.old[kCasGroupCas] = r.next_cas_group[g];
+      step.old[kCasGroupCas] = r.group[g].next_cas;
       step.old[kCasReadFree] = ch.read_data_free;
       step.old[kCasWriteFree] = ch.write_data_free;
       step.old[kCasWtr] = r.read_after_write;
-      step.old[kCasGroupWtr] = r.read_after_write_group[g];
+      step.old[kCasGroupWtr] = r.group[g].read_after_write;
     }
     ch.next_cas = max2(ch.next_cas, at + c.tCCD_S);
-    r.next_cas_group[g] = max2(r.next_cas_group[g], at + c.tCCD_L);
+    r.group[g].next_cas = max2(r.group[g].next_cas, at + c.tCCD_L);
     if (e.write) {
       ch.write_data_free = max2(ch.write_data_free, data_end);
       ch.read_data_free = max2(ch.read_data_free, data_end);
       r.read_after_write = max2(r.read_after_write, data_end + c.tWTR_S);
-      r.read_after_write_group[g] = max2(r.read_after_write_group[g], data_end + c.tWTR_L);
+      r.group[g].read_after_write = max2(r.group[g].read_after_write, data_end + c.tWTR_L);
       b.next_pre = max2(b.next_pre, data_end + c.tWR);
     } else {
       ch.read_data_free = max2(ch.read_data_free, data_end);
@@ -1088,11 +1095,11 @@ struct Dram {
     q.done = step.old[kCasDone];
     b.next_pre = step.old[kCasNextPre];
     ch.next_cas = step.old[kCasNextCas];
-    r.next_cas_group[g] = step.old[kCasGroupCas];
+    r.group[g].next_cas = step.old[kCasGroupCas];
     ch.read_data_free = step.old[kCasReadFree];
     ch.write_data_free = step.old[kCasWriteFree];
     r.read_after_write = step.old[kCasWtr];
-    r.read_after_write_group[g] = step.old[kCasGroupWtr];
+    r.group[g].read_after_write = step.old[kCasGroupWtr];
     ++q.pending;
     ch.queue[i] = e;
     ch.slot_key[i] = slot_key(e.order, i);
@@ -1235,9 +1242,8 @@ struct Dram {
       const std::uint32_t k = lowest_bit(groups);
       const Rank& rank = ch.ranks[c.group_rank[k]];
       const std::uint32_t g = c.group_index[k];
-      ch.floor[1 + k + kRankGroups] =
-          max2(rank.read_after_write, max2(rank.next_cas_group[g], rank.read_after_write_group[g]));
-      ch.floor[1 + k + 2 * kRankGroups] = rank.next_cas_group[g];
+      ch.floor[4 * k + 2] = max2(rank.read_after_write, max2(rank.group[g].next_cas, rank.group[g].read_after_write));
+      ch.floor[4 * k + 3] = rank.group[g].next_cas;
     }
     for (std::uint32_t ranks = ch.floors_dirty & (kCasFloors - 1); ranks != 0; ranks &= ranks - 1) {
       const std::uint32_t r = lowest_bit(ranks);
@@ -1245,14 +1251,14 @@ struct Dram {
       const Rank& rank = ch.ranks[r];
       const Tick rank_act = max2(rank.next_act, rank.faw[rank.faw_pos]);
       for (std::uint32_t g = 0; g < c.groups; ++g)
-        ch.floor[1 + r * c.groups + g] = max2(rank_act, rank.next_act_group[g]);
+        ch.floor[4 * (r * c.groups + g) + 1] = max2(rank_act, rank.group[g].next_act);
     }
     ch.floors_dirty = 0;
     ch.cas_groups_dirty = 0;
   }
 
   /// The kind of floor `floor` (Channel::candidate_floor) is: 0 PRE, 1 ACT, 2 RD, 3 WR.
-  ARCHLAB_HD static std::uint32_t floor_kind(std::uint32_t floor) { return (floor + kRankGroups - 1) / kRankGroups; }
+  ARCHLAB_HD static std::uint32_t floor_kind(std::uint32_t floor) { return floor & 3u; }
 
   /// Bank `bank`'s candidate is queue slot `i` (of queue order `order`): its hit when `has_hit`,
   /// else its oldest entry. Returns whether its order does not fit in its key (refit_orders()).
@@ -1268,10 +1274,9 @@ struct Dram {
     ch.candidate_low[bank] = key_low(!has_hit, age, bank);
     const Tick bank_time[3] = {b.cas_ready, b.next_act, b.next_pre}; // by Command
     ch.candidate_bank_time[bank] = bank_time[static_cast<std::uint32_t>(command)];
-    // The floor: 0 for a PRE, else 1 + (rank, group) + kRankGroups * (0 ACT, 1 RD, 2 WR).
-    const std::uint32_t floor_kind = has_hit ? 1u + ch.queue[i].write : 0u;
-    ch.candidate_floor[bank] =
-        static_cast<std::uint8_t>(command == Command::Pre ? 0 : 1 + k + floor_kind * kRankGroups);
+    // The floor: 0 for a PRE, else 4 (rank, group) + (1 ACT, 2 RD, 3 WR).
+    const std::uint32_t kind = has_hit ? 2u + ch.queue[i].write : 1u;
+    ch.candidate_floor[bank] = static_cast<std::uint8_t>(command == Command::Pre ? 0 : 4 * k + kind);
     return (age >> kKeyAgeBits) != 0;
   }
 
@@ -1538,12 +1543,12 @@ struct Dram {
       Tick t = now;
       if (command == Command::Cas && ch.queue[i].write) {
         t = max2(t, max2(b.cas_ready, max2(ch.next_cas, sub_floor(ch.write_data_free, c.tCWL))));
-        t = max2(t, r.next_cas_group[g]);
+        t = max2(t, r.group[g].next_cas);
       } else if (command == Command::Cas) {
         t = max2(t, max2(b.cas_ready, max2(ch.next_cas, sub_floor(ch.read_data_free, c.tCL))));
-        t = max2(t, max2(r.read_after_write, max2(r.next_cas_group[g], r.read_after_write_group[g])));
+        t = max2(t, max2(r.read_after_write, max2(r.group[g].next_cas, r.group[g].read_after_write)));
       } else if (command == Command::Act) {
-        t = max2(t, max2(b.next_act, max2(r.next_act, max2(r.faw[r.faw_pos], r.next_act_group[g]))));
+        t = max2(t, max2(b.next_act, max2(r.next_act, max2(r.faw[r.faw_pos], r.group[g].next_act))));
       } else {
         t = max2(t, b.next_pre);
       }
