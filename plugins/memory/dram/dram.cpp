@@ -206,7 +206,6 @@ struct Channel {
   /// is the candidate, else their oldest entry.
   std::uint64_t popped_banks;
   std::uint64_t wide_banks; ///< banks whose time does not fit in candidate_key
-  std::uint64_t keyed;      ///< banks whose candidate_key is not ~0 (every active bank's)
   // candidate()'s last answer, valid while nothing in the channel changed (stale_banks == 0)
   Tick last_now, last_time, last_due;
   Tick time_epoch;           ///< candidate_key counts time from here
@@ -678,7 +677,7 @@ struct Dram {
       ch.order_epoch = 0;
       ch.orders_wide = 0;
       ch.time_epoch = 0;
-      ch.wide_banks = ch.keyed = 0;
+      ch.wide_banks = 0;
       for (std::uint64_t& key : ch.candidate_key)
         key = ~std::uint64_t{0};
       for (Tick& f : ch.floor)
@@ -1301,6 +1300,8 @@ struct Dram {
     }
     std::uint64_t scan = ch.active;
     if (fed_only) {
+      // The last winner's bank still has its entries: only a command or an undo empties a bank,
+      // and either one ends the last answer (last_valid).
       scan = (ch.stale_banks | ch.grown_banks | ch.popped_banks) & ch.active;
       if (ch.last_bank != kMaxBanks) scan |= std::uint64_t{1} << ch.last_bank;
     }
@@ -1370,11 +1371,11 @@ struct Dram {
     const Tick epoch = ch.time_epoch;
     std::uint64_t spread = 0; // the floors' times after the epoch, or-ed: too wide for a key when >= 2^41
     std::uint64_t rekeyed_best = ~std::uint64_t{0};
+    std::uint64_t wide = 0; // rekeyed banks whose time does not fit in their key
     for (std::uint64_t banks = rekey & ch.active; banks != 0; banks &= banks - 1) {
       const std::uint32_t bank = lowest_bit64(banks);
       const Tick at = sub_floor(ch.candidate_bank_time[bank], epoch);
-      const std::uint64_t bit = std::uint64_t{1} << bank;
-      ch.wide_banks = (at >> kKeyTimeBits) != 0 ? ch.wide_banks | bit : ch.wide_banks & ~bit;
+      wide |= static_cast<std::uint64_t>((at >> kKeyTimeBits) != 0) << bank;
       const std::uint64_t low = ch.candidate_low[bank];
       const std::uint64_t key = at << (64 - kKeyTimeBits) | low;
       ch.candidate_key[bank] = key;
@@ -1383,11 +1384,7 @@ struct Dram {
       spread |= floor;
       rekeyed_best = min2(rekeyed_best, max2(key, floor << (64 - kKeyTimeBits) | low));
     }
-    // A bank without entries keeps the key ~0, which never wins (the search after a feed looks at
-    // the last winner's bank, which may have emptied since).
-    for (std::uint64_t banks = ch.keyed & ~ch.active; banks != 0; banks &= banks - 1)
-      ch.candidate_key[lowest_bit64(banks)] = ~std::uint64_t{0};
-    ch.keyed = ch.active;
+    ch.wide_banks = (ch.wide_banks & ~rekey) | wide;
     // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest:
     // the least key once the floors and now are put in. When a time or an order does not fit in a
     // key, the exact comparison runs.
