@@ -151,6 +151,7 @@ struct Config {
   std::uint8_t bank_rank[kMaxBanks], bank_group[kMaxBanks]; ///< of each bank of a channel (no division per command)
   std::uint8_t bank_rank_group[kMaxBanks];                  ///< rank * groups + group
   std::uint64_t rank_banks[kMaxRanks];                      ///< the banks of each rank of a channel
+  std::uint32_t undo_most;                                   ///< the most undo records a step and its feed write
   std::uint32_t rank_groups[kMaxRanks];                     ///< the (rank, group)s of each rank, as bits
   std::uint8_t group_rank[kRankGroups], group_index[kRankGroups]; ///< rank and group of each (rank, group)
 };
@@ -618,6 +619,7 @@ struct Dram {
       for (std::uint64_t left = count; left > 1 && shift < 64; left >>= 1)
         ++shift; // + log2(count) when a power of two (else unused)
     }
+    c.undo_most = kUndoPerStep + kUndoPerFeed * c.channels * (c.queue_depth + 1);
     c.banks_per_rank = c.groups * c.banks_per_group;
     c.banks_per_channel = c.ranks * c.banks_per_rank;
     for (std::uint32_t b = 0; b < c.banks_per_channel; ++b) {
@@ -920,8 +922,7 @@ struct Dram {
   ARCHLAB_HD static bool journal_has_room_for_step(State& s) {
     const Config& c = s.cfg;
     if (s.step_count - s.counted >= s.reach) return false; // planned far enough
-    const std::uint32_t most = kUndoPerStep + kUndoPerFeed * c.channels * (c.queue_depth + 1);
-    if (s.step_count < kPlannedSteps && s.undo_count + most <= kUndoRecords) return true;
+    if (s.step_count < kPlannedSteps && s.undo_count + c.undo_most <= kUndoRecords) return true;
     return journal_has_room(s, undo_bound(s));
   }
 
@@ -1587,18 +1588,30 @@ struct Dram {
       const std::uint32_t best = ch.last_slot; // kMaxQueue: none
       const Command command = static_cast<Command>(ch.last_command);
       const Tick due = ch.last_due; // the channel's earliest refresh
-      put(s, s.need[ci], ch.count > 0 ? min2(best_time, due) : kNever);
+      // need[ci] is written where the run stops: nothing reads it in between, and every step of
+      // one decision is undone with the others or not at all (they share `decided`).
+      const Tick need = ch.count > 0 ? min2(best_time, due) : kNever;
       Request* done = nullptr;
       const bool issue = best < kMaxQueue && best_time < min2(horizon, due);
-      if (!issue && due >= horizon) return true;
+      if (!issue && due >= horizon) {
+        put(s, s.need[ci], need);
+        return true;
+      }
       if (issue && command == Command::Cas && s.requests[ch.queue[best].request].pending == 1) {
-        if (s.journaling) return false;
+        if (s.journaling) {
+          put(s, s.need[ci], need);
+          return false;
+        }
         if (s.replies >= kReplyBudget) {
           s.exhausted = true;
+          put(s, s.need[ci], need);
           return true;
         }
       }
-      if (s.journaling && !journal_has_room_for_step(s)) return false;
+      if (s.journaling && !journal_has_room_for_step(s)) {
+        put(s, s.need[ci], need);
+        return false;
+      }
       // A planned step is written in place (journal_has_room() may have moved the steps).
       Step& step = s.journaling ? s.steps[s.step_count] : unjournaled;
       // Only what count() and the undo read: `removed` is set by issue_cas(), `refreshes` by
