@@ -1133,8 +1133,8 @@ struct Dram {
 
   /// Refresh of rank `ri`, due at r.next_refresh (<= `limit`). A long idle stretch is skipped in
   /// whole rounds (every bank refreshed once), which leaves the banks as they were: precharged
-  /// and free.
-  ARCHLAB_HD static void refresh_rank(State& s, Channel& ch, std::uint32_t ri, Tick limit, Step& step) {
+  /// and free. Returns the banks it changed (their FR-FCFS candidates must be found again).
+  ARCHLAB_HD static std::uint64_t refresh_rank(State& s, Channel& ch, std::uint32_t ri, Tick limit, Step& step) {
     const Config& c = s.cfg;
     Rank& r = ch.ranks[ri];
     const std::uint32_t first = ri * c.banks_per_rank;
@@ -1148,7 +1148,7 @@ struct Dram {
       const std::uint64_t rounds = (limit - due) / round - 1;
       step.refreshes = rounds * (per_bank ? c.banks_per_rank : 1);
       put(s, r.next_refresh, r.next_refresh + rounds * round);
-      return;
+      return 0;
     }
     if (per_bank) {
       // Every bank once per round, in the order that disturbs least: of the banks not refreshed
@@ -1170,19 +1170,23 @@ struct Dram {
       const std::uint64_t all = c.banks_per_rank == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << c.banks_per_rank) - 1;
       const std::uint64_t done = r.refreshed | std::uint64_t{1} << pick;
       put(s, r.refreshed, done == all ? std::uint64_t{0} : done);
-    } else {
-      Tick start = due;
-      for (std::uint32_t b = first; b < first + c.banks_per_rank; ++b) {
-        const Bank& bank = ch.banks[b];
-        start = max2(start, bank.open_row != kNoRow ? max2(due, bank.next_pre) + c.tRP : bank.next_act);
-      }
-      for (std::uint32_t b = first; b < first + c.banks_per_rank; ++b) {
-        put(s, ch.banks[b].open_row, kNoRow);
-        put(s, ch.banks[b].next_act, max2(ch.banks[b].next_act, start + c.tRFC));
-      }
+      put(s, r.next_refresh, r.next_refresh + c.refresh_interval);
+      step.refreshes = 1;
+      return std::uint64_t{1} << (first + pick);
+    }
+    // All-bank: the whole rank at once, when its last bank can take it.
+    Tick start = due;
+    for (std::uint32_t b = first; b < first + c.banks_per_rank; ++b) {
+      const Bank& bank = ch.banks[b];
+      start = max2(start, bank.open_row != kNoRow ? max2(due, bank.next_pre) + c.tRP : bank.next_act);
+    }
+    for (std::uint32_t b = first; b < first + c.banks_per_rank; ++b) {
+      put(s, ch.banks[b].open_row, kNoRow);
+      put(s, ch.banks[b].next_act, max2(ch.banks[b].next_act, start + c.tRFC));
     }
     put(s, r.next_refresh, r.next_refresh + c.refresh_interval);
     step.refreshes = 1;
+    return c.rank_banks[ri];
   }
 
   // --- Scheduling ----------------------------------------------------------------------------
@@ -1631,8 +1635,8 @@ struct Dram {
         }
       } else {
         step.kind = static_cast<std::uint8_t>(Command::Refresh);
-        refresh_rank(s, ch, ch.last_due_rank, horizon - 1, step);
-        ch.stale_banks = ~std::uint64_t{0};
+        // Only the banks it refreshed have other candidates now (it changes no floor).
+        ch.stale_banks |= refresh_rank(s, ch, ch.last_due_rank, horizon - 1, step);
         ch.last_valid = 0;
       }
       if (s.journaling) {
