@@ -109,6 +109,14 @@ inline constexpr Tick kNever = archlab::kTickMax;
 static_assert(kMaxBanks <= 64, "bank sets are 64-bit masks");
 static_assert(kMaxChannels <= 32, "channel sets are 32-bit masks");
 
+/// Kept out of line: everything else inlines into decide(), one function so large that the
+/// search's loops ran with registers spilled around them (3% of the time, issue-18 ResNet-50).
+#if defined(__CUDACC__)
+#define ARCHLAB_DRAM_OUTLINE __noinline__
+#else
+#define ARCHLAB_DRAM_OUTLINE __attribute__((noinline))
+#endif
+
 ARCHLAB_HD constexpr Tick max2(Tick a, Tick b) { return a > b ? a : b; }
 ARCHLAB_HD constexpr Tick min2(Tick a, Tick b) { return a < b ? a : b; }
 ARCHLAB_HD constexpr Tick sub_floor(Tick a, Tick b) { return a > b ? a - b : 0; }
@@ -1284,7 +1292,7 @@ struct Dram {
     return (age >> kKeyAgeBits) != 0;
   }
 
-  ARCHLAB_HD static void find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
     const Config& c = s.cfg;
     Tick due = kNever;
     std::uint32_t due_rank = 0;
