@@ -95,6 +95,9 @@ inline constexpr Tick kEpochSpan = Tick{1} << (kKeyTimeBits - 1);
 inline constexpr std::uint32_t kFloorCount = 4 * kMaxRanks * kMaxGroups; ///< (unused or PRE), ACT, RD, WR per (rank, group)
 inline constexpr std::uint32_t kCasFloors = 1u << kMaxRanks; ///< Channel::floors_dirty: the RD and WR bus floors
 inline constexpr std::uint32_t kAllFloors = kCasFloors | (kCasFloors - 1);
+/// Channel::floors_dirty: kRawFloors << r, a WR raised rank r's read_after_write (the RD floors of
+/// its groups rise to it; floors only rise between two undos, and an undo works out all again).
+inline constexpr std::uint32_t kRawFloors = kCasFloors << 1;
 static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
 
 inline constexpr std::uint32_t kNoRow = ~std::uint32_t{0};
@@ -226,8 +229,8 @@ struct Channel {
   // What the rank and bank group allow, without `now`: floor[4 k + kind] for (rank, group) k and
   // kind 1 ACT, 2 RD, 3 WR (floor[0], a PRE's, stays 0); what the channel's data bus allows a RD
   // and a WR (bus_floor). Kept between steps; a command makes some of them stale (floors_dirty:
-  // bit r the ACT floors of rank r, kCasFloors the bus floors; cas_groups_dirty: the (rank,
-  // group)s whose RD and WR floors). They are not part of the keys: the search puts them in, with
+  // bit r the ACT floors of rank r, kCasFloors the bus floors, kRawFloors << r the RD floors of
+  // rank r's groups; cas_groups_dirty: the (rank, group)s whose RD and WR floors). They are not part of the keys: the search puts them in, with
   // `now`, so a RD/WR, which raises the bus floors of every RD/WR candidate, leaves the other
   // keys standing.
   Tick bus_floor[2]; ///< RD, WR
@@ -1078,10 +1081,10 @@ struct Dram {
     // It took its bank's candidate, the first of the bank's hits: the next one follows.
     ch.hit_first[e.bank] = ch.hit_next[i];
     ch.popped_banks |= std::uint64_t{1} << e.bank;
-    // The bus floors, and the RD/WR floors of its group (a WR: of every group of its rank, whose
-    // reads wait for its data).
-    ch.floors_dirty |= kCasFloors;
-    ch.cas_groups_dirty |= e.write ? c.rank_groups[rank_of(c, e.bank)] : 1u << c.bank_rank_group[e.bank];
+    // The bus floors, and the RD/WR floors of its group (a WR: the RD floors of every group of
+    // its rank too, whose reads wait for its data).
+    ch.floors_dirty |= kCasFloors | (e.write ? kRawFloors << rank_of(c, e.bank) : 0u);
+    ch.cas_groups_dirty |= 1u << c.bank_rank_group[e.bank];
     ch.last_valid = 0;
     // Every waiting request waits for a full queue (feed_all() leaves them so): only a slot of a
     // channel that one waits for gives feed_all() work.
@@ -1248,6 +1251,12 @@ struct Dram {
     if ((ch.floors_dirty & kCasFloors) != 0) {
       ch.bus_floor[0] = max2(ch.next_cas, sub_floor(ch.read_data_free, c.tCL));
       ch.bus_floor[1] = max2(ch.next_cas, sub_floor(ch.write_data_free, c.tCWL));
+    }
+    for (std::uint32_t ranks = ch.floors_dirty / kRawFloors; ranks != 0; ranks &= ranks - 1) {
+      const std::uint32_t r = lowest_bit(ranks);
+      const Tick raw = ch.ranks[r].read_after_write;
+      for (std::uint32_t k = r * c.groups; k < (r + 1) * c.groups; ++k)
+        ch.floor[4 * k + 2] = max2(ch.floor[4 * k + 2], raw);
     }
     const std::uint32_t all_groups = c.ranks * c.groups == 32 ? ~0u : (1u << (c.ranks * c.groups)) - 1;
     for (std::uint32_t groups = ch.cas_groups_dirty & all_groups; groups != 0; groups &= groups - 1) {
