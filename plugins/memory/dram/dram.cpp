@@ -92,12 +92,9 @@ inline constexpr std::uint32_t kKeyAgeBits = 16;
 inline constexpr std::uint64_t kOrderMask = ~(std::uint64_t{1} << 63);
 /// A channel's keys count time from its time_epoch, at most this far behind the decision's time.
 inline constexpr Tick kEpochSpan = Tick{1} << (kKeyTimeBits - 1);
-inline constexpr std::uint32_t kFloorCount = 4 * kMaxRanks * kMaxGroups; ///< (unused or PRE), ACT, RD, WR per (rank, group)
+inline constexpr std::uint32_t kFloorCount = 4 * kRankGroups; ///< (unused or PRE), ACT, RD, WR per (rank, group)
 inline constexpr std::uint32_t kCasFloors = 1u << kMaxRanks; ///< Channel::floors_dirty: the RD and WR bus floors
 inline constexpr std::uint32_t kAllFloors = kCasFloors | (kCasFloors - 1);
-/// Channel::floors_dirty: kRawFloors << r, a WR raised rank r's read_after_write (the RD floors of
-/// its groups rise to it; floors only rise between two undos, and an undo works out all again).
-inline constexpr std::uint32_t kRawFloors = kCasFloors << 1;
 static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
 
 inline constexpr std::uint32_t kNoRow = ~std::uint32_t{0};
@@ -163,8 +160,6 @@ struct Config {
   std::uint8_t bank_rank_group[kMaxBanks];                  ///< rank * groups + group
   std::uint64_t rank_banks[kMaxRanks];                      ///< the banks of each rank of a channel
   std::uint32_t undo_most;                                   ///< the most undo records a step and its feed write
-  std::uint32_t rank_groups[kMaxRanks];                     ///< the (rank, group)s of each rank, as bits
-  std::uint8_t group_rank[kRankGroups], group_index[kRankGroups]; ///< rank and group of each (rank, group)
 };
 
 struct Bank {
@@ -228,16 +223,15 @@ struct Channel {
   Tick write_data_free;      ///< earliest start of write data (read-to-write turnaround included)
   // What the rank and bank group allow, without `now`: floor[4 k + kind] for (rank, group) k and
   // kind 1 ACT, 2 RD, 3 WR (floor[0], a PRE's, stays 0); what the channel's data bus allows a RD
-  // and a WR (bus_floor). Kept between steps; a command makes some of them stale (floors_dirty:
-  // bit r the ACT floors of rank r, kCasFloors the bus floors, kRawFloors << r the RD floors of
-  // rank r's groups; cas_groups_dirty: the (rank, group)s whose RD and WR floors). They are not part of the keys: the search puts them in, with
-  // `now`, so a RD/WR, which raises the bus floors of every RD/WR candidate, leaves the other
-  // keys standing.
+  // and a WR (bus_floor). Kept between steps: an ACT makes its rank's ACT floors stale (bit r of
+  // floors_dirty), an undo all of them (kAllFloors: kCasFloors is every RD and WR floor and the
+  // bus floors), and a RD/WR works out those it raises itself. They are not part of the keys:
+  // the search puts them in, with `now`, so a RD/WR, which raises the bus floors of every RD/WR
+  // candidate, leaves the other keys standing.
   Tick bus_floor[2]; ///< RD, WR
   std::uint32_t used;
   std::uint32_t count;
   std::uint32_t floors_dirty;
-  std::uint32_t cas_groups_dirty;
   std::uint32_t last_slot, last_due_rank, last_bank;
   std::uint8_t last_command, last_valid;
   std::uint8_t orders_wide; ///< some candidate's order does not fit in candidate_low
@@ -638,9 +632,6 @@ struct Dram {
       c.bank_group[b] = static_cast<std::uint8_t>(b / c.banks_per_group % c.groups);
       c.bank_rank_group[b] = static_cast<std::uint8_t>(c.bank_rank[b] * c.groups + c.bank_group[b]);
       c.rank_banks[c.bank_rank[b]] |= std::uint64_t{1} << b;
-      c.rank_groups[c.bank_rank[b]] |= 1u << c.bank_rank_group[b];
-      c.group_rank[c.bank_rank_group[b]] = c.bank_rank[b];
-      c.group_index[c.bank_rank_group[b]] = c.bank_group[b];
     }
     const long double capacity = static_cast<long double>(c.row_size) * c.rows * c.banks_per_channel * c.channels;
     if (capacity >= 1.8e19L) {
@@ -697,7 +688,6 @@ struct Dram {
         f = 0;
       ch.bus_floor[0] = ch.bus_floor[1] = 0;
       ch.floors_dirty = kAllFloors;
-      ch.cas_groups_dirty = ~std::uint32_t{0};
       ch.count = 0;
     }
     for (std::uint32_t i = 0; i < kMaxRequests; ++i) {
@@ -855,7 +845,6 @@ struct Dram {
       Channel& ch = s.channels[lowest_bit(touched)];
       ch.last_valid = 0;
       ch.floors_dirty = kAllFloors;
-      ch.cas_groups_dirty = ~std::uint32_t{0};
       ch.stale_banks = ~std::uint64_t{0};
     }
   }
@@ -1056,19 +1045,41 @@ struct Dram {
       step.old[kCasWtr] = r.read_after_write;
       step.old[kCasGroupWtr] = r.group[g].read_after_write;
     }
-    ch.next_cas = max2(ch.next_cas, at + c.tCCD_S);
-    r.group[g].next_cas = max2(r.group[g].next_cas, at + c.tCCD_L);
+    GroupTimes& group = r.group[g];
+    const Tick next_cas = max2(ch.next_cas, at + c.tCCD_S);
+    const Tick group_cas = max2(group.next_cas, at + c.tCCD_L);
+    ch.next_cas = next_cas;
+    group.next_cas = group_cas;
+    Tick read_free = max2(ch.read_data_free, data_end);
+    Tick write_free = ch.write_data_free;
+    Tick rank_wtr = r.read_after_write;
     if (e.write) {
-      ch.write_data_free = max2(ch.write_data_free, data_end);
-      ch.read_data_free = max2(ch.read_data_free, data_end);
-      r.read_after_write = max2(r.read_after_write, data_end + c.tWTR_S);
-      r.group[g].read_after_write = max2(r.group[g].read_after_write, data_end + c.tWTR_L);
+      write_free = max2(write_free, data_end);
+      rank_wtr = max2(rank_wtr, data_end + c.tWTR_S);
+      r.read_after_write = rank_wtr;
+      group.read_after_write = max2(group.read_after_write, data_end + c.tWTR_L);
       b.next_pre = max2(b.next_pre, data_end + c.tWR);
     } else {
-      ch.read_data_free = max2(ch.read_data_free, data_end);
-      ch.write_data_free = max2(ch.write_data_free, data_end + 2 * c.tCK);
+      write_free = max2(write_free, data_end + 2 * c.tCK);
       b.next_pre = max2(b.next_pre, at + c.tRTP);
     }
+    ch.read_data_free = read_free;
+    ch.write_data_free = write_free;
+    // The floors it raised, worked out here from the values at hand (refloor() would load them
+    // back right after these stores, on the path from one command to the next): the bus floors,
+    // the RD and WR floors of its group, and for a WR the RD floors of its rank's other groups,
+    // which rise to the rank's read_after_write (floors only rise between two undos, and an
+    // undo works them all out again).
+    ch.bus_floor[0] = max2(next_cas, sub_floor(read_free, c.tCL));
+    ch.bus_floor[1] = max2(next_cas, sub_floor(write_free, c.tCWL));
+    if (e.write) {
+      const std::uint32_t first = 4 * rank_of(c, e.bank) * c.groups + 2;
+      for (std::uint32_t f = first; f < first + 4 * c.groups; f += 4)
+        ch.floor[f] = max2(ch.floor[f], rank_wtr);
+    }
+    const std::uint32_t k = c.bank_rank_group[e.bank];
+    ch.floor[4 * k + 2] = max2(rank_wtr, max2(group_cas, group.read_after_write));
+    ch.floor[4 * k + 3] = group_cas;
     q.energy += e.write ? c.write_energy : c.read_energy;
     step.write = e.write;
     if (!e.started) count_first(e, kRowHits, at, step); // the entry leaves: `started` stays as in step.removed
@@ -1081,10 +1092,6 @@ struct Dram {
     // It took its bank's candidate, the first of the bank's hits: the next one follows.
     ch.hit_first[e.bank] = ch.hit_next[i];
     ch.popped_banks |= std::uint64_t{1} << e.bank;
-    // The bus floors, and the RD/WR floors of its group (a WR: the RD floors of every group of
-    // its rank too, whose reads wait for its data).
-    ch.floors_dirty |= kCasFloors | (e.write ? kRawFloors << rank_of(c, e.bank) : 0u);
-    ch.cas_groups_dirty |= 1u << c.bank_rank_group[e.bank];
     ch.last_valid = 0;
     // Every waiting request waits for a full queue (feed_all() leaves them so): only a slot of a
     // channel that one waits for gives feed_all() work.
@@ -1246,25 +1253,19 @@ struct Dram {
     }
   }
 
-  /// Work out the floors that floors_dirty and cas_groups_dirty name again.
+  /// Work out the floors that floors_dirty names again.
   ARCHLAB_HD static void refloor(const Config& c, Channel& ch) {
     if ((ch.floors_dirty & kCasFloors) != 0) {
       ch.bus_floor[0] = max2(ch.next_cas, sub_floor(ch.read_data_free, c.tCL));
       ch.bus_floor[1] = max2(ch.next_cas, sub_floor(ch.write_data_free, c.tCWL));
-    }
-    for (std::uint32_t ranks = ch.floors_dirty / kRawFloors; ranks != 0; ranks &= ranks - 1) {
-      const std::uint32_t r = lowest_bit(ranks);
-      const Tick raw = ch.ranks[r].read_after_write;
-      for (std::uint32_t k = r * c.groups; k < (r + 1) * c.groups; ++k)
-        ch.floor[4 * k + 2] = max2(ch.floor[4 * k + 2], raw);
-    }
-    const std::uint32_t all_groups = c.ranks * c.groups == 32 ? ~0u : (1u << (c.ranks * c.groups)) - 1;
-    for (std::uint32_t groups = ch.cas_groups_dirty & all_groups; groups != 0; groups &= groups - 1) {
-      const std::uint32_t k = lowest_bit(groups);
-      const Rank& rank = ch.ranks[c.group_rank[k]];
-      const std::uint32_t g = c.group_index[k];
-      ch.floor[4 * k + 2] = max2(rank.read_after_write, max2(rank.group[g].next_cas, rank.group[g].read_after_write));
-      ch.floor[4 * k + 3] = rank.group[g].next_cas;
+      for (std::uint32_t r = 0; r < c.ranks; ++r) {
+        const Rank& rank = ch.ranks[r];
+        for (std::uint32_t g = 0; g < c.groups; ++g) {
+          const std::uint32_t k = r * c.groups + g;
+          ch.floor[4 * k + 2] = max2(rank.read_after_write, max2(rank.group[g].next_cas, rank.group[g].read_after_write));
+          ch.floor[4 * k + 3] = rank.group[g].next_cas;
+        }
+      }
     }
     for (std::uint32_t ranks = ch.floors_dirty & (kCasFloors - 1); ranks != 0; ranks &= ranks - 1) {
       const std::uint32_t r = lowest_bit(ranks);
@@ -1275,7 +1276,6 @@ struct Dram {
         ch.floor[4 * (r * c.groups + g) + 1] = max2(rank_act, rank.group[g].next_act);
     }
     ch.floors_dirty = 0;
-    ch.cas_groups_dirty = 0;
   }
 
   /// The kind of floor `floor` (Channel::candidate_floor) is: 0 PRE, 1 ACT, 2 RD, 3 WR.
@@ -1334,7 +1334,7 @@ struct Dram {
       ch.time_epoch = now;
       rekey = ~std::uint64_t{0};
     }
-    if ((ch.floors_dirty | ch.cas_groups_dirty) != 0) refloor(c, ch);
+    if (ch.floors_dirty != 0) refloor(c, ch);
     bool refit = false; // some candidate's order does not fit in its key
     // A bank whose oldest hit a RD/WR took, or whose PRE candidate got a hit, takes the first hit
     // of its list; one without hits left is looked at again (its oldest entry). Open page: a bank
