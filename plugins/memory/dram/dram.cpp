@@ -1281,10 +1281,34 @@ struct Dram {
   /// The kind of floor `floor` (Channel::candidate_floor) is: 0 PRE, 1 ACT, 2 RD, 3 WR.
   ARCHLAB_HD static std::uint32_t floor_kind(std::uint32_t floor) { return floor & 3u; }
 
+  /// A search's keys: what the floors of each kind are raised to (the bus floors and now, by
+  /// floor_kind()), the epoch, and what the banks keyed so far gave.
+  struct Keys {
+    Tick base[4];
+    Tick epoch;
+    std::uint64_t wide;   ///< banks whose time does not fit in their key
+    std::uint64_t spread; ///< the floors' times after the epoch, or-ed: too wide for a key when >= 2^41
+    std::uint64_t best;   ///< the least of their keys with the floors and now put in
+  };
+
+  /// Bank `bank`'s key, from its candidate's bank time, low bits and floor (kept in candidate_key
+  /// without the floors and now, which the search puts in); the key with them joins `keys`.
+  ARCHLAB_HD static void key_bank(Channel& ch, std::uint32_t bank, Tick bank_time, std::uint64_t low, std::uint32_t f,
+                                  Keys& keys) {
+    const Tick at = sub_floor(bank_time, keys.epoch);
+    keys.wide |= static_cast<std::uint64_t>((at >> kKeyTimeBits) != 0) << bank;
+    const std::uint64_t key = at << (64 - kKeyTimeBits) | low;
+    ch.candidate_key[bank] = key;
+    const Tick floor = max2(ch.floor[f], keys.base[floor_kind(f)]) - keys.epoch;
+    keys.spread |= floor;
+    keys.best = min2(keys.best, max2(key, floor << (64 - kKeyTimeBits) | low));
+  }
+
   /// Bank `bank`'s candidate is queue slot `i` (of queue order `order`): its hit when `has_hit`,
-  /// else its oldest entry. Returns whether its order does not fit in its key (refit_orders()).
+  /// else its oldest entry; its key joins `keys` (worked out from the values at hand: the search
+  /// reads it back no more). Returns whether its order does not fit in its key (refit_orders()).
   ARCHLAB_HD static bool set_candidate(const Config& c, Channel& ch, std::uint32_t bank, std::uint32_t i,
-                                       std::uint64_t order, bool has_hit) {
+                                       std::uint64_t order, bool has_hit, Keys& keys) {
     const Bank& b = ch.banks[bank];
     const Command command = has_hit ? Command::Cas : b.open_row == kNoRow ? Command::Act : Command::Pre;
     const std::uint32_t k = c.bank_rank_group[bank];
@@ -1292,12 +1316,16 @@ struct Dram {
     ch.candidate_command[bank] = static_cast<std::uint8_t>(command);
     ch.candidate_rank[bank] = (has_hit ? 0 : std::uint64_t{1} << 63) | order;
     const std::uint64_t age = order - ch.order_epoch;
-    ch.candidate_low[bank] = key_low(!has_hit, age, bank);
-    const Tick bank_time[3] = {b.cas_ready, b.next_act, b.next_pre}; // by Command
-    ch.candidate_bank_time[bank] = bank_time[static_cast<std::uint32_t>(command)];
+    const std::uint64_t low = key_low(!has_hit, age, bank);
+    ch.candidate_low[bank] = low;
+    const Tick bank_times[3] = {b.cas_ready, b.next_act, b.next_pre}; // by Command
+    const Tick bank_time = bank_times[static_cast<std::uint32_t>(command)];
+    ch.candidate_bank_time[bank] = bank_time;
     // The floor: 0 for a PRE, else 4 (rank, group) + (1 ACT, 2 RD, 3 WR).
     const std::uint32_t kind = has_hit ? 2u + ch.queue[i].write : 1u;
-    ch.candidate_floor[bank] = static_cast<std::uint8_t>(command == Command::Pre ? 0 : 4 * k + kind);
+    const std::uint32_t f = command == Command::Pre ? 0 : 4 * k + kind;
+    ch.candidate_floor[bank] = static_cast<std::uint8_t>(f);
+    key_bank(ch, bank, bank_time, low, f, keys);
     return (age >> kKeyAgeBits) != 0;
   }
 
@@ -1327,14 +1355,21 @@ struct Dram {
       scan = (ch.stale_banks | ch.grown_banks | ch.popped_banks) & ch.active;
       if (ch.last_bank != kMaxBanks) scan |= std::uint64_t{1} << ch.last_bank;
     }
-    // Keys to work out again: the banks whose floors changed, whose candidates changed, or all
-    // when the time epoch moves (it stays at most kEpochSpan behind now, never ahead).
-    std::uint64_t rekey = 0;
+    // Keys to work out again: the banks whose candidates changed, or all when the time epoch moves
+    // (it stays at most kEpochSpan behind now, never ahead).
+    bool rekey_all = false;
     if (now < ch.time_epoch || now - ch.time_epoch >= kEpochSpan) {
       ch.time_epoch = now;
-      rekey = ~std::uint64_t{0};
+      rekey_all = true;
     }
     if (ch.floors_dirty != 0) refloor(c, ch);
+    // A bank's command issues at the latest of its bank's own constraint (its key: that time -
+    // time_epoch above its low bits), its floor and its kind's bus floor, and now: the floors and
+    // now go into the key in the search, as (that time - time_epoch) above the bank's low bits. The
+    // least of the new keys is taken on the way, so the search below reads back only the keys not
+    // worked out again (a vector search over every bank's key just stored waited for the stores to
+    // reach the cache: 4% slower on the edge machine).
+    Keys keys{{now, now, max2(ch.bus_floor[0], now), max2(ch.bus_floor[1], now)}, ch.time_epoch, 0, 0, ~std::uint64_t{0}};
     bool refit = false; // some candidate's order does not fit in its key
     // A bank whose oldest hit a RD/WR took, or whose PRE candidate got a hit, takes the first hit
     // of its list; one without hits left is looked at again (its oldest entry). Open page: a bank
@@ -1348,7 +1383,7 @@ struct Dram {
         stale |= std::uint64_t{1} << bank;
         continue;
       }
-      refit |= set_candidate(c, ch, bank, first, ch.slot_key[first] >> kSlotBits, true);
+      refit |= set_candidate(c, ch, bank, first, ch.slot_key[first] >> kSlotBits, true, keys);
     }
     const std::uint64_t stale_active = stale | listed;
     for (; stale != 0; stale &= stale - 1) {
@@ -1373,40 +1408,27 @@ struct Dram {
         ch.hit_next[hits[k] & kSlotMask] = k + 1 < count ? static_cast<std::uint8_t>(hits[k + 1] & kSlotMask) : kNoSlot;
       if (count > 0) ch.hit_last[bank] = static_cast<std::uint8_t>(hits[count - 1] & kSlotMask);
       const std::uint64_t chosen = count > 0 ? hits[0] : oldest;
-      refit |= set_candidate(c, ch, bank, chosen & kSlotMask, chosen >> kSlotBits, count > 0);
+      refit |= set_candidate(c, ch, bank, chosen & kSlotMask, chosen >> kSlotBits, count > 0, keys);
     }
     ch.stale_banks = 0;
     ch.grown_banks = 0;
     ch.popped_banks = 0;
-    rekey |= stale_active;
-    if (refit) {
-      refit_orders(ch);
+    std::uint64_t rekey = stale_active;
+    if (refit) refit_orders(ch);
+    if (rekey_all || refit) {
       rekey = ~std::uint64_t{0};
+      keys.wide = keys.spread = 0;
+      keys.best = ~std::uint64_t{0};
+      for (std::uint64_t banks = ch.active; banks != 0; banks &= banks - 1) {
+        const std::uint32_t bank = lowest_bit64(banks);
+        key_bank(ch, bank, ch.candidate_bank_time[bank], ch.candidate_low[bank], ch.candidate_floor[bank], keys);
+      }
     }
-    // A bank's command issues at the latest of its bank's own constraint (its key: that time -
-    // time_epoch above its low bits), its floor and its kind's bus floor, and now: the floors and
-    // now go into the key in the search, as (that time - time_epoch) above the bank's low bits. The
-    // least of the new keys is taken on the way, so the search below reads back only the keys not
-    // worked out again (a vector search over every bank's key just stored waited for the stores to
-    // reach the cache: 4% slower on the edge machine).
-    const Tick base[4] = {now, now, max2(ch.bus_floor[0], now), max2(ch.bus_floor[1], now)}; // by floor_kind()
-    const Tick epoch = ch.time_epoch;
-    std::uint64_t spread = 0; // the floors' times after the epoch, or-ed: too wide for a key when >= 2^41
-    std::uint64_t rekeyed_best = ~std::uint64_t{0};
-    std::uint64_t wide = 0; // rekeyed banks whose time does not fit in their key
-    for (std::uint64_t banks = rekey & ch.active; banks != 0; banks &= banks - 1) {
-      const std::uint32_t bank = lowest_bit64(banks);
-      const Tick at = sub_floor(ch.candidate_bank_time[bank], epoch);
-      wide |= static_cast<std::uint64_t>((at >> kKeyTimeBits) != 0) << bank;
-      const std::uint64_t low = ch.candidate_low[bank];
-      const std::uint64_t key = at << (64 - kKeyTimeBits) | low;
-      ch.candidate_key[bank] = key;
-      const std::uint32_t f = ch.candidate_floor[bank];
-      const Tick floor = max2(ch.floor[f], base[floor_kind(f)]) - epoch;
-      spread |= floor;
-      rekeyed_best = min2(rekeyed_best, max2(key, floor << (64 - kKeyTimeBits) | low));
-    }
-    ch.wide_banks = (ch.wide_banks & ~rekey) | wide;
+    ch.wide_banks = (ch.wide_banks & ~rekey) | keys.wide;
+    const Tick* const base = keys.base;
+    const Tick epoch = keys.epoch;
+    std::uint64_t spread = keys.spread;
+    const std::uint64_t rekeyed_best = keys.best;
     // The earliest candidate wins; at equal times a RD/WR before a row command, then the oldest:
     // the least key once the floors and now are put in. When a time or an order does not fit in a
     // key, the exact comparison runs.
