@@ -230,6 +230,7 @@ struct Channel {
   // candidate, leaves the other keys standing.
   Tick bus_floor[2]; ///< RD, WR
   std::uint32_t used;
+  std::uint32_t write_slots; ///< used slots whose entry is a write (queue[i].write, at hand)
   std::uint32_t count;
   std::uint32_t floors_dirty;
   std::uint32_t last_slot, last_due_rank, last_bank;
@@ -675,6 +676,7 @@ struct Dram {
         slots = 0;
       ch.active = ch.entered = 0;
       ch.used = 0;
+      ch.write_slots = 0;
       ch.stale_banks = ~std::uint64_t{0};
       ch.grown_banks = ch.popped_banks = 0;
       ch.last_valid = 0;
@@ -1123,6 +1125,7 @@ struct Dram {
     ch.slot_key[i] = slot_key(e.order, i);
     ch.slot_row[i] = e.row;
     ch.used |= 1u << i;
+    ch.write_slots = e.write ? ch.write_slots | 1u << i : ch.write_slots & ~(1u << i);
     if (++ch.count == c.queue_depth) s.full |= 1u << ci;
     ch.bank_slots[e.bank] |= 1u << i;
     ch.active |= std::uint64_t{1} << e.bank;
@@ -1322,7 +1325,7 @@ struct Dram {
     const Tick bank_time = bank_times[static_cast<std::uint32_t>(command)];
     ch.candidate_bank_time[bank] = bank_time;
     // The floor: 0 for a PRE, else 4 (rank, group) + (1 ACT, 2 RD, 3 WR).
-    const std::uint32_t kind = has_hit ? 2u + ch.queue[i].write : 1u;
+    const std::uint32_t kind = has_hit ? 2u + (ch.write_slots >> i & 1u) : 1u;
     const std::uint32_t f = command == Command::Pre ? 0 : 4 * k + kind;
     ch.candidate_floor[bank] = static_cast<std::uint8_t>(f);
     key_bank(ch, bank, bank_time, low, f, keys);
@@ -1490,6 +1493,7 @@ struct Dram {
       record(s, kUndoQueueInsert, q.next_channel << 8 | free, 0);
       ++ch.entered;
       ch.used |= 1u << free;
+      ch.write_slots = q.write ? ch.write_slots | 1u << free : ch.write_slots & ~(1u << free);
       if (++ch.count == c.queue_depth) s.full |= 1u << q.next_channel;
       ch.bank_slots[bank] |= 1u << free;
       // A bank with entries and a candidate found since its last change only grows. The new entry
