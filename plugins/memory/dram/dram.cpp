@@ -255,6 +255,7 @@ struct Channel {
   /// key of a set of slots is its oldest entry and names the slot.
   std::uint64_t slot_key[kMaxQueue];
   std::uint32_t slot_row[kMaxQueue];
+  std::uint16_t slot_request[kMaxQueue]; ///< queue[i].request, at hand for the check before a RD/WR
   Bank banks[kMaxBanks];
   Rank ranks[kMaxRanks];
   Entry queue[kMaxQueue]; ///< slots; `used` says which hold an entry
@@ -1124,6 +1125,7 @@ struct Dram {
     ch.queue[i] = e;
     ch.slot_key[i] = slot_key(e.order, i);
     ch.slot_row[i] = e.row;
+    ch.slot_request[i] = static_cast<std::uint16_t>(e.request);
     ch.used |= 1u << i;
     ch.write_slots = e.write ? ch.write_slots | 1u << i : ch.write_slots & ~(1u << i);
     if (++ch.count == c.queue_depth) s.full |= 1u << ci;
@@ -1490,6 +1492,7 @@ struct Dram {
       ch.queue[free] = Entry{q.arrival, ch.entered, slot, q.next_row, static_cast<std::uint16_t>(bank), q.write, 0};
       ch.slot_key[free] = slot_key(ch.entered, free);
       ch.slot_row[free] = q.next_row;
+      ch.slot_request[free] = static_cast<std::uint16_t>(slot);
       record(s, kUndoQueueInsert, q.next_channel << 8 | free, 0);
       ++ch.entered;
       ch.used |= 1u << free;
@@ -1644,7 +1647,7 @@ struct Dram {
         put(s, s.need[ci], need);
         return true;
       }
-      if (issue && command == Command::Cas && s.requests[ch.queue[best].request].pending == 1) {
+      if (issue && command == Command::Cas && s.requests[ch.slot_request[best]].pending == 1) {
         if (s.journaling) {
           put(s, s.need[ci], need);
           return false;
