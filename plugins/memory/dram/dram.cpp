@@ -316,20 +316,21 @@ struct Step {
   std::uint8_t write;
 };
 
+/// A request in the table. What every RD/WR of it reads and writes comes first, side by side.
 struct Request {
-  std::uint64_t address, bytes, tag;
-  Tick arrival;
-  Tick done;                ///< end of the latest data burst so far
+  std::uint32_t pending; ///< bursts whose RD/WR is not issued yet
+  std::uint8_t write;
+  std::uint8_t posted; ///< a write acknowledged on arrival: nothing to answer when it is done
+  Tick done;           ///< end of the latest data burst so far
+  double energy;       ///< pJ of its RD/WR bursts and the ACTs they caused, reported in the answer
   std::uint64_t next_burst; ///< next burst (address / burst_bytes) to queue
   std::uint64_t end_burst;
   std::uint32_t next_channel, next_bank, next_row; ///< where next_burst goes
-  std::uint32_t pending;                           ///< bursts whose RD/WR is not issued yet
-  Tick fed_at;             ///< 1 + the time of the last decision that moved a burst of it into a queue; 0: none yet
-  std::uint32_t requester; ///< receiver index on `resp`
+  std::uint32_t requester;                         ///< receiver index on `resp`
+  Tick fed_at; ///< 1 + the time of the last decision that moved a burst of it into a queue; 0: none yet
+  Tick arrival;
+  std::uint64_t address, bytes, tag;
   std::uint32_t route;
-  std::uint8_t write;
-  std::uint8_t posted; ///< a write acknowledged on arrival: nothing to answer when it is done
-  double energy;       ///< pJ of its RD/WR bursts and the ACTs they caused, reported in the answer
 };
 
 struct Dram {
