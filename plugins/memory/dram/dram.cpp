@@ -302,19 +302,23 @@ inline constexpr std::uint32_t kOldFields = 9;
 static_assert(kCasOld <= kOldFields && kActOld <= kOldFields, "Step::old holds either");
 
 /// A planned command (or refresh) whose statistics are counted once it is committed.
+/// 128 bytes, what count() reads (decided, kind, row_class, the union, removed.write) in the first
+/// 56: a planned step is written once and read back when it is counted, hundreds of steps later.
 struct Step {
-  Tick decided;                  ///< when the controller decides it (the rollback and counting order)
-  Tick queue_delay;              ///< row_class != 0: from the request's arrival to this first command
-  std::uint64_t refreshes;       ///< refresh commands (kind Refresh)
-  Entry removed;                 ///< kind Cas: the queue entry it took, as it was (undo)
-  std::uint64_t old[kOldFields]; ///< kind Cas or Act, planned: what it changed, as it was (CasOld, ActOld)
+  Tick decided; ///< when the controller decides it (the rollback and counting order)
+  union {
+    Tick queue_delay;        ///< row_class != 0: from the request's arrival to this first command
+    std::uint64_t refreshes; ///< kind Refresh (row_class 0): refresh commands
+  };
   std::uint32_t undo_begin;      ///< its first Undo record
   std::uint8_t channel;          ///< kind Cas or Act: its channel
   std::uint8_t slot;             ///< ... and queue slot
   std::uint8_t kind;             ///< Command
   std::uint8_t row_class;        ///< 0, or 1 + the Stat of its burst's first command
-  std::uint8_t write;
+  Entry removed;                 ///< kind Cas: the queue entry it took, as it was (undo; `write` for count())
+  std::uint64_t old[kOldFields]; ///< kind Cas or Act, planned: what it changed, as it was (CasOld, ActOld)
 };
+static_assert(sizeof(Step) == 128, "a step is two cache lines");
 
 /// A request in the table. What every RD/WR of it reads and writes comes first, side by side.
 struct Request {
@@ -876,7 +880,7 @@ struct Dram {
   ARCHLAB_HD static void count(const Config& c, const Step& step, archlab::Context& ctx) {
     if (step.kind == static_cast<std::uint8_t>(Command::Cas)) {
       ctx.stat_add(kBusyTime, static_cast<double>(c.tBL));
-      ctx.stat_add(kEnergy, step.write ? c.write_energy : c.read_energy);
+      ctx.stat_add(kEnergy, step.removed.write ? c.write_energy : c.read_energy);
     } else if (step.kind == static_cast<std::uint8_t>(Command::Act)) {
       ctx.stat_add(kActivates, 1.0);
       ctx.stat_add(kEnergy, c.act_energy);
@@ -1085,7 +1089,6 @@ struct Dram {
     ch.floor[4 * k + 2] = max2(rank_wtr, max2(group_cas, group.read_after_write));
     ch.floor[4 * k + 3] = group_cas;
     q.energy += e.write ? c.write_energy : c.read_energy;
-    step.write = e.write;
     if (!e.started) count_first(e, kRowHits, at, step); // the entry leaves: `started` stays as in step.removed
     q.done = max2(q.done, data_end);
     --q.pending;
@@ -1670,7 +1673,6 @@ struct Dram {
       step.decided = now;
       step.undo_begin = s.undo_count;
       step.row_class = 0;
-      step.write = 0;
       if (issue) {
         step.kind = static_cast<std::uint8_t>(command);
         if (command == Command::Cas) {
