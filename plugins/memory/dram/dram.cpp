@@ -187,15 +187,16 @@ struct Rank {
 };
 
 /// One burst waiting in a channel's queue (queue order, oldest first, is `order`).
+/// Its queue order and row are kept beside it, in Channel::slot_key and slot_row (the searches
+/// read those alone).
 struct Entry {
   Tick arrival;          ///< its request's arrival
-  std::uint64_t order;   ///< when it entered the queue, counted per channel
-  std::uint32_t request; ///< slot in the request table
-  std::uint32_t row;
-  std::uint16_t bank; ///< (rank * groups + group) * banks_per_group + bank
+  std::uint16_t request; ///< slot in the request table
+  std::uint16_t bank;    ///< (rank * groups + group) * banks_per_group + bank
   std::uint8_t write;
   std::uint8_t started; ///< a command was issued for it (its row class is counted)
 };
+static_assert(kMaxRequests <= 65536 && kMaxBanks <= 65536, "Entry holds them in 16 bits");
 
 /// A channel. The fields every search and command reads come first, side by side (a few cache
 /// lines: the channels of a component take turns, and what one touches per command decides how
@@ -217,7 +218,7 @@ struct Channel {
   Tick last_now, last_time, last_due;
   Tick time_epoch;           ///< candidate_key counts time from here
   std::uint64_t order_epoch; ///< candidate_low counts orders from here
-  std::uint64_t entered;     ///< entries that ever entered (the next Entry::order)
+  std::uint64_t entered;     ///< entries that ever entered (the next queue order)
   Tick next_cas;             ///< tCCD_S after the last RD/WR
   Tick read_data_free;       ///< earliest start of read data on the bus
   Tick write_data_free;      ///< earliest start of write data (read-to-write turnaround included)
@@ -250,9 +251,10 @@ struct Channel {
   std::uint8_t hit_next[kMaxQueue];
   std::uint32_t bank_slots[kMaxBanks];     ///< the slots of each bank's entries
   Tick candidate_bank_time[kMaxBanks];     ///< the bank's own constraint on it (cas_ready, next_act or next_pre)
-  std::uint64_t candidate_rank[kMaxBanks]; ///< tie-break: a RD/WR (0) before a row command (2^63), then Entry::order
-  /// queue[i].order << kSlotBits | i, and queue[i].row, side by side for the searches: the least
-  /// key of a set of slots is its oldest entry and names the slot.
+  std::uint64_t candidate_rank[kMaxBanks]; ///< tie-break: a RD/WR (0) before a row command (2^63), then queue order
+  /// Slot i's entry: its queue order (when it entered, counted per channel) << kSlotBits | i, and
+  /// its row, side by side for the searches: the least key of a set of slots is its oldest entry
+  /// and names the slot.
   std::uint64_t slot_key[kMaxQueue];
   std::uint32_t slot_row[kMaxQueue];
   std::uint16_t slot_request[kMaxQueue]; ///< queue[i].request, at hand for the check before a RD/WR
@@ -316,6 +318,8 @@ struct Step {
   std::uint8_t kind;             ///< Command
   std::uint8_t row_class;        ///< 0, or 1 + the Stat of its burst's first command
   Entry removed;                 ///< kind Cas: the queue entry it took, as it was (undo; `write` for count())
+  std::uint64_t removed_key;     ///< ... its Channel::slot_key (planned steps only)
+  std::uint32_t removed_row;     ///< ... and row
   std::uint64_t old[kOldFields]; ///< kind Cas or Act, planned: what it changed, as it was (CasOld, ActOld)
 };
 static_assert(sizeof(Step) == 128, "a step is two cache lines");
@@ -997,7 +1001,7 @@ struct Dram {
       step.old[kActFawPos] = std::uint64_t{b.open_row} << 32 | r.faw_pos;
     }
     q.energy += c.act_energy;
-    b.open_row = e.row;
+    b.open_row = ch.slot_row[i];
     b.cas_ready = at + c.tRCD;
     b.next_pre = max2(b.next_pre, at + c.tRAS);
     b.next_act = max2(b.next_act, at + c.tRAS + c.tRP);
@@ -1044,6 +1048,8 @@ struct Dram {
     step.removed = e;
     if (s.journaling) {
       keep_place(step, ci, i, q);
+      step.removed_key = ch.slot_key[i];
+      step.removed_row = ch.slot_row[i];
       step.old[kCasDone] = q.done;
       step.old[kCasNextPre] = b.next_pre;
       step.old[kCasNextCas] = ch.next_cas;
@@ -1127,9 +1133,9 @@ struct Dram {
     r.group[g].read_after_write = step.old[kCasGroupWtr];
     ++q.pending;
     ch.queue[i] = e;
-    ch.slot_key[i] = slot_key(e.order, i);
-    ch.slot_row[i] = e.row;
-    ch.slot_request[i] = static_cast<std::uint16_t>(e.request);
+    ch.slot_key[i] = step.removed_key;
+    ch.slot_row[i] = step.removed_row;
+    ch.slot_request[i] = e.request;
     ch.used |= 1u << i;
     ch.write_slots = e.write ? ch.write_slots | 1u << i : ch.write_slots & ~(1u << i);
     if (++ch.count == c.queue_depth) s.full |= 1u << ci;
@@ -1493,7 +1499,7 @@ struct Dram {
       if (ch.count >= c.queue_depth) break;
       const std::uint32_t free = lowest_bit(~ch.used);
       const std::uint32_t bank = q.next_bank;
-      ch.queue[free] = Entry{q.arrival, ch.entered, slot, q.next_row, static_cast<std::uint16_t>(bank), q.write, 0};
+      ch.queue[free] = Entry{q.arrival, static_cast<std::uint16_t>(slot), static_cast<std::uint16_t>(bank), q.write, 0};
       ch.slot_key[free] = slot_key(ch.entered, free);
       ch.slot_row[free] = q.next_row;
       ch.slot_request[free] = static_cast<std::uint16_t>(slot);
@@ -1571,8 +1577,9 @@ struct Dram {
 
 #if defined(ARCHLAB_DRAM_SELF_CHECK) && !defined(__CUDA_ARCH__)
   /// The test build's check (tests/memory: `memory.check.*`): the FR-FCFS choice found again from
-  /// the queue entries and timings alone, with none of the kept candidates, keys, floors or hit
-  /// lists, must be candidate()'s answer. A difference aborts the run.
+  /// the queue (its entries, their orders and rows) and timings alone, with none of the kept
+  /// candidates, keys, floors or hit lists, must be candidate()'s answer. A difference aborts the
+  /// run.
   static void check_candidate(const State& s, const Channel& ch, Tick now) {
     const Config& c = s.cfg;
     std::uint32_t best = kMaxQueue;
@@ -1584,8 +1591,8 @@ struct Dram {
       std::uint32_t oldest = kMaxQueue, hit = kMaxQueue;
       for (std::uint32_t i = 0; i < kMaxQueue; ++i) {
         if ((ch.used >> i & 1u) == 0 || ch.queue[i].bank != bank) continue;
-        if (oldest == kMaxQueue || ch.queue[i].order < ch.queue[oldest].order) oldest = i;
-        if (ch.queue[i].row == b.open_row && (hit == kMaxQueue || ch.queue[i].order < ch.queue[hit].order)) hit = i;
+        if (oldest == kMaxQueue || ch.slot_key[i] < ch.slot_key[oldest]) oldest = i;
+        if (ch.slot_row[i] == b.open_row && (hit == kMaxQueue || ch.slot_key[i] < ch.slot_key[hit])) hit = i;
       }
       if (oldest == kMaxQueue) continue;
       const Rank& r = ch.ranks[rank_of(c, bank)];
@@ -1604,7 +1611,7 @@ struct Dram {
       } else {
         t = max2(t, b.next_pre);
       }
-      const std::uint64_t rank = (command == Command::Cas ? 0 : std::uint64_t{1} << 63) | ch.queue[i].order;
+      const std::uint64_t rank = (command == Command::Cas ? 0 : std::uint64_t{1} << 63) | ch.slot_key[i] >> kSlotBits;
       if (t < best_time || (t == best_time && rank < best_rank)) {
         best = i;
         best_time = t;
