@@ -324,9 +324,9 @@ struct Step {
 };
 static_assert(sizeof(Step) == 128, "a step is two cache lines");
 
-/// A request in the table. What every RD/WR of it reads and writes comes first, side by side.
+/// A request in the table (its count of bursts not issued is State::pending). What every RD/WR of
+/// it reads and writes comes first, side by side.
 struct Request {
-  std::uint32_t pending; ///< bursts whose RD/WR is not issued yet
   std::uint8_t write;
   std::uint8_t posted; ///< a write acknowledged on arrival: nothing to answer when it is done
   Tick done;           ///< end of the latest data burst so far
@@ -367,6 +367,10 @@ struct Dram {
     Config cfg;
     Channel channels[kMaxChannels];
     Request requests[kMaxRequests];
+    /// Each request's bursts whose RD/WR is not issued yet, apart from the table: a RD/WR checks its
+    /// request's count before it issues, on the path from one command to the next (2 KiB stay in
+    /// the cache where the table would not).
+    std::uint32_t pending[kMaxRequests];
     std::uint32_t feed[kMaxRequests];        ///< requests with bursts not yet queued, oldest first
     std::uint8_t feed_channel[kMaxRequests]; ///< the channel feed[i] waits for; kFed: all queued
     // Requests in feed[] waiting for each channel: joined + moved (modulo 2^64), two counters so
@@ -704,6 +708,7 @@ struct Dram {
     }
     for (std::uint32_t i = 0; i < kMaxRequests; ++i) {
       s.requests[i] = Request{};
+      s.pending[i] = 0;
       s.free_slots[i] = kMaxRequests - 1 - i; // slot 0 on top
     }
     s.free_count = kMaxRequests;
@@ -1097,7 +1102,7 @@ struct Dram {
     q.energy += e.write ? c.write_energy : c.read_energy;
     if (!e.started) count_first(e, kRowHits, at, step); // the entry leaves: `started` stays as in step.removed
     q.done = max2(q.done, data_end);
-    --q.pending;
+    const std::uint32_t left = --s.pending[e.request];
     if (ch.count-- == c.queue_depth) s.full &= ~(1u << ci);
     ch.used &= ~(1u << i);
     ch.bank_slots[e.bank] &= ~(1u << i);
@@ -1109,7 +1114,7 @@ struct Dram {
     // Every waiting request waits for a full queue (feed_all() leaves them so): only a slot of a
     // channel that one waits for gives feed_all() work.
     if (s.waiters_joined[ci] + s.waiters_moved[ci] != 0) put(s, s.refeed, true);
-    return q.pending == 0 ? &q : nullptr;
+    return left == 0 ? &q : nullptr;
   }
 
   /// Undo a planned RD/WR (its Undo records are undone already): its entry goes back in its slot.
@@ -1131,7 +1136,7 @@ struct Dram {
     ch.write_data_free = step.old[kCasWriteFree];
     r.read_after_write = step.old[kCasWtr];
     r.group[g].read_after_write = step.old[kCasGroupWtr];
-    ++q.pending;
+    ++s.pending[e.request];
     ch.queue[i] = e;
     ch.slot_key[i] = step.removed_key;
     ch.slot_row[i] = step.removed_row;
@@ -1658,7 +1663,7 @@ struct Dram {
         put(s, s.need[ci], need);
         return true;
       }
-      if (issue && command == Command::Cas && s.requests[ch.slot_request[best]].pending == 1) {
+      if (issue && command == Command::Cas && s.pending[ch.slot_request[best]] == 1) {
         if (s.journaling) {
           put(s, s.need[ci], need);
           return false;
@@ -1901,7 +1906,7 @@ struct Dram {
     q.done = 0;
     q.next_burst = address / c.burst_bytes;
     q.end_burst = (address + bytes - 1) / c.burst_bytes + 1;
-    q.pending = static_cast<std::uint32_t>(q.end_burst - q.next_burst);
+    s.pending[slot] = static_cast<std::uint32_t>(q.end_burst - q.next_burst);
     q.fed_at = 0;
     q.requester = c.via_interconnect ? 0 : ctx.index_of(kResp, e.src); // kNoIndex: the answer stops the run
     q.route = c.via_interconnect ? e.route : 0;
