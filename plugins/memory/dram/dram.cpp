@@ -1179,33 +1179,33 @@ struct Dram {
     const bool per_bank = c.refresh == dram::RefreshMode::PerBank;
     const Tick due = r.next_refresh;
     const Tick round = per_bank ? c.refresh_interval * c.banks_per_rank : c.refresh_interval;
-    bool idle = true;
-    for (std::uint32_t b = first; b < first + c.banks_per_rank; ++b)
-      idle = idle && ch.banks[b].open_row == kNoRow && ch.banks[b].next_act <= due;
-    if (idle && round > 0 && limit > due && limit - due > 2 * round) {
-      const std::uint64_t rounds = (limit - due) / round - 1;
-      step.refreshes = rounds * (per_bank ? c.banks_per_rank : 1);
-      put(s, r.next_refresh, r.next_refresh + rounds * round);
-      return 0;
+    if (round > 0 && limit > due && limit - due > 2 * round) { // rounds behind: skip them if idle
+      bool idle = true;
+      for (std::uint32_t b = first; b < first + c.banks_per_rank; ++b)
+        idle = idle && ch.banks[b].open_row == kNoRow && ch.banks[b].next_act <= due;
+      if (idle) {
+        const std::uint64_t rounds = (limit - due) / round - 1;
+        step.refreshes = rounds * (per_bank ? c.banks_per_rank : 1);
+        put(s, r.next_refresh, r.next_refresh + rounds * round);
+        return 0;
+      }
     }
     if (per_bank) {
       // Every bank once per round, in the order that disturbs least: of the banks not refreshed
       // yet, an idle one (no queued burst) used most recently, else the lowest.
-      const std::uint64_t queued = ch.active;
-      std::uint32_t pick = c.banks_per_rank;
-      std::uint32_t fallback = c.banks_per_rank;
-      for (std::uint32_t j = 0; j < c.banks_per_rank; ++j) {
-        if ((r.refreshed >> j & 1u) != 0) continue;
-        if (fallback == c.banks_per_rank) fallback = j;
-        if ((queued >> (first + j) & 1u) != 0) continue;
-        if (pick == c.banks_per_rank || ch.banks[first + j].next_pre >= ch.banks[first + pick].next_pre) pick = j;
+      // (The latest next_pre among the idle ones, the highest bank at a tie.)
+      const std::uint64_t all = c.banks_per_rank == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << c.banks_per_rank) - 1;
+      const std::uint64_t left = all & ~r.refreshed; // never empty: a finished round starts again
+      const std::uint64_t idle_left = left & ~(ch.active >> first);
+      std::uint32_t pick = lowest_bit64(idle_left != 0 ? idle_left : left);
+      for (std::uint64_t rest = idle_left & (idle_left - 1); rest != 0; rest &= rest - 1) {
+        const std::uint32_t j = lowest_bit64(rest);
+        if (ch.banks[first + j].next_pre >= ch.banks[first + pick].next_pre) pick = j;
       }
-      if (pick == c.banks_per_rank) pick = fallback;
       Bank& b = ch.banks[first + pick];
       const Tick start = b.open_row != kNoRow ? max2(due, b.next_pre) + c.tRP : max2(due, b.next_act);
       put(s, b.open_row, kNoRow);
       put(s, b.next_act, max2(b.next_act, start + c.tRFCpb));
-      const std::uint64_t all = c.banks_per_rank == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << c.banks_per_rank) - 1;
       const std::uint64_t done = r.refreshed | std::uint64_t{1} << pick;
       put(s, r.refreshed, done == all ? std::uint64_t{0} : done);
       put(s, r.next_refresh, r.next_refresh + c.refresh_interval);
@@ -1231,21 +1231,31 @@ struct Dram {
 
   /// FR-FCFS over channel `ch`'s queue, no command before `now`: per bank one candidate (its
   /// oldest hit, else the oldest entry's PRE or ACT); the earliest candidate wins, a RD/WR before a
-  /// row command, then the oldest. And the channel's next refresh. The answer is left in ch.last_*
-  /// (read from there, not returned: a returned struct cost a store-forwarding stall per call).
-  ARCHLAB_HD static void candidate(State& s, Channel& ch, Tick now) {
+  /// row command, then the oldest. And the channel's next refresh (ch.last_due). The answer is
+  /// returned in registers and kept in ch.last_* for the next call.
+  /// candidate()'s answer, in registers (16 bytes): the time and the slot (kMaxQueue: none) of the
+  /// winner, and its command.
+  struct Answer {
+    Tick time;
+    std::uint32_t slot;
+    std::uint32_t command;
+  };
+
+  ARCHLAB_HD static Answer candidate(State& s, Channel& ch, Tick now) {
     // Every candidate's time is max(its own limits, now): with nothing changed, an answer found
     // earlier that is not in the past is still the answer (ties and all). That is the case at the
     // wake-up for the winner itself, at last_time.
     const std::uint64_t changed = ch.stale_banks | ch.grown_banks | ch.popped_banks;
-    if (ch.last_valid && changed == 0 && (ch.last_now == now || ch.last_time >= now)) return;
+    if (ch.last_valid && changed == 0 && (ch.last_now == now || ch.last_time >= now))
+      return Answer{ch.last_time, ch.last_slot, ch.last_command};
     // Since the last answer only bursts came in (no command, no undo, same time): the banks they
     // went to compete with the last winner, unless it is one of them.
     const bool fed_only =
         ch.last_valid && ch.last_now == now && (ch.last_bank == kMaxBanks || (changed >> ch.last_bank & 1u) == 0);
-    find_candidate(s, ch, now, fed_only);
+    const Answer answer = find_candidate(s, ch, now, fed_only);
     ch.last_valid = 1;
     ch.last_now = now;
+    return answer;
   }
 
   ARCHLAB_HD static std::uint64_t key_low(bool row_command, std::uint64_t age, std::uint32_t bank) {
@@ -1349,7 +1359,7 @@ struct Dram {
     return (age >> kKeyAgeBits) != 0;
   }
 
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static Answer find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
     const Config& c = s.cfg;
     Tick due = kNever;
     std::uint32_t due_rank = 0;
@@ -1366,7 +1376,7 @@ struct Dram {
       ch.last_time = kNever;
       ch.last_slot = kMaxQueue;
       ch.last_command = static_cast<std::uint8_t>(Command::Cas);
-      return;
+      return Answer{kNever, kMaxQueue, static_cast<std::uint32_t>(Command::Cas)};
     }
     std::uint64_t scan = ch.active;
     if (fed_only) {
@@ -1483,10 +1493,12 @@ struct Dram {
         best_rank = better ? rank : best_rank;
       }
     }
+    const Answer answer{best_time, ch.candidate_slot[best_bank], ch.candidate_command[best_bank]};
     ch.last_bank = best_bank;
-    ch.last_slot = ch.candidate_slot[best_bank];
+    ch.last_slot = answer.slot;
     ch.last_time = best_time;
-    ch.last_command = ch.candidate_command[best_bank];
+    ch.last_command = static_cast<std::uint8_t>(answer.command);
+    return answer;
   }
 
   /// Move bursts of request feed[i] into their channels' queues, in address order, until one
@@ -1646,13 +1658,13 @@ struct Dram {
     Channel& ch = s.channels[ci];
     Step unjournaled;
     while (true) {
-      candidate(s, ch, now);
+      const Answer found = candidate(s, ch, now);
 #if defined(ARCHLAB_DRAM_SELF_CHECK) && !defined(__CUDA_ARCH__)
       check_candidate(s, ch, now);
 #endif
-      const Tick best_time = ch.last_time;
-      const std::uint32_t best = ch.last_slot; // kMaxQueue: none
-      const Command command = static_cast<Command>(ch.last_command);
+      const Tick best_time = found.time;
+      const std::uint32_t best = found.slot; // kMaxQueue: none
+      const Command command = static_cast<Command>(found.command);
       const Tick due = ch.last_due; // the channel's earliest refresh
       // need[ci] is written where the run stops: nothing reads it in between, and every step of
       // one decision is undone with the others or not at all (they share `decided`).
