@@ -1321,6 +1321,11 @@ struct Dram {
     std::uint64_t best;   ///< the least of their keys with the floors and now put in
   };
 
+  /// What floor `f` (a candidate's) allows with its kind's bus floor and now put in (`base`).
+  ARCHLAB_HD static Tick floor_time(const Channel& ch, std::uint32_t f, const Tick* base) {
+    return max2(ch.floor[f], base[floor_kind(f)]);
+  }
+
   /// Bank `bank`'s key, from its candidate's bank time, low bits and floor (kept in candidate_key
   /// without the floors and now, which the search puts in); the key with them joins `keys`.
   ARCHLAB_HD static void key_bank(Channel& ch, std::uint32_t bank, Tick bank_time, std::uint64_t low, std::uint32_t f,
@@ -1329,7 +1334,7 @@ struct Dram {
     keys.wide |= static_cast<std::uint64_t>((at >> kKeyTimeBits) != 0) << bank;
     const std::uint64_t key = at << (64 - kKeyTimeBits) | low;
     ch.candidate_key[bank] = key;
-    const Tick floor = max2(ch.floor[f], keys.base[floor_kind(f)]) - keys.epoch;
+    const Tick floor = floor_time(ch, f, keys.base) - keys.epoch;
     keys.spread |= floor;
     keys.best = min2(keys.best, max2(key, floor << (64 - kKeyTimeBits) | low));
   }
@@ -1470,7 +1475,7 @@ struct Dram {
       for (std::uint64_t banks = fed_only ? scan : ch.active & ~rekey; banks != 0; banks &= banks - 1) {
         const std::uint32_t bank = lowest_bit64(banks);
         const std::uint32_t f = ch.candidate_floor[bank];
-        const Tick floor = max2(ch.floor[f], base[floor_kind(f)]) - epoch;
+        const Tick floor = floor_time(ch, f, base) - epoch;
         spread |= floor;
         best_key = min2(best_key, max2(ch.candidate_key[bank], floor << (64 - kKeyTimeBits) | ch.candidate_low[bank]));
       }
@@ -1485,7 +1490,7 @@ struct Dram {
       for (std::uint64_t banks = scan; banks != 0; banks &= banks - 1) {
         const std::uint32_t bank = lowest_bit64(banks);
         const std::uint32_t f = ch.candidate_floor[bank];
-        const Tick t = max2(ch.candidate_bank_time[bank], max2(ch.floor[f], base[floor_kind(f)]));
+        const Tick t = max2(ch.candidate_bank_time[bank], floor_time(ch, f, base));
         const std::uint64_t rank = ch.candidate_rank[bank];
         const bool better = (t < best_time) | ((t == best_time) & (rank < best_rank));
         best_bank = better ? bank : best_bank;
