@@ -368,9 +368,10 @@ struct Dram {
     Channel channels[kMaxChannels];
     Request requests[kMaxRequests];
     /// Each request's bursts whose RD/WR is not issued yet, apart from the table: a RD/WR checks its
-    /// request's count before it issues, on the path from one command to the next (2 KiB stay in
-    /// the cache where the table would not).
-    std::uint32_t pending[kMaxRequests];
+    /// request's count before it issues, on the path from one command to the next (4 KiB stay in
+    /// the cache where the table would not). 64 bits: a custom organisation can take a request of
+    /// 2^32 bursts or more, which 32 bits would count wrong.
+    std::uint64_t pending[kMaxRequests];
     std::uint32_t feed[kMaxRequests];        ///< requests with bursts not yet queued, oldest first
     std::uint8_t feed_channel[kMaxRequests]; ///< the channel feed[i] waits for; kFed: all queued
     // Requests in feed[] waiting for each channel: joined + moved (modulo 2^64), two counters so
@@ -1102,7 +1103,7 @@ struct Dram {
     q.energy += e.write ? c.write_energy : c.read_energy;
     if (!e.started) count_first(e, kRowHits, at, step); // the entry leaves: `started` stays as in step.removed
     q.done = max2(q.done, data_end);
-    const std::uint32_t left = --s.pending[e.request];
+    const std::uint64_t left = --s.pending[e.request];
     if (ch.count-- == c.queue_depth) s.full &= ~(1u << ci);
     ch.used &= ~(1u << i);
     ch.bank_slots[e.bank] &= ~(1u << i);
@@ -1923,7 +1924,7 @@ struct Dram {
     q.done = 0;
     q.next_burst = address / c.burst_bytes;
     q.end_burst = (address + bytes - 1) / c.burst_bytes + 1;
-    s.pending[slot] = static_cast<std::uint32_t>(q.end_burst - q.next_burst);
+    s.pending[slot] = q.end_burst - q.next_burst;
     q.fed_at = 0;
     q.requester = c.via_interconnect ? 0 : ctx.index_of(kResp, e.src); // kNoIndex: the answer stops the run
     q.route = c.via_interconnect ? e.route : 0;
