@@ -87,39 +87,50 @@ inline Stats stats_of(const SystemInstance& system) {
   return stats;
 }
 
-/// The latest statistics of each benchmark case on the current plugins, to compare with.
-inline std::map<std::string, Stats>& current_stats() {
-  static std::map<std::string, Stats> instance;
+/// What a benchmark case measured on the current plugins, for its baseline case to compare with.
+struct Measured {
+  Stats stats;
+  double seconds = 0; ///< wall time per run (0: not measured)
+};
+
+/// The latest measurement of each benchmark case on the current plugins.
+inline std::map<std::string, Measured>& current_runs() {
+  static std::map<std::string, Measured> instance;
   return instance;
 }
 
-/// Records the current plugins' statistics of `key`, or compares the baseline's with them and
-/// reports `identical` (1: every statistic of the baseline has the same value in the current run;
-/// the ones that differ are printed to stderr) and `new_stats` (statistics the current plugins
-/// have and the baseline does not, such as slots added since; their names go to stderr).
-inline void compare(benchmark::State& state, const std::string& key, const Stats& stats, bool baseline) {
+/// Records the current plugins' statistics of `key` (and `seconds`, the wall time of one run), or
+/// compares the baseline's with them and reports `identical` (1: every statistic of the baseline
+/// has the same value in the current run; the ones that differ are printed to stderr), `new_stats`
+/// (statistics the current plugins have and the baseline does not, such as slots added since;
+/// their names go to stderr) and, where both runs were timed, `speedup`: the baseline's seconds
+/// over the current plugins' (above 1: the current plugins are faster).
+inline void compare(benchmark::State& state, const std::string& key, const Stats& stats, bool baseline,
+                    double seconds = 0) {
   if (!baseline) {
-    current_stats()[key] = stats;
+    current_runs()[key] = Measured{stats, seconds};
     return;
   }
-  const auto found = current_stats().find(key);
-  if (found == current_stats().end()) return;
+  const auto found = current_runs().find(key);
+  if (found == current_runs().end()) return;
+  const Stats& current = found->second.stats;
   bool identical = true;
   for (const auto& [name, value] : stats) {
-    const auto mine = found->second.find(name);
-    if (mine != found->second.end() && mine->second == value) continue;
+    const auto mine = current.find(name);
+    if (mine != current.end() && mine->second == value) continue;
     identical = false;
     std::fprintf(stderr, "%s: %s baseline %.17g current %s%.17g\n", key.c_str(), name.c_str(), value,
-                 mine == found->second.end() ? "(none) " : "", mine == found->second.end() ? 0.0 : mine->second);
+                 mine == current.end() ? "(none) " : "", mine == current.end() ? 0.0 : mine->second);
   }
   double added = 0;
-  for (const auto& [name, value] : found->second) {
+  for (const auto& [name, value] : current) {
     if (stats.count(name) != 0) continue;
     ++added;
     std::fprintf(stderr, "%s: %s only in the current plugins (%.17g)\n", key.c_str(), name.c_str(), value);
   }
   state.counters["identical"] = identical ? 1.0 : 0.0;
   state.counters["new_stats"] = added;
+  if (seconds > 0 && found->second.seconds > 0) state.counters["speedup"] = seconds / found->second.seconds;
 }
 
 } // namespace archlab::bench

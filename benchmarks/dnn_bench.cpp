@@ -12,10 +12,13 @@
 // With ARCHLAB_BASELINE_PLUGIN_DIR set to a folder of plugins built from another commit (for
 // example memory.dram before a change), the sequential cases also run with those plugins in the
 // same run (`.../baseline`), and each reports `identical` = 1 when every statistic of the
-// baseline's run matched the current plugins' (the ones that differ are printed) and `new_stats`,
-// the statistics only the current plugins have. benchmarks/README.md has the recipe.
+// baseline's run matched the current plugins' (the ones that differ are printed), `new_stats`,
+// the statistics only the current plugins have, and `speedup`, the baseline's time per run over
+// the current plugins' (each baseline case runs right after its current case). benchmarks/README.md
+// has the recipe.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -43,10 +46,11 @@ std::string source(const std::string& path) {
   return std::string(env != nullptr && *env != '\0' ? env : ARCHLAB_SOURCE_DIR) + "/" + path;
 }
 
-/// Runs `spec` once per benchmark iteration on `engine_name`; returns the events handled in all.
+/// Runs `spec` once per benchmark iteration on `engine_name`; returns the events handled in all,
+/// and in `seconds` the wall time of the runs per iteration (what the benchmark times).
 std::uint64_t run_iterations(benchmark::State& state, const archlab::ExperimentSpec& spec,
-                             const std::string& engine_name, unsigned threads, archlab::Tick* final_time = nullptr,
-                             Stats* stats = nullptr) {
+                             const std::string& engine_name, unsigned threads, double& seconds,
+                             archlab::Tick* final_time = nullptr, Stats* stats = nullptr) {
   if (engine_name == "cuda" && !archlab::cuda_device_available()) {
     state.SkipWithError("no CUDA device");
     return 0;
@@ -60,7 +64,9 @@ std::uint64_t run_iterations(benchmark::State& state, const archlab::ExperimentS
     archlab::EngineOptions options;
     options.threads = threads;
     state.ResumeTiming();
+    const auto start = std::chrono::steady_clock::now();
     const archlab::RunResult result = engine->run(system, options, nullptr);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (result.status != "completed") state.SkipWithError(("run ended: " + result.status).c_str());
     events += result.events;
     if (final_time != nullptr) *final_time = result.final_time;
@@ -71,6 +77,7 @@ std::uint64_t run_iterations(benchmark::State& state, const archlab::ExperimentS
       state.ResumeTiming();
     }
   }
+  if (state.iterations() > 0) seconds /= static_cast<double>(state.iterations());
   return events;
 }
 
@@ -84,9 +91,10 @@ void run_model(benchmark::State& state, const std::string& model, const std::str
       source(example), {{"workloads.dnn.model", source("workloads/zoo/" + model + ".toml")}}, registry(baseline));
   archlab::Tick latency = 0;
   Stats stats;
-  const std::uint64_t events = run_iterations(state, spec, engine_name, threads, &latency, &stats);
+  double seconds = 0;
+  const std::uint64_t events = run_iterations(state, spec, engine_name, threads, seconds, &latency, &stats);
   if (events == 0) return;
-  if (engine_name == "sequential") compare(state, model + " " + example, stats, baseline);
+  if (engine_name == "sequential") compare(state, model + " " + example, stats, baseline, seconds);
   const auto inferences = static_cast<std::uint64_t>(state.iterations());
   state.counters["events_per_inference"] = static_cast<double>(events) / static_cast<double>(inferences);
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
@@ -112,9 +120,10 @@ void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& 
   const archlab::ExperimentSpec spec =
       archlab::load_experiment(source("examples/edge_mobilenet_v2.toml"), overrides, registry(baseline));
   Stats stats;
-  const std::uint64_t events = run_iterations(state, spec, engine_name, threads, nullptr, &stats);
+  double seconds = 0;
+  const std::uint64_t events = run_iterations(state, spec, engine_name, threads, seconds, nullptr, &stats);
   if (events == 0) return;
-  if (engine_name == "sequential") compare(state, "edge_ensemble" + std::to_string(kPoints), stats, baseline);
+  if (engine_name == "sequential") compare(state, "edge_ensemble" + std::to_string(kPoints), stats, baseline, seconds);
   state.counters["events_per_design_point"] =
       static_cast<double>(events) / static_cast<double>(state.iterations()) / static_cast<double>(kPoints);
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
@@ -124,77 +133,45 @@ void run_edge_ensemble(benchmark::State& state, int kPoints, const std::string& 
 
 } // namespace
 
-BENCHMARK_CAPTURE(run_model, resnet50_sequential, "resnet50_b1", "sequential", 1)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(2)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_model, resnet50_windowed_x1, "resnet50_b1", "windowed", 1)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(2)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_model, resnet50_windowed_x2, "resnet50_b1", "windowed", 2)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_model, resnet50_cuda, "resnet50_b1", "cuda", 1)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_model, gpt2_decode_sequential, "gpt2_small_decode_kv512", "sequential", 1)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(2)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x1, "gpt2_small_decode_kv512", "windowed", 1)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(2)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_model, gpt2_decode_windowed_x2, "gpt2_small_decode_kv512", "windowed", 2)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_model, gpt2_decode_cuda, "gpt2_small_decode_kv512", "cuda", 1)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_model, resnet50_reference_sequential, "resnet50_b1", "sequential", 1, false,
-                  kReferenceExample)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(2)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_model, gpt2_decode_reference_sequential, "gpt2_small_decode_kv512", "sequential", 1, false,
-                  kReferenceExample)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(2)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble16_sequential, 16, "sequential", 1)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(run_edge_ensemble, edge_ensemble256_cuda, 256, "cuda", 1)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1)
-    ->UseRealTime();
-
 int main(int argc, char** argv) {
-  // The baseline's sequential cases, after the current ones they are compared with.
-  if (archlab::bench::baseline_registry() != nullptr) {
-    for (const bool reference : {false, true}) {
-      for (const char* model : {"resnet50_b1", "gpt2_small_decode_kv512"}) {
-        const std::string name = std::string("run_model/") + (model[0] == 'r' ? "resnet50" : "gpt2_decode") +
-                                 (reference ? "_reference" : "") + "_sequential/baseline";
-        benchmark::RegisterBenchmark(name.c_str(), run_model, std::string(model), std::string("sequential"), 1u, true,
-                                     std::string(reference ? kReferenceExample : "examples/datacenter_resnet50.toml"))
-            ->Unit(benchmark::kMillisecond)
-            ->Iterations(2)
-            ->UseRealTime();
-      }
-    }
-    benchmark::RegisterBenchmark("run_edge_ensemble/edge_ensemble16_sequential/baseline", run_edge_ensemble, 16,
-                                 std::string("sequential"), 1u, true)
-        ->Unit(benchmark::kMillisecond)
-        ->Iterations(1)
-        ->UseRealTime();
+  // Registered in this order: each sequential case's baseline right after it (the machine's load
+  // drifts over minutes; neighbours see the same), reporting `speedup` = the baseline's time over
+  // the current plugins' time for the same run.
+  const bool with_baseline = archlab::bench::baseline_registry() != nullptr;
+  const auto add = [](const std::string& name, auto&&... args) {
+    return benchmark::RegisterBenchmark(name.c_str(), args...)->Unit(benchmark::kMillisecond)->UseRealTime();
+  };
+  const std::string datacenter = "examples/datacenter_resnet50.toml";
+  const struct {
+    const char* name;
+    const char* model;
+    std::string example;
+  } models[] = {{"resnet50", "resnet50_b1", datacenter},
+                {"gpt2_decode", "gpt2_small_decode_kv512", datacenter},
+                {"resnet50_reference", "resnet50_b1", kReferenceExample},
+                {"gpt2_decode_reference", "gpt2_small_decode_kv512", kReferenceExample}};
+  for (const auto& m : models) {
+    const std::string name = std::string("run_model/") + m.name;
+    add(name + "_sequential", run_model, std::string(m.model), std::string("sequential"), 1u, false, m.example)
+        ->Iterations(2);
+    if (with_baseline)
+      add(name + "_sequential/baseline", run_model, std::string(m.model), std::string("sequential"), 1u, true,
+          m.example)
+          ->Iterations(2);
+    if (m.example != datacenter) continue; // the reference cases run on the sequential engine only
+    add(name + "_windowed_x1", run_model, std::string(m.model), std::string("windowed"), 1u, false, m.example)
+        ->Iterations(2);
+    add(name + "_windowed_x2", run_model, std::string(m.model), std::string("windowed"), 2u, false, m.example)
+        ->Iterations(1);
+    add(name + "_cuda", run_model, std::string(m.model), std::string("cuda"), 1u, false, m.example)->Iterations(1);
   }
+  add("run_edge_ensemble/edge_ensemble16_sequential", run_edge_ensemble, 16, std::string("sequential"), 1u, false)
+      ->Iterations(1);
+  if (with_baseline)
+    add("run_edge_ensemble/edge_ensemble16_sequential/baseline", run_edge_ensemble, 16, std::string("sequential"), 1u,
+        true)
+        ->Iterations(1);
+  add("run_edge_ensemble/edge_ensemble256_cuda", run_edge_ensemble, 256, std::string("cuda"), 1u, false)->Iterations(1);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -8,10 +8,12 @@
 // ARCHLAB_BASELINE_PLUGIN_DIR is a folder holding the baseline's archlab_dram.so (only that: the
 // other plugins come from this build). benchmarks/README.md shows how to build one from an older
 // commit. Each pair of runs also checks that both models gave the same statistics and reports
-// `identical` = 1 (0: they differ; the statistics that differ are printed once) and `new_stats`,
-// the statistics only the current plugin has (slots added since the baseline; printed too).
+// `identical` = 1 (0: they differ; the statistics that differ are printed once), `new_stats`,
+// the statistics only the current plugin has (slots added since the baseline; printed too), and
+// `speedup`, the baseline's time over the current plugin's for the same pattern.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -66,13 +68,16 @@ void run_pattern(benchmark::State& state, const Pattern& pattern, bool baseline)
   const auto engine = archlab::make_engine("sequential");
   std::uint64_t events = 0;
   double requests = 0;
+  double seconds = 0; // wall time of the runs
   Stats stats;
   for (auto _ : state) {
     state.PauseTiming();
     archlab::SystemInstance system(spec.system, spec.seed);
     archlab::EngineOptions options;
     state.ResumeTiming();
+    const auto start = std::chrono::steady_clock::now();
     const archlab::RunResult result = engine->run(system, options, nullptr);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     state.PauseTiming();
     if (result.status != "completed") state.SkipWithError(("run ended: " + result.status).c_str());
     stats = stats_of(system);
@@ -82,7 +87,7 @@ void run_pattern(benchmark::State& state, const Pattern& pattern, bool baseline)
   }
   state.counters["requests_per_s"] = benchmark::Counter(requests, benchmark::Counter::kIsRate);
   state.counters["events_per_request"] = static_cast<double>(events) / requests;
-  archlab::bench::compare(state, pattern.name, stats, baseline);
+  archlab::bench::compare(state, pattern.name, stats, baseline, seconds / static_cast<double>(state.iterations()));
 }
 
 } // namespace
