@@ -93,7 +93,7 @@ inline constexpr std::uint64_t kOrderMask = ~(std::uint64_t{1} << 63);
 /// A channel's keys count time from its time_epoch, at most this far behind the decision's time.
 inline constexpr Tick kEpochSpan = Tick{1} << (kKeyTimeBits - 1);
 inline constexpr std::uint32_t kFloorCount = 4 * kRankGroups; ///< (unused or PRE), ACT, RD, WR per (rank, group)
-inline constexpr std::uint32_t kCasFloors = 1u << kMaxRanks; ///< Channel::floors_dirty: the RD and WR bus floors
+inline constexpr std::uint32_t kCasFloors = 1u << kMaxRanks;  ///< Channel::floors_dirty: the RD and WR bus floors
 inline constexpr std::uint32_t kAllFloors = kCasFloors | (kCasFloors - 1);
 static_assert(kKeyTimeBits + 1 + kKeyAgeBits + 6 == 64, "the key is 64 bits");
 
@@ -159,7 +159,7 @@ struct Config {
   std::uint8_t bank_rank[kMaxBanks], bank_group[kMaxBanks]; ///< of each bank of a channel (no division per command)
   std::uint8_t bank_rank_group[kMaxBanks];                  ///< rank * groups + group
   std::uint64_t rank_banks[kMaxRanks];                      ///< the banks of each rank of a channel
-  std::uint32_t undo_most;                                   ///< the most undo records a step and its feed write
+  std::uint32_t undo_most;                                  ///< the most undo records a step and its feed write
 };
 
 struct Bank {
@@ -177,11 +177,11 @@ struct GroupTimes {
 };
 
 struct Rank {
-  Tick next_act;               ///< tRRD_S after the last ACT
-  Tick faw[4];                 ///< last four ACTs + tFAW, a ring (oldest at faw_pos)
-  Tick read_after_write;       ///< end of write data + tWTR_S
-  Tick next_refresh;           ///< when the next refresh is due
-  std::uint64_t refreshed;     ///< per-bank refresh: banks of the rank done this round
+  Tick next_act;           ///< tRRD_S after the last ACT
+  Tick faw[4];             ///< last four ACTs + tFAW, a ring (oldest at faw_pos)
+  Tick read_after_write;   ///< end of write data + tWTR_S
+  Tick next_refresh;       ///< when the next refresh is due
+  std::uint64_t refreshed; ///< per-bank refresh: banks of the rank done this round
   std::uint32_t faw_pos;
   GroupTimes group[kMaxGroups];
 };
@@ -238,8 +238,8 @@ struct Channel {
   std::uint8_t last_command, last_valid;
   std::uint8_t orders_wide; ///< some candidate's order does not fit in candidate_low
   Tick floor[kFloorCount];
-  std::uint64_t candidate_key[kMaxBanks]; ///< its key without the floors and `now`: bank time - time_epoch, low bits
-  std::uint64_t candidate_low[kMaxBanks]; ///< the low bits of its key: row command, order - order_epoch, bank
+  std::uint64_t candidate_key[kMaxBanks];  ///< its key without the floors and `now`: bank time - time_epoch, low bits
+  std::uint64_t candidate_low[kMaxBanks];  ///< the low bits of its key: row command, order - order_epoch, bank
   std::uint8_t candidate_floor[kMaxBanks]; ///< which floor applies to it
   std::uint8_t candidate_slot[kMaxBanks];
   std::uint8_t candidate_command[kMaxBanks];
@@ -328,9 +328,9 @@ static_assert(sizeof(Step) == 128, "a step is two cache lines");
 /// it reads and writes comes first, side by side.
 struct Request {
   std::uint8_t write;
-  std::uint8_t posted; ///< a write acknowledged on arrival: nothing to answer when it is done
-  Tick done;           ///< end of the latest data burst so far
-  double energy;       ///< pJ of its RD/WR bursts and the ACTs they caused, reported in the answer
+  std::uint8_t posted;      ///< a write acknowledged on arrival: nothing to answer when it is done
+  Tick done;                ///< end of the latest data burst so far
+  double energy;            ///< pJ of its RD/WR bursts and the ACTs they caused, reported in the answer
   std::uint64_t next_burst; ///< next burst (address / burst_bytes) to queue
   std::uint64_t end_burst;
   std::uint32_t next_channel, next_bank, next_row; ///< where next_burst goes
@@ -1090,16 +1090,13 @@ struct Dram {
     // the RD and WR floors of its group, and for a WR the RD floors of its rank's other groups,
     // which rise to the rank's read_after_write (floors only rise between two undos, and an
     // undo works them all out again).
-    ch.bus_floor[0] = max2(next_cas, sub_floor(read_free, c.tCL));
-    ch.bus_floor[1] = max2(next_cas, sub_floor(write_free, c.tCWL));
+    set_bus_floors(c, ch, next_cas, read_free, write_free);
     if (e.write) {
       const std::uint32_t first = 4 * rank_of(c, e.bank) * c.groups + 2;
       for (std::uint32_t f = first; f < first + 4 * c.groups; f += 4)
         ch.floor[f] = max2(ch.floor[f], rank_wtr);
     }
-    const std::uint32_t k = c.bank_rank_group[e.bank];
-    ch.floor[4 * k + 2] = max2(rank_wtr, max2(group_cas, group.read_after_write));
-    ch.floor[4 * k + 3] = group_cas;
+    set_cas_floors(ch, c.bank_rank_group[e.bank], rank_wtr, group_cas, group.read_after_write);
     q.energy += e.write ? c.write_energy : c.read_energy;
     if (!e.started) count_first(e, kRowHits, at, step); // the entry leaves: `started` stays as in step.removed
     q.done = max2(q.done, data_end);
@@ -1284,18 +1281,29 @@ struct Dram {
     }
   }
 
+  /// The data bus floors of the channel's RD and WR (bus_floor): tCCD_S after its last RD/WR
+  /// (`next_cas`), and when the read or write data can start on the bus, less its latency.
+  ARCHLAB_HD static void set_bus_floors(const Config& c, Channel& ch, Tick next_cas, Tick read_free, Tick write_free) {
+    ch.bus_floor[0] = max2(next_cas, sub_floor(read_free, c.tCL));
+    ch.bus_floor[1] = max2(next_cas, sub_floor(write_free, c.tCWL));
+  }
+
+  /// The RD and WR floors of (rank, group) `k`: its rank's and group's write-to-read turnarounds
+  /// and the group's tCCD_L (`group_cas`).
+  ARCHLAB_HD static void set_cas_floors(Channel& ch, std::uint32_t k, Tick rank_wtr, Tick group_cas, Tick group_wtr) {
+    ch.floor[4 * k + 2] = max2(rank_wtr, max2(group_cas, group_wtr));
+    ch.floor[4 * k + 3] = group_cas;
+  }
+
   /// Work out the floors that floors_dirty names again.
   ARCHLAB_HD static void refloor(const Config& c, Channel& ch) {
     if ((ch.floors_dirty & kCasFloors) != 0) {
-      ch.bus_floor[0] = max2(ch.next_cas, sub_floor(ch.read_data_free, c.tCL));
-      ch.bus_floor[1] = max2(ch.next_cas, sub_floor(ch.write_data_free, c.tCWL));
+      set_bus_floors(c, ch, ch.next_cas, ch.read_data_free, ch.write_data_free);
       for (std::uint32_t r = 0; r < c.ranks; ++r) {
         const Rank& rank = ch.ranks[r];
-        for (std::uint32_t g = 0; g < c.groups; ++g) {
-          const std::uint32_t k = r * c.groups + g;
-          ch.floor[4 * k + 2] = max2(rank.read_after_write, max2(rank.group[g].next_cas, rank.group[g].read_after_write));
-          ch.floor[4 * k + 3] = rank.group[g].next_cas;
-        }
+        for (std::uint32_t g = 0; g < c.groups; ++g)
+          set_cas_floors(ch, r * c.groups + g, rank.read_after_write, rank.group[g].next_cas,
+                         rank.group[g].read_after_write);
       }
     }
     for (std::uint32_t ranks = ch.floors_dirty & (kCasFloors - 1); ranks != 0; ranks &= ranks - 1) {
@@ -1405,7 +1413,8 @@ struct Dram {
     // least of the new keys is taken on the way, so the search below reads back only the keys not
     // worked out again (a vector search over every bank's key just stored waited for the stores to
     // reach the cache: 4% slower on the edge machine).
-    Keys keys{{now, now, max2(ch.bus_floor[0], now), max2(ch.bus_floor[1], now)}, ch.time_epoch, 0, 0, ~std::uint64_t{0}};
+    Keys keys{
+        {now, now, max2(ch.bus_floor[0], now), max2(ch.bus_floor[1], now)}, ch.time_epoch, 0, 0, ~std::uint64_t{0}};
     bool refit = false; // some candidate's order does not fit in its key
     // A bank whose oldest hit a RD/WR took, or whose PRE candidate got a hit, takes the first hit
     // of its list; one without hits left is looked at again (its oldest entry). Open page: a bank
