@@ -18,7 +18,6 @@
 // has the recipe.
 #include <benchmark/benchmark.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -47,7 +46,7 @@ std::string source(const std::string& path) {
 }
 
 /// Runs `spec` once per benchmark iteration on `engine_name`; returns the events handled in all,
-/// and in `seconds` the wall time of the runs per iteration (what the benchmark times).
+/// and in `seconds` the engine's wall time per run (RunResult::wall_seconds).
 std::uint64_t run_iterations(benchmark::State& state, const archlab::ExperimentSpec& spec,
                              const std::string& engine_name, unsigned threads, double& seconds,
                              archlab::Tick* final_time = nullptr, Stats* stats = nullptr) {
@@ -64,9 +63,8 @@ std::uint64_t run_iterations(benchmark::State& state, const archlab::ExperimentS
     archlab::EngineOptions options;
     options.threads = threads;
     state.ResumeTiming();
-    const auto start = std::chrono::steady_clock::now();
     const archlab::RunResult result = engine->run(system, options, nullptr);
-    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    seconds += result.wall_seconds;
     if (result.status != "completed") state.SkipWithError(("run ended: " + result.status).c_str());
     events += result.events;
     if (final_time != nullptr) *final_time = result.final_time;
