@@ -332,8 +332,8 @@ TEST(DramEvents, PlannedWakeUpsAreUndoneTheSameOnEveryEngine) {
   }
 }
 
-// The lazy model (wake-ups planned without events, undone when a request comes earlier, and left
-// as they are when a request can only join the requests waiting for a full queue) decides exactly
+// The lazy model (wake-ups planned without events, undone when a request comes earlier from the
+// first one where it could have entered a queue, none while it waits for a full queue) decides exactly
 // as the eager one (lazy_wakeups = false: one event per wake-up): every statistic of the DRAM and
 // of the requester, latency sums and histograms included, on one channel and on many, with queues
 // that overflow into the waiting list (large requests, many in flight), writes, posted writes and

@@ -16,9 +16,10 @@
 // event the component takes the coming ones itself, as long as none answers a request, with every
 // change of state kept so that it can be undone (an undo journal; a planned RD/WR or ACT keeps its
 // own); the first one that must answer gets a real event.
-// A request arriving earlier undoes the planned wake-ups after it and the controller decides again
-// with it. The decisions are exactly those of one event per wake-up; a request costs its arrival,
-// about one wake-up event and its answer.
+// A request arriving earlier undoes the planned wake-ups from the first one it changes (the first
+// where it could have entered a queue) and the controller decides again with it. The decisions
+// are exactly those of one event per wake-up; a request costs its arrival, about one wake-up event
+// and its answer.
 //
 // Address mapping, from the most significant end (README.md has the details):
 //   row_bank_column: row | rank | bank | column | bank group | channel | byte in burst
@@ -311,6 +312,11 @@ struct Step {
   union {
     Tick queue_delay;        ///< row_class != 0: from the request's arrival to this first command
     std::uint64_t refreshes; ///< kind Refresh (row_class 0): refresh commands
+    /// kind Wake (the first step of a planned decision): the channels whose queue was full when it
+    /// began, and those a request waiting for them could have entered in it (accept()).
+    struct {
+      std::uint32_t full, opened;
+    } wake;
   };
   std::uint32_t undo_begin;      ///< its first Undo record
   std::uint8_t channel;          ///< kind Cas or Act: its channel
@@ -335,7 +341,6 @@ struct Request {
   std::uint64_t end_burst;
   std::uint32_t next_channel, next_bank, next_row; ///< where next_burst goes
   std::uint32_t requester;                         ///< receiver index on `resp`
-  Tick fed_at; ///< 1 + the time of the last decision that moved a burst of it into a queue; 0: none yet
   Tick arrival;
   std::uint64_t address, bytes, tag;
   std::uint32_t route;
@@ -400,9 +405,10 @@ struct Dram {
     bool paused;            ///< ... in the middle of it: decide() goes on from paused_dirty at the event
     std::uint32_t paused_channel, paused_dirty; ///< the channel it stopped in, the channels still to run
     Tick paused_horizon;
-    bool refeed;     ///< a queue entry left a channel that requests wait for: feed() has work
-    bool exhausted;  ///< the event ran out of its answer budget
-    bool journaling; ///< planning ahead: record every change so that it can be undone
+    bool refeed;          ///< a queue entry left a channel that requests wait for: feed() has work
+    bool exhausted;       ///< the event ran out of its answer budget
+    bool journaling;      ///< planning ahead: record every change so that it can be undone
+    std::uint32_t opened; ///< the decision being planned: Step::wake.opened so far
     std::uint32_t undo_count, step_count, counted; ///< steps[0, counted) are decided and counted
     std::uint32_t reach;                           ///< planned steps not counted yet, at most (adapt_reach())
     std::uint32_t gap;   ///< steps counted between two arrivals that undid planned steps, smoothed
@@ -1565,7 +1571,6 @@ struct Dram {
     }
     if (q.next_burst == before) return 0;
     record(s, kUndoProgress, slot, before);
-    put(s, q.fed_at, now + 1);
     const std::uint8_t waits = q.next_burst == q.end_burst ? kFed : static_cast<std::uint8_t>(q.next_channel);
     if (waits != s.feed_channel[i]) {
       std::uint64_t& left = s.waiters_moved[s.feed_channel[i]];
@@ -1757,7 +1762,10 @@ struct Dram {
     while (!s.exhausted) {
       std::uint32_t ci = s.paused_channel;
       if (!paused_channel_first) {
-        if (s.refeed) dirty |= feed_all(s, now);
+        if (s.refeed) {
+          dirty |= feed_all(s, now);
+          s.opened |= ~s.full; // a request younger than those fed would have entered a queue with room left
+        }
         if (dirty == 0) break;
         ci = lowest_bit(dirty);
         dirty &= dirty - 1;
@@ -1769,6 +1777,8 @@ struct Dram {
         s.paused_horizon = horizon;
         return false;
       }
+      // A RD/WR left a slot that no request waits for: one waiting for it would have been fed now.
+      if (!s.refeed) s.opened |= ~s.full & 1u << ci;
     }
     Tick want = kNever;
     if (s.exhausted) {
@@ -1861,9 +1871,15 @@ struct Dram {
       step.undo_begin = s.undo_count;
       step.kind = static_cast<std::uint8_t>(Command::Wake);
       step.row_class = 0;
+      step.wake.full = s.full;
+      // Its place after the counted steps (journal_has_room() may move the steps down by those
+      // counted while the decision is planned; nothing counts steps meanwhile).
+      const std::uint32_t after_counted = s.step_count - 1 - s.counted;
+      s.opened = 0;
       s.journaling = true;
       const bool planned = wake_up(s, tracked, at, ctx);
       s.journaling = false;
+      s.steps[s.counted + after_counted].wake.opened = s.opened;
       if (!planned) {
         // Keep what it decided so far: the event at `at` goes on from there.
         s.blocked = at;
@@ -1874,15 +1890,31 @@ struct Dram {
     }
   }
 
-  /// Whether a request for `address` arriving at `now` could get no queue slot before the plan's
-  /// end (accept()).
-  ARCHLAB_HD static bool only_joins(const State& s, std::uint64_t address, Tick now) {
-    const Config& c = s.cfg;
-    if (c.channels == 1) return true;
-    const std::uint32_t first = decode(c, address / c.burst_bytes).channel;
-    for (std::uint32_t i = s.feed_head; i < s.feed_count; ++i)
-      if (s.feed_channel[i] == first && s.requests[s.feed[i]].fed_at <= now) return true;
-    return false;
+  /// A request whose first burst goes to channel `first` arrives where the planned decisions after
+  /// `boundary` did not know it: the time of the first of them that it changes (the plan must be
+  /// undone from there), kNever when it changes none, or `boundary` + 1 (undo all of them) when
+  /// it enters a queue on arrival or nothing is planned after `boundary`.
+  /// A request that enters no queue changes no decision: until then it only waits (the decisions
+  /// read the waiting list only to feed it). It waits while `first`'s queue is full and, once a
+  /// RD/WR there frees a slot, while older requests take it: it would enter in the first planned
+  /// decision where `first` had a free slot after a feed (the youngest waiting request comes
+  /// last) or after a RD/WR that made no feed follow (no request waited for `first`: a waiting
+  /// one would have), Step::wake.opened. On arrival it would have entered if the queue had room
+  /// where the plan after `boundary` began, Step::wake.full. (Planning begins only after a
+  /// decision that ended with nothing left to feed and its next wake-up kept, so that the
+  /// arrival's own decision would have changed nothing.)
+  ARCHLAB_HD static Tick first_change(const State& s, std::uint32_t first, Tick boundary) {
+    std::uint32_t full = 0;
+    bool planned = false;
+    Tick change = kNever;
+    for (std::uint32_t k = s.step_count; k > s.counted && s.steps[k - 1].decided > boundary; --k) {
+      const Step& step = s.steps[k - 1];
+      if (step.kind != static_cast<std::uint8_t>(Command::Wake)) continue;
+      planned = true;
+      full = step.wake.full;
+      if ((step.wake.opened >> first & 1u) != 0) change = step.decided;
+    }
+    return planned && (full >> first & 1u) != 0 ? change : boundary + 1;
   }
 
   ARCHLAB_HD static void accept(State& s, const archlab::Event& e, archlab::Context& ctx) {
@@ -1898,18 +1930,26 @@ struct Dram {
       return;
     }
     const Tick now = ctx.now();
-    // The plan stands as it is, and this request only joins the waiting list, when it could not
-    // have had a queue slot in the planned time: an older request waits for the channel of this
-    // one's first burst and has not moved a burst since before now. Requests are fed oldest
-    // first, so any slot of that channel the plan freed went to that older request first, which
-    // would have moved. (On one channel, any request still waiting where the plan ends will do.)
-    const bool plan_stands = c.lazy && waiting(s) && s.feed_count < kMaxRequests && only_joins(s, address, now);
+    // The plan after `boundary` did not know this request (a wake-up at this very time that the
+    // total order puts after it is part of that). It is undone from the first decision the
+    // request changes, if any (first_change()); the plan before stays, and the request joins the
+    // waiting list, while the list keeps room (it is tidied up only with nothing planned).
+    const Tick boundary = e.src < ctx.self() ? now - 1 : now;
+    Tick change = boundary + 1;
+    if (c.lazy && s.feed_count < kMaxRequests)
+      change = first_change(s, decode(c, address / c.burst_bytes).channel, boundary);
+    const bool plan_stands = change != boundary + 1;
     if (plan_stands) {
+      if (change != kNever) {
+        rollback(s, change - 1);
+        if (s.paused && s.blocked >= change) { // the paused decision is undone
+          s.paused = false;
+          s.blocked = kNever;
+        }
+      }
       count_decided(s, now, ctx);
     } else {
-      // The plan from here on did not know this request: undo it (a wake-up at this very time that
-      // the total order puts after this request is undone as well).
-      rollback(s, e.src < ctx.self() ? now - 1 : now);
+      rollback(s, boundary);
       count_decided(s, now, ctx);
       s.blocked = kNever;
       s.paused = false;
@@ -1934,7 +1974,6 @@ struct Dram {
     q.next_burst = address / c.burst_bytes;
     q.end_burst = (address + bytes - 1) / c.burst_bytes + 1;
     s.pending[slot] = q.end_burst - q.next_burst;
-    q.fed_at = 0;
     q.requester = c.via_interconnect ? 0 : ctx.index_of(kResp, e.src); // kNoIndex: the answer stops the run
     q.route = c.via_interconnect ? e.route : 0;
     q.write = e.kind == protocol::kMemWrite ? 1 : 0;
@@ -1952,7 +1991,10 @@ struct Dram {
     s.feed_channel[s.feed_count++] = static_cast<std::uint8_t>(q.next_channel);
     ++s.waiters_joined[q.next_channel];
     ++s.joined;
-    if (plan_stands) return;
+    if (plan_stands) {
+      if (change != kNever) plan(s, ctx); // plan again from where the undo left it
+      return;
+    }
     s.refeed = true;
     decide(s, false, now, ctx);
     plan(s, ctx);
