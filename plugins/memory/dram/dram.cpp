@@ -1566,7 +1566,11 @@ struct Dram {
         ch.stale_banks |= bit;
       }
       ch.active |= bit;
-      touched |= 1u << q.next_channel;
+      // The channel runs again only if its FR-FCFS answer may have changed: otherwise it would find
+      // what it found when it last ran (candidate()'s test).
+      const bool same = ch.last_valid && (ch.stale_banks | ch.grown_banks | ch.popped_banks) == 0 &&
+                        (ch.last_now == now || ch.last_time >= now);
+      touched |= static_cast<std::uint32_t>(!same) << q.next_channel;
       if (++q.next_burst < q.end_burst) locate_next(c, q);
     }
     if (q.next_burst == before) return 0;
