@@ -349,6 +349,9 @@ struct Request {
 struct Dram {
   static constexpr const char* kName = "memory.dram";
   static constexpr std::uint32_t kMaxSendsPerEvent = 16;
+  /// State::tally: RD/WR commands (busy_time: tBL each), ACTs, the row classes (hits, misses,
+  /// conflicts, in the order of Stat), queue delay.
+  enum Tally : std::uint32_t { kTallyCas, kTallyAct, kTallyRowClass, kTallyQueueDelay = kTallyRowClass + 3, kTallies };
 
   struct Params {
     std::uint32_t preset;
@@ -411,8 +414,9 @@ struct Dram {
     std::uint32_t opened; ///< the decision being planned: Step::wake.opened so far
     std::uint32_t undo_count, step_count, counted; ///< steps[0, counted) are decided and counted
     std::uint32_t reach;                           ///< planned steps not counted yet, at most (adapt_reach())
-    std::uint32_t gap;   ///< steps counted between two arrivals that undid planned steps, smoothed
-    std::uint32_t since; ///< steps counted since the last such arrival (saturating)
+    std::uint32_t gap;             ///< steps counted between two arrivals that undid planned steps, smoothed
+    std::uint32_t since;           ///< steps counted since the last such arrival (saturating)
+    std::uint64_t tally[kTallies]; ///< counts and times of decided steps not yet in the statistics (count())
     Undo undo[kUndoRecords];
     Step steps[kPlannedSteps];
   };
@@ -893,12 +897,15 @@ struct Dram {
     return 1u << ((offset - first) / sizeof(Channel));
   }
 
-  ARCHLAB_HD static void count(const Config& c, const Step& step, archlab::Context& ctx) {
+  /// The statistics of a decided step: the energy at once (a sum of doubles, in the order of the
+  /// commands), the counts and times into State::tally (added up exactly, flush_tally()).
+  ARCHLAB_HD static void count(State& s, const Step& step, archlab::Context& ctx) {
+    const Config& c = s.cfg;
     if (step.kind == static_cast<std::uint8_t>(Command::Cas)) {
-      ctx.stat_add(kBusyTime, static_cast<double>(c.tBL));
+      ++s.tally[kTallyCas];
       ctx.stat_add(kEnergy, step.removed.write ? c.write_energy : c.read_energy);
     } else if (step.kind == static_cast<std::uint8_t>(Command::Act)) {
-      ctx.stat_add(kActivates, 1.0);
+      ++s.tally[kTallyAct];
       ctx.stat_add(kEnergy, c.act_energy);
     } else if (step.kind == static_cast<std::uint8_t>(Command::Refresh) && step.refreshes > 0) {
       const double commands = static_cast<double>(step.refreshes);
@@ -906,8 +913,22 @@ struct Dram {
       ctx.stat_add(kEnergy, commands * c.refresh_energy);
     }
     if (step.row_class != 0) {
-      ctx.stat_add(static_cast<Stat>(step.row_class - 1), 1.0);
-      ctx.stat_add(kQueueDelay, static_cast<double>(step.queue_delay));
+      ++s.tally[kTallyRowClass + step.row_class - 1 - kRowHits];
+      s.tally[kTallyQueueDelay] += step.queue_delay;
+    }
+  }
+
+  /// Hand the tallied counts and times to their statistics (at the end of every event, so that
+  /// the statistics are the same between events as if each command had added its own). They are
+  /// whole numbers, added up exactly either way as long as a sum stays below 2^53.
+  ARCHLAB_HD static void flush_tally(State& s, archlab::Context& ctx) {
+    const Config& c = s.cfg;
+    constexpr Stat stats[kTallies] = {kBusyTime, kActivates, kRowHits, kRowMisses, kRowConflicts, kQueueDelay};
+    for (std::uint32_t k = 0; k < kTallies; ++k) {
+      if (s.tally[k] == 0) continue;
+      const std::uint64_t value = k == kTallyCas ? s.tally[k] * c.tBL : s.tally[k];
+      ctx.stat_add(stats[k], static_cast<double>(value));
+      s.tally[k] = 0;
     }
   }
 
@@ -915,7 +936,7 @@ struct Dram {
   ARCHLAB_HD static void count_decided(State& s, Tick now, archlab::Context& ctx) {
     const std::uint32_t before = s.counted;
     while (s.counted < s.step_count && s.steps[s.counted].decided <= now)
-      count(s.cfg, s.steps[s.counted++], ctx);
+      count(s, s.steps[s.counted++], ctx);
     const std::uint32_t counted = s.counted - before;
     s.since = s.since + counted < s.since ? ~std::uint32_t{0} : s.since + counted;
     if (s.counted == s.step_count) s.undo_count = s.step_count = s.counted = 0;
@@ -1678,7 +1699,6 @@ struct Dram {
   /// refreshes that fall due in between. Planning ahead, it gives up (false) at a RD/WR that
   /// completes a request (its answer needs an event) or where the journal might overflow.
   ARCHLAB_HD static bool run_channel(State& s, std::uint32_t ci, Tick now, Tick horizon, archlab::Context& ctx) {
-    const Config& c = s.cfg;
     Channel& ch = s.channels[ci];
     Step unjournaled;
     while (true) {
@@ -1739,7 +1759,7 @@ struct Dram {
       if (s.journaling) {
         ++s.step_count;
       } else {
-        count(c, step, ctx);
+        count(s, step, ctx);
         if (done != nullptr) answer(s, *done, ctx);
       }
     }
@@ -2031,6 +2051,7 @@ struct Dram {
     } else {
       ctx.stat_add(kRejected, 1.0);
     }
+    flush_tally(s, ctx);
   }
 };
 
