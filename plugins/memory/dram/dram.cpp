@@ -79,7 +79,7 @@ inline constexpr std::uint32_t kMinReach = 256;
 inline constexpr std::uint64_t kEventSteps = 40;
 
 inline constexpr std::uint32_t kUndoPerStep = 160;
-inline constexpr std::uint32_t kUndoPerFeed = 5; ///< 1 per burst, 4 per request (a request moves at least one burst)
+inline constexpr std::uint32_t kUndoPerFeed = 2; ///< 1 per burst, 1 per request (a request moves at least one burst)
 static_assert(kUndoPerStep + kUndoPerFeed * kMaxChannels * (kMaxQueue + 1) <= kUndoRecords,
               "a step and its feed must fit in an empty journal, or planning could not go on");
 /// Requests answered from one event at most; the rest wait for a zero-delay wake-up, so that one
@@ -266,13 +266,15 @@ struct Channel {
 
 /// One change of State to undo: `size` bytes at byte `offset` were `old`, or a special kind.
 struct Undo {
-  std::uint32_t offset; ///< byte offset in State; kUndoQueueInsert: channel << 8 | slot; kUndoProgress: request slot
+  std::uint32_t offset; ///< byte offset in State; kUndoQueueInsert: channel << 8 | slot; kUndoProgress: feed index
   std::uint32_t kind;   ///< 1, 2, 4, 8 (bytes), kUndoQueueInsert or kUndoProgress
   std::uint64_t old;    ///< the old bytes; kUndoProgress: next_burst
 };
 /// An entry entered its queue (feed()): one record for the entry and the channel's used, count,
 /// bank_slots and active and State::full, which follow from it.
 inline constexpr std::uint32_t kUndoQueueInsert = 16;
+/// A request of the feed list moved bursts into queues (feed()): one record for its next burst,
+/// the channel it waits for (feed_channel), the waiting counts and State::queued.
 inline constexpr std::uint32_t kUndoProgress = 17;
 /// A planned RD/WR or ACT writes no Undo records (they were a third of the time): its Step keeps
 /// what it changes, as it was (Step::old, by these indices), and the undo writes that back after
@@ -408,10 +410,13 @@ struct Dram {
     bool paused;            ///< ... in the middle of it: decide() goes on from paused_dirty at the event
     std::uint32_t paused_channel, paused_dirty; ///< the channel it stopped in, the channels still to run
     Tick paused_horizon;
-    bool refeed;          ///< a queue entry left a channel that requests wait for: feed() has work
-    bool exhausted;       ///< the event ran out of its answer budget
-    bool journaling;      ///< planning ahead: record every change so that it can be undone
-    std::uint32_t opened; ///< the decision being planned: Step::wake.opened so far
+    /// A queue entry left a channel that requests wait for: feed() has work. Not journaled: every
+    /// decision that planning starts from or goes on to ends with nothing left to feed (false), so
+    /// an undo leaves it false.
+    bool refeed;
+    bool exhausted;                                ///< the event ran out of its answer budget
+    bool journaling;                               ///< planning ahead: record every change so that it can be undone
+    std::uint32_t opened;                          ///< the decision being planned: Step::wake.opened so far
     std::uint32_t undo_count, step_count, counted; ///< steps[0, counted) are decided and counted
     std::uint32_t reach;                           ///< planned steps not counted yet, at most (adapt_reach())
     std::uint32_t gap;             ///< steps counted between two arrivals that undid planned steps, smoothed
@@ -834,7 +839,9 @@ struct Dram {
 
   /// Undo the planned steps decided after `now`, newest first.
   ARCHLAB_HD static void rollback(State& s, Tick now) {
-    if (s.step_count > s.counted && s.steps[s.step_count - 1].decided > now) adapt_reach(s);
+    if (s.step_count == s.counted || s.steps[s.step_count - 1].decided <= now) return; // nothing to undo
+    adapt_reach(s);
+    s.refeed = false;          // see State::refeed
     std::uint32_t touched = 0; // channels whose state changed back
     while (s.step_count > s.counted && s.steps[s.step_count - 1].decided > now) {
       const Step& step = s.steps[--s.step_count];
@@ -851,9 +858,17 @@ struct Dram {
           if (ch.bank_slots[bank] == 0) ch.active &= ~(std::uint64_t{1} << bank);
           touched |= 1u << ci;
         } else if (u.kind == kUndoProgress) {
-          Request& q = s.requests[u.offset];
+          const std::uint8_t waits = s.feed_channel[u.offset]; // as the feed left it
+          Request& q = s.requests[s.feed[u.offset]];
           q.next_burst = u.old;
           locate_next(s.cfg, q);
+          const std::uint8_t waited = static_cast<std::uint8_t>(q.next_channel);
+          if (waits != waited) {
+            ++s.waiters_moved[waited];
+            if (waits != kFed) --s.waiters_moved[waits];
+          }
+          if (waits == kFed) --s.queued;
+          s.feed_channel[u.offset] = waited;
         } else {
           restore(reinterpret_cast<char*>(&s) + u.offset, u.old, u.kind);
           touched |= channel_bit(u.offset);
@@ -1138,7 +1153,7 @@ struct Dram {
     ch.last_valid = 0;
     // Every waiting request waits for a full queue (feed_all() leaves them so): only a slot of a
     // channel that one waits for gives feed_all() work.
-    if (s.waiters_joined[ci] + s.waiters_moved[ci] != 0) put(s, s.refeed, true);
+    if (s.waiters_joined[ci] + s.waiters_moved[ci] != 0) s.refeed = true;
     return left == 0 ? &q : nullptr;
   }
 
@@ -1595,15 +1610,16 @@ struct Dram {
       if (++q.next_burst < q.end_burst) locate_next(c, q);
     }
     if (q.next_burst == before) return 0;
-    record(s, kUndoProgress, slot, before);
+    // One record undoes all of it (rollback()): the request waited for the channel of burst
+    // `before` (feed_channel[i] is always the channel of its next burst, or kFed).
+    record(s, kUndoProgress, i, before);
     const std::uint8_t waits = q.next_burst == q.end_burst ? kFed : static_cast<std::uint8_t>(q.next_channel);
     if (waits != s.feed_channel[i]) {
-      std::uint64_t& left = s.waiters_moved[s.feed_channel[i]];
-      put(s, left, left - 1);
-      if (waits != kFed) put(s, s.waiters_moved[waits], s.waiters_moved[waits] + 1);
+      --s.waiters_moved[s.feed_channel[i]];
+      if (waits != kFed) ++s.waiters_moved[waits];
     }
-    put(s, s.feed_channel[i], waits);
-    if (q.next_burst == q.end_burst) put(s, s.queued, s.queued + 1);
+    s.feed_channel[i] = waits;
+    if (waits == kFed) ++s.queued;
     return touched;
   }
 
@@ -1613,7 +1629,7 @@ struct Dram {
   /// that got bursts.
   ARCHLAB_HD static std::uint32_t feed_all(State& s, Tick now) {
     const Config& c = s.cfg;
-    put(s, s.refeed, false);
+    s.refeed = false;
     std::uint32_t rooms = ~s.full & ((std::uint32_t{1} << c.channels) - 1); // channels with a free queue slot
     std::uint32_t touched = 0;
     std::uint32_t head = s.feed_head;
