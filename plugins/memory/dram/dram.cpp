@@ -415,7 +415,6 @@ struct Dram {
     /// an undo leaves it false.
     bool refeed;
     bool exhausted;                                ///< the event ran out of its answer budget
-    bool journaling;                               ///< planning ahead: record every change so that it can be undone
     std::uint32_t opened;                          ///< the decision being planned: Step::wake.opened so far
     std::uint32_t undo_count, step_count, counted; ///< steps[0, counted) are decided and counted
     std::uint32_t reach;                           ///< planned steps not counted yet, at most (adapt_reach())
@@ -744,7 +743,6 @@ struct Dram {
     for (std::uint32_t ci = 0; ci < kMaxChannels; ++ci)
       s.waiters_joined[ci] = s.waiters_moved[ci] = 0;
     s.exhausted = false;
-    s.journaling = false;
     s.undo_count = s.step_count = s.counted = 0;
     s.reach = kMinReach;
     s.gap = 0;
@@ -805,9 +803,11 @@ struct Dram {
   // --- The undo journal ---------------------------------------------------------------------
 
   /// Every change of State a planned step makes goes through here, so that it can be undone.
-  template <class T> ARCHLAB_HD static void put(State& s, T& field, T value) {
+  /// kJournal (planning ahead: record every change so that it can be undone) is a template
+  /// argument of everything that changes State in a decision: no step tests for it at run time.
+  template <bool kJournal, class T> ARCHLAB_HD static void put(State& s, T& field, T value) {
     static_assert(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8, "restore() copies these");
-    if (s.journaling) {
+    if constexpr (kJournal) {
       if (field == value) return; // no record for no change
       Undo& u = s.undo[s.undo_count++];
       u.offset = static_cast<std::uint32_t>(reinterpret_cast<char*>(&field) - reinterpret_cast<char*>(&s));
@@ -818,9 +818,9 @@ struct Dram {
     field = value;
   }
 
+  template <bool kJournal>
   ARCHLAB_HD static void record(State& s, std::uint32_t kind, std::uint32_t offset, std::uint64_t old) {
-    if (!s.journaling) return;
-    s.undo[s.undo_count++] = Undo{offset, kind, old};
+    if constexpr (kJournal) s.undo[s.undo_count++] = Undo{offset, kind, old};
   }
 
   /// Write back the `size` old bytes of a put(): one fixed-size copy per size (a copy of a
@@ -1006,20 +1006,22 @@ struct Dram {
     step.queue_delay = at - e.arrival;
   }
 
+  template <bool kJournal>
   ARCHLAB_HD static void first_command(State& s, Entry& e, Stat row_class, Tick at, Step& step) {
     if (e.started) return;
-    put(s, e.started, std::uint8_t{1});
+    put<kJournal>(s, e.started, std::uint8_t{1});
     count_first(e, row_class, at, step);
   }
 
+  template <bool kJournal>
   ARCHLAB_HD static void issue_pre(State& s, Channel& ch, Entry& e, Tick at, Step& step) {
     const Config& c = s.cfg;
     Bank& b = ch.banks[e.bank];
-    put(s, b.open_row, kNoRow);
-    put(s, b.next_act, max2(b.next_act, at + c.tRP));
+    put<kJournal>(s, b.open_row, kNoRow);
+    put<kJournal>(s, b.next_act, max2(b.next_act, at + c.tRP));
     ch.stale_banks |= std::uint64_t{1} << e.bank;
     ch.last_valid = 0;
-    first_command(s, e, kRowConflicts, at, step);
+    first_command<kJournal>(s, e, kRowConflicts, at, step);
   }
 
   /// A planned RD/WR or ACT's step keeps where it is and its request's energy, as it was.
@@ -1030,6 +1032,7 @@ struct Dram {
     memcpy(&step.old[0], &q.energy, sizeof(double));
   }
 
+  template <bool kJournal>
   ARCHLAB_HD static void issue_act(State& s, std::uint32_t ci, std::uint32_t i, Tick at, Step& step) {
     const Config& c = s.cfg;
     Channel& ch = s.channels[ci];
@@ -1038,7 +1041,7 @@ struct Dram {
     Bank& b = ch.banks[e.bank];
     Rank& r = ch.ranks[rank_of(c, e.bank)];
     const std::uint32_t g = group_of(c, e.bank);
-    if (s.journaling) {
+    if constexpr (kJournal) {
       keep_place(step, ci, i, q);
       step.old[kActNextPre] = b.next_pre;
       step.old[kActCasReady] = b.cas_ready;
@@ -1060,7 +1063,7 @@ struct Dram {
     ch.floors_dirty |= 1u << rank_of(c, e.bank);
     ch.stale_banks |= std::uint64_t{1} << e.bank;
     ch.last_valid = 0;
-    first_command(s, e, kRowMisses, at, step);
+    first_command<kJournal>(s, e, kRowMisses, at, step);
   }
 
   /// Undo a planned ACT (its Undo records are undone already).
@@ -1084,6 +1087,7 @@ struct Dram {
 
   /// RD/WR for queue entry `i` of channel `ci` at `at`; the entry leaves the queue. Returns its
   /// request when this was its last burst.
+  template <bool kJournal>
   ARCHLAB_HD static Request* issue_cas(State& s, std::uint32_t ci, std::uint32_t i, Tick at, Step& step) {
     const Config& c = s.cfg;
     Channel& ch = s.channels[ci];
@@ -1094,7 +1098,7 @@ struct Dram {
     const Tick data_end = at + (e.write ? c.tCWL : c.tCL) + c.tBL;
     Request& q = s.requests[e.request];
     step.removed = e;
-    if (s.journaling) {
+    if constexpr (kJournal) {
       keep_place(step, ci, i, q);
       step.removed_key = ch.slot_key[i];
       step.removed_row = ch.slot_row[i];
@@ -1212,6 +1216,7 @@ struct Dram {
   /// Refresh of rank `ri`, due at r.next_refresh (<= `limit`). A long idle stretch is skipped in
   /// whole rounds (every bank refreshed once), which leaves the banks as they were: precharged
   /// and free. Returns the banks it changed (their FR-FCFS candidates must be found again).
+  template <bool kJournal>
   ARCHLAB_HD static std::uint64_t refresh_rank(State& s, Channel& ch, std::uint32_t ri, Tick limit, Step& step) {
     const Config& c = s.cfg;
     Rank& r = ch.ranks[ri];
@@ -1226,7 +1231,7 @@ struct Dram {
       if (idle) {
         const std::uint64_t rounds = (limit - due) / round - 1;
         step.refreshes = rounds * (per_bank ? c.banks_per_rank : 1);
-        put(s, r.next_refresh, r.next_refresh + rounds * round);
+        put<kJournal>(s, r.next_refresh, r.next_refresh + rounds * round);
         return 0;
       }
     }
@@ -1244,11 +1249,11 @@ struct Dram {
       }
       Bank& b = ch.banks[first + pick];
       const Tick start = b.open_row != kNoRow ? max2(due, b.next_pre) + c.tRP : max2(due, b.next_act);
-      put(s, b.open_row, kNoRow);
-      put(s, b.next_act, max2(b.next_act, start + c.tRFCpb));
+      put<kJournal>(s, b.open_row, kNoRow);
+      put<kJournal>(s, b.next_act, max2(b.next_act, start + c.tRFCpb));
       const std::uint64_t done = r.refreshed | std::uint64_t{1} << pick;
-      put(s, r.refreshed, done == all ? std::uint64_t{0} : done);
-      put(s, r.next_refresh, r.next_refresh + c.refresh_interval);
+      put<kJournal>(s, r.refreshed, done == all ? std::uint64_t{0} : done);
+      put<kJournal>(s, r.next_refresh, r.next_refresh + c.refresh_interval);
       step.refreshes = 1;
       return std::uint64_t{1} << (first + pick);
     }
@@ -1259,10 +1264,10 @@ struct Dram {
       start = max2(start, bank.open_row != kNoRow ? max2(due, bank.next_pre) + c.tRP : bank.next_act);
     }
     for (std::uint32_t b = first; b < first + c.banks_per_rank; ++b) {
-      put(s, ch.banks[b].open_row, kNoRow);
-      put(s, ch.banks[b].next_act, max2(ch.banks[b].next_act, start + c.tRFC));
+      put<kJournal>(s, ch.banks[b].open_row, kNoRow);
+      put<kJournal>(s, ch.banks[b].next_act, max2(ch.banks[b].next_act, start + c.tRFC));
     }
-    put(s, r.next_refresh, r.next_refresh + c.refresh_interval);
+    put<kJournal>(s, r.next_refresh, r.next_refresh + c.refresh_interval);
     step.refreshes = 1;
     return c.rank_banks[ri];
   }
@@ -1286,12 +1291,13 @@ struct Dram {
     // earlier that is not in the past is still the answer (ties and all). That is the case at the
     // wake-up for the winner itself, at last_time.
     const std::uint64_t changed = ch.stale_banks | ch.grown_banks | ch.popped_banks;
-    if (ch.last_valid && changed == 0 && (ch.last_now == now || ch.last_time >= now))
-      return Answer{ch.last_time, ch.last_slot, ch.last_command};
-    // Since the last answer only bursts came in (no command, no undo, same time): the banks they
-    // went to compete with the last winner, unless it is one of them.
-    const bool fed_only =
-        ch.last_valid && ch.last_now == now && (ch.last_bank == kMaxBanks || (changed >> ch.last_bank & 1u) == 0);
+    const bool standing = ch.last_valid && (ch.last_now == now || ch.last_time >= now);
+    if (standing && changed == 0) return Answer{ch.last_time, ch.last_slot, ch.last_command};
+    // Since the last answer only bursts came in (no command, no undo) and it is not in the past:
+    // the banks they went to compete with the last winner, unless it is one of them. The other
+    // banks still lose to it: a bank's time is max(its limits, now), and one that was at least
+    // the winner's, itself at least the new now, is its limits' alone, then and now.
+    const bool fed_only = standing && (ch.last_bank == kMaxBanks || (changed >> ch.last_bank & 1u) == 0);
     const Answer answer = find_candidate(s, ch, now, fed_only);
     ch.last_valid = 1;
     ch.last_now = now;
@@ -1417,9 +1423,9 @@ struct Dram {
 
   ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static Answer find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
     const Config& c = s.cfg;
-    Tick due = kNever;
+    Tick due = ch.ranks[0].next_refresh; // every preset has one rank
     std::uint32_t due_rank = 0;
-    for (std::uint32_t r = 0; r < c.ranks; ++r) {
+    for (std::uint32_t r = 1; r < c.ranks; ++r) {
       if (ch.ranks[r].next_refresh < due) {
         due = ch.ranks[r].next_refresh;
         due_rank = r;
@@ -1562,6 +1568,7 @@ struct Dram {
   /// finds its queue full. Requests are fed oldest first: a request waits (without holding back
   /// younger ones) while its next burst's queue is full, so every waiting request waits for a
   /// full queue, and a slot freed in a channel goes to the oldest request waiting for it.
+  template <bool kJournal>
   ARCHLAB_HD static std::uint32_t feed(State& s, std::uint32_t i, Tick now) {
     const Config& c = s.cfg;
     const std::uint32_t slot = s.feed[i];
@@ -1577,7 +1584,7 @@ struct Dram {
       ch.slot_key[free] = slot_key(ch.entered, free);
       ch.slot_row[free] = q.next_row;
       ch.slot_request[free] = static_cast<std::uint16_t>(slot);
-      record(s, kUndoQueueInsert, q.next_channel << 8 | free, 0);
+      record<kJournal>(s, kUndoQueueInsert, q.next_channel << 8 | free, 0);
       ++ch.entered;
       ch.used |= 1u << free;
       ch.write_slots = q.write ? ch.write_slots | 1u << free : ch.write_slots & ~(1u << free);
@@ -1612,7 +1619,7 @@ struct Dram {
     if (q.next_burst == before) return 0;
     // One record undoes all of it (rollback()): the request waited for the channel of burst
     // `before` (feed_channel[i] is always the channel of its next burst, or kFed).
-    record(s, kUndoProgress, i, before);
+    record<kJournal>(s, kUndoProgress, i, before);
     const std::uint8_t waits = q.next_burst == q.end_burst ? kFed : static_cast<std::uint8_t>(q.next_channel);
     if (waits != s.feed_channel[i]) {
       --s.waiters_moved[s.feed_channel[i]];
@@ -1627,6 +1634,7 @@ struct Dram {
 
   /// Feed every waiting request whose next queue has room, oldest first. Returns the channels
   /// that got bursts.
+  template <bool kJournal>
   ARCHLAB_HD static std::uint32_t feed_all(State& s, Tick now) {
     const Config& c = s.cfg;
     s.refeed = false;
@@ -1635,11 +1643,11 @@ struct Dram {
     std::uint32_t head = s.feed_head;
     while (head < s.feed_count && s.feed_channel[head] == kFed)
       ++head;
-    put(s, s.feed_head, head);
+    put<kJournal>(s, s.feed_head, head);
     for (std::uint32_t i = s.feed_head; i < s.feed_count && rooms != 0; ++i) {
       const std::uint8_t ci = s.feed_channel[i];
       if (ci == kFed || (rooms >> ci & 1u) == 0) continue;
-      const std::uint32_t got = feed(s, i, now);
+      const std::uint32_t got = feed<kJournal>(s, i, now);
       touched |= got;
       rooms &= ~s.full;
     }
@@ -1714,6 +1722,7 @@ struct Dram {
   /// Issue every command of channel `ci` that can issue before `horizon`, in time order, with the
   /// refreshes that fall due in between. Planning ahead, it gives up (false) at a RD/WR that
   /// completes a request (its answer needs an event) or where the journal might overflow.
+  template <bool kJournal>
   ARCHLAB_HD static bool run_channel(State& s, std::uint32_t ci, Tick now, Tick horizon, archlab::Context& ctx) {
     Channel& ch = s.channels[ci];
     Step unjournaled;
@@ -1732,26 +1741,26 @@ struct Dram {
       Request* done = nullptr;
       const bool issue = best < kMaxQueue && best_time < min2(horizon, due);
       if (!issue && due >= horizon) {
-        put(s, s.need[ci], need);
+        put<kJournal>(s, s.need[ci], need);
         return true;
       }
       if (issue && command == Command::Cas && s.pending[ch.slot_request[best]] == 1) {
-        if (s.journaling) {
-          put(s, s.need[ci], need);
+        if constexpr (kJournal) {
+          put<kJournal>(s, s.need[ci], need);
           return false;
         }
         if (s.replies >= kReplyBudget) {
           s.exhausted = true;
-          put(s, s.need[ci], need);
+          put<kJournal>(s, s.need[ci], need);
           return true;
         }
       }
-      if (s.journaling && !journal_has_room_for_step(s)) {
-        put(s, s.need[ci], need);
+      if (kJournal && !journal_has_room_for_step(s)) {
+        put<kJournal>(s, s.need[ci], need);
         return false;
       }
       // A planned step is written in place (journal_has_room() may have moved the steps).
-      Step& step = s.journaling ? s.steps[s.step_count] : unjournaled;
+      Step& step = kJournal ? s.steps[s.step_count] : unjournaled;
       // Only what count() and the undo read: `removed` is set by issue_cas(), `refreshes` by
       // refresh_rank(), `queue_delay` with row_class by count_first().
       step.decided = now;
@@ -1760,19 +1769,19 @@ struct Dram {
       if (issue) {
         step.kind = static_cast<std::uint8_t>(command);
         if (command == Command::Cas) {
-          done = issue_cas(s, ci, best, best_time, step);
+          done = issue_cas<kJournal>(s, ci, best, best_time, step);
         } else if (command == Command::Act) {
-          issue_act(s, ci, best, best_time, step);
+          issue_act<kJournal>(s, ci, best, best_time, step);
         } else {
-          issue_pre(s, ch, ch.queue[best], best_time, step);
+          issue_pre<kJournal>(s, ch, ch.queue[best], best_time, step);
         }
       } else {
         step.kind = static_cast<std::uint8_t>(Command::Refresh);
         // Only the banks it refreshed have other candidates now (it changes no floor).
-        ch.stale_banks |= refresh_rank(s, ch, ch.last_due_rank, horizon - 1, step);
+        ch.stale_banks |= refresh_rank<kJournal>(s, ch, ch.last_due_rank, horizon - 1, step);
         ch.last_valid = 0;
       }
-      if (s.journaling) {
+      if constexpr (kJournal) {
         ++s.step_count;
       } else {
         count(s, step, ctx);
@@ -1785,6 +1794,7 @@ struct Dram {
   /// run the channels that can act before the horizon (the earliest pending wake-up, at least one
   /// command clock ahead), then keep a wake-up for the earliest thing left to do. Planning ahead,
   /// it gives up (false) where run_channel() does.
+  template <bool kJournal>
   ARCHLAB_HD static bool decide(State& s, bool wake, Tick now, archlab::Context& ctx, bool resume = false) {
     const Config& c = s.cfg;
     const Tick pending = s.wake_count > 0 && s.wakes[0] > now ? s.wakes[0] : now + 1;
@@ -1803,7 +1813,7 @@ struct Dram {
       std::uint32_t ci = s.paused_channel;
       if (!paused_channel_first) {
         if (s.refeed) {
-          dirty |= feed_all(s, now);
+          dirty |= feed_all<kJournal>(s, now);
           s.opened |= ~s.full; // a request younger than those fed would have entered a queue with room left
         }
         if (dirty == 0) break;
@@ -1811,7 +1821,7 @@ struct Dram {
         dirty &= dirty - 1;
       }
       paused_channel_first = false;
-      if (!run_channel(s, ci, now, horizon, ctx)) {
+      if (!run_channel<kJournal>(s, ci, now, horizon, ctx)) {
         s.paused_channel = ci;
         s.paused_dirty = dirty;
         s.paused_horizon = horizon;
@@ -1824,7 +1834,7 @@ struct Dram {
     if (s.exhausted) {
       // The channels not run yet may have new bursts: the zero-delay wake-up must run them.
       for (; dirty != 0; dirty &= dirty - 1)
-        put(s, s.need[lowest_bit(dirty)], now);
+        put<kJournal>(s, s.need[lowest_bit(dirty)], now);
       want = now;
     } else {
       for (std::uint32_t ci = 0; ci < c.channels; ++ci)
@@ -1835,16 +1845,16 @@ struct Dram {
     if (s.wake_count == kMaxWakes && s.lost_count < kMaxLost) {
       const Tick dropped = s.wakes[kMaxWakes - 1];
       std::uint32_t k = s.lost_count;
-      put(s, s.lost_count, s.lost_count + 1);
+      put<kJournal>(s, s.lost_count, s.lost_count + 1);
       for (; k > 0 && s.lost[k - 1] > dropped; --k)
-        put(s, s.lost[k], s.lost[k - 1]);
-      put(s, s.lost[k], dropped);
+        put<kJournal>(s, s.lost[k], s.lost[k - 1]);
+      put<kJournal>(s, s.lost[k], dropped);
     }
     const std::uint32_t keep = s.wake_count < kMaxWakes ? s.wake_count : kMaxWakes - 1;
     for (std::uint32_t k = keep; k > 0; --k)
-      put(s, s.wakes[k], s.wakes[k - 1]);
-    put(s, s.wakes[0], want);
-    put(s, s.wake_count, keep + 1);
+      put<kJournal>(s, s.wakes[k], s.wakes[k - 1]);
+    put<kJournal>(s, s.wakes[0], want);
+    put<kJournal>(s, s.wake_count, keep + 1);
     return true;
   }
 
@@ -1857,17 +1867,18 @@ struct Dram {
   }
 
   /// The wake-up at `now` (the earliest to come): drop it from its list, then decide.
+  template <bool kJournal>
   ARCHLAB_HD static bool wake_up(State& s, bool tracked, Tick now, archlab::Context& ctx) {
     if (tracked) {
       for (std::uint32_t k = 1; k < s.wake_count; ++k)
-        put(s, s.wakes[k - 1], s.wakes[k]);
-      put(s, s.wake_count, s.wake_count - 1);
+        put<kJournal>(s, s.wakes[k - 1], s.wakes[k]);
+      put<kJournal>(s, s.wake_count, s.wake_count - 1);
     } else {
       for (std::uint32_t k = 1; k < s.lost_count; ++k)
-        put(s, s.lost[k - 1], s.lost[k]);
-      put(s, s.lost_count, s.lost_count - 1);
+        put<kJournal>(s, s.lost[k - 1], s.lost[k]);
+      put<kJournal>(s, s.lost_count, s.lost_count - 1);
     }
-    return decide(s, true, now, ctx);
+    return decide<kJournal>(s, true, now, ctx);
   }
 
   /// Make sure an event comes at `at`.
@@ -1916,9 +1927,7 @@ struct Dram {
       // counted while the decision is planned; nothing counts steps meanwhile).
       const std::uint32_t after_counted = s.step_count - 1 - s.counted;
       s.opened = 0;
-      s.journaling = true;
-      const bool planned = wake_up(s, tracked, at, ctx);
-      s.journaling = false;
+      const bool planned = wake_up<true>(s, tracked, at, ctx);
       s.steps[s.counted + after_counted].wake.opened = s.opened;
       if (!planned) {
         // Keep what it decided so far: the event at `at` goes on from there.
@@ -2036,7 +2045,7 @@ struct Dram {
       return;
     }
     s.refeed = true;
-    decide(s, false, now, ctx);
+    decide<false>(s, false, now, ctx);
     plan(s, ctx);
   }
 
@@ -2055,11 +2064,11 @@ struct Dram {
       if (s.paused && s.blocked == now) {
         s.paused = false;
         s.blocked = kNever;
-        decide(s, true, now, ctx, true);
+        decide<false>(s, true, now, ctx, true);
       } else if (!s.paused && next_wake(s, &tracked) == now) {
         // The wake-up planning stopped at (or one at this time): decide it now, answers and all.
         s.blocked = kNever;
-        wake_up(s, tracked, now, ctx);
+        wake_up<false>(s, tracked, now, ctx);
       }
       plan(s, ctx);
     } else if (e.kind == protocol::kMemRead || e.kind == protocol::kMemWrite) {
