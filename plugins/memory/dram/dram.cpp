@@ -1298,7 +1298,7 @@ struct Dram {
     // banks still lose to it: a bank's time is max(its limits, now), and one that was at least
     // the winner's, itself at least the new now, is its limits' alone, then and now.
     const bool fed_only = standing && (ch.last_bank == kMaxBanks || (changed >> ch.last_bank & 1u) == 0);
-    const Answer answer = find_candidate(s, ch, now, fed_only);
+    const Answer answer = fed_only ? find_candidate<true>(s, ch, now) : find_candidate<false>(s, ch, now);
     ch.last_valid = 1;
     ch.last_now = now;
     return answer;
@@ -1421,7 +1421,7 @@ struct Dram {
     return (age >> kKeyAgeBits) != 0;
   }
 
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static Answer find_candidate(State& s, Channel& ch, Tick now, bool fed_only) {
+  template <bool kFedOnly> ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static Answer find_candidate(State& s, Channel& ch, Tick now) {
     const Config& c = s.cfg;
     Tick due = ch.ranks[0].next_refresh; // every preset has one rank
     std::uint32_t due_rank = 0;
@@ -1441,7 +1441,7 @@ struct Dram {
       return Answer{kNever, kMaxQueue, static_cast<std::uint32_t>(Command::Cas)};
     }
     std::uint64_t scan = ch.active;
-    if (fed_only) {
+    if constexpr (kFedOnly) {
       // The last winner's bank still has its entries: only a command or an undo empties a bank,
       // and either one ends the last answer (last_valid).
       scan = (ch.stale_banks | ch.grown_banks | ch.popped_banks) & ch.active;
@@ -1529,8 +1529,8 @@ struct Dram {
     Tick best_time = kNever;
     bool exact = (scan & ch.wide_banks) != 0 || ch.orders_wide != 0;
     if (!exact && scan != 0) {
-      std::uint64_t best_key = fed_only ? ~std::uint64_t{0} : rekeyed_best;
-      for (std::uint64_t banks = fed_only ? scan : ch.active & ~rekey; banks != 0; banks &= banks - 1) {
+      std::uint64_t best_key = kFedOnly ? ~std::uint64_t{0} : rekeyed_best;
+      for (std::uint64_t banks = kFedOnly ? scan : ch.active & ~rekey; banks != 0; banks &= banks - 1) {
         const std::uint32_t bank = lowest_bit64(banks);
         const std::uint32_t f = ch.candidate_floor[bank];
         const Tick floor = floor_time(ch, f, base) - epoch;
@@ -1573,29 +1573,35 @@ struct Dram {
     const Config& c = s.cfg;
     const std::uint32_t slot = s.feed[i];
     Request& q = s.requests[slot];
-    const std::uint64_t before = q.next_burst;
+    // The request's fields at hand (the stores into the queues would make them be read again).
+    const std::uint64_t before = q.next_burst, end = q.end_burst;
+    const Entry entry{q.arrival, static_cast<std::uint16_t>(slot), 0, q.write, 0};
+    const std::uint32_t depth = c.queue_depth;
+    std::uint64_t burst = before;
+    Location at{q.next_channel, q.next_bank, q.next_row};
     std::uint32_t touched = 0;
-    while (q.next_burst < q.end_burst) {
-      Channel& ch = s.channels[q.next_channel];
-      if (ch.count >= c.queue_depth) break;
+    while (burst < end) {
+      Channel& ch = s.channels[at.channel];
+      if (ch.count >= depth) break;
       const std::uint32_t free = lowest_bit(~ch.used);
-      const std::uint32_t bank = q.next_bank;
-      ch.queue[free] = Entry{q.arrival, static_cast<std::uint16_t>(slot), static_cast<std::uint16_t>(bank), q.write, 0};
+      const std::uint32_t bank = at.bank;
+      ch.queue[free] = entry;
+      ch.queue[free].bank = static_cast<std::uint16_t>(bank);
       ch.slot_key[free] = slot_key(ch.entered, free);
-      ch.slot_row[free] = q.next_row;
+      ch.slot_row[free] = at.row;
       ch.slot_request[free] = static_cast<std::uint16_t>(slot);
-      record<kJournal>(s, kUndoQueueInsert, q.next_channel << 8 | free, 0);
+      record<kJournal>(s, kUndoQueueInsert, at.channel << 8 | free, 0);
       ++ch.entered;
       ch.used |= 1u << free;
-      ch.write_slots = q.write ? ch.write_slots | 1u << free : ch.write_slots & ~(1u << free);
-      if (++ch.count == c.queue_depth) s.full |= 1u << q.next_channel;
+      ch.write_slots = entry.write ? ch.write_slots | 1u << free : ch.write_slots & ~(1u << free);
+      if (++ch.count == depth) s.full |= 1u << at.channel;
       ch.bank_slots[bank] |= 1u << free;
       // A bank with entries and a candidate found since its last change only grows. The new entry
       // is younger than every other, so it changes that candidate only when the candidate is a PRE
       // and the entry a hit; else the channel's last answer still stands (no search again).
       const std::uint64_t bit = std::uint64_t{1} << bank;
       if ((ch.active & bit) != 0 && (ch.stale_banks & bit) == 0) {
-        if (q.next_row == ch.banks[bank].open_row) { // a hit: the last of the bank's list
+        if (at.row == ch.banks[bank].open_row) { // a hit: the last of the bank's list
           ch.hit_next[free] = kNoSlot;
           if (ch.hit_first[bank] == kNoSlot) {
             ch.hit_first[bank] = static_cast<std::uint8_t>(free);
@@ -1613,14 +1619,18 @@ struct Dram {
       // what it found when it last ran (candidate()'s test).
       const bool same = ch.last_valid && (ch.stale_banks | ch.grown_banks | ch.popped_banks) == 0 &&
                         (ch.last_now == now || ch.last_time >= now);
-      touched |= static_cast<std::uint32_t>(!same) << q.next_channel;
-      if (++q.next_burst < q.end_burst) locate_next(c, q);
+      touched |= static_cast<std::uint32_t>(!same) << at.channel;
+      if (++burst < end) at = decode(c, burst);
     }
-    if (q.next_burst == before) return 0;
+    if (burst == before) return 0;
+    q.next_burst = burst;
+    q.next_channel = at.channel;
+    q.next_bank = at.bank;
+    q.next_row = at.row;
     // One record undoes all of it (rollback()): the request waited for the channel of burst
     // `before` (feed_channel[i] is always the channel of its next burst, or kFed).
     record<kJournal>(s, kUndoProgress, i, before);
-    const std::uint8_t waits = q.next_burst == q.end_burst ? kFed : static_cast<std::uint8_t>(q.next_channel);
+    const std::uint8_t waits = burst == end ? kFed : static_cast<std::uint8_t>(at.channel);
     if (waits != s.feed_channel[i]) {
       --s.waiters_moved[s.feed_channel[i]];
       if (waits != kFed) ++s.waiters_moved[waits];
