@@ -303,8 +303,11 @@ enum ActOld : std::uint32_t {
   kActFawPos,   ///< faw_pos, and the bank's open_row above 32 bits
   kActOld
 };
+/// A planned decision's wake-up step keeps the list of pending wake-ups (State::wakes and
+/// wake_count) as it was: the decision changes it without Undo records (one or two a wake-up).
+enum WakeOld : std::uint32_t { kWakeList, kWakeCount = kWakeList + kMaxWakes, kWakeOld };
 inline constexpr std::uint32_t kOldFields = 9;
-static_assert(kCasOld <= kOldFields && kActOld <= kOldFields, "Step::old holds either");
+static_assert(kCasOld <= kOldFields && kActOld <= kOldFields && kWakeOld <= kOldFields, "Step::old holds any");
 
 /// A planned command (or refresh) whose statistics are counted once it is committed.
 /// 128 bytes, what count() reads (decided, kind, row_class, the union, removed.write) in the first
@@ -328,7 +331,9 @@ struct Step {
   Entry removed;                 ///< kind Cas: the queue entry it took, as it was (undo; `write` for count())
   std::uint64_t removed_key;     ///< ... its Channel::slot_key (planned steps only)
   std::uint32_t removed_row;     ///< ... and row
-  std::uint64_t old[kOldFields]; ///< kind Cas or Act, planned: what it changed, as it was (CasOld, ActOld)
+  /// kind Cas or Act, planned: what it changed, as it was (CasOld, ActOld); kind Wake: the
+  /// pending wake-ups (State::wakes, then wake_count) when its decision began (WakeOld)
+  std::uint64_t old[kOldFields];
 };
 static_assert(sizeof(Step) == 128, "a step is two cache lines");
 
@@ -880,6 +885,10 @@ struct Dram {
       } else if (step.kind == static_cast<std::uint8_t>(Command::Act)) {
         unissue_act(s, step);
         touched |= 1u << step.channel;
+      } else if (step.kind == static_cast<std::uint8_t>(Command::Wake)) {
+        for (std::uint32_t k = 0; k < kMaxWakes; ++k)
+          s.wakes[k] = step.old[kWakeList + k];
+        s.wake_count = static_cast<std::uint32_t>(step.old[kWakeCount]);
       }
     }
     // Their cached FR-FCFS candidates and floors may depend on what changed back: all are found
@@ -1861,10 +1870,11 @@ struct Dram {
       put<kJournal>(s, s.lost[k], dropped);
     }
     const std::uint32_t keep = s.wake_count < kMaxWakes ? s.wake_count : kMaxWakes - 1;
+    // The wake-up list needs no Undo records: a planned decision's wake-up step keeps it (WakeOld).
     for (std::uint32_t k = keep; k > 0; --k)
-      put<kJournal>(s, s.wakes[k], s.wakes[k - 1]);
-    put<kJournal>(s, s.wakes[0], want);
-    put<kJournal>(s, s.wake_count, keep + 1);
+      s.wakes[k] = s.wakes[k - 1];
+    s.wakes[0] = want;
+    s.wake_count = keep + 1;
     return true;
   }
 
@@ -1881,8 +1891,8 @@ struct Dram {
   ARCHLAB_HD static bool wake_up(State& s, bool tracked, Tick now, archlab::Context& ctx) {
     if (tracked) {
       for (std::uint32_t k = 1; k < s.wake_count; ++k)
-        put<kJournal>(s, s.wakes[k - 1], s.wakes[k]);
-      put<kJournal>(s, s.wake_count, s.wake_count - 1);
+        s.wakes[k - 1] = s.wakes[k];
+      --s.wake_count;
     } else {
       for (std::uint32_t k = 1; k < s.lost_count; ++k)
         put<kJournal>(s, s.lost[k - 1], s.lost[k]);
@@ -1933,6 +1943,9 @@ struct Dram {
       step.kind = static_cast<std::uint8_t>(Command::Wake);
       step.row_class = 0;
       step.wake.full = s.full;
+      for (std::uint32_t k = 0; k < kMaxWakes; ++k)
+        step.old[kWakeList + k] = s.wakes[k];
+      step.old[kWakeCount] = s.wake_count;
       // Its place after the counted steps (journal_has_room() may move the steps down by those
       // counted while the decision is planned; nothing counts steps meanwhile).
       const std::uint32_t after_counted = s.step_count - 1 - s.counted;
