@@ -1382,7 +1382,7 @@ struct Dram {
   struct Keys {
     Tick base[4];
     Tick epoch;
-    std::uint64_t wide;   ///< banks whose time does not fit in their key
+    std::uint64_t times;  ///< the banks' own times after the epoch, or-ed: one is too wide for its key when >= 2^41
     std::uint64_t spread; ///< the floors' times after the epoch, or-ed: too wide for a key when >= 2^41
     std::uint64_t best;   ///< the least of their keys with the floors and now put in
   };
@@ -1397,7 +1397,7 @@ struct Dram {
   ARCHLAB_HD static void key_bank(Channel& ch, std::uint32_t bank, Tick bank_time, std::uint64_t low, std::uint32_t f,
                                   Keys& keys) {
     const Tick at = sub_floor(bank_time, keys.epoch);
-    keys.wide |= static_cast<std::uint64_t>((at >> kKeyTimeBits) != 0) << bank;
+    keys.times |= at;
     const std::uint64_t key = at << (64 - kKeyTimeBits) | low;
     ch.candidate_key[bank] = key;
     const Tick floor = floor_time(ch, f, keys.base) - keys.epoch;
@@ -1459,7 +1459,7 @@ struct Dram {
     // Keys to work out again: the banks whose candidates changed, or all when the time epoch moves
     // (it stays at most kEpochSpan behind now, never ahead).
     bool rekey_all = false;
-    if (now < ch.time_epoch || now - ch.time_epoch >= kEpochSpan) {
+    if (now - ch.time_epoch >= kEpochSpan) { // or now < time_epoch: the difference wraps around
       ch.time_epoch = now;
       rekey_all = true;
     }
@@ -1519,14 +1519,23 @@ struct Dram {
     if (refit) refit_orders(ch);
     if (rekey_all || refit) {
       rekey = ~std::uint64_t{0};
-      keys.wide = keys.spread = 0;
+      keys.times = keys.spread = 0;
       keys.best = ~std::uint64_t{0};
       for (std::uint64_t banks = ch.active; banks != 0; banks &= banks - 1) {
         const std::uint32_t bank = lowest_bit64(banks);
         key_bank(ch, bank, ch.candidate_bank_time[bank], ch.candidate_low[bank], ch.candidate_floor[bank], keys);
       }
     }
-    ch.wide_banks = (ch.wide_banks & ~rekey) | keys.wide;
+    if ((keys.times >> kKeyTimeBits) != 0 || ch.wide_banks != 0) {
+      // Some bank's own time does not fit in its key, keyed now or before: which ones.
+      std::uint64_t wide = 0;
+      for (std::uint64_t banks = rekey & ch.active; banks != 0; banks &= banks - 1) {
+        const std::uint32_t bank = lowest_bit64(banks);
+        wide |= static_cast<std::uint64_t>((sub_floor(ch.candidate_bank_time[bank], keys.epoch) >> kKeyTimeBits) != 0)
+                << bank;
+      }
+      ch.wide_banks = (ch.wide_banks & ~rekey) | wide;
+    }
     const Tick* const base = keys.base;
     const Tick epoch = keys.epoch;
     std::uint64_t spread = keys.spread;
