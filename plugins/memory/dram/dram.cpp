@@ -288,8 +288,8 @@ enum CasOld : std::uint32_t {
   kCasGroupCas, ///< next_cas_group
   kCasReadFree, ///< read_data_free
   kCasWriteFree,
-  kCasWtr,      ///< read_after_write
-  kCasGroupWtr, ///< read_after_write_group
+  kCasWtr,      ///< read_after_write (a WR's only: a RD leaves it)
+  kCasGroupWtr, ///< read_after_write_group (a WR's only)
   kCasOld
 };
 enum ActOld : std::uint32_t {
@@ -1098,13 +1098,20 @@ struct Dram {
   /// request when this was its last burst.
   template <bool kJournal>
   ARCHLAB_HD static Request* issue_cas(State& s, std::uint32_t ci, std::uint32_t i, Tick at, Step& step) {
+    return s.channels[ci].queue[i].write ? issue_cas_as<kJournal, true>(s, ci, i, at, step)
+                                         : issue_cas_as<kJournal, false>(s, ci, i, at, step);
+  }
+
+  /// issue_cas() of a WR (kWrite) or a RD.
+  template <bool kJournal, bool kWrite>
+  ARCHLAB_HD static Request* issue_cas_as(State& s, std::uint32_t ci, std::uint32_t i, Tick at, Step& step) {
     const Config& c = s.cfg;
     Channel& ch = s.channels[ci];
     Entry& e = ch.queue[i];
     Bank& b = ch.banks[e.bank];
     Rank& r = ch.ranks[rank_of(c, e.bank)];
     const std::uint32_t g = group_of(c, e.bank);
-    const Tick data_end = at + (e.write ? c.tCWL : c.tCL) + c.tBL;
+    const Tick data_end = at + (kWrite ? c.tCWL : c.tCL) + c.tBL;
     Request& q = s.requests[e.request];
     step.removed = e;
     if constexpr (kJournal) {
@@ -1117,8 +1124,10 @@ struct Dram {
       step.old[kCasGroupCas] = r.group[g].next_cas;
       step.old[kCasReadFree] = ch.read_data_free;
       step.old[kCasWriteFree] = ch.write_data_free;
-      step.old[kCasWtr] = r.read_after_write;
-      step.old[kCasGroupWtr] = r.group[g].read_after_write;
+      if constexpr (kWrite) { // a RD leaves them as they are (unissue_cas())
+        step.old[kCasWtr] = r.read_after_write;
+        step.old[kCasGroupWtr] = r.group[g].read_after_write;
+      }
     }
     GroupTimes& group = r.group[g];
     const Tick next_cas = max2(ch.next_cas, at + c.tCCD_S);
@@ -1128,7 +1137,7 @@ struct Dram {
     Tick read_free = max2(ch.read_data_free, data_end);
     Tick write_free = ch.write_data_free;
     Tick rank_wtr = r.read_after_write;
-    if (e.write) {
+    if constexpr (kWrite) {
       write_free = max2(write_free, data_end);
       rank_wtr = max2(rank_wtr, data_end + c.tWTR_S);
       r.read_after_write = rank_wtr;
@@ -1146,13 +1155,13 @@ struct Dram {
     // which rise to the rank's read_after_write (floors only rise between two undos, and an
     // undo works them all out again).
     set_bus_floors(c, ch, next_cas, read_free, write_free);
-    if (e.write) {
+    if constexpr (kWrite) {
       const std::uint32_t first = 4 * rank_of(c, e.bank) * c.groups + 2;
       for (std::uint32_t f = first; f < first + 4 * c.groups; f += 4)
         ch.floor[f] = max2(ch.floor[f], rank_wtr);
     }
     set_cas_floors(ch, c.bank_rank_group[e.bank], rank_wtr, group_cas, group.read_after_write);
-    q.energy += e.write ? c.write_energy : c.read_energy;
+    q.energy += kWrite ? c.write_energy : c.read_energy;
     if (!e.started) count_first(e, kRowHits, at, step); // the entry leaves: `started` stays as in step.removed
     q.done = max2(q.done, data_end);
     const std::uint64_t left = --s.pending[e.request];
@@ -1187,8 +1196,10 @@ struct Dram {
     r.group[g].next_cas = step.old[kCasGroupCas];
     ch.read_data_free = step.old[kCasReadFree];
     ch.write_data_free = step.old[kCasWriteFree];
-    r.read_after_write = step.old[kCasWtr];
-    r.group[g].read_after_write = step.old[kCasGroupWtr];
+    if (e.write) {
+      r.read_after_write = step.old[kCasWtr];
+      r.group[g].read_after_write = step.old[kCasGroupWtr];
+    }
     ++s.pending[e.request];
     ch.queue[i] = e;
     ch.slot_key[i] = step.removed_key;
