@@ -336,8 +336,8 @@ TEST(DramEvents, PlannedWakeUpsAreUndoneTheSameOnEveryEngine) {
 // first one where it could have entered a queue, none while it waits for a full queue) decides exactly
 // as the eager one (lazy_wakeups = false: one event per wake-up): every statistic of the DRAM and
 // of the requester, latency sums and histograms included, on one channel and on many, with queues
-// that overflow into the waiting list (large requests, many in flight), writes, posted writes and
-// short queues.
+// that overflow into the waiting list (large requests, many in flight), writes, posted writes,
+// short queues and a bank timing longer than a search key holds.
 TEST(DramEvents, LazyWakeUpsDecideExactlyAsTheEagerModel) {
   struct Case {
     const char* name;
