@@ -110,8 +110,12 @@ inline constexpr Tick kNever = archlab::kTickMax;
 static_assert(kMaxBanks <= 64, "bank sets are 64-bit masks");
 static_assert(kMaxChannels <= 32, "channel sets are 32-bit masks");
 
-/// Kept out of line: everything else inlines into decide(), one function so large that the
-/// search's loops ran with registers spilled around them (3% of the time, issue-18 ResNet-50).
+/// Kept out of line: the search (find_candidate()), feed(), and the paths a RD/WR does not take
+/// (PRE, ACT, refresh, refloor(), refit_orders(), list_hits()). What is inlined makes one function
+/// (decide()), and what that holds decides how many values its per-command path keeps on the
+/// stack: inlined, the search's loops ran with registers spilled around them (3% of the time,
+/// issue-18 ResNet-50), and the rare paths and feed() cost the RD/WR path spills of their own
+/// (eleventh session: 2% of the time; benchmarks/README.md).
 #if defined(__CUDACC__)
 #define ARCHLAB_DRAM_OUTLINE __noinline__
 #else
@@ -1023,7 +1027,7 @@ struct Dram {
   }
 
   template <bool kJournal>
-  ARCHLAB_HD static void issue_pre(State& s, Channel& ch, Entry& e, Tick at, Step& step) {
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void issue_pre(State& s, Channel& ch, Entry& e, Tick at, Step& step) {
     const Config& c = s.cfg;
     Bank& b = ch.banks[e.bank];
     put<kJournal>(s, b.open_row, kNoRow);
@@ -1042,7 +1046,7 @@ struct Dram {
   }
 
   template <bool kJournal>
-  ARCHLAB_HD static void issue_act(State& s, std::uint32_t ci, std::uint32_t i, Tick at, Step& step) {
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void issue_act(State& s, std::uint32_t ci, std::uint32_t i, Tick at, Step& step) {
     const Config& c = s.cfg;
     Channel& ch = s.channels[ci];
     Entry& e = ch.queue[i];
@@ -1237,7 +1241,7 @@ struct Dram {
   /// whole rounds (every bank refreshed once), which leaves the banks as they were: precharged
   /// and free. Returns the banks it changed (their FR-FCFS candidates must be found again).
   template <bool kJournal>
-  ARCHLAB_HD static std::uint64_t refresh_rank(State& s, Channel& ch, std::uint32_t ri, Tick limit, Step& step) {
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static std::uint64_t refresh_rank(State& s, Channel& ch, std::uint32_t ri, Tick limit, Step& step) {
     const Config& c = s.cfg;
     Rank& r = ch.ranks[ri];
     const std::uint32_t first = ri * c.banks_per_rank;
@@ -1332,7 +1336,7 @@ struct Dram {
   /// A candidate's order did not fit in its key (order_epoch is too far back, or an entry put
   /// back by an undo is older than it): count the orders from the oldest candidate again, and
   /// note whether they fit now (they do unless an entry waited while 2^16 others entered).
-  ARCHLAB_HD static void refit_orders(Channel& ch) {
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void refit_orders(Channel& ch) {
     std::uint64_t oldest = ~std::uint64_t{0};
     for (std::uint64_t banks = ch.active; banks != 0; banks &= banks - 1) {
       const std::uint64_t order = ch.candidate_rank[lowest_bit64(banks)] & kOrderMask;
@@ -1364,7 +1368,7 @@ struct Dram {
   }
 
   /// Work out the floors that floors_dirty names again.
-  ARCHLAB_HD static void refloor(const Config& c, Channel& ch) {
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void refloor(const Config& c, Channel& ch) {
     if ((ch.floors_dirty & kCasFloors) != 0) {
       set_bus_floors(c, ch, ch.next_cas, ch.read_data_free, ch.write_data_free);
       for (std::uint32_t r = 0; r < c.ranks; ++r) {
@@ -1391,7 +1395,7 @@ struct Dram {
   /// A search's keys: what the floors of each kind are raised to (the bus floors and now, by
   /// floor_kind()), the epoch, and what the banks keyed so far gave.
   struct Keys {
-    Tick base[4];
+    const Tick* base; ///< by floor_kind(), an array of the search's own (the scalars below stay in registers)
     Tick epoch;
     std::uint64_t times;  ///< the banks' own times after the epoch, or-ed: one is too wide for its key when >= 2^41
     std::uint64_t spread; ///< the floors' times after the epoch, or-ed: too wide for a key when >= 2^41
@@ -1441,6 +1445,40 @@ struct Dram {
     return (age >> kKeyAgeBits) != 0;
   }
 
+  /// A stale bank's new candidate (list_hits()): the slot key of its oldest hit, else of its
+  /// oldest entry.
+  struct Chosen {
+    std::uint64_t key;
+    bool hit;
+  };
+
+  /// Build bank `bank`'s list of hits (entries of its open row, oldest first: hit_first,
+  /// hit_next, hit_last) from its queue slots, and return its candidate. Kept out of line: the
+  /// search runs it for stale banks only, and inlined, its loops took registers that the search
+  /// then spilled on its common path.
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static Chosen list_hits(Channel& ch, std::uint32_t bank) {
+    const std::uint32_t open = ch.banks[bank].open_row;
+    // The oldest entry, and the hits in order of age (keys are unique): few, sorted by insertion.
+    std::uint64_t oldest = ~std::uint64_t{0};
+    std::uint64_t hits[kMaxQueue];
+    std::uint32_t count = 0;
+    for (std::uint32_t slots = ch.bank_slots[bank]; slots != 0; slots &= slots - 1) {
+      const std::uint32_t i = lowest_bit(slots);
+      const std::uint64_t key = ch.slot_key[i];
+      oldest = min2(oldest, key);
+      if (ch.slot_row[i] != open) continue;
+      std::uint32_t k = count++;
+      for (; k > 0 && hits[k - 1] > key; --k)
+        hits[k] = hits[k - 1];
+      hits[k] = key;
+    }
+    ch.hit_first[bank] = count > 0 ? static_cast<std::uint8_t>(hits[0] & kSlotMask) : kNoSlot;
+    for (std::uint32_t k = 0; k < count; ++k)
+      ch.hit_next[hits[k] & kSlotMask] = k + 1 < count ? static_cast<std::uint8_t>(hits[k + 1] & kSlotMask) : kNoSlot;
+    if (count > 0) ch.hit_last[bank] = static_cast<std::uint8_t>(hits[count - 1] & kSlotMask);
+    return Chosen{count > 0 ? hits[0] : oldest, count > 0};
+  }
+
   template <bool kFedOnly> ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static Answer find_candidate(State& s, Channel& ch, Tick now) {
     const Config& c = s.cfg;
     Tick due = ch.ranks[0].next_refresh; // every preset has one rank
@@ -1481,8 +1519,8 @@ struct Dram {
     // least of the new keys is taken on the way, so the search below reads back only the keys not
     // worked out again (a vector search over every bank's key just stored waited for the stores to
     // reach the cache: 4% slower on the edge machine).
-    Keys keys{
-        {now, now, max2(ch.bus_floor[0], now), max2(ch.bus_floor[1], now)}, ch.time_epoch, 0, 0, ~std::uint64_t{0}};
+    const Tick bases[4] = {now, now, max2(ch.bus_floor[0], now), max2(ch.bus_floor[1], now)};
+    Keys keys{bases, ch.time_epoch, 0, 0, ~std::uint64_t{0}};
     bool refit = false; // some candidate's order does not fit in its key
     // A bank whose oldest hit a RD/WR took, or whose PRE candidate got a hit, takes the first hit
     // of its list; one without hits left is looked at again (its oldest entry). Open page: a bank
@@ -1501,27 +1539,8 @@ struct Dram {
     const std::uint64_t stale_active = stale | listed;
     for (; stale != 0; stale &= stale - 1) {
       const std::uint32_t bank = lowest_bit64(stale);
-      const std::uint32_t open = ch.banks[bank].open_row;
-      // The oldest entry, and the hits in order of age (keys are unique): few, sorted by insertion.
-      std::uint64_t oldest = ~std::uint64_t{0};
-      std::uint64_t hits[kMaxQueue];
-      std::uint32_t count = 0;
-      for (std::uint32_t slots = ch.bank_slots[bank]; slots != 0; slots &= slots - 1) {
-        const std::uint32_t i = lowest_bit(slots);
-        const std::uint64_t key = ch.slot_key[i];
-        oldest = min2(oldest, key);
-        if (ch.slot_row[i] != open) continue;
-        std::uint32_t k = count++;
-        for (; k > 0 && hits[k - 1] > key; --k)
-          hits[k] = hits[k - 1];
-        hits[k] = key;
-      }
-      ch.hit_first[bank] = count > 0 ? static_cast<std::uint8_t>(hits[0] & kSlotMask) : kNoSlot;
-      for (std::uint32_t k = 0; k < count; ++k)
-        ch.hit_next[hits[k] & kSlotMask] = k + 1 < count ? static_cast<std::uint8_t>(hits[k + 1] & kSlotMask) : kNoSlot;
-      if (count > 0) ch.hit_last[bank] = static_cast<std::uint8_t>(hits[count - 1] & kSlotMask);
-      const std::uint64_t chosen = count > 0 ? hits[0] : oldest;
-      refit |= set_candidate(c, ch, bank, chosen & kSlotMask, chosen >> kSlotBits, count > 0, keys);
+      const Chosen chosen = list_hits(ch, bank);
+      refit |= set_candidate(c, ch, bank, chosen.key & kSlotMask, chosen.key >> kSlotBits, chosen.hit, keys);
     }
     ch.stale_banks = 0;
     ch.grown_banks = 0;
@@ -1598,7 +1617,7 @@ struct Dram {
   /// younger ones) while its next burst's queue is full, so every waiting request waits for a
   /// full queue, and a slot freed in a channel goes to the oldest request waiting for it.
   template <bool kJournal>
-  ARCHLAB_HD static std::uint32_t feed(State& s, std::uint32_t i, Tick now) {
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static std::uint32_t feed(State& s, std::uint32_t i, Tick now) {
     const Config& c = s.cfg;
     const std::uint32_t slot = s.feed[i];
     Request& q = s.requests[slot];
@@ -1774,28 +1793,28 @@ struct Dram {
       const std::uint32_t best = found.slot; // kMaxQueue: none
       const Command command = static_cast<Command>(found.command);
       const Tick due = ch.last_due; // the channel's earliest refresh
-      // need[ci] is written where the run stops: nothing reads it in between, and every step of
-      // one decision is undone with the others or not at all (they share `decided`).
-      const Tick need = ch.count > 0 ? min2(best_time, due) : kNever;
+      // need[ci] is written where the run stops (worked out there, not kept through the loop):
+      // nothing reads it in between, and every step of one decision is undone with the others or
+      // not at all (they share `decided`).
       Request* done = nullptr;
       const bool issue = best < kMaxQueue && best_time < min2(horizon, due);
       if (!issue && due >= horizon) {
-        put<kJournal>(s, s.need[ci], need);
+        put<kJournal>(s, s.need[ci], ch.count > 0 ? min2(best_time, due) : kNever);
         return true;
       }
       if (issue && command == Command::Cas && s.pending[ch.slot_request[best]] == 1) {
         if constexpr (kJournal) {
-          put<kJournal>(s, s.need[ci], need);
+          put<kJournal>(s, s.need[ci], ch.count > 0 ? min2(best_time, due) : kNever);
           return false;
         }
         if (s.replies >= kReplyBudget) {
           s.exhausted = true;
-          put<kJournal>(s, s.need[ci], need);
+          put<kJournal>(s, s.need[ci], ch.count > 0 ? min2(best_time, due) : kNever);
           return true;
         }
       }
       if (kJournal && !journal_has_room_for_step(s)) {
-        put<kJournal>(s, s.need[ci], need);
+        put<kJournal>(s, s.need[ci], ch.count > 0 ? min2(best_time, due) : kNever);
         return false;
       }
       // A planned step is written in place (journal_has_room() may have moved the steps).
