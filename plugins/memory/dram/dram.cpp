@@ -1046,7 +1046,8 @@ struct Dram {
   }
 
   template <bool kJournal>
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void issue_act(State& s, std::uint32_t ci, std::uint32_t i, Tick at, Step& step) {
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void issue_act(State& s, std::uint32_t ci, std::uint32_t i, Tick at,
+                                                        Step& step) {
     const Config& c = s.cfg;
     Channel& ch = s.channels[ci];
     Entry& e = ch.queue[i];
@@ -1241,7 +1242,8 @@ struct Dram {
   /// whole rounds (every bank refreshed once), which leaves the banks as they were: precharged
   /// and free. Returns the banks it changed (their FR-FCFS candidates must be found again).
   template <bool kJournal>
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static std::uint64_t refresh_rank(State& s, Channel& ch, std::uint32_t ri, Tick limit, Step& step) {
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static std::uint64_t refresh_rank(State& s, Channel& ch, std::uint32_t ri, Tick limit,
+                                                                    Step& step) {
     const Config& c = s.cfg;
     Rank& r = ch.ranks[ri];
     const std::uint32_t first = ri * c.banks_per_rank;
@@ -1777,6 +1779,12 @@ struct Dram {
   }
 #endif
 
+  /// need[ci] where channel `ch`'s run stops: the earliest of its next command (at `best_time`)
+  /// and its next refresh (`due`); kNever with an empty queue.
+  ARCHLAB_HD static Tick stop_need(const Channel& ch, Tick best_time, Tick due) {
+    return ch.count > 0 ? min2(best_time, due) : kNever;
+  }
+
   /// Issue every command of channel `ci` that can issue before `horizon`, in time order, with the
   /// refreshes that fall due in between. Planning ahead, it gives up (false) at a RD/WR that
   /// completes a request (its answer needs an event) or where the journal might overflow.
@@ -1793,28 +1801,28 @@ struct Dram {
       const std::uint32_t best = found.slot; // kMaxQueue: none
       const Command command = static_cast<Command>(found.command);
       const Tick due = ch.last_due; // the channel's earliest refresh
-      // need[ci] is written where the run stops (worked out there, not kept through the loop):
-      // nothing reads it in between, and every step of one decision is undone with the others or
-      // not at all (they share `decided`).
+      // need[ci] is written where the run stops (stop_need(), worked out there, not kept through
+      // the loop): nothing reads it in between, and every step of one decision is undone with the
+      // others or not at all (they share `decided`).
       Request* done = nullptr;
       const bool issue = best < kMaxQueue && best_time < min2(horizon, due);
       if (!issue && due >= horizon) {
-        put<kJournal>(s, s.need[ci], ch.count > 0 ? min2(best_time, due) : kNever);
+        put<kJournal>(s, s.need[ci], stop_need(ch, best_time, due));
         return true;
       }
       if (issue && command == Command::Cas && s.pending[ch.slot_request[best]] == 1) {
         if constexpr (kJournal) {
-          put<kJournal>(s, s.need[ci], ch.count > 0 ? min2(best_time, due) : kNever);
+          put<kJournal>(s, s.need[ci], stop_need(ch, best_time, due));
           return false;
         }
         if (s.replies >= kReplyBudget) {
           s.exhausted = true;
-          put<kJournal>(s, s.need[ci], ch.count > 0 ? min2(best_time, due) : kNever);
+          put<kJournal>(s, s.need[ci], stop_need(ch, best_time, due));
           return true;
         }
       }
       if (kJournal && !journal_has_room_for_step(s)) {
-        put<kJournal>(s, s.need[ci], ch.count > 0 ? min2(best_time, due) : kNever);
+        put<kJournal>(s, s.need[ci], stop_need(ch, best_time, due));
         return false;
       }
       // A planned step is written in place (journal_has_room() may have moved the steps).
