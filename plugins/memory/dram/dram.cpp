@@ -1481,7 +1481,8 @@ struct Dram {
     return Chosen{count > 0 ? hits[0] : oldest, count > 0};
   }
 
-  template <bool kFedOnly> ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static Answer find_candidate(State& s, Channel& ch, Tick now) {
+  template <bool kFedOnly>
+  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static Answer find_candidate(State& s, Channel& ch, Tick now) {
     const Config& c = s.cfg;
     Tick due = ch.ranks[0].next_refresh; // every preset has one rank
     std::uint32_t due_rank = 0;
