@@ -115,7 +115,7 @@ static_assert(kMaxChannels <= 32, "channel sets are 32-bit masks");
 /// (decide()), and what that holds decides how many values its per-command path keeps on the
 /// stack: inlined, the search's loops ran with registers spilled around them (3% of the time,
 /// issue-18 ResNet-50), and the rare paths and feed() cost the RD/WR path spills of their own
-/// (eleventh session: 2% of the time; benchmarks/README.md).
+/// (out of line: 1.3-1.8% fewer loads and stores; benchmarks/README.md, eleventh session).
 #if defined(__CUDACC__)
 #define ARCHLAB_DRAM_OUTLINE __noinline__
 #else
