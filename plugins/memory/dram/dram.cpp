@@ -110,16 +110,23 @@ inline constexpr Tick kNever = archlab::kTickMax;
 static_assert(kMaxBanks <= 64, "bank sets are 64-bit masks");
 static_assert(kMaxChannels <= 32, "channel sets are 32-bit masks");
 
-/// Kept out of line: the search (find_candidate()), feed(), and the paths a RD/WR does not take
-/// (PRE, ACT, refresh, refloor(), refit_orders(), list_hits()). What is inlined makes one function
+/// Kept out of line: the search (find_candidate()). What is inlined makes one function
 /// (decide()), and what that holds decides how many values its per-command path keeps on the
 /// stack: inlined, the search's loops ran with registers spilled around them (3% of the time,
-/// issue-18 ResNet-50), and the rare paths and feed() cost the RD/WR path spills of their own
-/// (out of line: 1.3-1.8% fewer loads and stores; benchmarks/README.md, eleventh session).
+/// issue-18 ResNet-50).
 #if defined(__CUDACC__)
 #define ARCHLAB_DRAM_OUTLINE __noinline__
 #else
 #define ARCHLAB_DRAM_OUTLINE __attribute__((noinline))
+#endif
+/// Kept out of line on the CPU: feed() and the paths a RD/WR does not take (PRE, ACT, refresh,
+/// refloor(), refit_orders(), list_hits()), which cost the RD/WR path spills of their own (out of
+/// line: 1.3-1.8% fewer loads and stores; benchmarks/README.md, eleventh session). Measured on the
+/// CPU only: the GPU form inlines them as before.
+#if defined(__CUDA_ARCH__)
+#define ARCHLAB_DRAM_HOST_OUTLINE
+#else
+#define ARCHLAB_DRAM_HOST_OUTLINE ARCHLAB_DRAM_OUTLINE
 #endif
 
 ARCHLAB_HD constexpr Tick max2(Tick a, Tick b) { return a > b ? a : b; }
@@ -1027,7 +1034,7 @@ struct Dram {
   }
 
   template <bool kJournal>
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void issue_pre(State& s, Channel& ch, Entry& e, Tick at, Step& step) {
+  ARCHLAB_DRAM_HOST_OUTLINE ARCHLAB_HD static void issue_pre(State& s, Channel& ch, Entry& e, Tick at, Step& step) {
     const Config& c = s.cfg;
     Bank& b = ch.banks[e.bank];
     put<kJournal>(s, b.open_row, kNoRow);
@@ -1046,8 +1053,8 @@ struct Dram {
   }
 
   template <bool kJournal>
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void issue_act(State& s, std::uint32_t ci, std::uint32_t i, Tick at,
-                                                        Step& step) {
+  ARCHLAB_DRAM_HOST_OUTLINE ARCHLAB_HD static void issue_act(State& s, std::uint32_t ci, std::uint32_t i, Tick at,
+                                                             Step& step) {
     const Config& c = s.cfg;
     Channel& ch = s.channels[ci];
     Entry& e = ch.queue[i];
@@ -1242,8 +1249,8 @@ struct Dram {
   /// whole rounds (every bank refreshed once), which leaves the banks as they were: precharged
   /// and free. Returns the banks it changed (their FR-FCFS candidates must be found again).
   template <bool kJournal>
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static std::uint64_t refresh_rank(State& s, Channel& ch, std::uint32_t ri, Tick limit,
-                                                                    Step& step) {
+  ARCHLAB_DRAM_HOST_OUTLINE ARCHLAB_HD static std::uint64_t refresh_rank(State& s, Channel& ch, std::uint32_t ri,
+                                                                         Tick limit, Step& step) {
     const Config& c = s.cfg;
     Rank& r = ch.ranks[ri];
     const std::uint32_t first = ri * c.banks_per_rank;
@@ -1338,7 +1345,7 @@ struct Dram {
   /// A candidate's order did not fit in its key (order_epoch is too far back, or an entry put
   /// back by an undo is older than it): count the orders from the oldest candidate again, and
   /// note whether they fit now (they do unless an entry waited while 2^16 others entered).
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void refit_orders(Channel& ch) {
+  ARCHLAB_DRAM_HOST_OUTLINE ARCHLAB_HD static void refit_orders(Channel& ch) {
     std::uint64_t oldest = ~std::uint64_t{0};
     for (std::uint64_t banks = ch.active; banks != 0; banks &= banks - 1) {
       const std::uint64_t order = ch.candidate_rank[lowest_bit64(banks)] & kOrderMask;
@@ -1370,7 +1377,7 @@ struct Dram {
   }
 
   /// Work out the floors that floors_dirty names again.
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static void refloor(const Config& c, Channel& ch) {
+  ARCHLAB_DRAM_HOST_OUTLINE ARCHLAB_HD static void refloor(const Config& c, Channel& ch) {
     if ((ch.floors_dirty & kCasFloors) != 0) {
       set_bus_floors(c, ch, ch.next_cas, ch.read_data_free, ch.write_data_free);
       for (std::uint32_t r = 0; r < c.ranks; ++r) {
@@ -1455,10 +1462,10 @@ struct Dram {
   };
 
   /// Build bank `bank`'s list of hits (entries of its open row, oldest first: hit_first,
-  /// hit_next, hit_last) from its queue slots, and return its candidate. Kept out of line: the
-  /// search runs it for stale banks only, and inlined, its loops took registers that the search
-  /// then spilled on its common path.
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static Chosen list_hits(Channel& ch, std::uint32_t bank) {
+  /// hit_next, hit_last) from its queue slots, and return its candidate. Kept out of line on the
+  /// CPU: the search runs it for stale banks only, and inlined, its loops took registers that the
+  /// search then spilled on its common path.
+  ARCHLAB_DRAM_HOST_OUTLINE ARCHLAB_HD static Chosen list_hits(Channel& ch, std::uint32_t bank) {
     const std::uint32_t open = ch.banks[bank].open_row;
     // The oldest entry, and the hits in order of age (keys are unique): few, sorted by insertion.
     std::uint64_t oldest = ~std::uint64_t{0};
@@ -1620,7 +1627,7 @@ struct Dram {
   /// younger ones) while its next burst's queue is full, so every waiting request waits for a
   /// full queue, and a slot freed in a channel goes to the oldest request waiting for it.
   template <bool kJournal>
-  ARCHLAB_DRAM_OUTLINE ARCHLAB_HD static std::uint32_t feed(State& s, std::uint32_t i, Tick now) {
+  ARCHLAB_DRAM_HOST_OUTLINE ARCHLAB_HD static std::uint32_t feed(State& s, std::uint32_t i, Tick now) {
     const Config& c = s.cfg;
     const std::uint32_t slot = s.feed[i];
     Request& q = s.requests[slot];
